@@ -1,0 +1,67 @@
+# The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: help run admin test test-unit test-e2e system-deps bench requirements clean
+
+help:
+	@echo "make run    - install, migrate and serve http://$(HOST):$(PORT)"
+	@echo "make test   - install what is missing and run the whole suite (e2e included)"
+	@echo "make admin  - create a staff account for /admin/"
+	@echo "make bench  - fan-out benchmark against the Channels tutorial design"
+
+# The venv is rebuilt when the pinned requirements change.
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	@set -e; if [ ! -x $(PY) ]; then \
+	  py=$$(scripts/find-python); \
+	  echo "Creating $(VENV) with $$py"; \
+	  $$py -m venv $(VENV); \
+	fi
+	$(PIP) install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py ensure_lobby
+	@echo
+	@echo "  Chat is at http://$(HOST):$(PORT)/  (sign up there, then open the lobby in two tabs)"
+	@echo "  Staff account for /admin/:  make admin   (or: $(PY) manage.py createsuperuser)"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+admin: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createsuperuser
+
+# Chromium and redis-server come from the system; install them when missing.
+system-deps:
+	@scripts/system-deps
+
+# Async unit tests and Playwright fight over the event loop in one process:
+# they run as two pytest invocations.
+test: $(VENV)/.installed system-deps
+	$(PY) -m pytest rooms project
+	$(PY) -m pytest e2e
+
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest rooms project
+
+test-e2e: $(VENV)/.installed system-deps
+	$(PY) -m pytest e2e
+
+bench: $(VENV)/.installed system-deps
+	$(PY) -m bench
+
+# Recompile the pins after editing requirements/*.in.
+requirements: $(VENV)/.installed
+	cd requirements && ../$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links base.in -o base.txt
+	cd requirements && ../$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links dev.in -o dev.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache staticfiles

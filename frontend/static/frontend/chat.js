@@ -1,0 +1,121 @@
+// What the room page needs beyond htmx: connection state, a composer that
+// clears and keeps focus, messages in order exactly once, the viewer's own
+// messages marked, and times in the viewer's locale. Everything the server
+// sends is the same HTML for every viewer; per-viewer touches happen here.
+(function () {
+  "use strict";
+
+  const room = document.getElementById("room");
+  if (!room) return;
+
+  const messages = document.getElementById("messages");
+  const form = document.getElementById("message-form");
+  const input = form && form.querySelector("[name=message]");
+  const errors = document.getElementById("chat-errors");
+  const status = document.getElementById("connection");
+  const me = document.body.dataset.userId;
+
+  // Close codes after which reconnecting cannot help (SPEC section 6).
+  const FINAL_CLOSES = {
+    4401: "You are signed out. Log in again to keep chatting.",
+    4403: "This room is read-only now.",
+    4404: "This room is no longer available to you.",
+  };
+
+  const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
+
+  function messageNumber(el) {
+    return Number(el.id.slice("message-".length));
+  }
+
+  function decorate(el) {
+    if (el.dataset.authorId === me) el.classList.add("mine");
+    const time = el.querySelector("time[datetime]");
+    if (time) {
+      const when = new Date(time.getAttribute("datetime"));
+      if (!isNaN(when)) {
+        time.textContent = timeFormat.format(when);
+        time.title = fullFormat.format(when);
+      }
+    }
+  }
+
+  // Broadcasts from several processes may arrive out of id order, and a
+  // catch-up may repeat a message already shown: the id decides both.
+  function place(el) {
+    const twins = messages.querySelectorAll("#" + CSS.escape(el.id));
+    if (twins.length > 1) {
+      el.remove();
+      return;
+    }
+    const n = messageNumber(el);
+    let before = el.previousElementSibling;
+    while (before && before.classList.contains("message") && messageNumber(before) > n) {
+      before = before.previousElementSibling;
+    }
+    if (before !== el.previousElementSibling) {
+      messages.insertBefore(el, before ? before.nextElementSibling : messages.firstElementChild);
+    }
+    decorate(el);
+  }
+
+  function nearBottom() {
+    return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+  }
+
+  let stick = true;
+  messages.addEventListener("scroll", () => { stick = nearBottom(); }, { passive: true });
+
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.nodeType === 1 && node.classList.contains("message") && node.isConnected) place(node);
+      }
+    }
+    if (stick) messages.scrollTop = messages.scrollHeight;
+  }).observe(messages, { childList: true });
+
+  messages.querySelectorAll(".message").forEach(decorate);
+  messages.scrollTop = messages.scrollHeight;
+
+  // Connection state, for people (the status line) and tests (data-ws).
+  function setState(state, text) {
+    room.dataset.ws = state;
+    status.textContent = text;
+  }
+
+  room.addEventListener("htmx:ws:after:connection", () => setState("open", "Connected"));
+  room.addEventListener("htmx:ws:close", (event) => {
+    const code = event.detail && event.detail.code;
+    if (FINAL_CLOSES[code]) {
+      room.dataset.closeCode = code;
+      setState("closed", FINAL_CLOSES[code]);
+      if (form) form.remove();
+    } else if (event.detail && event.detail.reason === "removed") {
+      setState("closed", "Disconnected");
+    } else {
+      setState("reconnecting", "Connection lost, reconnecting…");
+    }
+  });
+
+  if (form) {
+    // hx-ws has collected the form's values by now: clear the box for the
+    // next message and keep the cursor in it.
+    form.addEventListener("htmx:ws:before:message:outgoing", () => {
+      errors.replaceChildren();
+      input.value = "";
+      input.focus();
+    });
+
+    // A refused message comes back with its text: put it back in the box
+    // (unless something new was typed meanwhile) so nothing is lost.
+    new MutationObserver(() => {
+      const refused = errors.querySelector("[data-unsent]");
+      if (refused && input.value === "") {
+        input.value = refused.dataset.unsent;
+        input.focus();
+      }
+    }).observe(errors, { childList: true });
+  }
+})();
