@@ -17,10 +17,11 @@ from django.conf import settings
 
 HEARTBEAT = 30
 TTL = 90
+KEY_PREFIX = "chat"
 
 
 def _key(room_pk):
-    return f"chat:presence:{room_pk}"
+    return f"{KEY_PREFIX}:presence:{room_pk}"
 
 
 class LocalPresence:

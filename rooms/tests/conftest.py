@@ -1,0 +1,70 @@
+import uuid
+
+import pytest
+from channels.layers import channel_layers
+
+from rooms import presence
+from rooms.models import Room
+
+
+@pytest.fixture(autouse=True)
+def single_process(settings):
+    """Unit tests run on the in-memory layer and cache unless they ask for Redis."""
+    settings.REDIS_URL = ""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": uuid.uuid4().hex}}
+    presence.reset()
+    yield
+    presence.reset()
+
+
+@pytest.fixture
+def use_redis(settings, redis_url):
+    """Switch this test to Redis, under key prefixes no other test shares."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.REDIS_URL = redis_url
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": prefix},
+        }
+    }
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                    "KEY_PREFIX": prefix}
+    }
+    presence.reset()
+    presence.KEY_PREFIX = prefix
+    yield redis_url
+    presence.KEY_PREFIX = "chat"
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", password="pw-alice-123")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", password="pw-bob-123")
+
+
+@pytest.fixture
+def lobby(db):
+    return Room.objects.ensure_lobby()[0]
+
+
+@pytest.fixture
+def private_room(db, alice):
+    room = Room.objects.create(name="Secret", slug="secret", is_private=True)
+    room.members.add(alice)
+    return room
+
+
+@pytest.fixture
+def archived_room(db):
+    return Room.objects.create(name="Old", slug="old", is_archived=True)
+
+

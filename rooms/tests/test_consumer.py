@@ -1,0 +1,328 @@
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+
+from project.asgi import application
+from rooms.models import Message
+from rooms.routing import websocket_urlpatterns
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+router = URLRouter(websocket_urlpatterns)
+
+
+async def connect(user, slug="lobby"):
+    communicator = WebsocketCommunicator(router, f"/ws/rooms/{slug}/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def joined(user, slug="lobby"):
+    """A connected socket whose own presence announcement has been read."""
+    communicator = await connect(user, slug)
+    assert 'id="presence"' in await communicator.receive_from()
+    return communicator
+
+
+def frame(text, **extra):
+    return json.dumps({"message": text, "headers": {"HX-Request": "true"}, **extra})
+
+
+async def saved_texts():
+    return [m.text async for m in Message.objects.order_by("id")]
+
+
+# --- close codes -------------------------------------------------------------
+
+
+async def test_anonymous_is_closed_with_4401(lobby):
+    communicator = await connect(AnonymousUser())
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4401}
+
+
+async def test_unknown_room_is_closed_with_4404(alice):
+    communicator = await connect(alice, "no-such-room")
+    assert (await communicator.receive_output())["code"] == 4404
+
+
+async def test_private_room_of_others_is_closed_with_4404(private_room, bob):
+    communicator = await connect(bob, "secret")
+    assert (await communicator.receive_output())["code"] == 4404
+
+
+async def test_member_of_private_room_connects(private_room, alice):
+    communicator = await joined(alice, "secret")
+    await communicator.send_to(text_data=frame("members only"))
+    assert "members only" in await communicator.receive_from()
+    await communicator.disconnect()
+
+
+async def test_send_to_archived_room_errors_then_closes_with_4403(archived_room, alice):
+    communicator = await joined(alice, "old")
+    await communicator.send_to(text_data=frame("too late"))
+    error = await communicator.receive_from()
+    assert 'id="chat-errors"' in error and "archived" in error
+    assert (await communicator.receive_output())["code"] == 4403
+    assert await saved_texts() == []
+
+
+async def test_room_archived_while_open_refuses_the_next_send(lobby, alice):
+    communicator = await joined(alice)
+    lobby.is_archived = True
+    await lobby.asave()
+    await communicator.send_to(text_data=frame("after archive"))
+    assert "archived" in await communicator.receive_from()
+    assert (await communicator.receive_output())["code"] == 4403
+    assert await saved_texts() == []
+
+
+# --- the real stack: session cookie and Origin ---------------------------------
+
+
+async def session_cookie(user):
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    return client.cookies["sessionid"].value
+
+
+async def test_session_cookie_with_allowed_origin_connects(lobby, alice):
+    cookie = await session_cookie(alice)
+    communicator = WebsocketCommunicator(
+        application, "/ws/rooms/lobby/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    assert "alice" in await communicator.receive_from()
+    await communicator.disconnect()
+
+
+async def test_foreign_origin_is_refused(lobby, alice):
+    cookie = await session_cookie(alice)
+    communicator = WebsocketCommunicator(
+        application, "/ws/rooms/lobby/",
+        headers=[(b"origin", b"https://evil.example"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_no_session_cookie_is_closed_with_4401(lobby):
+    communicator = WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://localhost")])
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_output())["code"] == 4401
+
+
+# --- messages ------------------------------------------------------------------
+
+
+async def test_message_reaches_every_socket_in_the_room_once(lobby, alice, bob):
+    alice_socket = await joined(alice)
+    bob_socket = await joined(bob)
+    assert "bob" in await alice_socket.receive_from()  # bob's arrival
+
+    await alice_socket.send_to(text_data=frame("hello bob"))
+    for socket in (alice_socket, bob_socket):
+        html = await socket.receive_from()
+        message = await Message.objects.aget()
+        assert f'id="message-{message.pk}"' in html
+        assert "hello bob" in html and "alice" in html
+        assert await socket.receive_nothing()
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_message_is_saved_before_it_is_broadcast(lobby, alice):
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=frame("persisted first"))
+    html = await communicator.receive_from()
+    # The fragment names the row's pk: the row existed when it was rendered.
+    message = await Message.objects.aget(text="persisted first")
+    assert f'id="message-{message.pk}"' in html
+    await communicator.disconnect()
+
+
+async def test_text_is_stored_as_typed_and_broadcast_escaped(lobby, alice):
+    communicator = await joined(alice)
+    hostile = '<script>alert(1)</script> "quoted" {{ secret }} <img src=x onerror=alert(2)>'
+    await communicator.send_to(text_data=frame(hostile))
+    html = await communicator.receive_from()
+    assert await saved_texts() == [hostile]
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    await communicator.disconnect()
+
+
+async def test_other_rooms_do_not_receive_the_message(lobby, alice, bob, django_user_model):
+    from rooms.models import Room
+
+    await Room.objects.acreate(name="Elsewhere", slug="elsewhere")
+    in_lobby = await joined(alice)
+    elsewhere = await joined(bob, "elsewhere")
+    await in_lobby.send_to(text_data=frame("lobby only"))
+    assert "lobby only" in await in_lobby.receive_from()
+    assert await elsewhere.receive_nothing()
+    await in_lobby.disconnect()
+    await elsewhere.disconnect()
+
+
+# --- bad input: an error fragment, nothing saved, connection still usable -----------
+
+BAD_FRAMES = {
+    "not json": {"text_data": "hello there"},
+    "json array": {"text_data": '["message"]'},
+    "missing message": {"text_data": json.dumps({"text": "hi"})},
+    "number": {"text_data": json.dumps({"message": 42})},
+    "null": {"text_data": json.dumps({"message": None})},
+    "list": {"text_data": json.dumps({"message": ["a"]})},
+    "blank": {"text_data": frame("   \n\t ")},
+    "empty": {"text_data": frame("")},
+    "binary": {"bytes_data": b'{"message": "hi"}'},
+}
+
+
+@pytest.mark.parametrize("kind", BAD_FRAMES)
+async def test_bad_frames_get_an_error_and_save_nothing(lobby, alice, kind):
+    communicator = await joined(alice)
+    await communicator.send_to(**BAD_FRAMES[kind])
+    error = await communicator.receive_from()
+    assert 'id="chat-errors"' in error and 'class="chat-error"' in error
+    assert await saved_texts() == []
+    # Still connected and usable.
+    await communicator.send_to(text_data=frame("still here"))
+    assert "still here" in await communicator.receive_from()
+    assert await saved_texts() == ["still here"]
+    await communicator.disconnect()
+
+
+async def test_error_goes_only_to_the_sender(lobby, alice, bob):
+    alice_socket = await joined(alice)
+    bob_socket = await joined(bob)
+    await alice_socket.receive_from()  # bob's arrival
+    await alice_socket.send_to(text_data=frame(" "))
+    assert "chat-error" in await alice_socket.receive_from()
+    assert await bob_socket.receive_nothing()
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_over_length_is_refused_and_text_handed_back(lobby, alice, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 20
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=frame("x" * 21))
+    error = await communicator.receive_from()
+    assert "20 characters" in error
+    assert 'data-unsent="xxxxxxxxxxxxxxxxxxxxx"' in error
+    assert await saved_texts() == []
+    await communicator.send_to(text_data=frame("y" * 20))
+    assert "y" * 20 in await communicator.receive_from()
+    await communicator.disconnect()
+
+
+async def test_huge_frame_is_refused_before_parsing(lobby, alice, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 10
+    communicator = await joined(alice)
+    await communicator.send_to(text_data="{" * (1024 * 1024))  # would be a JSON error if parsed
+    assert "limited to 10 characters" in await communicator.receive_from()
+    assert await saved_texts() == []
+    await communicator.disconnect()
+
+
+async def test_handed_back_text_is_escaped(lobby, alice, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 5
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=frame('"><script>x</script>'))
+    error = await communicator.receive_from()
+    assert "<script>" not in error
+    assert 'data-unsent="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in error
+    await communicator.disconnect()
+
+
+# --- flood control -----------------------------------------------------------------
+
+
+async def test_flood_control_refuses_excess_messages(lobby, alice, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 3
+    settings.CHAT_RATE_LIMIT_SECONDS = 60
+    communicator = await joined(alice)
+    for n in range(3):
+        await communicator.send_to(text_data=frame(f"msg {n}"))
+        assert f"msg {n}" in await communicator.receive_from()
+    await communicator.send_to(text_data=frame("one too many"))
+    error = await communicator.receive_from()
+    assert "too quickly" in error and 'data-unsent="one too many"' in error
+    assert await saved_texts() == ["msg 0", "msg 1", "msg 2"]
+    await communicator.disconnect()
+
+
+async def test_flood_limit_is_per_user_across_sockets(lobby, alice, bob, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 2
+    settings.CHAT_RATE_LIMIT_SECONDS = 60
+    tab1 = await joined(alice)
+    tab2 = await joined(alice)
+    await tab1.receive_from()  # presence update for tab2 (still one entry)
+    await tab1.send_to(text_data=frame("one"))
+    await tab2.send_to(text_data=frame("two"))
+    await tab2.send_to(text_data=frame("three"))
+    texts = [await tab2.receive_from() for _ in range(3)]
+    assert sum("too quickly" in t for t in texts) == 1
+    assert await saved_texts() == ["one", "two"]
+    # Bob has his own allowance.
+    bob_socket = await joined(bob)
+    await bob_socket.send_to(text_data=frame("bob speaks"))
+    assert "bob speaks" in await bob_socket.receive_from()
+    for socket in (tab1, tab2, bob_socket):
+        await socket.disconnect()
+
+
+# --- presence --------------------------------------------------------------------
+
+
+async def test_presence_lists_each_user_once_and_drops_them_when_their_last_tab_closes(lobby, alice, bob):
+    bob_socket = await joined(bob)
+    tab1 = await joined(alice)
+    assert presence_of(await bob_socket.receive_from()) == ["alice", "bob"]
+    tab2 = await joined(alice)
+    assert presence_of(await bob_socket.receive_from()) == ["alice", "bob"]
+    await tab1.disconnect()
+    assert presence_of(await bob_socket.receive_from()) == ["alice", "bob"]
+    await tab2.disconnect()
+    assert presence_of(await bob_socket.receive_from()) == ["bob"]
+    await bob_socket.disconnect()
+
+
+def presence_of(html):
+    import re
+
+    assert 'id="presence"' in html
+    return re.findall(r'data-username="([^"]+)"', html)
+
+
+# --- across processes: the Redis layer -----------------------------------------------
+
+
+@pytest.mark.redis
+async def test_redis_layer_broadcasts_and_shares_flood_and_presence(use_redis, lobby, alice, bob, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 1
+    settings.CHAT_RATE_LIMIT_SECONDS = 60
+    alice_socket = await joined(alice)
+    bob_socket = await joined(bob)
+    assert presence_of(await alice_socket.receive_from()) == ["alice", "bob"]
+    await alice_socket.send_to(text_data=frame("via redis"))
+    assert "via redis" in await bob_socket.receive_from(timeout=5)
+    assert "via redis" in await alice_socket.receive_from(timeout=5)
+    await alice_socket.send_to(text_data=frame("flooding"))
+    assert "too quickly" in await alice_socket.receive_from(timeout=5)
+    assert await saved_texts() == ["via redis"]
+    await alice_socket.disconnect()
+    assert presence_of(await bob_socket.receive_from(timeout=5)) == ["bob"]
+    await bob_socket.disconnect()
