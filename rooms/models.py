@@ -112,7 +112,10 @@ class Message(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages")
     # Stored as typed; escaped whenever it is rendered.
-    text = models.TextField(validators=[validate_not_blank, validate_length])
+    text = models.TextField(
+        validators=[validate_not_blank, validate_length],
+        error_messages={"blank": "Type a message before sending."},
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = MessageQuerySet.as_manager()

@@ -1,0 +1,55 @@
+import pytest
+
+from rooms.models import Room
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("staff", password="pw-staff-123"))
+    return client
+
+
+def test_staff_create_a_room_with_members(staff_client, alice):
+    response = staff_client.post(
+        "/admin/rooms/room/add/",
+        {"name": "Design", "slug": "design", "topic": "Pixels", "is_private": "on", "members": [alice.pk]},
+    )
+    assert response.status_code == 302
+    room = Room.objects.get(slug="design")
+    assert room.is_private and list(room.members.all()) == [alice]
+
+
+def test_add_form_prepopulates_the_slug(staff_client):
+    page = staff_client.get("/admin/rooms/room/add/").content.decode()
+    assert "prepopulated_fields" in page or "data-prepopulated-fields" in page or "prepopulated" in page
+
+
+def test_archive_action(staff_client, lobby):
+    response = staff_client.post(
+        "/admin/rooms/room/", {"action": "archive", "_selected_action": [lobby.pk]}, follow=True
+    )
+    assert b"1 room archived" in response.content
+    lobby.refresh_from_db()
+    assert lobby.is_archived
+
+
+def test_room_search_and_filters(staff_client, lobby):
+    Room.objects.create(name="Design", slug="design", is_private=True)
+    page = staff_client.get("/admin/rooms/room/?q=desi").content.decode()
+    assert "/admin/rooms/room/" in page and "Design" in page and ">Lobby<" not in page
+    page = staff_client.get("/admin/rooms/room/?is_private__exact=0").content.decode()
+    assert ">Lobby<" in page and ">Design<" not in page
+
+
+def test_messages_listed_searchable(staff_client, lobby, alice):
+    lobby.post_message(alice, "find me please")
+    lobby.post_message(alice, "other words")
+    page = staff_client.get("/admin/rooms/message/?q=find").content.decode()
+    assert "find me please" in page and "other words" not in page
+
+
+def test_non_staff_cannot_reach_the_admin(client, alice):
+    client.force_login(alice)
+    assert client.get("/admin/rooms/room/").status_code == 302

@@ -1,0 +1,148 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from rooms import flood
+from rooms.models import Message, Room
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The fragments broadcast during a test, by room group."""
+    calls = []
+    monkeypatch.setattr("rooms.broadcast.message_posted", lambda message: calls.append(message))
+    return calls
+
+
+@pytest.mark.django_db  # no flush: the data migration's rows are still there
+def test_lobby_exists_after_migrations():
+    lobby = Room.objects.get(slug="lobby")
+    assert not lobby.is_private and not lobby.is_archived
+
+
+def test_ensure_lobby_recreates_a_deleted_lobby():
+    Room.objects.filter(slug="lobby").delete()
+    room, created = Room.objects.ensure_lobby()
+    assert created and room.slug == "lobby"
+    assert Room.objects.ensure_lobby() == (room, False)
+
+
+def test_visible_to_public_and_member_rooms_only(alice, bob, private_room, lobby):
+    Room.objects.create(name="Other secret", slug="other", is_private=True).members.add(bob)
+    assert set(Room.objects.visible_to(alice).values_list("slug", flat=True)) == {"lobby", "secret"}
+    assert set(Room.objects.visible_to(bob).values_list("slug", flat=True)) == {"lobby", "other"}
+
+
+def test_visible_to_lists_a_room_once_with_several_members(alice, bob, private_room):
+    private_room.members.add(bob)
+    assert list(Room.objects.visible_to(alice).filter(slug="secret")) == [private_room]
+
+
+def test_anonymous_sees_no_rooms(lobby):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not Room.objects.visible_to(AnonymousUser()).exists()
+    assert not lobby.is_visible_to(AnonymousUser())
+
+
+def test_is_visible_to(alice, bob, private_room, lobby):
+    assert private_room.is_visible_to(alice)
+    assert not private_room.is_visible_to(bob)
+    assert lobby.is_visible_to(bob)
+
+
+def test_latest_messages_are_the_last_n_oldest_first(lobby, alice, sent, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 0
+    for n in range(60):
+        lobby.post_message(alice, f"message {n}")
+    latest = lobby.latest_messages()
+    assert len(latest) == 50
+    assert [m.text for m in latest] == [f"message {n}" for n in range(10, 60)]
+    assert [m.text for m in lobby.latest_messages(3)] == ["message 57", "message 58", "message 59"]
+
+
+def test_post_saves_and_broadcasts_once(lobby, alice, sent):
+    message = Message.objects.post(lobby, alice, "hi")
+    assert Message.objects.get().text == "hi"
+    assert sent == [message]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_post_refuses_blank_text(lobby, alice, sent, text):
+    with pytest.raises(ValidationError, match="Type a message"):
+        Message.objects.post(lobby, alice, text)
+    assert not Message.objects.exists() and sent == []
+
+
+def test_post_refuses_over_length(lobby, alice, sent, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 10
+    Message.objects.post(lobby, alice, "x" * 10)
+    with pytest.raises(ValidationError, match="limited to 10 characters"):
+        Message.objects.post(lobby, alice, "x" * 11)
+    assert Message.objects.count() == 1 and len(sent) == 1
+
+
+def test_post_refuses_non_text(lobby, alice, sent):
+    with pytest.raises(ValidationError):
+        Message.objects.post(lobby, alice, 42)
+    assert sent == []
+
+
+def test_post_refuses_archived_room(archived_room, alice, sent):
+    with pytest.raises(PermissionDenied, match="archived"):
+        archived_room.post_message(alice, "hello?")
+    assert not Message.objects.exists() and sent == []
+
+
+def test_post_refuses_non_member_of_private_room(private_room, bob, sent):
+    with pytest.raises(PermissionDenied):
+        private_room.post_message(bob, "let me in")
+    assert not Message.objects.exists() and sent == []
+
+
+def test_post_keeps_text_as_typed(lobby, alice, sent):
+    text = "  <b>bold</b> & {{ x }}  "
+    assert lobby.post_message(alice, text).text == text
+
+
+def test_flood_control_counts_per_user(lobby, alice, bob, sent, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 2
+    settings.CHAT_RATE_LIMIT_SECONDS = 60
+    lobby.post_message(alice, "1")
+    lobby.post_message(alice, "2")
+    with pytest.raises(flood.FloodError, match="too quickly"):
+        lobby.post_message(alice, "3")
+    lobby.post_message(bob, "bob is fine")
+    assert list(Message.objects.values_list("text", flat=True)) == ["1", "2", "bob is fine"]
+
+
+def test_invalid_messages_do_not_use_up_the_flood_allowance(lobby, alice, sent, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 1
+    settings.CHAT_RATE_LIMIT_SECONDS = 60
+    with pytest.raises(ValidationError):
+        lobby.post_message(alice, " ")
+    lobby.post_message(alice, "real one")
+
+
+def test_broadcast_waits_for_commit(lobby, alice, sent):
+    from django.db import transaction
+
+    with transaction.atomic():
+        lobby.post_message(alice, "in a transaction")
+        assert sent == []
+    assert [m.text for m in sent] == ["in a transaction"]
+
+
+def test_rolled_back_message_is_never_broadcast(lobby, alice, sent):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            lobby.post_message(alice, "never happened")
+            raise RuntimeError
+    assert sent == [] and not Message.objects.exists()
+
+
+def test_group_name_comes_from_the_pk(lobby):
+    assert lobby.group_name == f"room.{lobby.pk}"

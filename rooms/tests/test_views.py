@@ -1,0 +1,129 @@
+import pytest
+from django.urls import reverse
+
+from rooms.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/", "/rooms/lobby/"])
+def test_anonymous_is_sent_to_login_with_next(client, lobby, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url}"
+
+
+def test_room_list_shows_only_visible_rooms(client, alice, bob, private_room, lobby):
+    client.force_login(bob)
+    page = client.get("/").content.decode()
+    assert 'href="/rooms/lobby/"' in page
+    assert "secret" not in page.lower()
+    client.force_login(alice)
+    assert 'href="/rooms/secret/"' in client.get("/").content.decode()
+
+
+def test_unknown_room_is_404(client, alice):
+    client.force_login(alice)
+    assert client.get("/rooms/nowhere/").status_code == 404
+
+
+def test_private_room_is_404_for_non_members(client, bob, private_room):
+    client.force_login(bob)
+    response = client.get("/rooms/secret/")
+    assert response.status_code == 404
+    assert b"Secret" not in response.content
+
+
+def test_room_page_has_the_contract_dom(client, alice, lobby):
+    message = lobby.post_message(alice, "<b>hi</b>")
+    client.force_login(alice)
+    page = client.get("/rooms/lobby/").content.decode()
+    for piece in ['id="messages"', 'id="message-form"', 'name="message"', 'id="presence"', 'id="chat-errors"',
+                  f'id="message-{message.pk}"', 'class="message-author"', 'class="message-body"', "<time datetime=",
+                  'hx-ws:connect="/ws/rooms/lobby/"', 'hx-swap="none"']:
+        assert piece in page, piece
+    assert "&lt;b&gt;hi&lt;/b&gt;" in page and "<b>hi</b>" not in page
+
+
+def test_room_page_renders_the_latest_50_oldest_first(client, alice, lobby, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 0
+    ids = [lobby.post_message(alice, f"m{n}").pk for n in range(55)]
+    client.force_login(alice)
+    page = client.get("/rooms/lobby/").content.decode()
+    positions = [page.find(f'id="message-{pk}"') for pk in ids]
+    assert all(p == -1 for p in positions[:5])
+    assert all(p > 0 for p in positions[5:])
+    assert positions[5:] == sorted(positions[5:])
+
+
+def test_archived_room_shows_history_without_composer(client, alice, archived_room):
+    Message.objects.create(room=archived_room, author=alice, text="from the past")
+    client.force_login(alice)
+    page = client.get("/rooms/old/").content.decode()
+    assert "from the past" in page
+    assert 'id="message-form"' not in page
+    assert "archived" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monkeypatch):
+    """The first page load and the live update render the same partial."""
+    from rooms import broadcast
+
+    fragments = []
+    async def send_html(group, html):
+        fragments.append(html)
+
+    monkeypatch.setattr(broadcast, "send_html", send_html)
+    message = lobby.post_message(alice, "same markup")
+    client.force_login(alice)
+    page = client.get("/rooms/lobby/").content.decode()
+    live = broadcast.render("message", message=message).strip()
+    assert live in page
+    assert live in fragments[0]
+
+
+def test_signup_creates_account_logs_in_and_follows_next(client, lobby):
+    response = client.post(
+        "/accounts/signup/?next=/rooms/lobby/",
+        {"username": "carol", "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
+         "next": "/rooms/lobby/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/rooms/lobby/"
+    assert client.get("/rooms/lobby/").status_code == 200
+
+
+def test_signup_refuses_foreign_next(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "dave", "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
+         "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("rooms:list")
+
+
+def test_signup_shows_errors_and_keeps_username(client):
+    response = client.post("/accounts/signup/", {"username": "erin", "password1": "x", "password2": "y"})
+    assert response.status_code == 200
+    assert b"didn" in response.content  # "The two password fields didn't match."
+    assert b'value="erin"' in response.content
+
+
+def test_login_page_has_the_contract_fields(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'name="username"' in page and 'name="password"' in page
+
+
+def test_login_then_logout_by_post(client, alice):
+    response = client.post("/accounts/login/", {"username": "alice", "password": "pw-alice-123"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_pages_send_a_strict_content_security_policy(client, alice, lobby):
+    client.force_login(alice)
+    policy = client.get("/rooms/lobby/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    assert "unsafe-inline" not in policy
