@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The e2e suite runs without the async plugins (see e2e/conftest.py).
+E2E_FLAGS := -p no:django -p no:asyncio -W ignore::pytest.PytestConfigWarning
 
 .PHONY: help run admin test test-unit test-e2e system-deps bench requirements clean
 
@@ -47,13 +49,13 @@ system-deps:
 # they run as two pytest invocations.
 test: $(VENV)/.installed system-deps
 	$(PY) -m pytest rooms project
-	$(PY) -m pytest e2e
+	$(PY) -m pytest e2e $(E2E_FLAGS)
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest rooms project
 
 test-e2e: $(VENV)/.installed system-deps
-	$(PY) -m pytest e2e
+	$(PY) -m pytest e2e $(E2E_FLAGS)
 
 bench: $(VENV)/.installed system-deps
 	$(PY) -m bench

@@ -36,6 +36,32 @@ def missing(what):
     pytest.skip(what)
 
 
+class RedisServer:
+    """A private redis-server on a free port, in its own directory."""
+
+    def __init__(self, binary, port=None):
+        self.binary = binary
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = tempfile.TemporaryDirectory()
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.workdir.name],
+            stdout=subprocess.DEVNULL,
+        )
+        if not wait_for_port(self.port, 10):
+            pytest.fail("the private redis-server did not start within 10 s", pytrace=False)
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """REDIS_URL when set (it must answer), else a private redis-server on a free port."""
@@ -52,17 +78,9 @@ def redis_url():
     binary = shutil.which("redis-server")
     if not binary:
         missing("redis-server is not installed (apt-get install redis-server) and REDIS_URL is unset")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as workdir:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", workdir],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            if not wait_for_port(port, 10):
-                pytest.fail("the private redis-server did not start within 10 s", pytrace=False)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    server = RedisServer(binary).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        server.workdir.cleanup()
