@@ -84,3 +84,14 @@ def redis_url():
     finally:
         server.stop()
         server.workdir.cleanup()
+
+
+@pytest.fixture
+async def close_db_connections():
+    """Close the connections async code opened in asgiref's worker thread, so
+    the test database can be dropped at the end of the run."""
+    yield
+    from channels.db import database_sync_to_async
+    from django.db import connections
+
+    await database_sync_to_async(connections.close_all)()

@@ -11,7 +11,7 @@ from project.asgi import application
 from rooms.models import Message
 from rooms.routing import websocket_urlpatterns
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
 
 router = URLRouter(websocket_urlpatterns)
 
