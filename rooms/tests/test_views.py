@@ -43,6 +43,7 @@ def test_room_page_has_the_contract_dom(client, alice, lobby):
                   'hx-ws:connect="/ws/rooms/lobby/"', 'hx-swap="none"']:
         assert piece in page, piece
     assert "&lt;b&gt;hi&lt;/b&gt;" in page and "<b>hi</b>" not in page
+    assert "{#" not in page and "{%" not in page, "template syntax leaked into the page"
 
 
 def test_room_page_renders_the_latest_50_oldest_first(client, alice, lobby, settings):
