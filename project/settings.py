@@ -121,17 +121,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channels: in-memory layer for one process; Redis shares rooms across processes.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Heroku-style Redis presents a self-signed certificate over rediss://.
+REDIS_SSL_VERIFY = env_bool("REDIS_SSL_VERIFY", False)
 
 
-def redis_connection(url):
-    """channels-redis host entry for a redis:// or rediss:// URL.
-
-    Heroku-style Redis presents a self-signed certificate over rediss://, so
-    certificate verification is off there unless REDIS_SSL_VERIFY is true.
-    """
-    if url.startswith("rediss://") and not env_bool("REDIS_SSL_VERIFY", False):
-        return {"address": url, "ssl_cert_reqs": None}
-    return {"address": url}
+def redis_tls_options(url):
+    """Connection options that accept a self-signed certificate over rediss://
+    unless REDIS_SSL_VERIFY is true."""
+    if url.startswith("rediss://") and not REDIS_SSL_VERIFY:
+        return {"ssl_cert_reqs": None}
+    return {}
 
 
 if REDIS_URL:
@@ -140,7 +139,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_connection(REDIS_URL)], "prefix": "chat"},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, **redis_tls_options(REDIS_URL)}], "prefix": "chat"},
         }
     }
     CACHES = {
@@ -148,11 +147,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "chat",
-            "OPTIONS": (
-                {"ssl_cert_reqs": None}
-                if REDIS_URL.startswith("rediss://") and not env_bool("REDIS_SSL_VERIFY", False)
-                else {}
-            ),
+            "OPTIONS": redis_tls_options(REDIS_URL),
         }
     }
 else:
@@ -193,6 +188,11 @@ CHAT_MAX_MESSAGE_LENGTH = env_int("CHAT_MAX_MESSAGE_LENGTH", 2000)
 CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)
 CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
 CHAT_HISTORY_LENGTH = 50
+# A dead process's presence entries vanish within TTL + HEARTBEAT seconds.
+CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 60)
+CHAT_PRESENCE_HEARTBEAT = env_int("CHAT_PRESENCE_HEARTBEAT", 20)
+# Most messages a reconnecting page is sent per frame while catching up.
+CHAT_CATCH_UP_BATCH = 200
 
 # No inline scripts or styles anywhere; the page talks only to its own origin.
 SECURE_CSP = {

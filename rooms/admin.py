@@ -1,3 +1,9 @@
+"""Staff manage rooms and messages here; every change reaches open pages live.
+
+The admin calls the models' own methods (set_archived, access_changed,
+remove), which broadcast after commit: no signal receivers.
+"""
+
 from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
@@ -11,7 +17,7 @@ class RoomAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "topic"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["members"]
-    actions = ["archive", "unarchive"]
+    actions = ["archive", "unarchive", "delete_selected"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "topic"]}),
         ("Access", {"fields": ["is_archived", "is_private", "members"]}),
@@ -19,17 +25,40 @@ class RoomAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive selected rooms (read-only)", permissions=["change"])
     def archive(self, request, queryset):
-        count = queryset.filter(is_archived=False).update(is_archived=True)
-        self.message_user(
-            request, ngettext("%d room archived.", "%d rooms archived.", count) % count, messages.SUCCESS
-        )
+        self._set_archived(request, queryset, True)
 
     @admin.action(description="Unarchive selected rooms", permissions=["change"])
     def unarchive(self, request, queryset):
-        count = queryset.filter(is_archived=True).update(is_archived=False)
+        self._set_archived(request, queryset, False)
+
+    def _set_archived(self, request, queryset, archived):
+        rooms = list(queryset.filter(is_archived=not archived))
+        for room in rooms:
+            room.set_archived(archived)
+        verb = "archived" if archived else "unarchived"
         self.message_user(
-            request, ngettext("%d room unarchived.", "%d rooms unarchived.", count) % count, messages.SUCCESS
+            request,
+            ngettext("%(count)d room %(verb)s.", "%(count)d rooms %(verb)s.", len(rooms))
+            % {"count": len(rooms), "verb": verb},
+            messages.SUCCESS,
         )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_archived" in form.changed_data:
+            obj.archived_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and {"is_private", "members"} & set(form.changed_data):
+            form.instance.access_changed()
+
+    def delete_model(self, request, obj):
+        obj.remove()
+
+    def delete_queryset(self, request, queryset):
+        for room in queryset:
+            room.remove()
 
 
 @admin.register(Message)
@@ -45,3 +74,9 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description="text")
     def short_text(self, message):
         return message.text if len(message.text) <= 80 else message.text[:79] + "…"
+
+    def delete_model(self, request, obj):
+        Message.objects.filter(pk=obj.pk).remove()
+
+    def delete_queryset(self, request, queryset):
+        queryset.remove()

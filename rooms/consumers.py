@@ -18,9 +18,19 @@ log = logging.getLogger(__name__)
 NOT_SIGNED_IN = 4401
 READ_ONLY = 4403
 NOT_FOUND = 4404
+# The page reconnects after this one (htmx retries 1012) and catches up.
+SERVICE_RESTART = 1012
 
 # JSON escaping can at most multiply text by 6 (\uXXXX), plus the headers htmx adds.
 FRAME_OVERHEAD = 16 * 1024
+# A catch-up request names at most this many messages the page shows.
+MAX_KNOWN_IDS = 2000
+
+UNAVAILABLE = "Chat is briefly unavailable; your message was not sent. Try again in a moment."
+
+
+class BadFrame(Exception):
+    pass
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -41,38 +51,60 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.room = room
         self.user = user
         await self.channel_layer.group_add(room.group_name, self.channel_name)
-        await self.announce(await presence.backend().join(room.pk, self.channel_name, user.get_username()))
+        await presence.backend().join(room.pk, self.channel_name, user.get_username())
+        await self.announce_presence(always_to_self=True)
         self.heartbeat = asyncio.create_task(self.keep_presence())
 
     async def disconnect(self, code):
         if self.room is None:
             return
         self.heartbeat.cancel()
-        await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
-        await self.announce(await presence.backend().leave(self.room.pk, self.channel_name))
+        try:
+            await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
+            await presence.backend().leave(self.room.pk, self.channel_name)
+            await self.announce_presence()
+        except Exception:  # Redis away: the entry expires by itself
+            log.warning("could not leave room %s cleanly", self.room.pk, exc_info=True)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.room is None:
             return
-        if text_data is None:
-            await self.error("Messages must be text frames.")
+        try:
+            payload = self.parse(text_data)
+        except BadFrame as error:
+            await self.error(str(error))
             return
+        if "sync" in payload:
+            await self.catch_up(payload["sync"])
+        else:
+            await self.post(payload)
+
+    def parse(self, text_data):
+        if text_data is None:
+            raise BadFrame("Messages must be text frames.")
         limit = settings.CHAT_MAX_MESSAGE_LENGTH
         # Checked before parsing: nobody gets to make us parse megabytes.
         if len(text_data) > limit * 6 + FRAME_OVERHEAD:
-            await self.error(f"Messages are limited to {limit} characters.")
-            return
+            raise BadFrame(f"Messages are limited to {limit} characters.")
         try:
             payload = json.loads(text_data)
         except ValueError:
-            await self.error("That frame was not valid JSON.")
-            return
-        text = payload.get("message") if isinstance(payload, dict) else None
+            raise BadFrame("That frame was not valid JSON.") from None
+        if not isinstance(payload, dict):
+            raise BadFrame("A frame must be a JSON object.")
+        return payload
+
+    async def post(self, payload):
+        text = payload.get("message")
         if not isinstance(text, str):
             await self.error("A frame must carry the message text in its 'message' field.")
             return
+        client_id = payload.get("client_id") or None
+        if client_id is not None and not isinstance(client_id, str):
+            await self.error("'client_id' must be a string.", text=text)
+            return
         try:
-            await database_sync_to_async(self.post)(text)
+            await database_sync_to_async(self.post_sync)(text, client_id)
         except ValidationError as error:
             await self.error(" ".join(error.messages), text=text)
         except Room.DoesNotExist:
@@ -81,27 +113,85 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except PermissionDenied as error:
             await self.error(str(error), text=text)
             await self.close(READ_ONLY if self.room.is_archived else NOT_FOUND)
+        except Exception:
+            # Database or Redis away: say so, hand the text back, keep the socket.
+            log.exception("posting to room %s failed", self.room.pk)
+            await self.error(UNAVAILABLE, text=text)
 
-    def post(self, text):
+    def post_sync(self, text, client_id):
         # Fresh state: staff may have archived the room or removed the member.
         self.room.refresh_from_db(fields=["is_archived", "is_private"])
-        return Message.objects.post(self.room, self.user, text)
+        return Message.objects.post(self.room, self.user, text, client_id)
+
+    async def catch_up(self, request):
+        """Send what the page missed while it was disconnected: every message
+        after its newest, in order, and the deletions among those it shows."""
+        try:
+            after = int(request.get("after", 0))
+            known = [int(pk) for pk in request.get("known", [])][:MAX_KNOWN_IDS]
+        except (AttributeError, TypeError, ValueError):
+            await self.error("A sync request needs 'after' (a message id) and 'known' (a list of ids).")
+            return
+        for html in await database_sync_to_async(self.catch_up_sync)(after, known):
+            await self.send(text_data=html)
+
+    def catch_up_sync(self, after, known):
+        batch_size = settings.CHAT_CATCH_UP_BATCH
+        still_there = set(Message.objects.filter(room=self.room, pk__in=known).values_list("pk", flat=True))
+        gone = sorted(set(known) - still_there)
+        frames = []
+        while True:
+            missed = Message.objects.missed_since(self.room, after, batch_size)
+            frames.append(broadcast.catch_up(missed, gone))
+            gone = []
+            if len(missed) < batch_size:
+                return frames
+            after = missed[-1].pk
 
     async def error(self, reason, text=None):
         """An error fragment for this socket only; `text` goes back into the composer."""
         await self.send(text_data=broadcast.render("chat-error", error=reason, text=text))
 
+    # Channel-layer events, from rooms/broadcast.py.
+
     async def room_fragment(self, event):
         await self.send(text_data=event["html"])
 
-    async def announce(self, people):
-        await broadcast.presence_changed(self.room.group_name, people)
+    async def room_access(self, event):
+        if event["allowed"] is not None and self.user.pk not in event["allowed"]:
+            await self.send(text_data=event["html"])
+            await self.close(NOT_FOUND)
+
+    async def room_closed(self, event):
+        await self.send(text_data=event["html"])
+        await self.close(NOT_FOUND)
+
+    # Presence.
+
+    async def announce_presence(self, always_to_self=False):
+        backend = presence.backend()
+        people = await backend.people(self.room.pk)
+        if await backend.mark_announced(self.room.pk, people):
+            await broadcast.presence_changed(self.room.group_name, people)
+        elif always_to_self:
+            await self.send(text_data=broadcast.render("presence", people=people, oob=True))
 
     async def keep_presence(self):
-        """Refresh this socket's presence entry so it outlives TTL while open."""
+        """Refresh this socket's entry so it outlives the TTL while open, and
+        announce entries that expired (a process died). If Redis lost our
+        entry it restarted and lost our group too: close with 1012 so the
+        page reconnects, rejoins and catches up."""
+        backend = presence.backend()
         while True:
-            await asyncio.sleep(presence.HEARTBEAT)
+            await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT)
             try:
-                await presence.backend().refresh(self.room.pk, self.channel_name, self.user.get_username())
-            except Exception:  # Redis briefly away: the next beat retries
+                lost = await backend.join(self.room.pk, self.channel_name, self.user.get_username())
+                if lost:
+                    await self.close(SERVICE_RESTART)
+                    return
+                await self.announce_presence()
+            except Exception:
+                # Redis away: close so the page shows it and reconnects when it is back.
                 log.warning("presence heartbeat failed for %s", self.channel_name, exc_info=True)
+                await self.close(SERVICE_RESTART)
+                return

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 
@@ -52,8 +52,35 @@ class Room(models.Model):
 
     @property
     def group_name(self):
+        return self.group_name_for(self.pk)
+
+    @staticmethod
+    def group_name_for(pk):
         # From the pk, not the slug: staff may rename a slug while pages are open.
-        return f"room.{self.pk}"
+        return f"room.{pk}"
+
+    def set_archived(self, archived):
+        """Archive (read-only) or reopen the room; open pages follow live."""
+        self.is_archived = archived
+        self.save(update_fields=["is_archived"])
+        self.archived_changed()
+
+    def archived_changed(self):
+        """Call after saving a new is_archived: open pages lose or regain the composer."""
+        transaction.on_commit(lambda: broadcast.room_changed(self), robust=True)
+
+    def access_changed(self):
+        """Call after changing is_private or members: sockets of people who
+        may no longer see the room are closed (4404)."""
+        allowed = None if not self.is_private else set(self.members.values_list("pk", flat=True))
+        transaction.on_commit(lambda: broadcast.access_changed(self.group_name, allowed), robust=True)
+
+    def remove(self):
+        """Delete the room with its history and close its open pages."""
+        group = self.group_name
+        with transaction.atomic():
+            self.delete()
+            transaction.on_commit(lambda: broadcast.room_closed(group), robust=True)
 
     def is_visible_to(self, user):
         if not user.is_authenticated:
@@ -66,17 +93,19 @@ class Room(models.Model):
         latest = self.messages.select_related("author").order_by("-id")[:limit]
         return list(reversed(latest))
 
-    def post_message(self, author, text):
-        return Message.objects.post(self, author, text)
+    def post_message(self, author, text, client_id=None):
+        return Message.objects.post(self, author, text, client_id)
 
 
 class MessageQuerySet(models.QuerySet):
-    def post(self, room, author, text):
+    def post(self, room, author, text, client_id=None):
         """Validate, save, then broadcast a message; returns the saved Message.
 
         Raises ValidationError for text that must not be saved and
         PermissionDenied when the author may not post here. The broadcast
         runs after commit, so nobody sees a message that was rolled back.
+        `client_id` makes the send idempotent: a second post with the same
+        id by the same author returns the first message and broadcasts nothing.
         """
         if not isinstance(text, str):
             raise ValidationError("A message must be text.", code="invalid")
@@ -84,13 +113,42 @@ class MessageQuerySet(models.QuerySet):
             raise PermissionDenied("This room is archived: it is read-only.")
         if not room.is_visible_to(author):
             raise PermissionDenied("You are not a member of this room.")
-        message = self.model(room=room, author=author, text=text)
-        message.full_clean(exclude=["room", "author"])
+        message = self.model(room=room, author=author, text=text, client_id=client_id or None)
+        message.full_clean(exclude=["room", "author"], validate_unique=False, validate_constraints=False)
+        if client_id and (earlier := self._sent_earlier(author, client_id)):
+            return earlier
         flood.check(author)
-        with transaction.atomic():
-            message.save()
-            transaction.on_commit(lambda: broadcast.message_posted(message))
+        try:
+            with transaction.atomic():
+                message.save()
+                transaction.on_commit(lambda: broadcast.message_posted(message), robust=True)
+        except IntegrityError:
+            # The same client id raced in from another socket or process.
+            if client_id and (earlier := self._sent_earlier(author, client_id)):
+                return earlier
+            raise
         return message
+
+    def _sent_earlier(self, author, client_id):
+        return self.filter(author=author, client_id=client_id).first()
+
+    def remove(self):
+        """Delete these messages and take them off every open page."""
+        by_room = {}
+        for pk, room_id in self.values_list("pk", "room_id"):
+            by_room.setdefault(room_id, []).append(pk)
+        with transaction.atomic():
+            deleted, _ = self.filter(pk__in=[pk for pks in by_room.values() for pk in pks]).delete()
+            for room_id, pks in by_room.items():
+                transaction.on_commit(
+                    lambda room_id=room_id, pks=pks: broadcast.messages_deleted(Room.group_name_for(room_id), pks),
+                    robust=True,
+                )
+        return deleted
+
+    def missed_since(self, room, after, limit):
+        """Up to `limit` messages of `room` after id `after`, oldest first."""
+        return list(self.filter(room=room, pk__gt=after).select_related("author").order_by("pk")[:limit])
 
 
 def validate_not_blank(value):
@@ -116,6 +174,9 @@ class Message(models.Model):
         validators=[validate_not_blank, validate_length],
         error_messages={"blank": "Type a message before sending."},
     )
+    # Chosen by the sending page for each message, so a frame sent twice
+    # (a resend after reconnecting, a double submit) is posted once.
+    client_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = MessageQuerySet.as_manager()
@@ -123,6 +184,11 @@ class Message(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["room", "-id"], name="message_room_latest")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"], condition=Q(client_id__isnull=False), name="message_unique_client_id"
+            )
+        ]
 
     def __str__(self):
         return f"{self.author}: {self.text[:50]}"

@@ -1,11 +1,16 @@
 """Who is in a room right now: one entry per user, however many tabs they have.
 
-Each open socket holds one entry (user, socket) with an expiry time. Sockets
-refresh theirs every HEARTBEAT seconds; an entry left behind by a process
-that died without running disconnect() expires after TTL seconds, so the
-list heals itself. With REDIS_URL set the entries live in one Redis sorted
-set per room (score = expiry), shared by every server process; otherwise in
-this process's memory.
+Each open socket holds one entry (socket -> username) with an expiry time.
+Sockets refresh theirs every CHAT_PRESENCE_HEARTBEAT seconds; an entry left
+behind by a process that died without running disconnect() expires after
+CHAT_PRESENCE_TTL seconds, and the next heartbeat anywhere in the room
+announces the shorter list. With REDIS_URL set the entries live in one Redis
+sorted set per room (score = expiry), shared by every server process;
+otherwise in this process's memory.
+
+Announcements are deduplicated through a shared "last announced" value, so
+a second tab, a refresh or a reconnect that changes nobody's presence costs
+one message to that socket instead of one to every socket in the room.
 """
 
 import asyncio
@@ -15,13 +20,19 @@ import weakref
 
 from django.conf import settings
 
-HEARTBEAT = 30
-TTL = 90
 KEY_PREFIX = "chat"
 
 
-def _key(room_pk):
-    return f"{KEY_PREFIX}:presence:{room_pk}"
+def ttl():
+    return settings.CHAT_PRESENCE_TTL
+
+
+def _key(room_pk, kind="presence"):
+    return f"{KEY_PREFIX}:{kind}:{room_pk}"
+
+
+def _sorted(usernames):
+    return sorted(set(usernames), key=str.casefold)
 
 
 class LocalPresence:
@@ -29,23 +40,30 @@ class LocalPresence:
 
     def __init__(self):
         self.rooms = {}
+        self.announced = {}
 
     async def join(self, room_pk, socket, username):
-        self.rooms.setdefault(room_pk, {})[socket] = (time.time() + TTL, username)
-        return await self.people(room_pk)
-
-    refresh = join
+        """Add or refresh a socket's entry; True when it had been lost (or is new)."""
+        entries = self.rooms.setdefault(room_pk, {})
+        was_there = socket in entries
+        entries[socket] = (time.time() + ttl(), username)
+        return not was_there
 
     async def leave(self, room_pk, socket):
         self.rooms.get(room_pk, {}).pop(socket, None)
-        return await self.people(room_pk)
 
     async def people(self, room_pk):
         now = time.time()
         entries = self.rooms.get(room_pk, {})
         for socket in [s for s, (expiry, _) in entries.items() if expiry <= now]:
             del entries[socket]
-        return sorted({username for _, username in entries.values()}, key=str.casefold)
+        return _sorted(username for _, username in entries.values())
+
+    async def mark_announced(self, room_pk, people):
+        """Record `people` as announced; True when that changes what was announced."""
+        changed = self.announced.get(room_pk) != people
+        self.announced[room_pk] = people
+        return changed
 
 
 class RedisPresence:
@@ -61,31 +79,26 @@ class RedisPresence:
 
         loop = asyncio.get_running_loop()
         if loop not in self.clients:
-            options = {}
-            if self.url.startswith("rediss://") and not getattr(settings, "REDIS_SSL_VERIFY", False):
+            options = {"socket_timeout": 5, "socket_connect_timeout": 5}
+            if self.url.startswith("rediss://") and not settings.REDIS_SSL_VERIFY:
                 options["ssl_cert_reqs"] = None
             self.clients[loop] = redis.asyncio.Redis.from_url(self.url, **options)
         return self.clients[loop]
 
     async def join(self, room_pk, socket, username):
-        member = json.dumps([socket, username])
         key = _key(room_pk)
         async with self.client().pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {member: time.time() + TTL})
-            pipe.expire(key, TTL * 2)
-            await pipe.execute()
-        return await self.people(room_pk)
-
-    refresh = join
+            pipe.zadd(key, {json.dumps([socket, username]): time.time() + ttl()})
+            pipe.expire(key, ttl() * 2)
+            added, _ = await pipe.execute()
+        return bool(added)
 
     async def leave(self, room_pk, socket):
         key = _key(room_pk)
         client = self.client()
-        members = await client.zrange(key, 0, -1)
-        mine = [m for m in members if json.loads(m)[0] == socket]
+        mine = [m for m in await client.zrange(key, 0, -1) if json.loads(m)[0] == socket]
         if mine:
             await client.zrem(key, *mine)
-        return await self.people(room_pk)
 
     async def people(self, room_pk):
         key = _key(room_pk)
@@ -93,26 +106,25 @@ class RedisPresence:
             pipe.zremrangebyscore(key, "-inf", time.time())
             pipe.zrange(key, 0, -1)
             _, members = await pipe.execute()
-        return sorted({json.loads(m)[1] for m in members}, key=str.casefold)
+        return _sorted(json.loads(m)[1] for m in members)
+
+    async def mark_announced(self, room_pk, people):
+        value = json.dumps(people)
+        previous = await self.client().set(_key(room_pk, "announced"), value, get=True, ex=ttl() * 2)
+        return previous is None or previous.decode() != value
 
 
-def _make_presence():
-    if settings.REDIS_URL:
-        return RedisPresence(settings.REDIS_URL)
-    return LocalPresence()
-
-
-_presence = None
+_backend = None
 
 
 def backend():
-    global _presence
-    if _presence is None:
-        _presence = _make_presence()
-    return _presence
+    global _backend
+    if _backend is None:
+        _backend = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else LocalPresence()
+    return _backend
 
 
 def reset():
     """Forget the backend (tests switch settings between layers)."""
-    global _presence
-    _presence = None
+    global _backend
+    _backend = None

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -269,12 +270,13 @@ async def test_flood_limit_is_per_user_across_sockets(lobby, alice, bob, setting
     settings.CHAT_RATE_LIMIT_SECONDS = 60
     tab1 = await joined(alice)
     tab2 = await joined(alice)
-    await tab1.receive_from()  # presence update for tab2 (still one entry)
     await tab1.send_to(text_data=frame("one"))
+    assert "one" in await tab1.receive_from()
+    assert "one" in await tab2.receive_from()
     await tab2.send_to(text_data=frame("two"))
+    assert "two" in await tab2.receive_from()
     await tab2.send_to(text_data=frame("three"))
-    texts = [await tab2.receive_from() for _ in range(3)]
-    assert sum("too quickly" in t for t in texts) == 1
+    assert "too quickly" in await tab2.receive_from()
     assert await saved_texts() == ["one", "two"]
     # Bob has his own allowance.
     bob_socket = await joined(bob)
@@ -291,10 +293,12 @@ async def test_presence_lists_each_user_once_and_drops_them_when_their_last_tab_
     bob_socket = await joined(bob)
     tab1 = await joined(alice)
     assert presence_of(await bob_socket.receive_from()) == ["alice", "bob"]
-    tab2 = await joined(alice)
-    assert presence_of(await bob_socket.receive_from()) == ["alice", "bob"]
+    # A second tab changes nobody's presence: only that tab is told who is here.
+    tab2 = await connect(alice)
+    assert presence_of(await tab2.receive_from()) == ["alice", "bob"]
+    assert await bob_socket.receive_nothing()
     await tab1.disconnect()
-    assert presence_of(await bob_socket.receive_from()) == ["alice", "bob"]
+    assert await bob_socket.receive_nothing()
     await tab2.disconnect()
     assert presence_of(await bob_socket.receive_from()) == ["bob"]
     await bob_socket.disconnect()
@@ -326,3 +330,196 @@ async def test_redis_layer_broadcasts_and_shares_flood_and_presence(use_redis, l
     await alice_socket.disconnect()
     assert presence_of(await bob_socket.receive_from(timeout=5)) == ["bob"]
     await bob_socket.disconnect()
+
+
+# --- idempotent sends --------------------------------------------------------------
+
+
+async def test_same_client_id_posts_once(lobby, alice, bob):
+    alice_socket = await joined(alice)
+    await alice_socket.send_to(text_data=frame("only once", client_id="c-1"))
+    assert "only once" in await alice_socket.receive_from()
+    await alice_socket.send_to(text_data=frame("only once", client_id="c-1"))
+    assert await alice_socket.receive_nothing()
+    # From another tab of the same user too (a resend after reconnecting).
+    tab2 = await joined(alice)
+    await tab2.send_to(text_data=frame("only once", client_id="c-1"))
+    assert await tab2.receive_nothing()
+    assert await saved_texts() == ["only once"]
+    # The id is per author: bob's "c-1" is his own message.
+    bob_socket = await joined(bob)
+    await bob_socket.send_to(text_data=frame("bob's", client_id="c-1"))
+    assert "bob&#x27;s" in await bob_socket.receive_from()
+    assert await saved_texts() == ["only once", "bob's"]
+    for socket in (alice_socket, tab2, bob_socket):
+        await socket.disconnect()
+
+
+async def test_bad_client_id_is_refused(lobby, alice):
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=frame("hi", client_id=["not", "a", "string"]))
+    assert "client_id" in await communicator.receive_from()
+    await communicator.send_to(text_data=frame("hi", client_id="x" * 65))
+    assert "64 characters" in await communicator.receive_from()
+    assert await saved_texts() == []
+    await communicator.disconnect()
+
+
+# --- catch-up after a reconnect --------------------------------------------------------
+
+
+async def test_sync_sends_missed_messages_in_order_and_deletions(lobby, alice, bob):
+    kept = await Message.objects.acreate(room=lobby, author=alice, text="seen before")
+    deleted = await Message.objects.acreate(room=lobby, author=alice, text="deleted meanwhile")
+    missed = [await Message.objects.acreate(room=lobby, author=bob, text=f"missed {n}") for n in range(3)]
+    deleted_pk = deleted.pk
+    await deleted.adelete()
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=json.dumps({"sync": {"after": deleted_pk, "known": [kept.pk, deleted_pk]}}))
+    html = await communicator.receive_from()
+    positions = [html.index(f'id="message-{m.pk}"') for m in missed]
+    assert positions == sorted(positions)
+    assert f'id="message-{kept.pk}"' not in html
+    assert f'<div id="message-{deleted_pk}" hx-swap-oob="delete"></div>' in html
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_sync_pages_through_a_long_absence(lobby, alice, settings):
+    settings.CHAT_CATCH_UP_BATCH = 4
+    pks = [(await Message.objects.acreate(room=lobby, author=alice, text=f"m{n}")).pk for n in range(10)]
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=json.dumps({"sync": {"after": 0, "known": []}}))
+    frames = [await communicator.receive_from() for _ in range(3)]
+    seen = [int(pk) for html in frames for pk in re.findall(r'id="message-(\d+)"', html)]
+    assert seen == pks
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_sync_only_covers_this_room(lobby, alice):
+    from rooms.models import Room
+
+    other = await Room.objects.acreate(name="Other", slug="other")
+    elsewhere = await Message.objects.acreate(room=other, author=alice, text="elsewhere")
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=json.dumps({"sync": {"after": 0, "known": [elsewhere.pk]}}))
+    html = await communicator.receive_from()
+    assert "elsewhere" not in html
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("sync", [{"after": "x"}, {"known": "abc"}, ["after"], {"known": [{"a": 1}]}])
+async def test_bad_sync_request_gets_an_error(lobby, alice, sync):
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=json.dumps({"sync": sync}))
+    assert "sync request" in await communicator.receive_from()
+    await communicator.send_to(text_data=frame("still fine"))
+    assert "still fine" in await communicator.receive_from()
+    await communicator.disconnect()
+
+
+# --- live moderation -------------------------------------------------------------------
+
+
+async def test_deleting_messages_removes_them_from_open_pages(lobby, alice):
+    communicator = await joined(alice)
+    first = await Message.objects.acreate(room=lobby, author=alice, text="one")
+    await Message.objects.acreate(room=lobby, author=alice, text="two")
+    await sync_to_async(Message.objects.filter(pk=first.pk).remove)()
+    html = await communicator.receive_from()
+    assert html == f'<div id="message-{first.pk}" hx-swap-oob="delete"></div>'
+    assert await saved_texts() == ["two"]
+    await communicator.disconnect()
+
+
+async def test_archiving_swaps_the_composer_for_a_note_and_back(lobby, alice):
+    communicator = await joined(alice)
+    await sync_to_async(lobby.set_archived)(True)
+    html = await communicator.receive_from()
+    assert 'id="composer" hx-swap-oob="outerHTML"' in html and "archived" in html
+    assert 'id="message-form"' not in html
+    await sync_to_async(lobby.set_archived)(False)
+    html = await communicator.receive_from()
+    assert 'id="message-form"' in html and 'maxlength="2000"' in html
+    await communicator.disconnect()
+
+
+async def test_removed_member_is_told_and_closed_with_4404(private_room, alice, bob):
+    await private_room.members.aadd(bob)
+    alice_socket = await joined(alice, "secret")
+    bob_socket = await joined(bob, "secret")
+    await alice_socket.receive_from()  # bob arrived
+    await private_room.members.aremove(bob)
+    await sync_to_async(private_room.access_changed)()
+    assert "no longer have access" in await bob_socket.receive_from()
+    assert (await bob_socket.receive_output())["code"] == 4404
+    await bob_socket.disconnect()  # the browser completes the close handshake
+    # Alice stays, and sees bob leave.
+    assert presence_of(await alice_socket.receive_from()) == ["alice"]
+    await alice_socket.disconnect()
+
+
+async def test_room_made_private_closes_non_members(lobby, alice, bob):
+    alice_socket = await joined(alice)
+    bob_socket = await joined(bob)
+    await alice_socket.receive_from()  # bob arrived
+    lobby.is_private = True
+    await lobby.asave()
+    await lobby.members.aadd(alice)
+    await sync_to_async(lobby.access_changed)()
+    assert "no longer have access" in await bob_socket.receive_from()
+    assert (await bob_socket.receive_output())["code"] == 4404
+    await bob_socket.disconnect()
+    assert presence_of(await alice_socket.receive_from()) == ["alice"]
+    await alice_socket.disconnect()
+
+
+async def test_deleting_the_room_closes_its_pages(lobby, alice):
+    communicator = await joined(alice)
+    await sync_to_async(lobby.remove)()
+    assert "has been deleted" in await communicator.receive_from()
+    assert (await communicator.receive_output())["code"] == 4404
+
+
+async def test_admin_delete_reaches_open_pages(lobby, alice, django_user_model):
+    staff = await django_user_model.objects.acreate_superuser("staff", password="pw-staff-123")
+    communicator = await joined(alice)
+    message = await Message.objects.acreate(room=lobby, author=alice, text="spam")
+    client = Client()
+    await sync_to_async(client.force_login)(staff)
+    response = await sync_to_async(client.post)(f"/admin/rooms/message/{message.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert f'id="message-{message.pk}" hx-swap-oob="delete"' in await communicator.receive_from()
+    await communicator.disconnect()
+
+
+# --- presence heartbeat ----------------------------------------------------------------
+
+
+async def test_expired_entries_of_a_dead_process_are_announced_gone(lobby, alice, settings):
+    from rooms import presence
+
+    settings.CHAT_PRESENCE_HEARTBEAT = 0.2
+    settings.CHAT_PRESENCE_TTL = 1
+    # A socket of a process that died: its entry is never refreshed nor removed.
+    await presence.backend().join(lobby.pk, "specific.dead-process!channel", "ghost")
+    communicator = await connect(alice)
+    assert presence_of(await communicator.receive_from()) == ["alice", "ghost"]
+    assert presence_of(await communicator.receive_from(timeout=3)) == ["alice"]
+    await communicator.disconnect()
+
+
+@pytest.mark.redis
+async def test_socket_closes_with_1012_when_redis_lost_its_state(use_redis, lobby, alice, settings):
+    import redis.asyncio
+
+    settings.CHAT_PRESENCE_HEARTBEAT = 0.2
+    communicator = await joined(alice)
+    client = redis.asyncio.Redis.from_url(use_redis)
+    # What a Redis restart does to our keys: they are gone.
+    keys = await client.keys(f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}*")
+    keys += await client.keys("test-*presence*")
+    await client.delete(*keys)
+    await client.aclose()
+    assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close", "code": 1012}

@@ -72,10 +72,10 @@ def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monke
     from rooms import broadcast
 
     fragments = []
-    async def send_html(group, html):
+    async def send(group, event_type, html, **extra):
         fragments.append(html)
 
-    monkeypatch.setattr(broadcast, "send_html", send_html)
+    monkeypatch.setattr(broadcast, "send", send)
     message = lobby.post_message(alice, "same markup")
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()

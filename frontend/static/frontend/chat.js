@@ -9,8 +9,6 @@
   if (!room) return;
 
   const messages = document.getElementById("messages");
-  const form = document.getElementById("message-form");
-  const input = form && form.querySelector("[name=message]");
   const errors = document.getElementById("chat-errors");
   const status = document.getElementById("connection");
   const me = document.body.dataset.userId;
@@ -85,37 +83,63 @@
     status.textContent = text;
   }
 
-  room.addEventListener("htmx:ws:after:connection", () => setState("open", "Connected"));
+  // Every time the socket opens (first load, reconnect after a drop, a
+  // background tab shown again) ask for what this page missed: the messages
+  // after its newest one, and which of those it shows were deleted.
+  room.addEventListener("htmx:ws:after:connection", (event) => {
+    setState("open", "Connected");
+    const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
+    const after = shown.length ? Math.max(...shown) : 0;
+    event.detail.connection.socket.send(JSON.stringify({ sync: { after: after, known: shown } }));
+  });
   room.addEventListener("htmx:ws:close", (event) => {
     const code = event.detail && event.detail.code;
     if (FINAL_CLOSES[code]) {
       room.dataset.closeCode = code;
       setState("closed", FINAL_CLOSES[code]);
-      if (form) form.remove();
+      const composer = document.getElementById("message-form");
+      if (composer) composer.remove();
     } else if (event.detail && event.detail.reason === "removed") {
       setState("closed", "Disconnected");
+    } else if (document.hidden) {
+      setState("paused", "Paused while the tab is hidden");
     } else {
       setState("reconnecting", "Connection lost, reconnecting…");
     }
   });
 
-  if (form) {
-    // hx-ws has collected the form's values by now: clear the box for the
-    // next message and keep the cursor in it.
-    form.addEventListener("htmx:ws:before:message:outgoing", () => {
-      errors.replaceChildren();
-      input.value = "";
-      input.focus();
-    });
-
-    // A refused message comes back with its text: put it back in the box
-    // (unless something new was typed meanwhile) so nothing is lost.
-    new MutationObserver(() => {
-      const refused = errors.querySelector("[data-unsent]");
-      if (refused && input.value === "") {
-        input.value = refused.dataset.unsent;
-        input.focus();
-      }
-    }).observe(errors, { childList: true });
+  function newClientId() {
+    return window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
   }
+
+  // The composer may be replaced live (room archived, then reopened), so
+  // these handlers live on #room. Each message gets an id of its own before
+  // hx-ws reads the form (capture phase runs first), so the server can tell
+  // a resent frame from a new message.
+  room.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.elements.client_id && !form.elements.client_id.value) form.elements.client_id.value = newClientId();
+  }, true);
+
+  // hx-ws has collected the form's values by now: clear the box for the
+  // next message and keep the cursor in it.
+  room.addEventListener("htmx:ws:before:message:outgoing", (event) => {
+    const form = event.target.closest("form");
+    if (!form) return;
+    errors.replaceChildren();
+    form.elements.message.value = "";
+    form.elements.client_id.value = "";
+    form.elements.message.focus();
+  });
+
+  // A refused message comes back with its text: put it back in the box
+  // (unless something new was typed meanwhile) so nothing is lost.
+  new MutationObserver(() => {
+    const refused = errors.querySelector("[data-unsent]");
+    const form = document.getElementById("message-form");
+    if (refused && form && form.elements.message.value === "") {
+      form.elements.message.value = refused.dataset.unsent;
+      form.elements.message.focus();
+    }
+  }).observe(errors, { childList: true });
 })();
