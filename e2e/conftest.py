@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, missing
+from conftest import RedisServer, free_port, missing
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -126,6 +126,11 @@ class Server:
                 self.process.kill()
                 self.process.wait()
 
+    def kill(self):
+        """SIGKILL: no disconnect() runs, nothing is cleaned up."""
+        self.process.kill()
+        self.process.wait()
+
 
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory):
@@ -147,6 +152,31 @@ def server(server_env, tmp_path_factory):
     srv = Server(server_env, tmp_path_factory.mktemp("logs")).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis of this test's own, which it may stop and start again."""
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if not binary:
+        missing("redis-server is not installed (apt-get install redis-server)")
+    redis = RedisServer(binary).start()
+    yield redis
+    redis.stop()
+    redis.workdir.cleanup()
+
+
+@pytest.fixture
+def cluster(server_env, private_redis, tmp_path):
+    """Two daphne processes sharing one Redis and one database, as when
+    scaling out. Presence expires fast here so a test can watch it."""
+    env = {**server_env, "REDIS_URL": private_redis.url, "CHAT_PRESENCE_TTL": "3", "CHAT_PRESENCE_HEARTBEAT": "1"}
+    servers = [Server(env, tmp_path).start(), Server(env, tmp_path).start()]
+    yield servers
+    for srv in servers:
+        srv.stop()
 
 
 @pytest.fixture(scope="session")
@@ -186,11 +216,13 @@ def make_user():
 
 
 @pytest.fixture
-def sign_in(browser, server):
-    """sign_in(username) -> a browser context signed in through the login page."""
+def sign_in(browser, request):
+    """sign_in(username, server=None) -> a browser context signed in through the
+    login page of `server` (default: the session's server)."""
     contexts = []
 
-    def sign_in(username):
+    def sign_in(username, server=None):
+        server = server or request.getfixturevalue("server")
         context = browser.new_context(base_url=server.url)
         contexts.append(context)
         page = context.new_page()
@@ -211,5 +243,37 @@ def open_room(context, slug="lobby"):
     """A new tab on the room page, its socket open."""
     page = context.new_page()
     page.goto(f"/rooms/{slug}/")
-    page.wait_for_selector(f'#room[data-ws="open"]', timeout=10_000)
+    page.wait_for_selector('#room[data-ws="open"]', timeout=10_000)
     return page
+
+
+def send(page, text):
+    page.fill("#message-form [name=message]", text)
+    page.press("#message-form [name=message]", "Enter")
+
+
+def message_with(page, text):
+    return page.locator("#messages .message", has=page.locator(".message-body", has_text=text))
+
+
+def bodies(page):
+    return page.locator("#messages .message-body")
+
+
+# What the fault tests measured, printed at the end of the run.
+MEASURED = []
+
+
+@pytest.fixture
+def measure():
+    def record(what, **figures):
+        MEASURED.append((what, figures))
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MEASURED:
+        terminalreporter.section("fault recovery measured")
+        for what, figures in MEASURED:
+            terminalreporter.write_line(f"{what}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))

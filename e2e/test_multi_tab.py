@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, open_room
+from e2e.conftest import LIVE_TIMEOUT_MS, message_with, open_room, send
 
 
 @pytest.fixture
@@ -19,15 +19,6 @@ def people(make_user, sign_in):
 
 def all_tabs(people):
     return [tab for tabs in people.values() for tab in tabs]
-
-
-def send(page, text):
-    page.fill("#message-form [name=message]", text)
-    page.press("#message-form [name=message]", "Enter")
-
-
-def message_with(page, text):
-    return page.locator("#messages .message", has=page.locator(".message-body", has_text=text))
 
 
 def test_enter_sends_to_every_tab_once_with_author_and_time(people):

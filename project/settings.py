@@ -125,13 +125,18 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_SSL_VERIFY = env_bool("REDIS_SSL_VERIFY", False)
 
 
-def redis_tls_options(url):
-    """Connection options that accept a self-signed certificate over rediss://
-    unless REDIS_SSL_VERIFY is true."""
+def redis_options(url):
+    """Options for every Redis connection pool: pooled connections idle for a
+    second are checked before use (after a Redis restart they are all dead),
+    and a self-signed certificate is accepted over rediss:// unless
+    REDIS_SSL_VERIFY is true."""
+    options = {"health_check_interval": 1, "socket_connect_timeout": 5}
     if url.startswith("rediss://") and not REDIS_SSL_VERIFY:
-        return {"ssl_cert_reqs": None}
-    return {}
+        options["ssl_cert_reqs"] = None
+    return options
 
+
+REDIS_OPTIONS = redis_options(REDIS_URL)
 
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://")):
@@ -139,7 +144,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, **redis_tls_options(REDIS_URL)}], "prefix": "chat"},
+            "CONFIG": {
+                # channels-redis blocks 5 s per BZPOPMIN; redis-py 8 also times
+                # reads out after 5 s by default, which would turn every idle
+                # receive into an error.
+                "hosts": [{"address": REDIS_URL, **REDIS_OPTIONS, "socket_timeout": 15}],
+                "prefix": "chat",
+            },
         }
     }
     CACHES = {
@@ -147,7 +158,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "chat",
-            "OPTIONS": redis_tls_options(REDIS_URL),
+            "OPTIONS": REDIS_OPTIONS,
         }
     }
 else:
@@ -191,6 +202,8 @@ CHAT_HISTORY_LENGTH = 50
 # A dead process's presence entries vanish within TTL + HEARTBEAT seconds.
 CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 60)
 CHAT_PRESENCE_HEARTBEAT = env_int("CHAT_PRESENCE_HEARTBEAT", 20)
+# Fragments for a room that arrive within this window go out as one frame.
+CHAT_BROADCAST_COALESCE_MS = env_int("CHAT_BROADCAST_COALESCE_MS", 20)
 # Most messages a reconnecting page is sent per frame while catching up.
 CHAT_CATCH_UP_BATCH = 200
 

@@ -12,8 +12,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.template.loader import render_to_string
 
-# Consumer handlers: RoomConsumer.room_fragment forwards a prepared fragment;
-# room_access and room_closed also close sockets that lost the room.
+# Each process's hub (rooms/hub.py) receives these once and writes fragments
+# to its sockets as they are; access and closed events also close sockets
+# that lost the room.
 FRAGMENT = "room.fragment"
 ACCESS = "room.access"
 CLOSED = "room.closed"
@@ -24,7 +25,7 @@ def render(partial, **context):
 
 
 async def send(group, event_type, html, **extra):
-    await get_channel_layer().group_send(group, {"type": event_type, "html": html, **extra})
+    await get_channel_layer().group_send(group, {"type": event_type, "group": group, "html": html, **extra})
 
 
 def message_posted(message):

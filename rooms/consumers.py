@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from . import broadcast, presence
+from .hub import get_hub
 from .models import Message, Room
 
 log = logging.getLogger(__name__)
@@ -18,8 +20,9 @@ log = logging.getLogger(__name__)
 NOT_SIGNED_IN = 4401
 READ_ONLY = 4403
 NOT_FOUND = 4404
-# The page reconnects after this one (htmx retries 1012) and catches up.
-SERVICE_RESTART = 1012
+# "Reconnect and catch up": servers may only send 1000 or 3000-4999, so
+# the page adds this code to htmx's reconnect codes (base.html).
+RECONNECT = 4012
 
 # JSON escaping can at most multiply text by 6 (\uXXXX), plus the headers htmx adds.
 FRAME_OVERHEAD = 16 * 1024
@@ -34,6 +37,9 @@ class BadFrame(Exception):
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
+    # No channel per socket: the process's hub receives the room's events
+    # once and calls send_frame / control on each socket (rooms/hub.py).
+    channel_layer_alias = None
     room = None
 
     async def connect(self):
@@ -50,18 +56,25 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.room = room
         self.user = user
-        await self.channel_layer.group_add(room.group_name, self.channel_name)
-        await presence.backend().join(room.pk, self.channel_name, user.get_username())
-        await self.announce_presence(always_to_self=True)
+        self.socket_id = uuid.uuid4().hex
+        try:
+            await get_hub().join(room.group_name, self)
+            await presence.backend().join(room.pk, self.socket_id, user.get_username())
+            await self.announce_presence(always_to_self=True)
+        except BaseException:
+            # Redis away: leave no trace in the hub; the page gets 1011 and retries.
+            await get_hub().leave(room.group_name, self)
+            self.room = None
+            raise
         self.heartbeat = asyncio.create_task(self.keep_presence())
 
     async def disconnect(self, code):
         if self.room is None:
             return
         self.heartbeat.cancel()
+        await get_hub().leave(self.room.group_name, self)
         try:
-            await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
-            await presence.backend().leave(self.room.pk, self.channel_name)
+            await presence.backend().leave(self.room.pk, self.socket_id)
             await self.announce_presence()
         except Exception:  # Redis away: the entry expires by itself
             log.warning("could not leave room %s cleanly", self.room.pk, exc_info=True)
@@ -103,20 +116,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if client_id is not None and not isinstance(client_id, str):
             await self.error("'client_id' must be a string.", text=text)
             return
+        refused = {"text": text, "client_id": client_id}
         try:
             await database_sync_to_async(self.post_sync)(text, client_id)
         except ValidationError as error:
-            await self.error(" ".join(error.messages), text=text)
+            await self.error(" ".join(error.messages), **refused)
         except Room.DoesNotExist:
-            await self.error("This room no longer exists.", text=text)
+            await self.error("This room no longer exists.", **refused)
             await self.close(NOT_FOUND)
         except PermissionDenied as error:
-            await self.error(str(error), text=text)
+            await self.error(str(error), **refused)
             await self.close(READ_ONLY if self.room.is_archived else NOT_FOUND)
         except Exception:
             # Database or Redis away: say so, hand the text back, keep the socket.
             log.exception("posting to room %s failed", self.room.pk)
-            await self.error(UNAVAILABLE, text=text)
+            await self.error(UNAVAILABLE, **refused)
 
     def post_sync(self, text, client_id):
         # Fresh state: staff may have archived the room or removed the member.
@@ -148,23 +162,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 return frames
             after = missed[-1].pk
 
-    async def error(self, reason, text=None):
-        """An error fragment for this socket only; `text` goes back into the composer."""
-        await self.send(text_data=broadcast.render("chat-error", error=reason, text=text))
+    async def error(self, reason, text=None, client_id=None):
+        """An error fragment for this socket only; `text` goes back into the
+        composer, and the page stops waiting for `client_id` to be confirmed."""
+        await self.send(text_data=broadcast.render("chat-error", error=reason, text=text, client_id=client_id))
 
-    # Channel-layer events, from rooms/broadcast.py.
+    # Called by the hub with events from rooms/broadcast.py.
 
-    async def room_fragment(self, event):
-        await self.send(text_data=event["html"])
+    async def send_frame(self, html):
+        await self.base_send({"type": "websocket.send", "text": html})
 
-    async def room_access(self, event):
-        if event["allowed"] is not None and self.user.pk not in event["allowed"]:
+    async def control(self, event):
+        if event["type"] == broadcast.CLOSED or (
+            event["type"] == broadcast.ACCESS
+            and event["allowed"] is not None
+            and self.user.pk not in event["allowed"]
+        ):
             await self.send(text_data=event["html"])
             await self.close(NOT_FOUND)
 
-    async def room_closed(self, event):
-        await self.send(text_data=event["html"])
-        await self.close(NOT_FOUND)
+    async def reconnect(self):
+        """The page reconnects and catches up (the channel layer failed)."""
+        await self.close(RECONNECT)
 
     # Presence.
 
@@ -179,19 +198,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def keep_presence(self):
         """Refresh this socket's entry so it outlives the TTL while open, and
         announce entries that expired (a process died). If Redis lost our
-        entry it restarted and lost our group too: close with 1012 so the
+        entry it restarted and lost our group too: close with 4012 so the
         page reconnects, rejoins and catches up."""
         backend = presence.backend()
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT)
             try:
-                lost = await backend.join(self.room.pk, self.channel_name, self.user.get_username())
+                lost = await backend.join(self.room.pk, self.socket_id, self.user.get_username())
                 if lost:
-                    await self.close(SERVICE_RESTART)
+                    await self.close(RECONNECT)
                     return
                 await self.announce_presence()
             except Exception:
                 # Redis away: close so the page shows it and reconnects when it is back.
-                log.warning("presence heartbeat failed for %s", self.channel_name, exc_info=True)
-                await self.close(SERVICE_RESTART)
+                log.warning("presence heartbeat failed for %s", self.socket_id, exc_info=True)
+                await self.close(RECONNECT)
                 return

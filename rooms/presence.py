@@ -79,9 +79,7 @@ class RedisPresence:
 
         loop = asyncio.get_running_loop()
         if loop not in self.clients:
-            options = {"socket_timeout": 5, "socket_connect_timeout": 5}
-            if self.url.startswith("rediss://") and not settings.REDIS_SSL_VERIFY:
-                options["ssl_cert_reqs"] = None
+            options = {"socket_timeout": 5, **settings.REDIS_OPTIONS}
             self.clients[loop] = redis.asyncio.Redis.from_url(self.url, **options)
         return self.clients[loop]
 

@@ -511,7 +511,7 @@ async def test_expired_entries_of_a_dead_process_are_announced_gone(lobby, alice
 
 
 @pytest.mark.redis
-async def test_socket_closes_with_1012_when_redis_lost_its_state(use_redis, lobby, alice, settings):
+async def test_socket_closes_with_4012_when_redis_lost_its_state(use_redis, lobby, alice, settings):
     import redis.asyncio
 
     settings.CHAT_PRESENCE_HEARTBEAT = 0.2
@@ -522,4 +522,4 @@ async def test_socket_closes_with_1012_when_redis_lost_its_state(use_redis, lobb
     keys += await client.keys("test-*presence*")
     await client.delete(*keys)
     await client.aclose()
-    assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close", "code": 1012}
+    assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close", "code": 4012}

@@ -20,6 +20,12 @@
     4404: "This room is no longer available to you.",
   };
 
+  // Messages sent but not yet seen back from the server, by client id. A
+  // socket can die after a frame left the browser and before the server
+  // handled it: these are sent again on every reconnect, and the client id
+  // makes the server post each one once.
+  const unconfirmed = new Map();
+
   const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
 
@@ -28,6 +34,7 @@
   }
 
   function decorate(el) {
+    if (el.dataset.clientId) unconfirmed.delete(el.dataset.clientId);
     if (el.dataset.authorId === me) el.classList.add("mine");
     const time = el.querySelector("time[datetime]");
     if (time) {
@@ -90,7 +97,11 @@
     setState("open", "Connected");
     const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
     const after = shown.length ? Math.max(...shown) : 0;
-    event.detail.connection.socket.send(JSON.stringify({ sync: { after: after, known: shown } }));
+    const socket = event.detail.connection.socket;
+    socket.send(JSON.stringify({ sync: { after: after, known: shown } }));
+    for (const [clientId, text] of unconfirmed) {
+      socket.send(JSON.stringify({ message: text, client_id: clientId }));
+    }
   });
   room.addEventListener("htmx:ws:close", (event) => {
     const code = event.detail && event.detail.code;
@@ -126,6 +137,8 @@
   room.addEventListener("htmx:ws:before:message:outgoing", (event) => {
     const form = event.target.closest("form");
     if (!form) return;
+    const values = event.detail.message.values;
+    unconfirmed.set(values.client_id, values.message);
     errors.replaceChildren();
     form.elements.message.value = "";
     form.elements.client_id.value = "";
@@ -136,6 +149,7 @@
   // (unless something new was typed meanwhile) so nothing is lost.
   new MutationObserver(() => {
     const refused = errors.querySelector("[data-unsent]");
+    if (refused && refused.dataset.clientId) unconfirmed.delete(refused.dataset.clientId);
     const form = document.getElementById("message-form");
     if (refused && form && form.elements.message.value === "") {
       form.elements.message.value = refused.dataset.unsent;

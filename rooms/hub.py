@@ -1,0 +1,164 @@
+"""Process-local fan-out: one channel-layer subscription per process and room.
+
+In the Channels tutorial design every socket's consumer joins the room's
+group, so one message costs a channel-layer delivery and a consumer dispatch
+per recipient (and Channels' per-event database-connection hop). Here each
+server process joins each room's group ONCE, with a channel of its own; the
+hub receives every event once and writes the prepared frame straight to the
+process's sockets in that room. Fragments that arrive within
+CHAT_BROADCAST_COALESCE_MS of each other go out as one frame: htmx applies
+every out-of-band element of a frame.
+
+If the channel layer fails (Redis restarting), group memberships may be
+lost and pages may have missed messages: the hub closes its sockets with
+4012 so each page reconnects, rejoins and catches up from the database.
+The hub receives through a layer instance of its own and starts a fresh
+one after a failure: a channels-redis instance whose receive failed can
+stay wedged after Redis comes back.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer, channel_layers, get_channel_layer
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+# Event types, as rooms/broadcast.py sends them.
+FRAGMENT = "room.fragment"
+
+
+def private_layer():
+    """A channel-layer instance for the hub alone; the in-memory layer only
+    works shared, and cannot fail anyway."""
+    shared = get_channel_layer()
+    if isinstance(shared, InMemoryChannelLayer):
+        return shared
+    return channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+
+
+class Hub:
+    def __init__(self):
+        self.shared = get_channel_layer()
+        self.layer = private_layer()
+        self.channel = None
+        self.rooms = {}  # group -> set of sockets in this process
+        self.pending = {}  # group -> fragments waiting for the coalescing window
+        self.reader = None
+        self.refresher = None
+
+    async def join(self, group, socket):
+        """Start delivering `group`'s events to `socket` (raises if the layer is down)."""
+        if self.channel is None:
+            self.channel = await self.layer.new_channel("hub.")
+        if group not in self.rooms:
+            await self.layer.group_add(group, self.channel)
+            self.rooms[group] = set()
+        self.rooms[group].add(socket)
+        if self.reader is None or self.reader.done():
+            self.reader = asyncio.create_task(self.read(), name="chat-hub-reader")
+            self.refresher = asyncio.create_task(self.refresh(), name="chat-hub-refresher")
+
+    async def leave(self, group, socket):
+        sockets = self.rooms.get(group)
+        if sockets is None:
+            return
+        sockets.discard(socket)
+        if sockets:
+            return
+        del self.rooms[group]
+        self.pending.pop(group, None)
+        if not self.rooms:
+            self.stop()
+        try:
+            await self.layer.group_discard(group, self.channel)
+        except Exception:  # the layer is down; the membership expires there
+            log.warning("hub could not leave %s", group, exc_info=True)
+
+    def stop(self):
+        current = asyncio.current_task()
+        for task in (self.reader, self.refresher):
+            if task is not None and task is not current:
+                task.cancel()
+        self.reader = self.refresher = None
+
+    async def read(self):
+        while True:
+            try:
+                event = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("channel layer receive failed; pages will reconnect", exc_info=True)
+                await self.drop_everyone()
+                return
+            self.dispatch(event)
+
+    async def refresh(self):
+        """Keep the memberships alive (channels-redis expires groups) and
+        notice a layer that lost them."""
+        while True:
+            await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT)
+            try:
+                for group in list(self.rooms):
+                    await self.layer.group_add(group, self.channel)
+            except Exception:
+                log.warning("channel layer refresh failed; pages will reconnect", exc_info=True)
+                await self.drop_everyone()
+                return
+
+    async def drop_everyone(self):
+        sockets = [socket for group in self.rooms.values() for socket in group]
+        self.rooms.clear()
+        self.pending.clear()
+        self.stop()
+        old, self.layer, self.channel = self.layer, private_layer(), None
+        if old is not self.layer and hasattr(old, "close_pools"):
+            asyncio.create_task(asyncio.wait_for(old.close_pools(), 5))
+        for socket in sockets:
+            await socket.reconnect()
+
+    def dispatch(self, event):
+        group = event.get("group")
+        if group not in self.rooms:
+            return
+        if event["type"] == FRAGMENT:
+            pending = self.pending.setdefault(group, [])
+            pending.append(event["html"])
+            if len(pending) == 1:
+                window = settings.CHAT_BROADCAST_COALESCE_MS / 1000
+                asyncio.get_running_loop().call_later(window, self.flush, group)
+        else:
+            # Control events act per socket; fragments before them go first.
+            self.flush(group)
+            for socket in list(self.rooms[group]):
+                asyncio.create_task(socket.control(event))
+
+    def flush(self, group):
+        fragments = self.pending.pop(group, None)
+        if fragments and group in self.rooms:
+            frame = "".join(fragments)
+            # One prepared frame for every socket; no per-recipient work.
+            asyncio.create_task(self.write(list(self.rooms[group]), frame))
+
+    @staticmethod
+    async def write(sockets, frame):
+        for socket in sockets:
+            try:
+                await socket.send_frame(frame)
+            except Exception:  # a socket closing mid-broadcast must not stop the others
+                log.debug("dropping a frame for a closing socket", exc_info=True)
+
+
+_hubs = weakref.WeakKeyDictionary()
+
+
+def get_hub():
+    """This event loop's hub (one per server process)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None or hub.shared is not get_channel_layer():  # settings changed (tests)
+        hub = _hubs[loop] = Hub()
+    return hub

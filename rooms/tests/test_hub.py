@@ -1,0 +1,141 @@
+"""The process-local hub: who receives what, a socket dying mid-broadcast, order."""
+
+import asyncio
+
+import pytest
+from channels.layers import get_channel_layer
+
+from rooms import broadcast
+from rooms.hub import get_hub
+
+
+class FakeSocket:
+    def __init__(self, name, fail=False):
+        self.name = name
+        self.frames = []
+        self.controls = []
+        self.fail = fail
+        self.reconnected = False
+
+    async def send_frame(self, frame):
+        if self.fail:
+            raise ConnectionResetError("socket closed mid-broadcast")
+        self.frames.append(frame)
+
+    async def control(self, event):
+        self.controls.append(event["type"])
+
+    async def reconnect(self):
+        self.reconnected = True
+
+
+async def settle():
+    """Let the hub read, wait out the coalescing window, and write."""
+    for _ in range(5):
+        await asyncio.sleep(0.03)
+
+
+@pytest.fixture(autouse=True)
+def short_window(settings):
+    settings.CHAT_BROADCAST_COALESCE_MS = 5
+
+
+async def test_each_socket_in_the_room_gets_each_fragment_once():
+    hub = get_hub()
+    a1, a2, b1 = FakeSocket("a1"), FakeSocket("a2"), FakeSocket("b1")
+    await hub.join("room.1", a1)
+    await hub.join("room.1", a2)
+    await hub.join("room.2", b1)
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>hi</p>")
+    await settle()
+    assert a1.frames == a2.frames == ["<p>hi</p>"]
+    assert b1.frames == []
+    for socket, group in ((a1, "room.1"), (a2, "room.1"), (b1, "room.2")):
+        await hub.leave(group, socket)
+
+
+async def test_the_process_joins_each_group_once(monkeypatch):
+    hub = get_hub()
+    calls = []
+    original = hub.layer.group_add
+
+    async def counting_group_add(group, channel):
+        calls.append(group)
+        await original(group, channel)
+
+    monkeypatch.setattr(hub.layer, "group_add", counting_group_add)
+    sockets = [FakeSocket(str(n)) for n in range(5)]
+    for socket in sockets:
+        await hub.join("room.1", socket)
+    assert calls == ["room.1"]
+    for socket in sockets:
+        await hub.leave("room.1", socket)
+
+
+async def test_a_socket_that_left_gets_nothing_and_the_last_leaves_the_group():
+    hub = get_hub()
+    stays, goes = FakeSocket("stays"), FakeSocket("goes")
+    await hub.join("room.1", stays)
+    await hub.join("room.1", goes)
+    await hub.leave("room.1", goes)
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>after</p>")
+    await settle()
+    assert stays.frames == ["<p>after</p>"] and goes.frames == []
+    channel = hub.channel
+    await hub.leave("room.1", stays)
+    layer = get_channel_layer()
+    assert channel not in layer.groups.get("room.1", {})
+    assert hub.reader is None  # nothing left to read for
+
+
+async def test_a_socket_closing_mid_broadcast_does_not_stop_the_others():
+    hub = get_hub()
+    sockets = [FakeSocket("first"), FakeSocket("dying", fail=True), FakeSocket("last")]
+    for socket in sockets:
+        await hub.join("room.1", socket)
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>still delivered</p>")
+    await settle()
+    assert sockets[0].frames == sockets[2].frames == ["<p>still delivered</p>"]
+    for socket in sockets:
+        await hub.leave("room.1", socket)
+
+
+async def test_fragments_keep_their_order_and_coalesce_into_one_frame(settings):
+    settings.CHAT_BROADCAST_COALESCE_MS = 50
+    hub = get_hub()
+    socket = FakeSocket("s")
+    await hub.join("room.1", socket)
+    for n in range(5):
+        await broadcast.send("room.1", broadcast.FRAGMENT, f"<p>{n}</p>")
+    await asyncio.sleep(0.2)
+    assert socket.frames == ["<p>0</p><p>1</p><p>2</p><p>3</p><p>4</p>"]
+    await hub.leave("room.1", socket)
+
+
+async def test_control_events_follow_the_fragments_sent_before_them(settings):
+    settings.CHAT_BROADCAST_COALESCE_MS = 1000
+    hub = get_hub()
+    socket = FakeSocket("s")
+    await hub.join("room.1", socket)
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>last words</p>")
+    await broadcast.send("room.1", broadcast.CLOSED, "<p>closed</p>")
+    await settle()
+    assert socket.frames == ["<p>last words</p>"]
+    assert socket.controls == [broadcast.CLOSED]
+    await hub.leave("room.1", socket)
+
+
+async def test_a_failing_layer_makes_every_socket_reconnect(monkeypatch):
+    hub = get_hub()
+    sockets = [FakeSocket("a"), FakeSocket("b")]
+    for socket in sockets:
+        await hub.join("room.1", socket)
+
+    async def broken_receive(channel):
+        raise ConnectionError("redis went away")
+
+    hub.reader.cancel()
+    monkeypatch.setattr(hub.layer, "receive", broken_receive)
+    await hub.read()
+    assert all(socket.reconnected for socket in sockets)
+    assert hub.rooms == {}
