@@ -95,3 +95,33 @@ async def close_db_connections():
     from django.db import connections
 
     await database_sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(scope="session")
+def tls_redis_url(tmp_path_factory):
+    """A private redis-server speaking only TLS with a self-signed certificate,
+    as Heroku-style Redis does: rediss://127.0.0.1:<port>/0."""
+    binary, openssl = shutil.which("redis-server"), shutil.which("openssl")
+    if not binary or not openssl:
+        missing("redis-server and openssl are needed for the rediss:// test")
+    workdir = tmp_path_factory.mktemp("tls-redis")
+    cert, key = workdir / "cert.pem", workdir / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=redis.internal", "-days", "1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1", "--tls-cert-file", str(cert),
+         "--tls-key-file", str(key), "--tls-auth-clients", "no", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        if not wait_for_port(port, 10):
+            pytest.fail("the TLS redis-server did not start within 10 s", pytrace=False)
+        yield f"rediss://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,100 @@
+"""Production settings, as a Heroku-style platform sets them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-0123456789",
+    "ALLOWED_HOSTS": "chat.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://chat.example.com",
+    "DATABASE_URL": "postgres://user:pass@db.example.com:5432/chat",
+    "REDIS_URL": "rediss://:secret@redis.example.com:6380/0",
+}
+
+
+def manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", **env},
+    )
+
+
+def settings_value(expression, **env):
+    result = manage("shell", "-v", "0", "-c", f"from django.conf import settings; print({expression})", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_rediss_accepts_a_self_signed_certificate_everywhere():
+    layer = settings_value("settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]['ssl_cert_reqs']", **PRODUCTION)
+    cache = settings_value("settings.CACHES['default']['OPTIONS']['ssl_cert_reqs']", **PRODUCTION)
+    assert layer == cache == "None"
+    verified = settings_value(
+        "settings.REDIS_OPTIONS.get('ssl_cert_reqs', 'verify')", **{**PRODUCTION, "REDIS_SSL_VERIFY": "true"}
+    )
+    assert verified == "verify"
+
+
+def test_production_serves_hashed_compressed_static_files_and_keeps_db_connections():
+    assert settings_value("settings.STORAGES['staticfiles']['BACKEND']", **PRODUCTION) == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    assert settings_value("settings.DATABASES['default']['CONN_HEALTH_CHECKS']", **PRODUCTION) == "True"
+    assert settings_value("settings.DATABASES['default']['CONN_MAX_AGE']", **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == "60"
+
+
+def test_a_bad_redis_url_is_a_clear_error():
+    result = manage("check", REDIS_URL="http://redis.example.com")
+    assert result.returncode != 0
+    assert "REDIS_URL must start with redis:// or rediss://" in result.stderr
+
+
+def test_procfile_migrates_on_release_and_serves_daphne_on_port():
+    procfile = (ROOT / "Procfile").read_text()
+    assert "release: python manage.py migrate --no-input" in procfile
+    assert "web: daphne --bind 0.0.0.0 --port $PORT --proxy-headers project.asgi:application" in procfile
+
+
+ROUND_TRIP = """
+import asyncio
+from django.core.cache import cache
+from project.health import _channel_layer
+from rooms import presence
+
+async def main():
+    await _channel_layer()
+    await presence.backend().join(1, "socket-1", "alice")
+    print("people", await presence.backend().people(1))
+
+asyncio.run(main())
+cache.set("tls-check", "ok")
+print("cache", cache.get("tls-check"))
+"""
+
+
+@pytest.mark.redis
+def test_rediss_with_a_self_signed_certificate_works(tls_redis_url):
+    result = manage("shell", "-v", "0", "-c", ROUND_TRIP, REDIS_URL=tls_redis_url)
+    assert result.returncode == 0, result.stderr
+    assert "people ['alice']" in result.stdout and "cache ok" in result.stdout
+    refused = manage("shell", "-v", "0", "-c", ROUND_TRIP, REDIS_URL=tls_redis_url, REDIS_SSL_VERIFY="true")
+    assert refused.returncode != 0 and "certificate verify failed" in refused.stderr
