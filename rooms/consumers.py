@@ -61,11 +61,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await get_hub().join(room.group_name, self)
             await presence.backend().join(room.pk, self.socket_id, user.get_username())
             await self.announce_presence(always_to_self=True)
-        except BaseException:
-            # Redis away: leave no trace in the hub; the page gets 1011 and retries.
+        except Exception:
+            # Redis away: leave no trace in the hub; the page retries with backoff.
+            log.warning("joining room %s failed; the page will retry", room.pk, exc_info=True)
             await get_hub().leave(room.group_name, self)
             self.room = None
-            raise
+            await self.close(RECONNECT)
+            return
         self.heartbeat = asyncio.create_task(self.keep_presence())
 
     async def disconnect(self, code):

@@ -523,3 +523,16 @@ async def test_socket_closes_with_4012_when_redis_lost_its_state(use_redis, lobb
     await client.delete(*keys)
     await client.aclose()
     assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close", "code": 4012}
+
+
+async def test_connect_while_redis_is_away_closes_with_4012_and_leaves_no_trace(lobby, alice, monkeypatch):
+    from rooms import presence
+    from rooms.hub import get_hub
+
+    async def redis_away(*args):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(presence.backend(), "join", redis_away)
+    communicator = await connect(alice)
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4012}
+    assert get_hub().rooms == {}
