@@ -1,6 +1,5 @@
 """WebSocket endpoint of a room page: translates frames to model calls, nothing more."""
 
-import asyncio
 import json
 import logging
 import uuid
@@ -57,27 +56,25 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.room = room
         self.user = user
         self.socket_id = uuid.uuid4().hex
+        self.username = user.get_username()
         try:
             await get_hub().join(room.group_name, self)
-            await presence.backend().join(room.pk, self.socket_id, user.get_username())
-            await self.announce_presence(always_to_self=True)
+            await presence.backend().join(room.pk, [(self.socket_id, self.username)])
+            await presence.announce(room.pk, room.group_name, newcomer=self)
         except Exception:
             # Redis away: leave no trace in the hub; the page retries with backoff.
             log.warning("joining room %s failed; the page will retry", room.pk, exc_info=True)
             await get_hub().leave(room.group_name, self)
             self.room = None
             await self.close(RECONNECT)
-            return
-        self.heartbeat = asyncio.create_task(self.keep_presence())
 
     async def disconnect(self, code):
         if self.room is None:
             return
-        self.heartbeat.cancel()
         await get_hub().leave(self.room.group_name, self)
         try:
             await presence.backend().leave(self.room.pk, self.socket_id)
-            await self.announce_presence()
+            await presence.announce(self.room.pk, self.room.group_name)
         except Exception:  # Redis away: the entry expires by itself
             log.warning("could not leave room %s cleanly", self.room.pk, exc_info=True)
 
@@ -187,32 +184,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """The page reconnects and catches up (the channel layer failed)."""
         await self.close(RECONNECT)
 
+    @property
+    def room_pk(self):
+        return self.room.pk
+
     # Presence.
-
-    async def announce_presence(self, always_to_self=False):
-        backend = presence.backend()
-        people = await backend.people(self.room.pk)
-        if await backend.mark_announced(self.room.pk, people):
-            await broadcast.presence_changed(self.room.group_name, people)
-        elif always_to_self:
-            await self.send(text_data=broadcast.render("presence", people=people, oob=True))
-
-    async def keep_presence(self):
-        """Refresh this socket's entry so it outlives the TTL while open, and
-        announce entries that expired (a process died). If Redis lost our
-        entry it restarted and lost our group too: close with 4012 so the
-        page reconnects, rejoins and catches up."""
-        backend = presence.backend()
-        while True:
-            await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT)
-            try:
-                lost = await backend.join(self.room.pk, self.socket_id, self.user.get_username())
-                if lost:
-                    await self.close(RECONNECT)
-                    return
-                await self.announce_presence()
-            except Exception:
-                # Redis away: close so the page shows it and reconnects when it is back.
-                log.warning("presence heartbeat failed for %s", self.socket_id, exc_info=True)
-                await self.close(RECONNECT)
-                return

@@ -24,6 +24,8 @@ import weakref
 from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.conf import settings
 
+from . import presence
+
 log = logging.getLogger(__name__)
 
 # Event types, as rooms/broadcast.py sends them.
@@ -97,15 +99,19 @@ class Hub:
             self.dispatch(event)
 
     async def refresh(self):
-        """Keep the memberships alive (channels-redis expires groups) and
-        notice a layer that lost them."""
+        """The heartbeat: keep the group memberships alive (channels-redis
+        expires them) and every socket's presence entry, in one call per room,
+        and notice a Redis that restarted and lost them."""
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT)
             try:
-                for group in list(self.rooms):
+                for group, sockets in list(self.rooms.items()):
                     await self.layer.group_add(group, self.channel)
+                    room_pk = next(iter(sockets)).room_pk
+                    if not await presence.refresh(room_pk, group, list(sockets)):
+                        raise ConnectionError("Redis lost this process's presence entries")
             except Exception:
-                log.warning("channel layer refresh failed; pages will reconnect", exc_info=True)
+                log.warning("heartbeat failed; pages will reconnect and catch up", exc_info=True)
                 await self.drop_everyone()
                 return
 

@@ -1,8 +1,9 @@
 """Who is in a room right now: one entry per user, however many tabs they have.
 
 Each open socket holds one entry (socket -> username) with an expiry time.
-Sockets refresh theirs every CHAT_PRESENCE_HEARTBEAT seconds; an entry left
-behind by a process that died without running disconnect() expires after
+Every CHAT_PRESENCE_HEARTBEAT seconds each process's hub refreshes the
+entries of all its sockets in a room at once; an entry left behind by a
+process that died without running disconnect() expires after
 CHAT_PRESENCE_TTL seconds, and the next heartbeat anywhere in the room
 announces the shorter list. With REDIS_URL set the entries live in one Redis
 sorted set per room (score = expiry), shared by every server process;
@@ -19,6 +20,8 @@ import time
 import weakref
 
 from django.conf import settings
+
+from . import broadcast
 
 KEY_PREFIX = "chat"
 
@@ -42,12 +45,13 @@ class LocalPresence:
         self.rooms = {}
         self.announced = {}
 
-    async def join(self, room_pk, socket, username):
-        """Add or refresh a socket's entry; True when it had been lost (or is new)."""
-        entries = self.rooms.setdefault(room_pk, {})
-        was_there = socket in entries
-        entries[socket] = (time.time() + ttl(), username)
-        return not was_there
+    async def join(self, room_pk, entries):
+        """Add or refresh (socket, username) entries; returns how many were new."""
+        room = self.rooms.setdefault(room_pk, {})
+        new = sum(socket not in room for socket, _ in entries)
+        expiry = time.time() + ttl()
+        room.update({socket: (expiry, username) for socket, username in entries})
+        return new
 
     async def leave(self, room_pk, socket):
         self.rooms.get(room_pk, {}).pop(socket, None)
@@ -83,13 +87,14 @@ class RedisPresence:
             self.clients[loop] = redis.asyncio.Redis.from_url(self.url, **options)
         return self.clients[loop]
 
-    async def join(self, room_pk, socket, username):
+    async def join(self, room_pk, entries):
         key = _key(room_pk)
+        expiry = time.time() + ttl()
         async with self.client().pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {json.dumps([socket, username]): time.time() + ttl()})
+            pipe.zadd(key, {json.dumps([socket, username]): expiry for socket, username in entries})
             pipe.expire(key, ttl() * 2)
             added, _ = await pipe.execute()
-        return bool(added)
+        return added
 
     async def leave(self, room_pk, socket):
         key = _key(room_pk)
@@ -126,3 +131,22 @@ def reset():
     """Forget the backend (tests switch settings between layers)."""
     global _backend
     _backend = None
+
+
+async def announce(room_pk, group, newcomer=None):
+    """Broadcast who is here if that changed; else tell only `newcomer`."""
+    people = await backend().people(room_pk)
+    if await backend().mark_announced(room_pk, people):
+        await broadcast.presence_changed(group, people)
+    elif newcomer is not None:
+        await newcomer.send_frame(broadcast.render("presence", people=people, oob=True))
+
+
+async def refresh(room_pk, group, sockets):
+    """One heartbeat for this process's sockets in a room. Returns False when
+    Redis had lost entries (it restarted: the sockets must rejoin)."""
+    new = await backend().join(room_pk, [(s.socket_id, s.username) for s in sockets])
+    if new:
+        return False
+    await announce(room_pk, group)
+    return True

@@ -82,7 +82,7 @@ from rooms import presence
 
 async def main():
     await _channel_layer()
-    await presence.backend().join(1, "socket-1", "alice")
+    await presence.backend().join(1, [("socket-1", "alice")])
     print("people", await presence.backend().people(1))
 
 asyncio.run(main())

@@ -503,7 +503,7 @@ async def test_expired_entries_of_a_dead_process_are_announced_gone(lobby, alice
     settings.CHAT_PRESENCE_HEARTBEAT = 0.2
     settings.CHAT_PRESENCE_TTL = 1
     # A socket of a process that died: its entry is never refreshed nor removed.
-    await presence.backend().join(lobby.pk, "specific.dead-process!channel", "ghost")
+    await presence.backend().join(lobby.pk, [("socket-of-a-dead-process", "ghost")])
     communicator = await connect(alice)
     assert presence_of(await communicator.receive_from()) == ["alice", "ghost"]
     assert presence_of(await communicator.receive_from(timeout=3)) == ["alice"]
