@@ -48,6 +48,7 @@ class Hub:
         self.channel = None
         self.rooms = {}  # group -> set of sockets in this process
         self.pending = {}  # group -> fragments waiting for the coalescing window
+        self.writing = {}  # group -> the task writing its latest frame
         self.reader = None
         self.refresher = None
 
@@ -72,6 +73,7 @@ class Hub:
             return
         del self.rooms[group]
         self.pending.pop(group, None)
+        self.writing.pop(group, None)
         if not self.rooms:
             self.stop()
         try:
@@ -119,6 +121,7 @@ class Hub:
         sockets = [socket for group in self.rooms.values() for socket in group]
         self.rooms.clear()
         self.pending.clear()
+        self.writing.clear()
         self.stop()
         old, self.layer, self.channel = self.layer, private_layer(), None
         if old is not self.layer and hasattr(old, "close_pools"):
@@ -146,11 +149,18 @@ class Hub:
         fragments = self.pending.pop(group, None)
         if fragments and group in self.rooms:
             frame = "".join(fragments)
-            # One prepared frame for every socket; no per-recipient work.
-            asyncio.create_task(self.write(list(self.rooms[group]), frame))
+            # One prepared frame for every socket; no per-recipient work. A
+            # write waits for the previous one, so every socket gets the
+            # room's frames in the same order even when a send has to wait.
+            previous = self.writing.get(group)
+            task = asyncio.create_task(self.write(previous, list(self.rooms[group]), frame))
+            self.writing[group] = task
+            task.add_done_callback(lambda done: self.writing.pop(group, None) if self.writing.get(group) is done else None)
 
     @staticmethod
-    async def write(sockets, frame):
+    async def write(previous, sockets, frame):
+        if previous is not None:
+            await asyncio.wait([previous])
         for socket in sockets:
             try:
                 await socket.send_frame(frame)

@@ -139,3 +139,32 @@ async def test_a_failing_layer_makes_every_socket_reconnect(monkeypatch):
     await hub.read()
     assert all(socket.reconnected for socket in sockets)
     assert hub.rooms == {}
+
+
+async def test_a_slow_socket_does_not_reorder_frames_for_the_others(settings):
+    settings.CHAT_BROADCAST_COALESCE_MS = 1
+    hub = get_hub()
+    release = asyncio.Event()
+
+    class SlowSocket(FakeSocket):
+        calls = 0
+
+        async def send_frame(self, frame):
+            self.calls += 1
+            if self.calls == 1:
+                await release.wait()  # the first write has to wait for the network
+            self.frames.append(frame)
+
+    slow, after = SlowSocket("slow"), FakeSocket("after")
+    await hub.join("room.1", slow)
+    await hub.join("room.1", after)
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>1</p>")
+    await settle()
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>2</p>")
+    await settle()
+    release.set()
+    await settle()
+    assert slow.frames == ["<p>1</p>", "<p>2</p>"]
+    assert after.frames == ["<p>1</p>", "<p>2</p>"]
+    await hub.leave("room.1", slow)
+    await hub.leave("room.1", after)
