@@ -302,6 +302,8 @@ class StepResult:
     redis_cpu_us_per_delivery: float | None = None
     loadgen_cpu_us_per_delivery: float | None = None
     loadgen_cpu_share: float = 0.0
+    other_cpu_share: float = 0.0
+    retry: bool = False
     sender_errors: int = 0
     stable: bool = False
     reasons: list = field(default_factory=list)
@@ -337,9 +339,8 @@ def summarize(result, records, receivers, first_send, end, cpu):
     result.deliveries = sum(r.count for r in records)
     result.lost = result.expected_deliveries - result.deliveries
     result.duplicated = sum(r.dups for r in records)
-    last = max((r.last_ns for r in records if r.count), default=first_send)
-    window = max((last - first_send) / 1e9, 1e-3)
-    result.deliveries_per_s = result.deliveries / window
+    # Sustained deliveries per second: the rate held times the receivers reached.
+    result.deliveries_per_s = result.achieved_rate * result.deliveries / len(records) if records else 0.0
     complete = [r for r in records if r.count == receivers]
     result.complete = len(complete)
     latencies = [(r.last_ns - r.sent_ns) / 1e6 for r in complete]
@@ -358,11 +359,13 @@ def summarize(result, records, receivers, first_send, end, cpu):
         result.first_third_p50_ms = first
         result.last_third_p50_ms = last_third
         result.growing = last_third > first * 1.5 + 100
-    server_cpu, redis_cpu, loadgen_cpu = cpu
+    server_cpu, redis_cpu, loadgen_cpu, busy_cpu = cpu
     seconds = max(end - first_send / 1e9, 1e-3)
     result.server_cpu_s = server_cpu
     result.server_cpu_share = server_cpu / seconds
     result.loadgen_cpu_share = loadgen_cpu / seconds
+    # CPU the rest of the machine took meanwhile (other people's tests, the kernel): noisy steps show here.
+    result.other_cpu_share = max(0.0, (busy_cpu - server_cpu - redis_cpu - loadgen_cpu) / seconds)
     if result.deliveries:
         result.server_cpu_us_per_delivery = server_cpu / result.deliveries * 1e6
         result.redis_cpu_us_per_delivery = redis_cpu / result.deliveries * 1e6

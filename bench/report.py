@@ -199,7 +199,8 @@ def markdown(results):
         lines += [f"### {s['label']}", ""]
         if c:
             lines.append(f"Connect: {cfg['receivers']} sockets in {c['seconds_to_connect']} s; a probe reached all "
-                         f"after {c['seconds_to_settle']} s; server CPU for the joins {c['server_cpu_s']} s.")
+                         f"after {c['seconds_to_settle']} s; server CPU for the joins {c['server_cpu_s']} s; "
+                         f"{c.get('frames_received', 0):,} other frames (presence) reached the receivers.")
             lines.append("")
         if s.get("error"):
             lines += [f"Error: `{s['error'][:500]}`", ""]
@@ -207,18 +208,18 @@ def markdown(results):
             continue
         lines += [
             "| msg/s | sent/s | deliveries/s | p50 ms | p99 ms | max ms | lost | late | dup "
-            "| server µs/del | server CPU | redis µs/del | loadgen µs/del | loadgen CPU | verdict |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| server µs/del | server CPU | redis µs/del | loadgen µs/del | loadgen CPU | others' CPU | verdict |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for st in s["steps"]:
-            verdict = "stable" if st["stable"] else ", ".join(st["reasons"])
+            verdict = ("stable" if st["stable"] else ", ".join(st["reasons"])) + (" (retry)" if st.get("retry") else "")
             lost = st["lost"] if st.get("lost_final") is None else st["lost_final"]
             lines.append(
                 f"| {_rate(st['rate'])} | {st['achieved_rate']:.1f} | {st['deliveries_per_s']:,.0f} "
                 f"| {_ms(st['p50_ms'])} | {_ms(st['p99_ms'])} | {_ms(st['max_ms'])} | {lost} | {st.get('late', 0)} "
                 f"| {st['duplicated']} | {_us(st['server_cpu_us_per_delivery'])} | {st['server_cpu_share']:.0%} "
                 f"| {_us(st['redis_cpu_us_per_delivery'])} | {_us(st['loadgen_cpu_us_per_delivery'])} "
-                f"| {st['loadgen_cpu_share']:.0%} | {verdict} |")
+                f"| {st['loadgen_cpu_share']:.0%} | {st.get('other_cpu_share', 0):.0%} | {verdict} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -234,7 +235,7 @@ def plot(results, path):
               "bare": ("tab:green", "D")}
     for s in results["sweeps"]:
         color, marker = styles.get(s["name"], ("tab:gray", "."))
-        points = [(st["rate"], st["p99_ms"], st["stable"]) for st in s["steps"] if st["p99_ms"] is not None]
+        points = sorted((st["rate"], st["p99_ms"], st["stable"]) for st in s["steps"] if st["p99_ms"] is not None)
         if not points:
             continue
         ax.plot([p[0] for p in points], [p[1] for p in points], color=color, marker=marker, label=s["label"])
