@@ -142,10 +142,11 @@ class Tracker:
 class Client(asyncio.Protocol):
     """One WebSocket connection; text frames go to `on_text(index, data, now_ns)`."""
 
-    def __init__(self, index, url, origin, cookie, on_text):
+    def __init__(self, index, endpoint, cookie, on_text):
         self.index = index
-        self.url = url
-        self.origin = origin
+        self.endpoint = endpoint
+        self.url = endpoint.url
+        self.origin = endpoint.origin
         self.cookie = cookie
         self.on_text = on_text
         loop = asyncio.get_running_loop()
@@ -244,8 +245,7 @@ async def connect_one(index, endpoint, cookie, on_text, timeout=30, attempts=3):
         try:
             async with asyncio.timeout(timeout):
                 _, client = await loop.create_connection(
-                    lambda: Client(index, endpoint.url, endpoint.origin, cookie, on_text), endpoint.host,
-                    endpoint.port)
+                    lambda: Client(index, endpoint, cookie, on_text), endpoint.host, endpoint.port)
                 await client.opened
             return client
         except (OSError, TimeoutError, Exception) as exc:  # noqa: BLE001 - any failure is retried, then reported
@@ -305,6 +305,7 @@ class StepResult:
     other_cpu_share: float = 0.0
     retry: bool = False
     sender_errors: int = 0
+    dropped: int = 0
     stable: bool = False
     reasons: list = field(default_factory=list)
 
@@ -325,6 +326,8 @@ def judge(result, p99_limit_ms=2000.0):
         reasons.append(f"sender held only {result.achieved_rate:.1f}/s")
     if result.sender_errors:
         reasons.append(f"{result.sender_errors} sender errors")
+    if result.dropped:
+        reasons.append(f"{result.dropped} sockets dropped by the server")
     result.reasons = reasons
     result.stable = not reasons
     return result

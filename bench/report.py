@@ -151,12 +151,13 @@ def markdown(results):
         f"## Max stable rate, one room, N={cfg['receivers']}",
         "",
         "| server | max stable msg/s | deliveries/s there | p50 ms | p99 ms | lost | dup "
-        "| server CPU µs/delivery | connect + settle | first unstable step |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| server CPU µs/delivery | connect + settle | sockets dropped by server (app exceptions logged) "
+        "| first unstable step |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in results["sweeps"]:
         if "error" in s and not s["steps"]:
-            lines.append(f"| {s['label']} | failed: {s['error'][:200]} | | | | | | | | |")
+            lines.append(f"| {s['label']} | failed: {s['error'][:200]} | | | | | | | | | |")
             continue
         at = stable_step(s)
         bad = s.get("first_unstable")
@@ -164,16 +165,17 @@ def markdown(results):
             "none (ladder or budget ended)")
         c = s.get("connect", {})
         connect = (f"{c.get('seconds_to_settle', '?')} s, {c.get('server_cpu_s', '?')} s CPU" if c else "-")
+        drops = f"{s.get('sockets_dropped_by_server', '-')} ({s.get('server_log', {}).get('app_exceptions', '-')})"
         if at:
             lines.append(
                 f"| {s['label']} | **{_rate(s['max_stable_rate'])}** | {at['deliveries_per_s']:,.0f} "
                 f"| {_ms(at['p50_ms'])} | {_ms(at['p99_ms'])} | {at['lost']} | {at['duplicated']} "
-                f"| {_us(at['server_cpu_us_per_delivery'])} | {connect} | {why} |")
+                f"| {_us(at['server_cpu_us_per_delivery'])} | {connect} | {drops} | {why} |")
         else:
             lines.append(f"| {s['label']} | **< {_rate(cfg['ladder'][0])}** | - | - | - | - | - | - "
-                         f"| {connect} | {why} |")
+                         f"| {connect} | {drops} | {why} |")
     for name in results.get("skipped", []):
-        lines.append(f"| {name} | skipped (time budget) | | | | | | | | |")
+        lines.append(f"| {name} | skipped (time budget) | | | | | | | | | |")
     r = results.get("ratios", {})
     lines += ["", "Ratios: " + "; ".join(
         f"{k.replace('_', ' ')} = {'-' if v is None else f'{v:.2f}'}" for k, v in r.items()), ""]
@@ -182,15 +184,17 @@ def markdown(results):
         lines += [
             "## Memory per idle connection (one server process)",
             "",
-            "| server | idle sockets | RSS before (warm) MiB | RSS after MiB | KiB per socket |",
-            "|---|---|---|---|---|",
+            "| server | idle sockets | RSS before (warm) MiB | RSS after MiB | KiB per socket "
+            "| sockets dropped by server |",
+            "|---|---|---|---|---|---|",
         ]
         for i in results["idle"]:
             if "kib_per_socket" not in i:
-                lines.append(f"| {i['label']} | failed: {i.get('error', '?')[:200]} | | | |")
+                lines.append(f"| {i['label']} | failed: {i.get('error', '?')[:200]} | | | | |")
                 continue
             lines.append(f"| {i['label']} | {i['sockets']} (rooms of {i['room_size']}) | {i['rss_before_mib']} "
-                         f"| {i['rss_after_mib']} | **{i['kib_per_socket']}** |")
+                         f"| {i['rss_after_mib']} | **{i['kib_per_socket']}** "
+                         f"| {i.get('sockets_dropped_by_server', '-')} |")
         lines.append("")
 
     lines += ["## Every step", ""]
@@ -199,8 +203,18 @@ def markdown(results):
         lines += [f"### {s['label']}", ""]
         if c:
             lines.append(f"Connect: {cfg['receivers']} sockets in {c['seconds_to_connect']} s; a probe reached all "
-                         f"after {c['seconds_to_settle']} s; server CPU for the joins {c['server_cpu_s']} s; "
-                         f"{c.get('frames_received', 0):,} other frames (presence) reached the receivers.")
+                         f"after {c['seconds_to_settle']} s ({c.get('probes_sent', 1)} probes sent); server CPU "
+                         f"for the joins {c['server_cpu_s']} s; {c.get('frames_received', 0):,} other frames "
+                         f"(presence) reached the receivers; the server dropped "
+                         f"{c.get('sockets_dropped_by_server', 0)} sockets meanwhile (close codes "
+                         f"{c.get('close_codes_of_dropped') or '-'}; reconnected).")
+        log_ = s.get("server_log")
+        if log_:
+            lines.append(f"Server logs: {log_.get('app_exceptions', 0)} 'Exception inside application', "
+                         f"{log_.get('presence_heartbeat_failures', 0)} 'presence heartbeat failed'"
+                         + (f"; e.g. `{log_['app_exception_sample']}`" if log_.get("app_exception_sample") else "")
+                         + ".")
+        if c or log_:
             lines.append("")
         if s.get("error"):
             lines += [f"Error: `{s['error'][:500]}`", ""]

@@ -102,6 +102,26 @@ class Process:
         except OSError:
             return ""
 
+    def log_count(self, needle):
+        try:
+            return self.log_path.read_text(errors="replace").count(needle)
+        except OSError:
+            return 0
+
+    def log_sample(self, needle, chars=300):
+        """The last line of the first traceback that follows `needle`, if any."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return None
+        at = text.find(needle)
+        if at < 0:
+            return None
+        for line in text[at:].splitlines()[1:200]:
+            if line and not line.startswith((" ", "Traceback", "During", "The above")):
+                return line[:chars]
+        return text[at:at + chars]
+
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
