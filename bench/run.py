@@ -208,7 +208,7 @@ class Sweep:
         self.reconnects += len(dead)
         return len(dead)
 
-    async def connect(self):
+    async def connect(self, run_deadline):
         endpoints = self.cluster.endpoints(self.path)
         n = self.config.receivers
         specs = [(i, endpoints[i % len(endpoints)], self.accounts[i % len(self.accounts)][1]) for i in range(n)]
@@ -224,7 +224,7 @@ class Sweep:
         # be dropped (channel layer capacity) and sockets may be closed by the
         # server: every few seconds the dropped sockets are reconnected and a
         # new probe is sent, until one reaches every receiver.
-        deadline = t0 + self.config.settle_timeout
+        deadline = min(t0 + self.config.settle_timeout, run_deadline - 30)
         probes = []
         probe = None
         while time.monotonic() < deadline:
@@ -261,7 +261,7 @@ class Sweep:
             f"sockets (reconnected); {open_now} open")
         if not probe or probe.count < n or healed:
             raise RuntimeError(f"{self.name}: no probe reached all {n} receivers within "
-                               f"{self.config.settle_timeout:.0f} s ({open_now} sockets open)")
+                               f"{settled:.0f} s ({open_now} sockets open)")
 
     async def step(self, rate):
         c = self.config
@@ -375,7 +375,7 @@ async def run_sweep(name, config, redis, env, log_dir, accounts_, sender_account
     log(f"{sweep.label}: N={config.receivers}")
     try:
         cluster.start()
-        await sweep.connect()
+        await sweep.connect(deadline)
         await sweep.sweep(deadline)
     except Exception as error:  # noqa: BLE001 - a failed scenario is reported, the others still run
         sweep.result["error"] = f"{type(error).__name__}: {error}"
