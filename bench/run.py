@@ -45,12 +45,15 @@ class Config:
     idle_room_size: int = 10
     warm: int = 20
     accounts: int = 20
-    step_seconds: float = 4.0
-    min_messages: int = 10
-    max_step_seconds: float = 6.0
+    step_seconds: float = 5.0
+    min_messages: int = 12
+    max_step_seconds: float = 8.0
     drain_seconds: float = 3.0
     settle_timeout: float = 240.0
     retries: int = 1
+    # Extra retries for steps that failed while other processes took half a core or more.
+    contended_retries: int = 3
+    contended_share: float = 0.5
     ladder: list = field(default_factory=lambda: list(LADDER))
     scenarios: list = field(default_factory=lambda: list(DEFAULT_ORDER))
     budget: float = 570.0
@@ -227,6 +230,7 @@ class Sweep:
         deadline = min(t0 + self.config.settle_timeout, run_deadline - 30)
         probes = []
         probe = None
+        healed = 0
         while time.monotonic() < deadline:
             await self.heal()
             probe = self.send()
@@ -235,12 +239,14 @@ class Sweep:
             while time.monotonic() < until and probe.count < n:
                 await asyncio.sleep(0.05)
             if probe.count == n:
-                break
+                # Settled only if the servers are quiet and kept every socket.
+                await quiet(self.cluster, timeout=max(0, min(15, deadline - time.monotonic())))
+                healed = await self.heal()
+                if not healed:
+                    break
         settled = time.monotonic() - t0
         after = self.cluster.snapshot()
         server_cpu = after[0] - before[0]
-        await quiet(self.cluster, timeout=15)
-        healed = await self.heal()
         open_now = sum(1 for c in self.clients if c.is_open)
         frames = sum(client.frames for client in self.clients) - sum(p.count for p in probes)
         self.result["connect"] = {
@@ -297,6 +303,7 @@ class Sweep:
         c = self.config
         all_records = []
         retries = c.retries
+        contended = c.contended_retries
 
         async def attempt(rate, retry=False):
             result, records = await self.step(rate)
@@ -324,13 +331,24 @@ class Sweep:
                 break
             if await attempt(rate):
                 continue
-            # The machine is shared: one unstable step may be someone else's
-            # burst. Drain, then try the same rate once more.
-            if retries > 0 and time_left():
-                retries -= 1
+            # The machine is shared: an unstable step may be someone else's
+            # burst. Drain, then try the same rate again: once in any case,
+            # and a few more times while other processes took the cores.
+            passed = False
+            while time_left():
+                last = self.result["steps"][-1]
+                if last.other_cpu_share >= c.contended_share and contended > 0:
+                    contended -= 1
+                elif retries > 0:
+                    retries -= 1
+                else:
+                    break
                 await quiet(self.cluster, timeout=20)
                 if await attempt(rate, retry=True):
-                    continue
+                    passed = True
+                    break
+            if passed:
+                continue
             if index == 0:
                 for lower in BELOW:
                     if not time_left():
@@ -348,7 +366,10 @@ class Sweep:
                 result.lost_final = final_lost
         stable = [r.rate for r, _ in all_records if r.stable]
         self.result["max_stable_rate"] = max(stable) if stable else 0
-        self.result["first_unstable"] = next((asdict(r) for r, _ in all_records if not r.stable), None)
+        # The step that ended the sweep: the last attempt at the highest rate that failed.
+        failed = [r for r, _ in all_records if not r.stable]
+        top = max((r.rate for r in failed), default=None)
+        self.result["first_unstable"] = asdict([r for r in failed if r.rate == top][-1]) if failed else None
         self.result["sender_error_sample"] = self.sender_error_sample
         self.result["foreign_tokens"] = self.tracker.foreign
         self.result["sockets_dropped_by_server"] = self.reconnects + sum(1 for c in self.clients if not c.is_open)
@@ -489,8 +510,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     config = Config()
     if args.quick:
-        config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=5, max_step_seconds=4.0,
-                        drain_seconds=2.5, settle_timeout=60, budget=240, quick=True)
+        config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
+                        drain_seconds=2.5, settle_timeout=60, budget=240, contended_retries=1, quick=True)
     for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out"):
         value = getattr(args, name)
         if value is not None:
