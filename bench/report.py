@@ -117,6 +117,11 @@ def compute_targets(results):
     return rows
 
 
+def contention(results):
+    shares = sorted(st.get("other_cpu_share", 0) for s in results["sweeps"] for st in s["steps"])
+    return shares[len(shares) // 2] if shares else None
+
+
 def markdown(results):
     cfg = results["config"]
     m = results.get("machine", {})
@@ -135,9 +140,20 @@ def markdown(results):
         "",
         f"One room, N={cfg['receivers']} receivers (sockets of {cfg['accounts']} accounts, like tabs), one "
         f"sender stepping up {', '.join(_rate(r) for r in cfg['ladder'][:6])}, ... msg/s, "
-        f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages) per step; "
+        f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages, at most {cfg['max_step_seconds']:g} s) per step; "
         f"stable = 0 lost, 0 duplicated, p99 ≤ 2 s, latency not growing, sender held the rate.",
         "",
+    ]
+    others = contention(results)
+    if others is not None:
+        results["median_other_cpu_share"] = others
+        if others >= 0.3:
+            lines += [f"**The machine was shared**: other processes used a median {others:.0%} of one core during "
+                      "the steps (column 'others' CPU' below). Rates are lower and noisier than on a quiet "
+                      "machine; compare ratios within this run, and re-run when the machine is quiet.", ""]
+        else:
+            lines += [f"Other processes used a median {others:.0%} of one core during the steps.", ""]
+    lines += [
         "## Targets",
         "",
         "| target | measured | goal | met |",
@@ -152,7 +168,7 @@ def markdown(results):
         "",
         "| server | max stable msg/s | deliveries/s there | p50 ms | p99 ms | lost | dup "
         "| server CPU µs/delivery | connect + settle | sockets dropped by server (app exceptions logged) "
-        "| first unstable step |",
+        "| sweep ended at |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in results["sweeps"]:

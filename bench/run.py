@@ -45,18 +45,18 @@ class Config:
     idle_room_size: int = 10
     warm: int = 20
     accounts: int = 20
-    step_seconds: float = 5.0
+    step_seconds: float = 4.0
     min_messages: int = 12
     max_step_seconds: float = 8.0
     drain_seconds: float = 3.0
     settle_timeout: float = 240.0
     retries: int = 1
     # Extra retries for steps that failed while other processes took half a core or more.
-    contended_retries: int = 3
+    contended_retries: int = 2
     contended_share: float = 0.5
     ladder: list = field(default_factory=lambda: list(LADDER))
     scenarios: list = field(default_factory=lambda: list(DEFAULT_ORDER))
-    budget: float = 570.0
+    budget: float = 540.0
     quick: bool = False
     out: str = str(ROOT / "bench" / "results")
 
@@ -505,7 +505,7 @@ def parse_args(argv):
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 4; quick 2)")
     parser.add_argument("--ladder", help="comma-separated rates in msg/s")
     parser.add_argument("--scenarios", help=f"comma-separated, from {','.join(DEFAULT_ORDER)}")
-    parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 570)")
+    parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 540)")
     parser.add_argument("--out", help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     config = Config()
