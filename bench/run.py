@@ -526,12 +526,16 @@ def parse_args(argv):
     return config
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv=None):
     config = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
     raise_limits()
     # SIGTERM unwinds like Ctrl-C, through every cleanup below.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     out = Path(config.out)
     log_dir = out / "raw"
     log_dir.mkdir(parents=True, exist_ok=True)
