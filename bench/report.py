@@ -226,8 +226,9 @@ def markdown(results):
                          f"{c.get('close_codes_of_dropped') or '-'}; reconnected).")
         log_ = s.get("server_log")
         if log_:
-            lines.append(f"Server logs: {log_.get('app_exceptions', 0)} 'Exception inside application', "
-                         f"{log_.get('presence_heartbeat_failures', 0)} 'presence heartbeat failed'"
+            lines.append(f"Server logs: {log_.get('app_exceptions', 0)} 'Exception inside application' "
+                         f"(the consumer died, daphne closed its socket), {log_.get('tracebacks', 0)} tracebacks "
+                         "in all (see bench/results/raw/)"
                          + (f"; e.g. `{log_['app_exception_sample']}`" if log_.get("app_exception_sample") else "")
                          + ".")
         if c or log_:

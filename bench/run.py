@@ -122,8 +122,8 @@ class Cluster:
 
     def log_report(self):
         """What the servers logged that a benchmark reader should know about."""
-        needles = {"app_exceptions": "Exception inside application", "presence_heartbeat_failures":
-                   "presence heartbeat failed"}
+        needles = {"app_exceptions": "Exception inside application", "tracebacks":
+                   "Traceback (most recent call last)"}
         out = {key: sum(s.log_count(n) for s in self.servers) for key, n in needles.items()}
         sample = next((x for x in (s.log_sample(needles["app_exceptions"]) for s in self.servers) if x), None)
         if sample:
