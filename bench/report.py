@@ -179,6 +179,9 @@ def markdown(results):
         bad = s.get("first_unstable")
         why = f"{_rate(bad['rate'])} msg/s: {', '.join(bad['reasons'])}" if bad else (
             "none (ladder or budget ended)")
+        if bad and bad.get("loadgen_cpu_share", 0) >= 0.85:
+            why += (f"; the load generator used {bad['loadgen_cpu_share']:.0%} of a core: its ceiling, "
+                    "not the server's")
         c = s.get("connect", {})
         connect = (f"{c.get('seconds_to_settle', '?')} s, {c.get('server_cpu_s', '?')} s CPU" if c else "-")
         drops = f"{s.get('sockets_dropped_by_server', '-')} ({s.get('server_log', {}).get('app_exceptions', '-')})"
@@ -261,12 +264,15 @@ def plot(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    fig, ax = plt.subplots(figsize=(8, 5.6), dpi=110)
     styles = {"ours": ("tab:blue", "o"), "ours-2p": ("tab:cyan", "s"), "peer": ("tab:red", "^"),
               "bare": ("tab:green", "D")}
     for s in results["sweeps"]:
         color, marker = styles.get(s["name"], ("tab:gray", "."))
-        points = sorted((st["rate"], st["p99_ms"], st["stable"]) for st in s["steps"] if st["p99_ms"] is not None)
+        last = {}  # rate -> its last attempt (a retry replaces the attempt before it)
+        for st in s["steps"]:
+            last[st["rate"]] = st
+        points = sorted((st["rate"], st["p99_ms"], st["stable"]) for st in last.values() if st["p99_ms"] is not None)
         if not points:
             continue
         ax.plot([p[0] for p in points], [p[1] for p in points], color=color, marker=marker, label=s["label"])
@@ -281,10 +287,10 @@ def plot(results, path):
     ax.set_yscale("log")
     ax.set_xlabel("sender rate, messages/s (one room)")
     ax.set_ylabel("p99 fan-out latency, ms (send → last receiver)")
-    ax.set_title(f"Fan-out to N={results['config']['receivers']} receivers; x = first unstable step")
+    ax.set_title(f"Fan-out to N={results['config']['receivers']} receivers, one room (x = unstable)")
     ax.grid(True, which="both", alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
