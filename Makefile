@@ -57,8 +57,9 @@ test-unit: $(VENV)/.installed
 test-e2e: $(VENV)/.installed system-deps
 	$(PY) -m pytest e2e $(E2E_FLAGS)
 
+# BENCH_QUICK=1 for a smoke run; BENCH_ARGS="--help" for the options.
 bench: $(VENV)/.installed system-deps
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 # Recompile the pins after editing requirements/*.in.
 requirements: $(VENV)/.installed

@@ -1,0 +1,1 @@
+"""Fan-out benchmark: `make bench` (python -m bench). See bench/README.md."""

@@ -1,0 +1,578 @@
+"""make bench: fan-out of one room to N receivers, ours vs the Channels
+tutorial (peer) vs a bare websockets server (ceiling), plus idle memory per
+connection and one vs two server processes. See bench/README.md.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import accounts, report
+from .loadgen import (PARSERS, Endpoint, StepResult, Tracker, connect_many, connect_one, judge, monotonic_ns,
+                      summarize, token_text)
+from .services import ROOT, Bare, Daphne, Database, Redis, machine_busy_seconds
+
+# msg/s; the sweep stops at the first unstable step.
+LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000,
+          3000]
+# Tried, in order, only when the first rung is unstable.
+BELOW = [0.5, 0.25]
+
+SCENARIOS = {
+    # name: (server kind, processes, path template, frame parser, label)
+    "ours": ("ours", 1, "/ws/rooms/{room}/", "html", "ours (daphne, 1 process)"),
+    "peer": ("peer", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (daphne, 1 process)"),
+    "bare": ("bare", 1, "/ws/bare/{room}/", "json", "bare websockets.broadcast (1 process)"),
+    "ours-2p": ("ours", 2, "/ws/rooms/{room}/", "html", "ours (daphne, 2 processes, same Redis)"),
+}
+DEFAULT_ORDER = ["ours", "peer", "bare", "idle", "ours-2p"]
+IDLE_KINDS = ["ours", "peer", "bare"]
+
+
+@dataclass
+class Config:
+    receivers: int = 1000
+    idle: int = 2000
+    idle_room_size: int = 10
+    warm: int = 20
+    accounts: int = 20
+    step_seconds: float = 4.0
+    min_messages: int = 12
+    max_step_seconds: float = 8.0
+    drain_seconds: float = 3.0
+    settle_timeout: float = 240.0
+    retries: int = 1
+    # Extra retries for steps that failed while other processes took half a core or more.
+    contended_retries: int = 2
+    contended_share: float = 0.5
+    ladder: list = field(default_factory=lambda: list(LADDER))
+    scenarios: list = field(default_factory=lambda: list(DEFAULT_ORDER))
+    budget: float = 540.0
+    quick: bool = False
+    out: str = str(ROOT / "bench" / "results")
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def server_env(database_url, redis_url, secret_key):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "PYTHONPATH"}}
+    env.update({
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secret_key,
+        # Production settings, minus the HTTPS redirect (everything is plain HTTP on 127.0.0.1).
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        # One sender sends far more than a person may: raise flood control through settings.
+        "CHAT_RATE_LIMIT_MESSAGES": "100000000",
+        "CHAT_RATE_LIMIT_SECONDS": "10",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+class Cluster:
+    """The server processes of one scenario, and CPU readings across them and Redis."""
+
+    def __init__(self, kind, processes, env, redis, log_dir):
+        self.kind = kind
+        self.redis = redis
+        if kind == "bare":
+            self.servers = [Bare(log_dir, env) for _ in range(processes)]
+        else:
+            app = "project.asgi:application" if kind == "ours" else "bench.peer.asgi:application"
+            self.servers = [Daphne(log_dir, env, app) for _ in range(processes)]
+
+    def start(self):
+        for server in self.servers:
+            server.start()
+        return self
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
+
+    def check_alive(self):
+        for server in self.servers:
+            if not server.alive():
+                raise RuntimeError(f"{server.name} on port {server.port} died:\n{server.log_tail()}")
+
+    def cpu(self):
+        return sum(server.cpu() for server in self.servers)
+
+    def rss(self):
+        return sum(server.rss() for server in self.servers)
+
+    def snapshot(self):
+        return (self.cpu(), self.redis.cpu(), time.process_time(), machine_busy_seconds(), time.monotonic())
+
+    def log_report(self):
+        """What the servers logged that a benchmark reader should know about."""
+        needles = {"app_exceptions": "Exception inside application", "tracebacks":
+                   "Traceback (most recent call last)"}
+        out = {key: sum(s.log_count(n) for s in self.servers) for key, n in needles.items()}
+        sample = next((x for x in (s.log_sample(needles["app_exceptions"]) for s in self.servers) if x), None)
+        if sample:
+            out["app_exception_sample"] = sample
+        return out
+
+    def endpoints(self, path):
+        return [Endpoint("127.0.0.1", s.port, path, s.origin) for s in self.servers]
+
+
+def delta(before, after):
+    return tuple(b - a for a, b in zip(before[:4], after[:4]))
+
+
+async def quiet(cluster, timeout, share=0.05, interval=0.5, needed=2):
+    """Until the servers use less than `share` of a core for `needed` intervals in a row, or timeout."""
+    deadline = time.monotonic() + timeout
+    calm = 0
+    last = cluster.cpu()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(interval)
+        now = cluster.cpu()
+        calm = calm + 1 if (now - last) / interval < share else 0
+        last = now
+        if calm >= needed:
+            return True
+    return False
+
+
+class Sweep:
+    """One room, N receivers spread over the cluster's processes, one sender."""
+
+    def __init__(self, name, config, cluster, accounts_, sender_account):
+        kind, processes, path, parser, label = SCENARIOS[name]
+        self.name = name
+        self.label = label
+        self.config = config
+        self.cluster = cluster
+        self.accounts = accounts_
+        self.sender_account = sender_account
+        self.path = path.format(room="lobby")
+        self.parse = PARSERS[parser]
+        self.run_id = uuid.uuid4().hex[:8]
+        self.tracker = Tracker(self.run_id, config.receivers)
+        self.seq = 0
+        self.sender_errors = 0
+        self.sender_error_sample = None
+        self.reconnects = 0
+        self.sender_reconnects = 0
+        self.close_codes = {}
+        self.clients = []
+        self.sender = None
+        self.result = {"name": name, "label": label, "kind": kind, "processes": processes,
+                       "receivers": config.receivers, "accounts": len(accounts_), "steps": []}
+
+    def on_text(self, index, data, now):
+        if index >= 0:
+            self.tracker.deliver(index, self.parse(data), now)
+        elif b'id="chat-errors"' in data:
+            self.sender_errors += 1
+            self.sender_error_sample = data[:300].decode(errors="replace")
+
+    def send(self):
+        self.seq += 1
+        now = monotonic_ns()
+        record = self.tracker.expect(self.seq, now)
+        self.sender.send_text(json.dumps({"message": token_text(self.run_id, self.seq, now)}))
+        return record
+
+    async def heal(self):
+        """Reconnect the sockets the server closed, as the page does; returns how many."""
+        dead = [c for c in self.clients if not c.is_open]
+        if self.sender is not None and not self.sender.is_open:
+            self.sender.abort()
+            self.sender = await connect_one(-1, self.sender.endpoint, self.sender.cookie, self.on_text)
+            self.sender_reconnects += 1
+        if not dead:
+            return 0
+        for client in dead:
+            self.close_codes[str(client.close_code)] = self.close_codes.get(str(client.close_code), 0) + 1
+            client.abort()
+        fresh = await connect_many([(c.index, c.endpoint, c.cookie) for c in dead], self.on_text)
+        for client in fresh:
+            self.clients[client.index] = client
+        self.reconnects += len(dead)
+        return len(dead)
+
+    async def connect(self, run_deadline):
+        endpoints = self.cluster.endpoints(self.path)
+        n = self.config.receivers
+        specs = [(i, endpoints[i % len(endpoints)], self.accounts[i % len(self.accounts)][1]) for i in range(n)]
+        before = self.cluster.snapshot()
+        t0 = time.monotonic()
+        self.clients = await connect_many(specs, self.on_text, timeout=max(120, n * 0.2))
+        self.sender = await connect_one(-1, endpoints[0], self.sender_account[1], self.on_text)
+        connected = time.monotonic() - t0
+        frames_at_connect = sum(client.frames for client in self.clients)
+        log(f"  {n} receivers connected in {connected:.1f} s; waiting for the servers to settle")
+        # Settle: a probe message reaches every receiver only after everything
+        # queued before it (the presence fragments of every join). A probe may
+        # be dropped (channel layer capacity) and sockets may be closed by the
+        # server: every few seconds the dropped sockets are reconnected and a
+        # new probe is sent, until one reaches every receiver.
+        deadline = min(t0 + self.config.settle_timeout, run_deadline - 30)
+        probes = []
+        probe = None
+        healed = 0
+        while time.monotonic() < deadline:
+            await self.heal()
+            probe = self.send()
+            probes.append(probe)
+            until = min(deadline, time.monotonic() + 5)
+            while time.monotonic() < until and probe.count < n:
+                await asyncio.sleep(0.05)
+            if probe.count == n:
+                # Settled only if the servers are quiet and kept every socket.
+                await quiet(self.cluster, timeout=max(0, min(15, deadline - time.monotonic())))
+                healed = await self.heal()
+                if not healed:
+                    break
+        settled = time.monotonic() - t0
+        after = self.cluster.snapshot()
+        server_cpu = after[0] - before[0]
+        open_now = sum(1 for c in self.clients if c.is_open)
+        frames = sum(client.frames for client in self.clients) - sum(p.count for p in probes)
+        self.result["connect"] = {
+            "frames_received": frames,
+            "frames_received_while_connecting": frames_at_connect,
+            "seconds_to_connect": round(connected, 2),
+            "seconds_to_settle": round(settled, 2),
+            "server_cpu_s": round(server_cpu, 2),
+            "probes_sent": len(probes),
+            "probe_reached": probe.count if probe else 0,
+            "probe_latency_ms": round((probe.last_ns - probe.sent_ns) / 1e6, 1) if probe and probe.count else None,
+            "sockets_dropped_by_server": self.reconnects,
+            "close_codes_of_dropped": dict(self.close_codes),
+            "open_sockets": open_now,
+        }
+        log(f"  settled after {settled:.1f} s (server CPU {server_cpu:.1f} s, {len(probes)} probes); "
+            f"last probe reached {probe.count if probe else 0}/{n}; the server dropped {self.reconnects} "
+            f"sockets (reconnected); {open_now} open")
+        if not probe or probe.count < n or healed:
+            raise RuntimeError(f"{self.name}: no probe reached all {n} receivers within "
+                               f"{settled:.0f} s ({open_now} sockets open)")
+
+    async def step(self, rate):
+        c = self.config
+        count = max(c.min_messages, round(rate * c.step_seconds))
+        count = max(2, min(count, round(rate * c.max_step_seconds)))
+        n = c.receivers
+        result = StepResult(rate=rate, seconds=count / rate)
+        if await self.heal():
+            await quiet(self.cluster, timeout=10)
+        errors_before = self.sender_errors
+        before = self.cluster.snapshot()
+        records = []
+        start = time.monotonic()
+        for k in range(count):
+            delay = start + k / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            records.append(self.send())
+        target = self.tracker.delivered + sum(n - r.count for r in records)
+        deadline = time.monotonic() + c.drain_seconds
+        await self.tracker.wait_delivered(target, c.drain_seconds)
+        while time.monotonic() < deadline and any(r.count < n for r in records):
+            await asyncio.sleep(0.05)
+        after = self.cluster.snapshot()
+        result.sender_errors = self.sender_errors - errors_before
+        result.dropped = sum(1 for client in self.clients if not client.is_open)
+        summarize(result, records, n, records[0].sent_ns, after[-1], delta(before, after))
+        judge(result)
+        self.cluster.check_alive()
+        return result, records
+
+    async def sweep(self, deadline):
+        c = self.config
+        all_records = []
+        retries = c.retries
+        contended = c.contended_retries
+
+        async def attempt(rate, retry=False):
+            result, records = await self.step(rate)
+            result.retry = retry
+            all_records.append((result, records))
+            self.result["steps"].append(result)
+            log(f"  {rate:>6g} msg/s{' (retry)' if retry else ''}: sent {result.sent} at "
+                f"{result.achieved_rate:.1f}/s, {result.deliveries_per_s:,.0f} deliveries/s, "
+                f"p50 {fmt_ms(result.p50_ms)} p99 {fmt_ms(result.p99_ms)}, lost {result.lost}, "
+                f"dup {result.duplicated}, server {fmt_us(result.server_cpu_us_per_delivery)}/delivery "
+                f"({result.server_cpu_share:.0%} CPU), loadgen {result.loadgen_cpu_share:.0%}, "
+                f"others {result.other_cpu_share:.0%}"
+                f" -> {'stable' if result.stable else 'UNSTABLE: ' + ', '.join(result.reasons)}")
+            return result.stable
+
+        def time_left():
+            if deadline - time.monotonic() < c.max_step_seconds + c.drain_seconds + 5:
+                log("  time budget reached: sweep stopped")
+                self.result["stopped_by_budget"] = True
+                return False
+            return True
+
+        for index, rate in enumerate(c.ladder):
+            if not time_left():
+                break
+            if await attempt(rate):
+                continue
+            # The machine is shared: an unstable step may be someone else's
+            # burst. Drain, then try the same rate again: once in any case,
+            # and a few more times while other processes took the cores.
+            passed = False
+            while time_left():
+                last = self.result["steps"][-1]
+                if last.other_cpu_share >= c.contended_share and contended > 0:
+                    contended -= 1
+                elif retries > 0:
+                    retries -= 1
+                else:
+                    break
+                await quiet(self.cluster, timeout=20)
+                if await attempt(rate, retry=True):
+                    passed = True
+                    break
+            if passed:
+                continue
+            if index == 0:
+                for lower in BELOW:
+                    if not time_left():
+                        break
+                    await quiet(self.cluster, timeout=20)
+                    if await attempt(lower):
+                        break
+            break
+        # Messages that came after their step's window are late, not lost.
+        if all_records and any(r.lost for r, _ in all_records):
+            await asyncio.sleep(min(5, max(0, deadline - time.monotonic())))
+            for result, records in all_records:
+                final_lost = sum(c.receivers - r.count for r in records)
+                result.late = result.lost - final_lost
+                result.lost_final = final_lost
+        stable = [r.rate for r, _ in all_records if r.stable]
+        self.result["max_stable_rate"] = max(stable) if stable else 0
+        # The step that ended the sweep: the last attempt at the highest rate that failed.
+        failed = [r for r, _ in all_records if not r.stable]
+        top = max((r.rate for r in failed), default=None)
+        self.result["first_unstable"] = asdict([r for r in failed if r.rate == top][-1]) if failed else None
+        self.result["sender_error_sample"] = self.sender_error_sample
+        self.result["foreign_tokens"] = self.tracker.foreign
+        self.result["sockets_dropped_by_server"] = self.reconnects + sum(1 for c in self.clients if not c.is_open)
+        self.result["close_codes_of_dropped"] = dict(self.close_codes)
+
+    def close(self):
+        for client in self.clients + ([self.sender] if self.sender else []):
+            client.abort()
+
+
+def fmt_ms(value):
+    return "-" if value is None else f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
+
+def fmt_us(value):
+    return "-" if value is None else f"{value:.0f} µs"
+
+
+async def run_sweep(name, config, redis, env, log_dir, accounts_, sender_account, deadline):
+    kind, processes, *_ = SCENARIOS[name]
+    redis.flush()
+    cluster = Cluster(kind, processes, env, redis, log_dir)
+    sweep = Sweep(name, config, cluster, accounts_, sender_account)
+    log(f"{sweep.label}: N={config.receivers}")
+    try:
+        cluster.start()
+        await sweep.connect(deadline)
+        await sweep.sweep(deadline)
+    except Exception as error:  # noqa: BLE001 - a failed scenario is reported, the others still run
+        sweep.result["error"] = f"{type(error).__name__}: {error}"
+        log(f"  FAILED: {sweep.result['error'][:2000]}")
+    finally:
+        # Servers first: closing 1000 sockets on a live server would start a
+        # leave storm that measures nothing.
+        cluster.stop()
+        sweep.result["server_log"] = cluster.log_report()
+        sweep.close()
+        await asyncio.sleep(0.2)
+    sweep.result["steps"] = [asdict(s) for s in sweep.result["steps"]]
+    return sweep.result
+
+
+async def run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs):
+    """RSS of one server process: (RSS with warm + N idle sockets - RSS with warm ones) / N."""
+    redis.flush()
+    cluster = Cluster(kind, 1, env, redis, log_dir)
+    path = SCENARIOS[kind][2]
+    clients = []
+    result = {"kind": kind, "label": SCENARIOS[kind][4], "sockets": config.idle,
+              "room_size": config.idle_room_size}
+    log(f"idle memory, {kind}: {config.warm} warm-up + {config.idle} idle sockets in rooms of "
+        f"{config.idle_room_size}")
+    try:
+        cluster.start()
+        endpoint = cluster.endpoints("")[0]
+
+        def specs(start, count):
+            out = []
+            for i in range(start, start + count):
+                room = room_slugs[(i // config.idle_room_size) % len(room_slugs)]
+                ep = Endpoint(endpoint.host, endpoint.port, path.format(room=room), endpoint.origin)
+                out.append((i, ep, accounts_[i % len(accounts_)][1]))
+            return out
+
+        def ignore(index, data, now):
+            pass
+
+        clients += await connect_many(specs(0, config.warm), ignore)
+        await quiet(cluster, timeout=20)
+        rss0 = cluster.rss()
+        t0 = time.monotonic()
+        clients += await connect_many(specs(config.warm, config.idle), ignore, timeout=max(120, config.idle * 0.1))
+        connected = time.monotonic() - t0
+        await quiet(cluster, timeout=60, needed=3)
+        rss1 = cluster.rss()
+        open_now = sum(1 for c in clients if c.is_open)
+        result.update({
+            "rss_before_mib": round(rss0 / 2**20, 1),
+            "rss_after_mib": round(rss1 / 2**20, 1),
+            "kib_per_socket": round((rss1 - rss0) / config.idle / 1024, 1),
+            "seconds_to_connect": round(connected, 1),
+            "open_sockets": open_now,
+        })
+        log(f"  RSS {rss0 / 2**20:.1f} -> {rss1 / 2**20:.1f} MiB: {result['kib_per_socket']} KiB per socket "
+            f"({open_now}/{len(clients)} open, connected in {connected:.1f} s)")
+        result["sockets_dropped_by_server"] = len(clients) - open_now
+    except Exception as error:  # noqa: BLE001
+        result["error"] = f"{type(error).__name__}: {error}"
+        log(f"  FAILED: {result['error'][:2000]}")
+    finally:
+        cluster.stop()
+        result["server_log"] = cluster.log_report()
+        for client in clients:
+            client.abort()
+        await asyncio.sleep(0.2)
+    return result
+
+
+async def main_async(config, redis, env, log_dir, accounts_, sender_account, room_slugs, results, started):
+    deadline = started + config.budget
+    for name in config.scenarios:
+        if name == "idle":
+            for kind in IDLE_KINDS:
+                if time.monotonic() > deadline - 30:
+                    log(f"time budget reached: idle memory of {kind} skipped")
+                    continue
+                results["idle"].append(await run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs))
+        else:
+            if time.monotonic() > deadline - 45:
+                log(f"time budget reached: {name} skipped")
+                results["skipped"].append(name)
+                continue
+            results["sweeps"].append(
+                await run_sweep(name, config, redis, env, log_dir, accounts_, sender_account, deadline))
+        report.write(results, config.out, partial=True)
+
+
+def raise_limits():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def parse_args(argv):
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", default=quick,
+                        help="smoke run: N=100, 200 idle sockets, 2 s steps (also BENCH_QUICK=1)")
+    parser.add_argument("--receivers", "-n", type=int, help="receivers in the room (default 1000; quick 100)")
+    parser.add_argument("--idle", type=int, help="idle sockets for the memory figure (default 2000; quick 200)")
+    parser.add_argument("--accounts", type=int, help="receiver accounts; sockets share them like tabs (default 20)")
+    parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 4; quick 2)")
+    parser.add_argument("--ladder", help="comma-separated rates in msg/s")
+    parser.add_argument("--scenarios", help=f"comma-separated, from {','.join(DEFAULT_ORDER)}")
+    parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 540)")
+    parser.add_argument("--out", help="results folder (default bench/results)")
+    args = parser.parse_args(argv)
+    config = Config()
+    if args.quick:
+        config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
+                        drain_seconds=2.5, settle_timeout=60, budget=240, contended_retries=1, quick=True)
+    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(config, name, value)
+    if args.ladder:
+        config.ladder = [float(x) if "." in x else int(x) for x in args.ladder.split(",")]
+    if args.scenarios:
+        config.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+        unknown = set(config.scenarios) - set(DEFAULT_ORDER)
+        if unknown:
+            parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    return config
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv=None):
+    config = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.monotonic()
+    raise_limits()
+    # SIGTERM unwinds like Ctrl-C, through every cleanup below.
+    signal.signal(signal.SIGTERM, _interrupt)
+    out = Path(config.out)
+    log_dir = out / "raw"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    results = {"config": asdict(config), "sweeps": [], "idle": [], "skipped": [],
+               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": report.machine()}
+    with contextlib.ExitStack() as stack:
+        redis = Redis(log_dir).start()
+        stack.callback(redis.stop)
+        database = Database().create()
+        stack.callback(database.drop)
+        env = server_env(database.url, redis.url, secrets.token_urlsafe(50))
+        log(f"database: {database.kind}; redis-server on port {redis.port}; logs in {log_dir}")
+        accounts.setup_django(env)
+        stack.callback(accounts.close_connections)
+        people = accounts.make_accounts(config.accounts + 1)
+        sender_account, receiver_accounts = people[0], people[1:]
+        rooms = accounts.make_rooms(max(1, -(-(config.idle + config.warm) // config.idle_room_size)))
+        accounts.close_connections()
+        results["database"] = database.kind
+        try:
+            import uvloop
+
+            runner = uvloop.run
+            results["loadgen_loop"] = "uvloop"
+        except ImportError:
+            runner = asyncio.run
+            results["loadgen_loop"] = "asyncio"
+        try:
+            runner(main_async(config, redis, env, log_dir, receiver_accounts, sender_account, rooms, results,
+                              started))
+        except KeyboardInterrupt:
+            log("interrupted: stopping every server")
+            results["interrupted"] = True
+            raise
+        finally:
+            results["seconds"] = round(time.monotonic() - started, 1)
+            report.write(results, config.out)
+    print()
+    print(report.markdown(results))
+    log(f"results in {out}/results.md, results.json, fanout.png; whole run {results['seconds']:.0f} s")
