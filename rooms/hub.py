@@ -51,35 +51,40 @@ class Hub:
         self.writing = {}  # group -> the task writing its latest frame
         self.reader = None
         self.refresher = None
+        # Sockets connect concurrently: joining and leaving a group must not
+        # interleave (two channels, or a discard after a fresh add).
+        self.membership = asyncio.Lock()
 
     async def join(self, group, socket):
         """Start delivering `group`'s events to `socket` (raises if the layer is down)."""
-        if self.channel is None:
-            self.channel = await self.layer.new_channel("hub.")
-        if group not in self.rooms:
-            await self.layer.group_add(group, self.channel)
-            self.rooms[group] = set()
-        self.rooms[group].add(socket)
-        if self.reader is None or self.reader.done():
-            self.reader = asyncio.create_task(self.read(), name="chat-hub-reader")
-            self.refresher = asyncio.create_task(self.refresh(), name="chat-hub-refresher")
+        async with self.membership:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("hub.")
+            if group not in self.rooms:
+                await self.layer.group_add(group, self.channel)
+                self.rooms[group] = set()
+            self.rooms[group].add(socket)
+            if self.reader is None or self.reader.done():
+                self.reader = asyncio.create_task(self.read(), name="chat-hub-reader")
+                self.refresher = asyncio.create_task(self.refresh(), name="chat-hub-refresher")
 
     async def leave(self, group, socket):
-        sockets = self.rooms.get(group)
-        if sockets is None:
-            return
-        sockets.discard(socket)
-        if sockets:
-            return
-        del self.rooms[group]
-        self.pending.pop(group, None)
-        self.writing.pop(group, None)
-        if not self.rooms:
-            self.stop()
-        try:
-            await self.layer.group_discard(group, self.channel)
-        except Exception:  # the layer is down; the membership expires there
-            log.warning("hub could not leave %s", group, exc_info=True)
+        async with self.membership:
+            sockets = self.rooms.get(group)
+            if sockets is None:
+                return
+            sockets.discard(socket)
+            if sockets:
+                return
+            del self.rooms[group]
+            self.pending.pop(group, None)
+            self.writing.pop(group, None)
+            if not self.rooms:
+                self.stop()
+            try:
+                await self.layer.group_discard(group, self.channel)
+            except Exception:  # the layer is down; the membership expires there
+                log.warning("hub could not leave %s", group, exc_info=True)
 
     def stop(self):
         current = asyncio.current_task()

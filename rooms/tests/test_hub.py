@@ -168,3 +168,23 @@ async def test_a_slow_socket_does_not_reorder_frames_for_the_others(settings):
     assert after.frames == ["<p>1</p>", "<p>2</p>"]
     await hub.leave("room.1", slow)
     await hub.leave("room.1", after)
+
+
+async def test_sockets_joining_at_the_same_time_all_receive(monkeypatch):
+    hub = get_hub()
+    # A networked layer (Redis) yields inside these calls.
+    for name in ("new_channel", "group_add"):
+        original = getattr(hub.layer, name)
+
+        async def yielding(*args, original=original):
+            await asyncio.sleep(0.01)
+            return await original(*args)
+
+        monkeypatch.setattr(hub.layer, name, yielding)
+    sockets = [FakeSocket(str(n)) for n in range(5)]
+    await asyncio.gather(*(hub.join("room.1", socket) for socket in sockets))
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>to all</p>")
+    await settle()
+    assert [socket.frames for socket in sockets] == [["<p>to all</p>"]] * 5
+    await asyncio.gather(*(hub.leave("room.1", socket) for socket in sockets))
+    assert hub.rooms == {}
