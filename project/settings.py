@@ -203,7 +203,7 @@ CHAT_HISTORY_LENGTH = 50
 CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 60)
 CHAT_PRESENCE_HEARTBEAT = env_int("CHAT_PRESENCE_HEARTBEAT", 20)
 # Fragments for a room that arrive within this window go out as one frame.
-CHAT_BROADCAST_COALESCE_MS = env_int("CHAT_BROADCAST_COALESCE_MS", 20)
+CHAT_BROADCAST_COALESCE_MS = env_int("CHAT_BROADCAST_COALESCE_MS", 50)
 # Most messages a reconnecting page is sent per frame while catching up.
 CHAT_CATCH_UP_BATCH = 200
 
