@@ -89,9 +89,17 @@ class Room(models.Model):
 
     def latest_messages(self, limit=None):
         """The latest `limit` messages, oldest first, authors loaded."""
+        return self.history_page(limit=limit)[0]
+
+    def history_page(self, before=None, limit=None):
+        """(messages, has_older): up to `limit` messages before id `before` (or
+        the latest), oldest first, and whether older ones exist."""
         limit = limit or settings.CHAT_HISTORY_LENGTH
-        latest = self.messages.select_related("author").order_by("-id")[:limit]
-        return list(reversed(latest))
+        messages = self.messages.select_related("author").order_by("-id")
+        if before is not None:
+            messages = messages.filter(pk__lt=before)
+        page = list(messages[: limit + 1])
+        return list(reversed(page[:limit])), len(page) > limit
 
     def post_message(self, author, text, client_id=None):
         return Message.objects.post(self, author, text, client_id)

@@ -6,4 +6,5 @@ app_name = "rooms"
 urlpatterns = [
     path("", views.room_list, name="list"),
     path("rooms/<slug:slug>/", views.room_detail, name="detail"),
+    path("rooms/<slug:slug>/older/", views.older_messages, name="older"),
 ]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -14,19 +15,37 @@ def room_list(request):
     return render(request, "rooms/room_list.html", {"rooms": rooms})
 
 
+def _history(request, slug):
+    """The room (404 unless visible: a private room's existence stays secret)
+    and the page of history before ?before=<message id>, or None for bad input."""
+    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    before = request.GET.get("before")
+    if before is not None:
+        if not before.isdigit():
+            return room, None
+        before = int(before)
+    history, has_older = room.history_page(before)
+    return room, {"room": room, "history": history, "has_older": has_older}
+
+
+BAD_BEFORE = "?before= must be a message id."
+
+
 @login_required
 def room_detail(request, slug):
-    # A private room the user may not see is a 404: its existence stays secret.
-    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
-    return render(
-        request,
-        "rooms/room.html",
-        {
-            "room": room,
-            "history": room.latest_messages(),
-            "max_length": settings.CHAT_MAX_MESSAGE_LENGTH,
-        },
-    )
+    room, context = _history(request, slug)
+    if context is None:
+        return HttpResponseBadRequest(BAD_BEFORE)
+    return render(request, "rooms/room.html", {**context, "max_length": settings.CHAT_MAX_MESSAGE_LENGTH})
+
+
+@login_required
+def older_messages(request, slug):
+    """The page of history above what the room page shows, for "Load older"."""
+    room, context = _history(request, slug)
+    if context is None:
+        return HttpResponseBadRequest(BAD_BEFORE)
+    return render(request, "rooms/room.html#older-page", context)
 
 
 def signup(request):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -128,3 +130,44 @@ def test_pages_send_a_strict_content_security_policy(client, alice, lobby):
     policy = client.get("/rooms/lobby/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "connect-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_older_history_pages_back_to_the_first_message(client, alice, lobby, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 0
+    settings.CHAT_HISTORY_LENGTH = 5
+    pks = [lobby.post_message(alice, f"m{n}").pk for n in range(12)]
+    client.force_login(alice)
+    page = client.get("/rooms/lobby/").content.decode()
+    assert f'href="?before={pks[7]}"' in page and f"/rooms/lobby/older/?before={pks[7]}" in page
+    shown = []
+    before = pks[7]
+    while before:
+        fragment = client.get(f"/rooms/lobby/older/?before={before}").content.decode()
+        assert "<html" not in fragment
+        ids = [int(pk) for pk in re.findall(r'id="message-(\d+)"', fragment)]
+        shown = ids + shown
+        link = re.search(r'hx-get="/rooms/lobby/older/\?before=(\d+)"', fragment)
+        before = int(link.group(1)) if link else None
+    assert shown == pks[:7]
+
+
+def test_older_page_without_javascript_is_a_full_page(client, alice, lobby, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 0
+    settings.CHAT_HISTORY_LENGTH = 3
+    pks = [lobby.post_message(alice, f"m{n}").pk for n in range(5)]
+    client.force_login(alice)
+    page = client.get(f"/rooms/lobby/?before={pks[3]}").content.decode()
+    assert [int(pk) for pk in re.findall(r'id="message-(\d+)"', page)] == pks[:3]
+    assert 'id="message-form"' in page and "Load older" not in page
+
+
+@pytest.mark.parametrize("url", ["/rooms/lobby/?before=abc", "/rooms/lobby/older/?before=-1"])
+def test_bad_before_is_a_clear_400(client, alice, lobby, url):
+    client.force_login(alice)
+    response = client.get(url)
+    assert response.status_code == 400 and b"message id" in response.content
+
+
+def test_older_history_of_a_private_room_is_404_for_outsiders(client, bob, private_room):
+    client.force_login(bob)
+    assert client.get("/rooms/secret/older/?before=10").status_code == 404

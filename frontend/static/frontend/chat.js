@@ -72,13 +72,25 @@
   let stick = true;
   messages.addEventListener("scroll", () => { stick = nearBottom(); }, { passive: true });
 
+  // Older history is inserted above what the reader is looking at: keep
+  // their place instead of jumping.
+  let heightBeforeOlder = null;
+  messages.addEventListener("htmx:before:swap", (event) => {
+    if (event.target.id === "load-older") heightBeforeOlder = messages.scrollHeight;
+  });
+
   new MutationObserver((records) => {
     for (const record of records) {
       for (const node of record.addedNodes) {
         if (node.nodeType === 1 && node.classList.contains("message") && node.isConnected) place(node);
       }
     }
-    if (stick) messages.scrollTop = messages.scrollHeight;
+    if (heightBeforeOlder !== null) {
+      messages.scrollTop += messages.scrollHeight - heightBeforeOlder;
+      heightBeforeOlder = null;
+    } else if (stick) {
+      messages.scrollTop = messages.scrollHeight;
+    }
   }).observe(messages, { childList: true });
 
   messages.querySelectorAll(".message").forEach(decorate);
@@ -98,7 +110,8 @@
     const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
     const after = shown.length ? Math.max(...shown) : 0;
     const socket = event.detail.connection.socket;
-    socket.send(JSON.stringify({ sync: { after: after, known: shown } }));
+    // The newest 1000 shown are enough to find deletions a reader may notice.
+    socket.send(JSON.stringify({ sync: { after: after, known: shown.slice(-1000) } }));
     for (const [clientId, text] of unconfirmed) {
       socket.send(JSON.stringify({ message: text, client_id: clientId }));
     }

@@ -1,0 +1,51 @@
+"""Older history: the room page shows the latest 50; "Load older" brings the rest."""
+
+from playwright.sync_api import expect
+
+from e2e.conftest import LIVE_TIMEOUT_MS, bodies, message_with, open_room, send
+
+
+def test_load_older_prepends_the_previous_page_and_keeps_the_readers_place(make_user, sign_in):
+    from rooms.models import Message, Room
+
+    alice = make_user("alice")
+    lobby = Room.objects.get(slug="lobby")
+    Message.objects.bulk_create(Message(room=lobby, author=alice, text=f"history {n}") for n in range(60))
+    page = open_room(sign_in("alice"))
+    expect(bodies(page)).to_have_count(50)
+    expect(bodies(page).first).to_have_text("history 10")
+
+    page.locator("#messages").evaluate("el => el.scrollTop = 0")
+    anchor = message_with(page, "history 10")
+    top_before = anchor.evaluate("el => el.getBoundingClientRect().top")
+    page.click("#load-older")
+    expect(bodies(page)).to_have_count(60, timeout=LIVE_TIMEOUT_MS)
+    expect(bodies(page)).to_have_text([f"history {n}" for n in range(60)])
+    # Reached the first message: no more "Load older".
+    expect(page.locator("#load-older")).to_have_count(0)
+    # The message that was at the top stays where the reader saw it.
+    top_after = anchor.evaluate("el => el.getBoundingClientRect().top")
+    assert abs(top_after - top_before) < 5, (top_before, top_after)
+
+    # Live messages still arrive at the end, once.
+    send(page, "newest")
+    expect(bodies(page).last).to_have_text("newest", timeout=LIVE_TIMEOUT_MS)
+    expect(message_with(page, "newest")).to_have_count(1)
+
+
+def test_load_older_works_without_javascript(make_user, browser, server):
+    from rooms.models import Message, Room
+
+    alice = make_user("alice")
+    lobby = Room.objects.get(slug="lobby")
+    Message.objects.bulk_create(Message(room=lobby, author=alice, text=f"old {n}") for n in range(55))
+    context = browser.new_context(base_url=server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "pw-alice-e2e")
+    page.click("button[type=submit]")
+    page.goto("/rooms/lobby/")
+    page.click("#load-older")
+    expect(page.locator("#messages .message-body")).to_have_text([f"old {n}" for n in range(5)])
+    context.close()
