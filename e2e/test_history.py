@@ -49,3 +49,30 @@ def test_load_older_works_without_javascript(make_user, browser, server):
     page.click("#load-older")
     expect(page.locator("#messages .message-body")).to_have_text([f"old {n}" for n in range(5)])
     context.close()
+
+
+def test_new_messages_pill_when_reading_further_up(make_user, sign_in):
+    from rooms.models import Message, Room
+
+    alice = make_user("alice")
+    make_user("bob")
+    lobby = Room.objects.get(slug="lobby")
+    Message.objects.bulk_create(Message(room=lobby, author=alice, text=f"earlier {n}") for n in range(40))
+    bob = open_room(sign_in("bob"))
+    alice_page = open_room(sign_in("alice"))
+    pill = bob.locator("#new-messages")
+    expect(pill).to_be_hidden()
+
+    bob.locator("#messages").evaluate("el => el.scrollTop = 0")
+    send(alice_page, "while bob reads")
+    send(alice_page, "and another")
+    expect(pill).to_have_text("2 new messages ↓", timeout=LIVE_TIMEOUT_MS)
+    expect(pill).to_be_visible()
+    pill.click()
+    expect(pill).to_be_hidden()
+    expect(message_with(bob, "and another")).to_be_in_viewport()
+
+    # At the bottom, new messages just appear: no pill.
+    send(alice_page, "seen at once")
+    expect(message_with(bob, "seen at once")).to_be_in_viewport(timeout=LIVE_TIMEOUT_MS)
+    expect(pill).to_be_hidden()

@@ -69,8 +69,28 @@
     return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
   }
 
+  // Reading further up while others write: a pill counts what arrived below
+  // and jumps back to the latest.
+  const pill = document.getElementById("new-messages");
+  let unseen = 0;
+  function showUnseen() {
+    pill.hidden = unseen === 0;
+    pill.textContent = unseen === 1 ? "1 new message ↓" : unseen + " new messages ↓";
+  }
+  pill.addEventListener("click", () => {
+    messages.scrollTop = messages.scrollHeight;
+    unseen = 0;
+    showUnseen();
+  });
+
   let stick = true;
-  messages.addEventListener("scroll", () => { stick = nearBottom(); }, { passive: true });
+  messages.addEventListener("scroll", () => {
+    stick = nearBottom();
+    if (stick && unseen) {
+      unseen = 0;
+      showUnseen();
+    }
+  }, { passive: true });
 
   // Older history is inserted above what the reader is looking at: keep
   // their place instead of jumping.
@@ -82,9 +102,14 @@
   new MutationObserver((records) => {
     for (const record of records) {
       for (const node of record.addedNodes) {
-        if (node.nodeType === 1 && node.classList.contains("message") && node.isConnected) place(node);
+        if (node.nodeType === 1 && node.classList.contains("message") && node.isConnected) {
+          place(node);
+          const older = heightBeforeOlder !== null;
+          if (!stick && !older && node.isConnected && !node.classList.contains("mine")) unseen += 1;
+        }
       }
     }
+    showUnseen();
     if (heightBeforeOlder !== null) {
       messages.scrollTop += messages.scrollHeight - heightBeforeOlder;
       heightBeforeOlder = null;
