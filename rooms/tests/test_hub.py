@@ -29,10 +29,13 @@ class FakeSocket:
         self.reconnected = True
 
 
-async def settle():
-    """Let the hub read, wait out the coalescing window, and write."""
-    for _ in range(5):
-        await asyncio.sleep(0.03)
+async def eventually(check, timeout=2.0):
+    """Wait until check() is true: the hub reads, waits out its coalescing
+    window and writes in its own tasks."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting for the hub"
+        await asyncio.sleep(0.005)
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +50,7 @@ async def test_each_socket_in_the_room_gets_each_fragment_once():
     await hub.join("room.1", a2)
     await hub.join("room.2", b1)
     await broadcast.send("room.1", broadcast.FRAGMENT, "<p>hi</p>")
-    await settle()
+    await eventually(lambda: a1.frames and a2.frames)
     assert a1.frames == a2.frames == ["<p>hi</p>"]
     assert b1.frames == []
     for socket, group in ((a1, "room.1"), (a2, "room.1"), (b1, "room.2")):
@@ -79,7 +82,7 @@ async def test_a_socket_that_left_gets_nothing_and_the_last_leaves_the_group():
     await hub.join("room.1", goes)
     await hub.leave("room.1", goes)
     await broadcast.send("room.1", broadcast.FRAGMENT, "<p>after</p>")
-    await settle()
+    await eventually(lambda: stays.frames)
     assert stays.frames == ["<p>after</p>"] and goes.frames == []
     channel = hub.channel
     await hub.leave("room.1", stays)
@@ -94,7 +97,7 @@ async def test_a_socket_closing_mid_broadcast_does_not_stop_the_others():
     for socket in sockets:
         await hub.join("room.1", socket)
     await broadcast.send("room.1", broadcast.FRAGMENT, "<p>still delivered</p>")
-    await settle()
+    await eventually(lambda: sockets[0].frames and sockets[2].frames)
     assert sockets[0].frames == sockets[2].frames == ["<p>still delivered</p>"]
     for socket in sockets:
         await hub.leave("room.1", socket)
@@ -107,7 +110,7 @@ async def test_fragments_keep_their_order_and_coalesce_into_one_frame(settings):
     await hub.join("room.1", socket)
     for n in range(5):
         await broadcast.send("room.1", broadcast.FRAGMENT, f"<p>{n}</p>")
-    await asyncio.sleep(0.2)
+    await eventually(lambda: socket.frames)
     assert socket.frames == ["<p>0</p><p>1</p><p>2</p><p>3</p><p>4</p>"]
     await hub.leave("room.1", socket)
 
@@ -119,7 +122,8 @@ async def test_control_events_follow_the_fragments_sent_before_them(settings):
     await hub.join("room.1", socket)
     await broadcast.send("room.1", broadcast.FRAGMENT, "<p>last words</p>")
     await broadcast.send("room.1", broadcast.CLOSED, "<p>closed</p>")
-    await settle()
+    await eventually(lambda: socket.controls)
+    await eventually(lambda: socket.frames)
     assert socket.frames == ["<p>last words</p>"]
     assert socket.controls == [broadcast.CLOSED]
     await hub.leave("room.1", socket)
@@ -159,11 +163,11 @@ async def test_a_slow_socket_does_not_reorder_frames_for_the_others(settings):
     await hub.join("room.1", slow)
     await hub.join("room.1", after)
     await broadcast.send("room.1", broadcast.FRAGMENT, "<p>1</p>")
-    await settle()
+    await eventually(lambda: slow.calls == 1)  # the first write is stuck on the slow socket
     await broadcast.send("room.1", broadcast.FRAGMENT, "<p>2</p>")
-    await settle()
+    await eventually(lambda: "room.1" not in hub.pending)  # the second write has started
     release.set()
-    await settle()
+    await eventually(lambda: len(slow.frames) == len(after.frames) == 2)
     assert slow.frames == ["<p>1</p>", "<p>2</p>"]
     assert after.frames == ["<p>1</p>", "<p>2</p>"]
     await hub.leave("room.1", slow)
@@ -184,7 +188,7 @@ async def test_sockets_joining_at_the_same_time_all_receive(monkeypatch):
     sockets = [FakeSocket(str(n)) for n in range(5)]
     await asyncio.gather(*(hub.join("room.1", socket) for socket in sockets))
     await broadcast.send("room.1", broadcast.FRAGMENT, "<p>to all</p>")
-    await settle()
+    await eventually(lambda: all(socket.frames for socket in sockets))
     assert [socket.frames for socket in sockets] == [["<p>to all</p>"]] * 5
     await asyncio.gather(*(hub.leave("room.1", socket) for socket in sockets))
     assert hub.rooms == {}
