@@ -115,3 +115,23 @@ def test_refused_message_shows_an_error_and_goes_back_in_the_box(people):
     expect(message_with(bob, "one too many")).to_have_count(0)
     expect(people["alice"][0].locator("#chat-errors")).to_be_empty()
     expect(bob.locator("#room")).to_have_attribute("data-ws", "open")
+
+
+def test_typing_indicator_for_others_gone_on_send(people):
+    alice = people["alice"][0]
+    bob = people["bob"][0]
+    bob.locator("#message-form [name=message]").press_sequentially("hel")
+    expect(alice.locator("#typing")).to_have_text("bob is typing…", timeout=LIVE_TIMEOUT_MS)
+    expect(bob.locator("#typing")).to_have_text("")  # never your own
+    bob.locator("#message-form [name=message]").press_sequentially("lo")
+    bob.press("#message-form [name=message]", "Enter")
+    expect(message_with(alice, "hello")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    expect(alice.locator("#typing")).to_have_text("")
+
+
+def test_typing_indicator_fades_after_the_last_keystroke(people):
+    alice = people["alice"][0]
+    people["bob"][0].locator("#message-form [name=message]").press_sequentially("hmm")
+    expect(alice.locator("#typing")).to_have_text("bob is typing…", timeout=LIVE_TIMEOUT_MS)
+    # Shown for 5 s after the last signal, then gone without a reload.
+    expect(alice.locator("#typing")).to_have_text("", timeout=8000)

@@ -55,6 +55,11 @@ def room_closed(room_group):
     async_to_sync(send)(room_group, CLOSED, render("notice", notice="This room has been deleted."))
 
 
+async def typing(room_group, user_pk, username):
+    """A keystroke in someone's composer; the page shows it for a few seconds."""
+    await send(room_group, FRAGMENT, render("typing", user_pk=user_pk, username=username))
+
+
 async def presence_changed(room_group, people):
     """`people`: the usernames in the room now, one entry per user."""
     await send(room_group, FRAGMENT, render("presence", people=people, oob=True))

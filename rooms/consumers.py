@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 import uuid
 
 from channels.db import database_sync_to_async
@@ -27,6 +28,8 @@ RECONNECT = 4012
 FRAME_OVERHEAD = 16 * 1024
 # A catch-up request names at most this many messages the page shows.
 MAX_KNOWN_IDS = 2000
+# Seconds between two "is typing" broadcasts of one socket.
+TYPING_THROTTLE = 2
 
 UNAVAILABLE = "Chat is briefly unavailable; your message was not sent. Try again in a moment."
 
@@ -40,6 +43,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # once and calls send_frame / control on each socket (rooms/hub.py).
     channel_layer_alias = None
     room = None
+    last_typing = float("-inf")
 
     async def connect(self):
         # Accept before closing: a socket closed during the handshake reaches
@@ -88,8 +92,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         if "sync" in payload:
             await self.catch_up(payload["sync"])
+        elif "typing" in payload:
+            await self.typing()
         else:
             await self.post(payload)
+
+    async def typing(self):
+        """Tell the room this user is typing: never stored, at most one
+        broadcast per socket every TYPING_THROTTLE seconds."""
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_THROTTLE or self.room.is_archived:
+            return
+        self.last_typing = now
+        await broadcast.typing(self.room.group_name, self.user.pk, self.username)
 
     def parse(self, text_data):
         if text_data is None:

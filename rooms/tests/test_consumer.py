@@ -536,3 +536,26 @@ async def test_connect_while_redis_is_away_closes_with_4012_and_leaves_no_trace(
     communicator = await connect(alice)
     assert await communicator.receive_output() == {"type": "websocket.close", "code": 4012}
     assert get_hub().rooms == {}
+
+
+# --- typing --------------------------------------------------------------------------
+
+
+async def test_typing_reaches_the_room_throttled_and_stores_nothing(lobby, alice, bob, monkeypatch):
+    from rooms import consumers
+
+    alice_socket = await joined(alice)
+    bob_socket = await joined(bob)
+    await alice_socket.receive_from()  # bob arrived
+    await alice_socket.send_to(text_data=json.dumps({"typing": True}))
+    html = await bob_socket.receive_from()
+    assert 'hx-swap-oob="beforeend:#typing-signals"' in html and 'data-username="alice"' in html
+    # A second keystroke within the throttle window is not broadcast.
+    await alice_socket.send_to(text_data=json.dumps({"typing": True}))
+    assert await bob_socket.receive_nothing()
+    monkeypatch.setattr(consumers, "TYPING_THROTTLE", 0)
+    await alice_socket.send_to(text_data=json.dumps({"typing": True}))
+    assert 'data-username="alice"' in await bob_socket.receive_from()
+    assert await saved_texts() == []
+    for socket in (alice_socket, bob_socket):
+        await socket.disconnect()

@@ -26,6 +26,40 @@
   // makes the server post each one once.
   const unconfirmed = new Map();
 
+  // "alice is typing…": signals arrive as hidden spans; each lasts 5 s after
+  // the last one, or until that person's message arrives. Never our own.
+  const TYPING_SHOWN_MS = 5000;
+  const typingLine = document.getElementById("typing");
+  const typists = new Map(); // user id -> {name, until}
+  let typingTimer = null;
+  function showTyping() {
+    const now = Date.now();
+    for (const [id, typist] of typists) if (typist.until <= now) typists.delete(id);
+    const names = Array.from(typists.values(), (typist) => typist.name).sort();
+    typingLine.textContent = names.length === 0 ? "" :
+      names.length === 1 ? `${names[0]} is typing…` :
+      names.length <= 3 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} are typing…` :
+      "Several people are typing…";
+    clearTimeout(typingTimer);
+    if (typists.size) {
+      const next = Math.min(...Array.from(typists.values(), (typist) => typist.until));
+      typingTimer = setTimeout(showTyping, Math.max(0, next - now) + 50);
+    }
+  }
+  function stoppedTyping(userId) {
+    if (typists.delete(userId)) showTyping();
+  }
+  const typingSignals = document.getElementById("typing-signals");
+  new MutationObserver(() => {
+    for (const signal of typingSignals.querySelectorAll("span")) {
+      if (signal.dataset.userId !== me) {
+        typists.set(signal.dataset.userId, { name: signal.dataset.username, until: Date.now() + TYPING_SHOWN_MS });
+      }
+      signal.remove();
+    }
+    showTyping();
+  }).observe(typingSignals, { childList: true, subtree: true });
+
   const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
 
@@ -35,6 +69,7 @@
 
   function decorate(el) {
     if (el.dataset.clientId) unconfirmed.delete(el.dataset.clientId);
+    stoppedTyping(el.dataset.authorId);
     if (el.dataset.authorId === me) el.classList.add("mine");
     const time = el.querySelector("time[datetime]");
     if (time) {
@@ -121,6 +156,16 @@
   messages.querySelectorAll(".message").forEach(decorate);
   messages.scrollTop = messages.scrollHeight;
 
+  // Our own keystrokes: at most one signal every 2 s (the server throttles too).
+  let socketOpen = null;
+  let lastTypingSent = 0;
+  room.addEventListener("input", (event) => {
+    if (event.target.name !== "message" || !event.target.value || !socketOpen) return;
+    if (socketOpen.readyState !== WebSocket.OPEN || Date.now() - lastTypingSent < 2000) return;
+    lastTypingSent = Date.now();
+    socketOpen.send(JSON.stringify({ typing: true }));
+  });
+
   // Connection state, for people (the status line) and tests (data-ws).
   function setState(state, text) {
     room.dataset.ws = state;
@@ -135,6 +180,7 @@
     const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
     const after = shown.length ? Math.max(...shown) : 0;
     const socket = event.detail.connection.socket;
+    socketOpen = socket;
     // The newest 1000 shown are enough to find deletions a reader may notice.
     socket.send(JSON.stringify({ sync: { after: after, known: shown.slice(-1000) } }));
     for (const [clientId, text] of unconfirmed) {
@@ -177,6 +223,7 @@
     if (!form) return;
     const values = event.detail.message.values;
     unconfirmed.set(values.client_id, values.message);
+    lastTypingSent = 0;
     errors.replaceChildren();
     form.elements.message.value = "";
     form.elements.client_id.value = "";
