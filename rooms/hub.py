@@ -24,13 +24,9 @@ import weakref
 from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.conf import settings
 
-from . import presence
+from . import broadcast, presence
 
 log = logging.getLogger(__name__)
-
-# Event types, as rooms/broadcast.py sends them.
-FRAGMENT = "room.fragment"
-
 
 def private_layer():
     """A channel-layer instance for the hub alone; the in-memory layer only
@@ -138,7 +134,7 @@ class Hub:
         group = event.get("group")
         if group not in self.rooms:
             return
-        if event["type"] == FRAGMENT:
+        if event["type"] == broadcast.FRAGMENT:
             pending = self.pending.setdefault(group, [])
             pending.append(event["html"])
             if len(pending) == 1:

@@ -23,7 +23,8 @@ def test_staff_create_a_room_with_members(staff_client, alice):
 
 def test_add_form_prepopulates_the_slug(staff_client):
     page = staff_client.get("/admin/rooms/room/add/").content.decode()
-    assert "prepopulated_fields" in page or "data-prepopulated-fields" in page or "prepopulated" in page
+    assert 'data-prepopulated-fields="[{&quot;id&quot;: &quot;#id_slug&quot;' in page
+    assert "&quot;dependency_ids&quot;: [&quot;#id_name&quot;]" in page
 
 
 def test_archive_action(staff_client, lobby):

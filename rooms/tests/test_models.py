@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def sent(monkeypatch):
-    """The fragments broadcast during a test, by room group."""
+    """The messages handed to the broadcast path during a test."""
     calls = []
     monkeypatch.setattr("rooms.broadcast.message_posted", lambda message: calls.append(message))
     return calls
