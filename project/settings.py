@@ -198,6 +198,8 @@ STORAGES = {
 CHAT_MAX_MESSAGE_LENGTH = env_int("CHAT_MAX_MESSAGE_LENGTH", 2000)
 CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)
 CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
+# Authors may edit a message for this long after sending (delete any time).
+CHAT_EDIT_WINDOW_SECONDS = env_int("CHAT_EDIT_WINDOW_SECONDS", 900)
 CHAT_HISTORY_LENGTH = 50
 # A dead process's presence entries vanish within TTL + HEARTBEAT seconds.
 CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 60)

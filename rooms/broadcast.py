@@ -34,6 +34,11 @@ def message_posted(message):
     async_to_sync(send)(message.room.group_name, FRAGMENT, html)
 
 
+def message_edited(message):
+    """An edited message is replaced, by id, on every open page that shows it."""
+    async_to_sync(send)(message.room.group_name, FRAGMENT, render("messages-edited", edited=[message]))
+
+
 def messages_deleted(room_group, pks):
     """Deleted messages disappear from every open page."""
     async_to_sync(send)(room_group, FRAGMENT, render("messages-deleted", pks=pks))
@@ -65,7 +70,12 @@ async def presence_changed(room_group, people):
     await send(room_group, FRAGMENT, render("presence", people=people, oob=True))
 
 
-def catch_up(messages, gone_pks):
-    """What one reconnecting page missed: the messages after its last one and
-    the deletions among those it shows, as one fragment. Sent to that socket only."""
-    return render("messages-appended", batch=messages) + render("messages-deleted", pks=gone_pks)
+def catch_up(messages, gone_pks, edited=()):
+    """What one reconnecting page missed: the messages after its last one, and
+    the deletions and edits among those it shows, as one fragment. Sent to
+    that socket only."""
+    return (
+        render("messages-appended", batch=messages)
+        + render("messages-edited", edited=edited)
+        + render("messages-deleted", pks=gone_pks)
+    )

@@ -94,6 +94,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.catch_up(payload["sync"])
         elif "typing" in payload:
             await self.typing()
+        elif "edit" in payload:
+            await self.change(payload, "edit")
+        elif "delete" in payload:
+            await self.change(payload, "delete")
         else:
             await self.post(payload)
 
@@ -146,6 +150,36 @@ class RoomConsumer(AsyncWebsocketConsumer):
             log.exception("posting to room %s failed", self.room.pk)
             await self.error(UNAVAILABLE, **refused)
 
+    async def change(self, payload, action):
+        """Edit or delete one message: {"edit": id, "message": text} or
+        {"delete": id}. The page keeps the edit box open until the edited
+        message comes back, so a refusal only needs to say why."""
+        pk = payload[action]
+        if isinstance(pk, bool) or not (isinstance(pk, int) or isinstance(pk, str) and pk.isdigit()):
+            await self.error(f"'{action}' must be a message id.")
+            return
+        text = payload.get("message")
+        if action == "edit" and not isinstance(text, str):
+            await self.error("An edit must carry the new text in its 'message' field.")
+            return
+        try:
+            await database_sync_to_async(self.change_sync)(int(pk), action, text)
+        except Message.DoesNotExist:
+            await self.error("That message no longer exists.")
+        except (ValidationError, PermissionDenied) as error:
+            reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
+            await self.error(" ".join(reasons))
+        except Exception:
+            log.exception("%s of message %s failed", action, pk)
+            await self.error("Chat is briefly unavailable; nothing was changed. Try again in a moment.")
+
+    def change_sync(self, pk, action, text):
+        message = Message.objects.get(room=self.room, pk=pk)
+        if action == "edit":
+            message.edit(self.user, text)
+        else:
+            message.delete_by(self.user)
+
     def post_sync(self, text, client_id):
         # Fresh state: staff may have archived the room or removed the member.
         self.room.refresh_from_db(fields=["is_archived", "is_private"])
@@ -153,25 +187,31 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def catch_up(self, request):
         """Send what the page missed while it was disconnected: every message
-        after its newest, in order, and the deletions among those it shows."""
+        after its newest, in order, and the edits and deletions among those
+        it shows. `revised` maps ids to the revision shown, where above 0."""
         try:
             after = int(request.get("after", 0))
             known = [int(pk) for pk in request.get("known", [])][:MAX_KNOWN_IDS]
+            revised = {int(pk): int(revision) for pk, revision in request.get("revised", {}).items()}
         except (AttributeError, TypeError, ValueError):
-            await self.error("A sync request needs 'after' (a message id) and 'known' (a list of ids).")
+            await self.error(
+                "A sync request needs 'after' (a message id), 'known' (a list of ids) "
+                "and optionally 'revised' (an object of id: revision)."
+            )
             return
-        for html in await database_sync_to_async(self.catch_up_sync)(after, known):
+        for html in await database_sync_to_async(self.catch_up_sync)(after, known, revised):
             await self.send(text_data=html)
 
-    def catch_up_sync(self, after, known):
+    def catch_up_sync(self, after, known, revised):
         batch_size = settings.CHAT_CATCH_UP_BATCH
         still_there = set(Message.objects.filter(room=self.room, pk__in=known).values_list("pk", flat=True))
         gone = sorted(set(known) - still_there)
+        edited = Message.objects.revised_since(self.room, {pk: revised.get(pk, 0) for pk in still_there})
         frames = []
         while True:
             missed = Message.objects.missed_since(self.room, after, batch_size)
-            frames.append(broadcast.catch_up(missed, gone))
-            gone = []
+            frames.append(broadcast.catch_up(missed, gone, edited))
+            gone, edited = [], []
             if len(missed) < batch_size:
                 return frames
             after = missed[-1].pk

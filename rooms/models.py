@@ -1,10 +1,13 @@
 """The chat's domain: rooms, who may see them, and the messages posted in them."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from . import broadcast, flood
 
@@ -158,6 +161,12 @@ class MessageQuerySet(models.QuerySet):
         """Up to `limit` messages of `room` after id `after`, oldest first."""
         return list(self.filter(room=room, pk__gt=after).select_related("author").order_by("pk")[:limit])
 
+    def revised_since(self, room, revisions):
+        """Messages of `room` among `revisions` ({id: revision a page shows})
+        that were edited after that revision, oldest first."""
+        candidates = self.filter(room=room, pk__in=revisions, revision__gt=0).select_related("author").order_by("pk")
+        return [message for message in candidates if message.revision > revisions[message.pk]]
+
 
 def validate_not_blank(value):
     if not value.strip():
@@ -186,6 +195,10 @@ class Message(models.Model):
     # (a resend after reconnecting, a double submit) is posted once.
     client_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Counts edits: a reconnecting page says which revision it shows, and
+    # gets the newer ones (rooms/consumers.py, catch-up).
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -204,3 +217,57 @@ class Message(models.Model):
     @property
     def dom_id(self):
         return f"message-{self.pk}"
+
+    @property
+    def edit_deadline(self):
+        return self.created_at + timedelta(seconds=settings.CHAT_EDIT_WINDOW_SECONDS)
+
+    def edit(self, user, text):
+        """Replace the text of one's own message within the edit window;
+        every open page shows the new text marked "edited".
+
+        Raises PermissionDenied (not the author, window closed, room
+        archived or no longer visible) or ValidationError (bad text).
+        """
+        if not isinstance(text, str):
+            raise ValidationError("A message must be text.", code="invalid")
+        if self.author_id != user.pk:
+            raise PermissionDenied("You can only edit your own messages.")
+        if timezone.now() > self.edit_deadline:
+            minutes = settings.CHAT_EDIT_WINDOW_SECONDS // 60
+            raise PermissionDenied(
+                f"Messages can be edited for {minutes} minutes after sending; delete it instead."
+                if minutes else "The time to edit this message is over; delete it instead."
+            )
+        self._check_room_open_to(user)
+        for validate in (validate_not_blank, validate_length):
+            validate(text)
+        if text == self.text:
+            return self
+        flood.check(user)
+        with transaction.atomic():
+            self.text = text
+            self.edited_at = timezone.now()
+            Message.objects.filter(pk=self.pk).update(text=text, edited_at=self.edited_at, revision=F("revision") + 1)
+            self.refresh_from_db(fields=["revision"])
+            transaction.on_commit(lambda: broadcast.message_edited(self), robust=True)
+        return self
+
+    def can_delete(self, user):
+        return user.pk == self.author_id or user.is_staff
+
+    def delete_by(self, user):
+        """Delete one message as `user`: its author (any time) or staff; it
+        disappears from every open page."""
+        if not self.can_delete(user):
+            raise PermissionDenied("You can only delete your own messages.")
+        if not user.is_staff:
+            self._check_room_open_to(user)
+        Message.objects.filter(pk=self.pk).remove()
+
+    def _check_room_open_to(self, user):
+        room = Room.objects.get(pk=self.room_id)
+        if room.is_archived:
+            raise PermissionDenied("This room is archived: it is read-only.")
+        if not room.is_visible_to(user):
+            raise PermissionDenied("You are not a member of this room.")

@@ -2,11 +2,12 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.http import HttpResponseBadRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .models import Room
+from .models import Message, Room
 
 
 @login_required
@@ -36,7 +37,9 @@ def room_detail(request, slug):
     room, context = _history(request, slug)
     if context is None:
         return HttpResponseBadRequest(BAD_BEFORE)
-    return render(request, "rooms/room.html", {**context, "max_length": settings.CHAT_MAX_MESSAGE_LENGTH})
+    return render(request, "rooms/room.html", {
+        **context, "max_length": settings.CHAT_MAX_MESSAGE_LENGTH, "edit_window": settings.CHAT_EDIT_WINDOW_SECONDS,
+    })
 
 
 @login_required
@@ -46,6 +49,17 @@ def older_messages(request, slug):
     if context is None:
         return HttpResponseBadRequest(BAD_BEFORE)
     return render(request, "rooms/room.html#older-page", context)
+
+
+@login_required
+def message_source(request, slug, pk):
+    """The text of one's own message as typed, for the edit box (the page
+    shows it formatted)."""
+    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    message = get_object_or_404(Message, room=room, pk=pk)
+    if message.author_id != request.user.pk:
+        raise PermissionDenied("You can only edit your own messages.")
+    return HttpResponse(message.text, content_type="text/plain; charset=utf-8")
 
 
 def signup(request):

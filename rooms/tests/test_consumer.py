@@ -409,7 +409,7 @@ async def test_sync_only_covers_this_room(lobby, alice):
     await communicator.disconnect()
 
 
-@pytest.mark.parametrize("sync", [{"after": "x"}, {"known": "abc"}, ["after"], {"known": [{"a": 1}]}])
+@pytest.mark.parametrize("sync", [{"after": "x"}, {"known": "abc"}, ["after"], {"known": [{"a": 1}]}, {"revised": [1]}, {"revised": {"1": "x"}}])
 async def test_bad_sync_request_gets_an_error(lobby, alice, sync):
     communicator = await joined(alice)
     await communicator.send_to(text_data=json.dumps({"sync": sync}))
@@ -559,3 +559,94 @@ async def test_typing_reaches_the_room_throttled_and_stores_nothing(lobby, alice
     assert await saved_texts() == []
     for socket in (alice_socket, bob_socket):
         await socket.disconnect()
+
+
+# --- editing and deleting ----------------------------------------------------------------
+
+
+async def test_editing_replaces_the_message_on_every_page(lobby, alice, bob):
+    message = await sync_to_async(lobby.post_message)(alice, "helo")
+    author, reader = await joined(alice), await joined(bob)
+    await author.receive_from()  # bob's arrival
+    await author.send_to(text_data=json.dumps({"edit": message.pk, "message": "hello <b>all</b>"}))
+    for communicator in (author, reader):
+        html = await communicator.receive_from()
+        assert f'id="message-{message.pk}"' in html and 'hx-swap-oob="outerHTML"' in html
+        assert "hello &lt;b&gt;all&lt;/b&gt;" in html and "(edited)" in html and 'data-revision="1"' in html
+    assert await saved_texts() == ["hello <b>all</b>"]
+    for communicator in (author, reader):
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    "frame_, reason",
+    [
+        ({"edit": "abc", "message": "x"}, "edit&#x27; must be a message id"),
+        ({"edit": True, "message": "x"}, "edit&#x27; must be a message id"),
+        ({"edit": 1}, "new text"),
+        ({"edit": 999999, "message": "x"}, "no longer exists"),
+        ({"delete": 999999}, "no longer exists"),
+        ({"delete": [1]}, "delete&#x27; must be a message id"),
+    ],
+)
+async def test_bad_edit_and_delete_frames_get_a_clear_error(lobby, alice, frame_, reason):
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=json.dumps(frame_))
+    assert reason in await communicator.receive_from()
+    await communicator.disconnect()
+
+
+async def test_editing_or_deleting_someone_elses_message_is_refused(lobby, alice, bob):
+    message = await sync_to_async(lobby.post_message)(alice, "alice's")
+    communicator = await joined(bob)
+    await communicator.send_to(text_data=json.dumps({"edit": message.pk, "message": "bob's now"}))
+    assert "only edit your own" in await communicator.receive_from()
+    await communicator.send_to(text_data=json.dumps({"delete": message.pk}))
+    assert "only delete your own" in await communicator.receive_from()
+    assert await saved_texts() == ["alice's"]
+    await communicator.disconnect()
+
+
+async def test_a_message_of_another_room_cannot_be_reached(lobby, alice):
+    from rooms.models import Room
+
+    other = await Room.objects.acreate(name="Other", slug="other")
+    elsewhere = await Message.objects.acreate(room=other, author=alice, text="elsewhere")
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=json.dumps({"delete": elsewhere.pk}))
+    assert "no longer exists" in await communicator.receive_from()
+    assert await saved_texts() == ["elsewhere"]
+    await communicator.disconnect()
+
+
+async def test_deleting_ones_own_message_removes_it_everywhere(lobby, alice, bob):
+    message = await sync_to_async(lobby.post_message)(alice, "oops")
+    author, reader = await joined(alice), await joined(bob)
+    await author.receive_from()  # bob's arrival
+    await author.send_to(text_data=json.dumps({"delete": message.pk}))
+    for communicator in (author, reader):
+        assert await communicator.receive_from() == f'<div id="message-{message.pk}" hx-swap-oob="delete"></div>'
+        await communicator.disconnect()
+    assert await saved_texts() == []
+
+
+async def test_sync_sends_edits_the_page_has_not_seen(lobby, alice):
+    unchanged, edited_once, edited_twice = [
+        await sync_to_async(lobby.post_message)(alice, text) for text in ("same", "first", "second")
+    ]
+    await sync_to_async(edited_once.edit)(alice, "first, edited")
+    await sync_to_async(edited_twice.edit)(alice, "second, edited")
+    await sync_to_async(edited_twice.edit)(alice, "second, edited again")
+    communicator = await joined(alice)
+    # The page saw the first edit of the second message, nothing of the first.
+    known = [unchanged.pk, edited_once.pk, edited_twice.pk]
+    sync = {"after": edited_twice.pk, "known": known, "revised": {str(edited_twice.pk): 1}}
+    await communicator.send_to(text_data=json.dumps({"sync": sync}))
+    html = await communicator.receive_from()
+    assert "first, edited" in html and "second, edited again" in html and "same" not in html
+    assert html.count('hx-swap-oob="outerHTML"') == 2
+    # A page that shows the latest revisions gets nothing back about them.
+    sync["revised"] = {str(edited_once.pk): 1, str(edited_twice.pk): 2}
+    await communicator.send_to(text_data=json.dumps({"sync": sync}))
+    assert await communicator.receive_from() == ""
+    await communicator.disconnect()

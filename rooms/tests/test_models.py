@@ -146,3 +146,122 @@ def test_rolled_back_message_is_never_broadcast(lobby, alice, sent):
 
 def test_group_name_comes_from_the_pk(lobby):
     assert lobby.group_name == f"room.{lobby.pk}"
+
+
+# --- editing and deleting ----------------------------------------------------------
+
+
+@pytest.fixture
+def edits(monkeypatch):
+    """The messages handed to the broadcast path as edited during a test."""
+    calls = []
+    monkeypatch.setattr("rooms.broadcast.message_edited", lambda message: calls.append((message.pk, message.text)))
+    return calls
+
+
+@pytest.fixture
+def deletions(monkeypatch):
+    calls = []
+    monkeypatch.setattr("rooms.broadcast.messages_deleted", lambda group, pks: calls.append((group, pks)))
+    return calls
+
+
+def backdate(message, seconds):
+    from datetime import timedelta
+
+    Message.objects.filter(pk=message.pk).update(created_at=message.created_at - timedelta(seconds=seconds))
+    message.refresh_from_db()
+
+
+def test_author_edits_within_the_window(lobby, alice, sent, edits, settings):
+    settings.CHAT_EDIT_WINDOW_SECONDS = 900
+    message = lobby.post_message(alice, "helo")
+    backdate(message, 899)
+    message.edit(alice, "hello")
+    stored = Message.objects.get(pk=message.pk)
+    assert (stored.text, stored.revision) == ("hello", 1) and stored.edited_at is not None
+    assert edits == [(message.pk, "hello")]
+    message.edit(alice, "hello!")
+    assert Message.objects.get(pk=message.pk).revision == 2
+
+
+def test_edit_window_closes(lobby, alice, sent, edits, settings):
+    settings.CHAT_EDIT_WINDOW_SECONDS = 900
+    message = lobby.post_message(alice, "too late")
+    backdate(message, 901)
+    with pytest.raises(PermissionDenied, match="15 minutes"):
+        message.edit(alice, "changed")
+    assert Message.objects.get(pk=message.pk).text == "too late" and edits == []
+
+
+def test_only_the_author_edits(lobby, alice, bob, sent, edits, django_user_model):
+    message = lobby.post_message(alice, "mine")
+    staff = django_user_model.objects.create_user("staff", is_staff=True)
+    for other in (bob, staff):
+        with pytest.raises(PermissionDenied, match="your own"):
+            message.edit(other, "not yours")
+    assert Message.objects.get(pk=message.pk).text == "mine" and edits == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", 42, "x" * 2001])
+def test_edit_validates_like_a_new_message(lobby, alice, sent, edits, text):
+    message = lobby.post_message(alice, "fine")
+    with pytest.raises(ValidationError):
+        message.edit(alice, text)
+    assert Message.objects.get(pk=message.pk).revision == 0 and edits == []
+
+
+def test_unchanged_edit_changes_nothing(lobby, alice, sent, edits):
+    message = lobby.post_message(alice, "same")
+    message.edit(alice, "same")
+    assert Message.objects.get(pk=message.pk).revision == 0 and edits == []
+
+
+def test_no_edits_in_an_archived_room(lobby, alice, sent, edits):
+    message = lobby.post_message(alice, "before")
+    lobby.set_archived(True)
+    with pytest.raises(PermissionDenied, match="archived"):
+        message.edit(alice, "after")
+
+
+def test_edits_count_against_flood_control(lobby, alice, sent, edits, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 2
+    message = lobby.post_message(alice, "one")
+    message.edit(alice, "two")
+    with pytest.raises(flood.FloodError):
+        message.edit(alice, "three")
+
+
+def test_revised_since_returns_edits_a_page_has_not_seen(lobby, alice, sent, edits):
+    first, second, third = (lobby.post_message(alice, text) for text in ("a", "b", "c"))
+    first.edit(alice, "a2")
+    second.edit(alice, "b2")
+    second.edit(alice, "b3")
+    shown = {first.pk: 1, second.pk: 1, third.pk: 0}
+    assert [m.text for m in Message.objects.revised_since(lobby, shown)] == ["b3"]
+
+
+def test_author_deletes_any_time(lobby, alice, sent, deletions, settings):
+    message = lobby.post_message(alice, "regret")
+    backdate(message, settings.CHAT_EDIT_WINDOW_SECONDS * 10)
+    message.delete_by(alice)
+    assert not Message.objects.exists()
+    assert deletions == [(lobby.group_name, [message.pk])]
+
+
+def test_staff_delete_anyones_message_others_do_not(lobby, alice, bob, sent, deletions, django_user_model):
+    message = lobby.post_message(alice, "spam")
+    with pytest.raises(PermissionDenied, match="your own"):
+        message.delete_by(bob)
+    assert Message.objects.exists() and deletions == []
+    message.delete_by(django_user_model.objects.create_user("mod", is_staff=True))
+    assert not Message.objects.exists()
+
+
+def test_authors_cannot_delete_in_archived_rooms_but_staff_can(lobby, alice, sent, deletions, django_user_model):
+    message = lobby.post_message(alice, "history")
+    lobby.set_archived(True)
+    with pytest.raises(PermissionDenied, match="archived"):
+        message.delete_by(alice)
+    message.delete_by(django_user_model.objects.create_user("mod", is_staff=True))
+    assert not Message.objects.exists()

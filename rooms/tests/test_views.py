@@ -171,3 +171,27 @@ def test_bad_before_is_a_clear_400(client, alice, lobby, url):
 def test_older_history_of_a_private_room_is_404_for_outsiders(client, bob, private_room):
     client.force_login(bob)
     assert client.get("/rooms/secret/older/?before=10").status_code == 404
+
+
+def test_message_source_gives_the_author_the_text_as_typed(client, alice, bob, lobby, private_room):
+    message = Message.objects.create(room=lobby, author=alice, text="**bold** <i>& co")
+    url = reverse("rooms:message-source", args=["lobby", message.pk])
+    client.force_login(alice)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == "**bold** <i>& co"
+    client.force_login(bob)
+    assert client.get(url).status_code == 403
+    secret = Message.objects.create(room=private_room, author=alice, text="secret")
+    private_room.members.remove(alice)
+    client.force_login(alice)
+    assert client.get(reverse("rooms:message-source", args=["secret", secret.pk])).status_code == 404
+    assert client.get(reverse("rooms:message-source", args=["secret", message.pk])).status_code == 404
+
+
+def test_edited_message_says_so(client, alice, lobby):
+    message = Message.objects.create(room=lobby, author=alice, text="first")
+    message.edit(alice, "second")
+    client.force_login(alice)
+    html = client.get("/rooms/lobby/").content.decode()
+    assert "second" in html and "(edited)" in html and 'data-revision="1"' in html

@@ -25,6 +25,8 @@
   // handled it: these are sent again on every reconnect, and the client id
   // makes the server post each one once.
   const unconfirmed = new Map();
+  // The socket, once open (hx-ws owns it; we send sync and typing frames).
+  let socketOpen = null;
 
   // "alice is typing…": signals arrive as hidden spans; each lasts 5 s after
   // the last one, or until that person's message arrives. Never our own.
@@ -79,7 +81,167 @@
         time.title = fullFormat.format(when);
       }
     }
+    const edited = el.querySelector("[data-edited-at]");
+    if (edited) {
+      const when = new Date(edited.dataset.editedAt);
+      if (!isNaN(when)) edited.title = "Edited " + fullFormat.format(when);
+    }
+    addActions(el);
   }
+
+  // Edit and delete: the fragment is the same for everyone, so the buttons
+  // a viewer may use are added here; the server checks every request again.
+  const EDIT_WINDOW_MS = Number(room.dataset.editWindow || 0) * 1000;
+  const isStaff = room.hasAttribute("data-staff");
+
+  function editDeadline(el) {
+    const time = el.querySelector("time[datetime]");
+    return time ? new Date(time.getAttribute("datetime")).getTime() + EDIT_WINDOW_MS : 0;
+  }
+
+  function actionButton(action, label, el) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "message-action";
+    button.dataset.action = action;
+    button.textContent = label;
+    const author = el.querySelector(".message-author");
+    button.setAttribute("aria-label", `${label} message from ${author ? author.textContent : "someone"}`);
+    return button;
+  }
+
+  function addActions(el) {
+    const mine = el.dataset.authorId === me;
+    if (!mine && !isStaff) return;
+    const actions = document.createElement("span");
+    actions.className = "message-actions";
+    const left = editDeadline(el) - Date.now();
+    if (mine && left > 0) {
+      const edit = actionButton("edit", "Edit", el);
+      actions.append(edit);
+      setTimeout(() => edit.remove(), left);
+    }
+    actions.append(actionButton("delete", "Delete", el));
+    el.querySelector(".message-meta").append(actions);
+  }
+
+  function send(frame) {
+    if (!socketOpen || socketOpen.readyState !== WebSocket.OPEN) {
+      showError("Not connected right now; try again when the page says Connected.");
+      return false;
+    }
+    socketOpen.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function showError(text) {
+    const p = document.createElement("p");
+    p.className = "chat-error";
+    p.textContent = text;
+    errors.replaceChildren(p);
+  }
+
+  // The message being edited, if any: its box stays open until the edited
+  // message comes back from the server (which replaces the whole article).
+  let editing = null;
+
+  async function startEdit(el) {
+    if (editing) cancelEdit();
+    const body = el.querySelector(".message-body");
+    let text;
+    try {
+      const response = await fetch(room.dataset.sourceUrl.replace(/\/0\/source\/$/, `/${messageNumber(el)}/source/`),
+                                   { credentials: "same-origin" });
+      if (!response.ok) throw new Error(response.status === 403 ? "You can only edit your own messages." : "");
+      text = await response.text();
+    } catch (error) {
+      showError(error.message || "Could not load the message to edit it; try again in a moment.");
+      return;
+    }
+    if (!el.isConnected) return;
+    const form = document.createElement("form");
+    form.className = "edit-form";
+    form.dataset.original = text;
+    const label = document.createElement("label");
+    label.className = "visually-hidden";
+    label.textContent = "Edit message";
+    const input = document.createElement("input");
+    input.name = "message";
+    input.type = "text";
+    input.required = true;
+    input.value = text;
+    input.id = label.htmlFor = `edit-${el.id}`;
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.className = "button button-small";
+    save.textContent = "Save";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link-button";
+    cancel.dataset.action = "cancel-edit";
+    cancel.textContent = "Cancel";
+    form.append(label, input, save, cancel);
+    body.hidden = true;
+    body.after(form);
+    editing = el;
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  function cancelEdit() {
+    if (!editing) return;
+    const form = editing.querySelector(".edit-form");
+    if (form) form.remove();
+    const body = editing.querySelector(".message-body");
+    if (body) body.hidden = false;
+    editing = null;
+    focusComposer();
+  }
+
+  function focusComposer() {
+    const form = document.getElementById("message-form");
+    if (form) form.elements.message.focus();
+  }
+
+  messages.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const el = button.closest(".message");
+    if (button.dataset.action === "edit") {
+      startEdit(el);
+    } else if (button.dataset.action === "cancel-edit") {
+      cancelEdit();
+    } else if (button.dataset.action === "delete" && window.confirm("Delete this message for everyone?")) {
+      send({ delete: messageNumber(el) });
+    }
+  });
+
+  messages.addEventListener("submit", (event) => {
+    const form = event.target.closest(".edit-form");
+    if (!form) return;
+    event.preventDefault();
+    const el = form.closest(".message");
+    const text = form.elements.message.value;
+    if (text === form.dataset.original) {
+      cancelEdit();
+    } else if (send({ edit: messageNumber(el), message: text })) {
+      errors.replaceChildren();
+    }
+  });
+
+  messages.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.target.closest(".edit-form")) cancelEdit();
+  });
+
+  // Up arrow in an empty composer edits one's latest message, as in most chats.
+  room.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowUp" || event.target.id !== "message-input" || event.target.value) return;
+    const mine = Array.from(messages.querySelectorAll(".message.mine")).pop();
+    if (mine && mine.querySelector('button[data-action="edit"]')) {
+      event.preventDefault();
+      startEdit(mine);
+    }
+  });
 
   // Broadcasts from several processes may arrive out of id order, and a
   // catch-up may repeat a message already shown: the id decides both.
@@ -136,11 +298,19 @@
 
   new MutationObserver((records) => {
     for (const record of records) {
+      // An edit replaces an article by one with the same id: not news.
+      const replaced = new Set();
+      for (const node of record.removedNodes) if (node.nodeType === 1) replaced.add(node.id);
       for (const node of record.addedNodes) {
         if (node.nodeType === 1 && node.classList.contains("message") && node.isConnected) {
           place(node);
+          if (editing && editing.id === node.id && editing !== node) {
+            editing = null;
+            focusComposer();
+          }
           const older = heightBeforeOlder !== null;
-          if (!stick && !older && node.isConnected && !node.classList.contains("mine")) unseen += 1;
+          const news = !older && !replaced.has(node.id);
+          if (!stick && news && node.isConnected && !node.classList.contains("mine")) unseen += 1;
         }
       }
     }
@@ -157,10 +327,9 @@
   messages.scrollTop = messages.scrollHeight;
 
   // Our own keystrokes: at most one signal every 2 s (the server throttles too).
-  let socketOpen = null;
   let lastTypingSent = 0;
   room.addEventListener("input", (event) => {
-    if (event.target.name !== "message" || !event.target.value || !socketOpen) return;
+    if (event.target.id !== "message-input" || !event.target.value || !socketOpen) return;
     if (socketOpen.readyState !== WebSocket.OPEN || Date.now() - lastTypingSent < 2000) return;
     lastTypingSent = Date.now();
     socketOpen.send(JSON.stringify({ typing: true }));
@@ -182,7 +351,13 @@
     const socket = event.detail.connection.socket;
     socketOpen = socket;
     // The newest 1000 shown are enough to find deletions a reader may notice.
-    socket.send(JSON.stringify({ sync: { after: after, known: shown.slice(-1000) } }));
+    const known = shown.slice(-1000);
+    // Edited messages say which revision this page shows; newer ones come back.
+    const revised = {};
+    for (const el of messages.querySelectorAll(".message[data-revision]")) {
+      revised[messageNumber(el)] = Number(el.dataset.revision);
+    }
+    socket.send(JSON.stringify({ sync: { after: after, known: known, revised: revised } }));
     for (const [clientId, text] of unconfirmed) {
       socket.send(JSON.stringify({ message: text, client_id: clientId }));
     }
