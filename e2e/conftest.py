@@ -260,6 +260,15 @@ def bodies(page):
     return page.locator("#messages .message-body")
 
 
+# page.evaluate(HIDE, True) makes a tab look hidden to the page (htmx then
+# closes its socket); page.evaluate(HIDE, False) shows it again.
+HIDE = """hidden => {
+  Object.defineProperty(document, "hidden", {configurable: true, get: () => hidden});
+  Object.defineProperty(document, "visibilityState", {configurable: true, get: () => hidden ? "hidden" : "visible"});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
 # What the fault tests measured, printed at the end of the run.
 MEASURED = []
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, bodies, message_with, open_room, send
+from e2e.conftest import HIDE, LIVE_TIMEOUT_MS, bodies, message_with, open_room, send
 
 # htmx retries a dropped socket with backoff capped at 5 s (base.html), so a
 # page is back within about that long once its server answers again.
@@ -127,13 +127,6 @@ def health(server):
             return response.status, json.load(response)
     except HTTPError as error:
         return error.code, json.load(error)
-
-
-HIDE = """hidden => {
-  Object.defineProperty(document, "hidden", {configurable: true, get: () => hidden});
-  Object.defineProperty(document, "visibilityState", {configurable: true, get: () => hidden ? "hidden" : "visible"});
-  document.dispatchEvent(new Event("visibilitychange"));
-}"""
 
 
 def test_hidden_tab_catches_up_on_missed_messages_and_deletions(alice_and_bob, make_user, sign_in, measure):
