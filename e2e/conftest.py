@@ -217,13 +217,14 @@ def make_user():
 
 @pytest.fixture
 def sign_in(browser, request):
-    """sign_in(username, server=None) -> a browser context signed in through the
-    login page of `server` (default: the session's server)."""
+    """sign_in(username, server=None, **context_options) -> a browser context
+    signed in through the login page of `server` (default: the session's
+    server); options such as locale or timezone_id go to new_context."""
     contexts = []
 
-    def sign_in(username, server=None):
+    def sign_in(username, server=None, **context_options):
         server = server or request.getfixturevalue("server")
-        context = browser.new_context(base_url=server.url)
+        context = browser.new_context(base_url=server.url, **context_options)
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")

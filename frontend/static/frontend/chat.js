@@ -64,6 +64,71 @@
 
   const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
+  const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+  // Grouping, day headings and "5 minutes ago" depend on the neighbours, on
+  // the viewer's time zone and on the clock: the page works them out from
+  // each message's <time datetime>, after every change and once a minute.
+  const GROUP_WITHIN_MS = 5 * 60 * 1000;
+  const RELATIVE_FOR_MS = 60 * 60 * 1000;
+
+  function localDay(date) {
+    return new Date(date.getFullYear(), date.getMonth(), date.getDate());
+  }
+
+  function capitalised(text) {
+    return text.charAt(0).toLocaleUpperCase() + text.slice(1);
+  }
+
+  function dayLabel(date, now) {
+    const days = Math.round((localDay(now) - localDay(date)) / 86400000);
+    return days === 0 || days === 1 ? capitalised(relativeFormat.format(-days, "day")) : dayFormat.format(date);
+  }
+
+  // "" once the message is an hour old: the time of day says it better then.
+  function agoLabel(date, now) {
+    const age = now - date;
+    if (age >= RELATIVE_FOR_MS) return "";
+    if (age < 45 * 1000) return relativeFormat.format(0, "second");
+    return relativeFormat.format(-Math.round(age / 60000), "minute");
+  }
+
+  function setDayHeading(el, label) {
+    let heading = el.querySelector(":scope > .day-separator");
+    if (label === null) {
+      if (heading) heading.remove();
+      return;
+    }
+    if (!heading) {
+      heading = document.createElement("h2");
+      heading.className = "day-separator";
+      heading.append(document.createElement("span"));
+      el.prepend(heading);
+    }
+    if (heading.firstChild.textContent !== label) heading.firstChild.textContent = label;
+  }
+
+  function arrange() {
+    const now = new Date();
+    let previous = null;
+    for (const el of messages.querySelectorAll(":scope > .message")) {
+      const when = el.sentAt;
+      if (!when) continue;
+      const newDay = !previous || localDay(previous.sentAt).getTime() !== localDay(when).getTime();
+      setDayHeading(el, newDay ? dayLabel(when, now) : null);
+      el.classList.toggle("continued", !newDay && previous.dataset.authorId === el.dataset.authorId &&
+                          when - previous.sentAt >= 0 && when - previous.sentAt < GROUP_WITHIN_MS);
+      // Screen readers keep the time of day: a live region would announce
+      // every tick of "3 minutes ago".
+      const ago = agoLabel(when, now);
+      el.querySelector(".message-meta time").classList.toggle("visually-hidden", ago !== "");
+      const agoShown = el.querySelector(".time-ago");
+      if (agoShown.textContent !== ago) agoShown.textContent = ago;
+      previous = el;
+    }
+  }
+  setInterval(arrange, 30 * 1000);
 
   function messageNumber(el) {
     return Number(el.id.slice("message-".length));
@@ -77,8 +142,14 @@
     if (time) {
       const when = new Date(time.getAttribute("datetime"));
       if (!isNaN(when)) {
+        el.sentAt = when;
         time.textContent = timeFormat.format(when);
         time.title = fullFormat.format(when);
+        const ago = document.createElement("span");
+        ago.className = "time-ago";
+        ago.title = time.title;
+        ago.setAttribute("aria-hidden", "true");
+        time.after(ago);
       }
     }
     const edited = el.querySelector("[data-edited-at]");
@@ -314,6 +385,7 @@
         }
       }
     }
+    arrange();
     showUnseen();
     if (heightBeforeOlder !== null) {
       messages.scrollTop += messages.scrollHeight - heightBeforeOlder;
@@ -324,6 +396,7 @@
   }).observe(messages, { childList: true });
 
   messages.querySelectorAll(".message").forEach(decorate);
+  arrange();
   messages.scrollTop = messages.scrollHeight;
 
   // Our own keystrokes: at most one signal every 2 s (the server throttles too).
