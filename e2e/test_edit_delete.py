@@ -145,3 +145,18 @@ def test_edits_and_deletions_made_while_a_tab_was_hidden_are_caught_up(alice_and
     bob.evaluate(HIDE, False)
     expect(bodies(bob)).to_have_text(["typo three", "untouched"], timeout=LIVE_TIMEOUT_MS * 3)
     expect(message_with(bob, "typo three").locator(".message-edited")).to_have_count(1)
+
+
+def test_edits_and_deletions_reach_pages_on_another_process(make_user, cluster, sign_in):
+    one, two = cluster
+    make_user("alice")
+    make_user("bob")
+    alice, bob = open_room(sign_in("alice", one)), open_room(sign_in("bob", two))
+    send(alice, "acros processes")
+    send(alice, "short-lived")
+    expect(bodies(bob)).to_have_text(["acros processes", "short-lived"], timeout=LIVE_TIMEOUT_MS)
+    edit(alice, "acros processes", "across processes")
+    alice.on("dialog", lambda dialog: dialog.accept())
+    action(alice, "short-lived", "delete").click()
+    expect(bodies(bob)).to_have_text(["across processes"], timeout=LIVE_TIMEOUT_MS)
+    expect(message_with(bob, "across processes").locator(".message-edited")).to_have_count(1)
