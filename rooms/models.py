@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import broadcast, flood
+from . import broadcast, flood, formatting
 
 
 LOBBY_SLUG = "lobby"
@@ -90,6 +90,13 @@ class Room(models.Model):
             return False
         return not self.is_private or self.members.filter(pk=user.pk).exists()
 
+    def readers(self):
+        """Active users who may read this room: everyone in a public room, members in a private one."""
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(is_active=True)
+        return users.filter(private_rooms=self) if self.is_private else users
+
     def latest_messages(self, limit=None):
         """The latest `limit` messages, oldest first, authors loaded."""
         return self.history_page(limit=limit)[0]
@@ -98,7 +105,7 @@ class Room(models.Model):
         """(messages, has_older): up to `limit` messages before id `before` (or
         the latest), oldest first, and whether older ones exist."""
         limit = limit or settings.CHAT_HISTORY_LENGTH
-        messages = self.messages.select_related("author").order_by("-id")
+        messages = self.messages.for_display().order_by("-id")
         if before is not None:
             messages = messages.filter(pk__lt=before)
         page = list(messages[: limit + 1])
@@ -109,6 +116,10 @@ class Room(models.Model):
 
 
 class MessageQuerySet(models.QuerySet):
+    def for_display(self):
+        """What rendering a message needs, in a fixed number of queries for any number of messages."""
+        return self.select_related("author").prefetch_related("mentions")
+
     def post(self, room, author, text, client_id=None):
         """Validate, save, then broadcast a message; returns the saved Message.
 
@@ -132,6 +143,7 @@ class MessageQuerySet(models.QuerySet):
         try:
             with transaction.atomic():
                 message.save()
+                message.refresh_mentions()
                 transaction.on_commit(lambda: broadcast.message_posted(message), robust=True)
         except IntegrityError:
             # The same client id raced in from another socket or process.
@@ -159,12 +171,12 @@ class MessageQuerySet(models.QuerySet):
 
     def missed_since(self, room, after, limit):
         """Up to `limit` messages of `room` after id `after`, oldest first."""
-        return list(self.filter(room=room, pk__gt=after).select_related("author").order_by("pk")[:limit])
+        return list(self.filter(room=room, pk__gt=after).for_display().order_by("pk")[:limit])
 
     def revised_since(self, room, revisions):
         """Messages of `room` among `revisions` ({id: revision a page shows})
         that were edited after that revision, oldest first."""
-        candidates = self.filter(room=room, pk__in=revisions, revision__gt=0).select_related("author").order_by("pk")
+        candidates = self.filter(room=room, pk__in=revisions, revision__gt=0).for_display().order_by("pk")
         return [message for message in candidates if message.revision > revisions[message.pk]]
 
 
@@ -194,6 +206,12 @@ class Message(models.Model):
     # Chosen by the sending page for each message, so a frame sent twice
     # (a resend after reconnecting, a double submit) is posted once.
     client_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # Who `@username` in the text names among the room's readers, resolved
+    # when the text is saved (refresh_mentions), so rendering needs no parsing
+    # against the user table and every viewer gets the same HTML.
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Counts edits: a reconnecting page says which revision it shows, and
@@ -250,6 +268,7 @@ class Message(models.Model):
             self.edited_at = timezone.now()
             Message.objects.filter(pk=self.pk).update(text=text, edited_at=self.edited_at, revision=F("revision") + 1)
             self.refresh_from_db(fields=["revision"])
+            self.refresh_mentions()
             transaction.on_commit(lambda: broadcast.message_edited(self), robust=True)
         return self
 
@@ -271,3 +290,18 @@ class Message(models.Model):
             raise PermissionDenied("This room is archived: it is read-only.")
         if not room.is_visible_to(user):
             raise PermissionDenied("You are not a member of this room.")
+
+    def refresh_mentions(self):
+        """Recompute `mentions` from the current text; call after saving new text."""
+        candidates = formatting.mention_candidates(self.text)
+        readers = self.room.readers()
+        readers = readers.filter(**{f"{readers.model.USERNAME_FIELD}__in": candidates}) if candidates else []
+        by_name = {user.get_username(): user for user in readers}
+        named = formatting.mentioned(self.text, by_name)
+        self.mentions.set([by_name[name] for name in named])
+
+    @property
+    def body_html(self):
+        """The text as safe HTML: escaped, then formatted (rooms/formatting.py)."""
+        mentioned = {user.get_username(): user.pk for user in self.mentions.all()}
+        return formatting.render(self.text, mentioned)
