@@ -72,21 +72,21 @@ def mentioned(text: str, usernames: Iterable[str]) -> set[str]:
 
 
 def _tokens(escaped, mentions):
-    position = 0
-    for fence in FENCE.finditer(escaped):
-        yield from _outside_fences(escaped[position : fence.start()], mentions)
-        yield "block", fence.group(1)
-        position = fence.end()
-    yield from _outside_fences(escaped[position:], mentions)
+    return _split(escaped, FENCE, "block", _outside_fences, mentions)
 
 
 def _outside_fences(escaped, mentions):
+    return _split(escaped, CODE, "code", _inline, mentions)
+
+
+def _split(escaped, pattern, kind, between, mentions):
+    """`pattern`'s matches as `kind` tokens (kept verbatim), `between` on the rest."""
     position = 0
-    for code in CODE.finditer(escaped):
-        yield from _inline(escaped[position : code.start()], mentions)
-        yield "code", code.group(1)
-        position = code.end()
-    yield from _inline(escaped[position:], mentions)
+    for match in pattern.finditer(escaped):
+        yield from between(escaped[position : match.start()], mentions)
+        yield kind, match.group(1)
+        position = match.end()
+    yield from between(escaped[position:], mentions)
 
 
 def _inline(escaped, mentions):
@@ -166,10 +166,11 @@ def _has_content(tokens, start, end):
 
 def _trim_url(url):
     while url:
-        if url[-1] in TRAILING:
-            url = url[:-1]
-        elif url.endswith("&amp;"):
+        # An entity first: taking its ";" for punctuation would cut it in half.
+        if url.endswith("&amp;"):
             url = url[: -len("&amp;")]
+        elif url[-1] in TRAILING:
+            url = url[:-1]
         elif url[-1] == ")" and url.count(")") > url.count("("):
             url = url[:-1]
         else:

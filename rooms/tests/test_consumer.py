@@ -385,6 +385,15 @@ async def test_sync_sends_missed_messages_in_order_and_deletions(lobby, alice, b
     await communicator.disconnect()
 
 
+async def test_sync_renders_mentions_and_formatting_like_the_live_broadcast(lobby, alice, bob):
+    missed = await sync_to_async(lobby.post_message)(bob, "**look** @alice")
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=json.dumps({"sync": {"after": missed.pk - 1, "known": []}}))
+    html = await communicator.receive_from()
+    assert f'<strong>look</strong> <span class="mention" data-user-id="{alice.pk}">@alice</span>' in html
+    await communicator.disconnect()
+
+
 async def test_sync_pages_through_a_long_absence(lobby, alice, settings):
     settings.CHAT_CATCH_UP_BATCH = 4
     pks = [(await Message.objects.acreate(room=lobby, author=alice, text=f"m{n}")).pk for n in range(10)]

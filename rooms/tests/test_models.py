@@ -265,3 +265,53 @@ def test_authors_cannot_delete_in_archived_rooms_but_staff_can(lobby, alice, sen
         message.delete_by(alice)
     message.delete_by(django_user_model.objects.create_user("mod", is_staff=True))
     assert not Message.objects.exists()
+
+
+# --- mentions ----------------------------------------------------------------
+
+
+def mentioned_names(message):
+    return sorted(user.username for user in message.mentions.all())
+
+
+def test_post_records_who_is_mentioned_among_active_users(lobby, alice, bob, django_user_model, sent):
+    django_user_model.objects.create_user("carol", is_active=False)
+    message = lobby.post_message(alice, "@bob, @carol and @nobody: see `@alice`")
+    assert mentioned_names(message) == ["bob"]
+    assert list(bob.mentioned_in.all()) == [message]
+
+
+def test_in_a_private_room_only_members_can_be_mentioned(private_room, alice, bob, sent):
+    assert mentioned_names(private_room.post_message(alice, "@bob @alice")) == ["alice"]
+    private_room.members.add(bob)
+    assert mentioned_names(private_room.post_message(alice, "@bob @alice")) == ["alice", "bob"]
+
+
+def test_mentions_are_saved_before_the_broadcast_renders(lobby, alice, bob, monkeypatch):
+    rendered = []
+    monkeypatch.setattr("rooms.broadcast.message_posted", lambda message: rendered.append(message.body_html))
+    lobby.post_message(alice, "hi @bob")
+    assert rendered == [f'hi <span class="mention" data-user-id="{bob.pk}">@bob</span>']
+
+
+def test_a_refused_message_records_no_mentions(lobby, alice, bob, sent, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 5
+    with pytest.raises(ValidationError):
+        lobby.post_message(alice, "@bob is too long")
+    assert not bob.mentioned_in.exists()
+
+
+def test_refresh_mentions_follows_new_text(lobby, alice, bob, sent):
+    message = lobby.post_message(alice, "hi @bob")
+    message.text = "hi @alice"
+    message.save()
+    message.refresh_mentions()
+    assert mentioned_names(message) == ["alice"]
+
+
+def test_body_html_formats_the_escaped_text(lobby, alice, sent):
+    message = lobby.post_message(alice, "<b>**hi**</b> https://x.test")
+    assert message.body_html == (
+        '&lt;b&gt;<strong>hi</strong>&lt;/b&gt; '
+        '<a href="https://x.test" rel="noopener noreferrer nofollow" target="_blank">https://x.test</a>'
+    )

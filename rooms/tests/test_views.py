@@ -195,3 +195,38 @@ def test_edited_message_says_so(client, alice, lobby):
     client.force_login(alice)
     html = client.get("/rooms/lobby/").content.decode()
     assert "second" in html and "(edited)" in html and 'data-revision="1"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_room_page_renders_mentions_and_formatting_in_a_fixed_number_of_queries(
+    client, alice, bob, lobby, settings
+):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 0
+    client.force_login(alice)
+
+    def queries_for_page():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/rooms/lobby/").content.decode()
+        return len(queries), page
+
+    lobby.post_message(bob, "hi @alice")
+    few, _ = queries_for_page()
+    for n in range(20):
+        lobby.post_message(bob, f"**{n}** for @alice")
+    many, page = queries_for_page()
+    assert many == few
+    assert page.count(f'<span class="mention" data-user-id="{alice.pk}">@alice</span>') == 21
+    assert "<strong>19</strong>" in page
+
+
+def test_older_page_renders_mentions(client, alice, bob, lobby, settings):
+    settings.CHAT_HISTORY_LENGTH = 1
+    first = lobby.post_message(bob, "early @alice")
+    last = lobby.post_message(bob, "late")
+    client.force_login(alice)
+    page = client.get(f"/rooms/lobby/older/?before={last.pk}").content.decode()
+    assert f'id="message-{first.pk}"' in page
+    assert f'<span class="mention" data-user-id="{alice.pk}">@alice</span>' in page

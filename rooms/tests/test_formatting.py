@@ -1,0 +1,279 @@
+"""rooms/formatting.py: each rule, the classics of XSS, and properties over
+arbitrary text: only allow-listed elements and attributes come out, and the
+visible text is the input minus the formatting markers."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies as st
+
+from rooms.formatting import LINK_REL, mention_candidates, mentioned, render
+
+MEMBERS = {"bob": 7, "al.ice": 8}
+
+
+def link(url, text=None):
+    return f'<a href="{url}" rel="{LINK_REL}" target="_blank">{text or url}</a>'
+
+
+def mention(name):
+    return f'<span class="mention" data-user-id="{MEMBERS[name]}">@{name}</span>'
+
+
+class Page(HTMLParser):
+    """What a browser would build from the output, and anything not on the allow-list."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.text, self.elements, self.problems, self.open = [], [], [], []
+        self.mentions = []
+        self.feed(html)
+        self.close()
+        if self.open:
+            self.problems.append(f"unclosed {self.open}")
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.elements.append((tag, attrs))
+        self.open.append(tag)
+        if tag in ("code", "pre", "em", "strong"):
+            ok = attrs == {}
+        elif tag == "a":
+            ok = (set(attrs) == {"href", "rel", "target"} and re.match(r"(?i)https?://\S", attrs["href"])
+                  and attrs["rel"] == LINK_REL and attrs["target"] == "_blank")
+        elif tag == "span":
+            ok = set(attrs) == {"class", "data-user-id"} and attrs["class"] == "mention" and attrs["data-user-id"].isdigit()
+            self.mentions.append(attrs.get("data-user-id"))
+        else:
+            ok = False
+        if not ok:
+            self.problems.append(f"<{tag} {attrs}>")
+
+    def handle_startendtag(self, tag, attrs):
+        self.problems.append(f"self-closing <{tag}>")
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open.pop() != tag:
+            self.problems.append(f"misnested </{tag}>")
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def handle_comment(self, data):
+        self.problems.append(f"comment {data!r}")
+
+    def handle_decl(self, decl):
+        self.problems.append(f"declaration {decl!r}")
+
+    def handle_pi(self, data):
+        self.problems.append(f"processing instruction {data!r}")
+
+    def unknown_decl(self, data):
+        self.problems.append(f"unknown declaration {data!r}")
+
+    @property
+    def visible(self):
+        return "".join(self.text)
+
+
+def without_markers(text):
+    # A newline next to a fence belongs to the fence.
+    return re.sub(r"[*`\n]", "", text)
+
+
+# --- each rule ---------------------------------------------------------------
+
+
+def test_plain_text_is_escaped_and_nothing_else():
+    assert render("fish & chips <b>not bold</b> \"quoted\" 'single'") == (
+        "fish &amp; chips &lt;b&gt;not bold&lt;/b&gt; &quot;quoted&quot; &#x27;single&#x27;"
+    )
+
+
+@pytest.mark.parametrize("url", [
+    "http://example.com", "https://example.com/a/b?c=1#top", "HTTPS://EXAMPLE.COM/", "https://example.com/~u/a-b_c.d",
+])
+def test_http_and_https_urls_become_links_that_open_safely(url):
+    assert render(f"see {url} now") == f"see {link(url)} now"
+
+
+def test_ampersands_in_a_url_are_escaped_in_href_and_text():
+    assert render("https://x.test/?a=1&b=2") == link("https://x.test/?a=1&amp;b=2")
+
+
+@pytest.mark.parametrize(("text", "url", "after"), [
+    ("https://x.test.", "https://x.test", "."),
+    ("https://x.test/a, then", "https://x.test/a", ", then"),
+    ("https://x.test/a?!", "https://x.test/a", "?!"),
+    ("https://x.test/a:", "https://x.test/a", ":"),
+    ("https://x.test/a;", "https://x.test/a", ";"),
+])
+def test_trailing_punctuation_stays_outside_the_link(text, url, after):
+    assert render(text) == link(url) + after
+
+
+def test_parentheses_around_a_link_stay_outside_but_balanced_ones_inside():
+    assert render("(https://x.test/a)") == f"({link('https://x.test/a')})"
+    wiki = "https://en.wikipedia.org/wiki/Python_(language)"
+    assert render(f"({wiki})") == f"({link(wiki)})"
+
+
+def test_quotes_and_angle_brackets_end_a_url():
+    assert render('<https://x.test/a>') == f"&lt;{link('https://x.test/a')}&gt;"
+    assert render('"https://x.test/a"') == f"&quot;{link('https://x.test/a')}&quot;"
+    assert render("'https://x.test/a'") == f"&#x27;{link('https://x.test/a')}&#x27;"
+
+
+@pytest.mark.parametrize("text", [
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox",
+    "ftp://example.com", "http://", "https://.", "http://&", "www.example.com", "//example.com",
+])
+def test_only_http_and_https_make_links(text):
+    assert "<a" not in render(text)
+
+
+def test_inline_code():
+    assert render("run `make test` now") == "run <code>make test</code> now"
+
+
+def test_nothing_is_formatted_inside_inline_code():
+    assert render("`*a* **b** https://x.test @bob <i>`", MEMBERS) == (
+        "<code>*a* **b** https://x.test @bob &lt;i&gt;</code>"
+    )
+
+
+def test_lone_backtick_stays_literal():
+    assert render("it`s") == "it`s"
+
+
+def test_fenced_block_on_one_line_and_across_lines():
+    assert render("```print(1)```") == "<pre><code>print(1)</code></pre>"
+    assert render("before\n```\nif a < b:\n    go()\n```\nafter") == (
+        "before\n<pre><code>if a &lt; b:\n    go()</code></pre>\nafter"
+    )
+
+
+def test_nothing_is_formatted_inside_a_fenced_block():
+    assert render("```\n*a* `b` https://x.test @bob\n```", MEMBERS) == (
+        "<pre><code>*a* `b` https://x.test @bob</code></pre>"
+    )
+
+
+def test_emphasis_and_strong():
+    assert render("*soft* and **loud**") == "<em>soft</em> and <strong>loud</strong>"
+    assert render("**loud and *soft* inside**") == "<strong>loud and <em>soft</em> inside</strong>"
+
+
+@pytest.mark.parametrize("text", ["2 * 3 * 4", "****", "**", "* list item", "a* b*", "*unclosed", "**unclosed*"])
+def test_stars_that_do_not_pair_stay_literal(text):
+    assert render(text) == text
+
+
+def test_emphasis_tags_always_nest():
+    assert render("*a **b* c**") == "<em>a **b</em> c**"
+
+
+def test_emphasis_around_links_and_mentions():
+    assert render("*https://x.test*") == f"<em>{link('https://x.test')}</em>"
+    assert render("**@bob**", MEMBERS) == f"<strong>{mention('bob')}</strong>"
+
+
+def test_newlines_are_kept_for_pre_wrap():
+    assert render("one\ntwo\r\nthree") == "one\ntwo\r\nthree"
+
+
+# --- mentions ----------------------------------------------------------------
+
+
+def test_mention_of_a_member_is_marked_with_their_id():
+    assert render("hi @bob!", MEMBERS) == f"hi {mention('bob')}!"
+
+
+def test_mention_of_someone_else_stays_plain_text():
+    assert render("hi @carol and @bobby", MEMBERS) == "hi @carol and @bobby"
+
+
+def test_sentence_punctuation_after_a_name_is_not_part_of_it():
+    assert render("thanks @bob. and @al.ice, bye", MEMBERS) == f"thanks {mention('bob')}. and {mention('al.ice')}, bye"
+
+
+def test_email_addresses_and_urls_mention_nobody():
+    assert render("mail bob@bob and https://x.test/@bob", MEMBERS) == f"mail bob@bob and {link('https://x.test/@bob')}"
+
+
+def test_names_are_case_sensitive_like_usernames():
+    assert render("@Bob", MEMBERS) == "@Bob"
+
+
+def test_mention_candidates_are_every_name_the_text_could_mean():
+    assert mention_candidates("@bob. @al.ice, @x-y `@code` https://x.test/@url me@mail") == {
+        "bob.", "bob", "al.ice", "x-y",
+    }
+
+
+def test_mentioned_picks_the_longest_known_name():
+    assert mentioned("@bob. @al.ice", {"bob", "bob.", "al", "al.ice"}) == {"bob.", "al.ice"}
+    assert mentioned("@bob. @al.ice", {"bob", "al"}) == {"bob"}
+
+
+# --- the classics ------------------------------------------------------------
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "https://x.test/\"onmouseover=\"alert(1)",
+    "https://x.test/'onmouseover='alert(1)",
+    "https://x.test/<script>alert(1)</script>",
+    "[x](javascript:alert(1))",
+    "`</code><script>alert(1)</script>`",
+    "```</pre><script>alert(1)</script>```",
+    "**<b onclick=alert(1)>**",
+    "@bob\"><script>alert(1)</script>",
+    "<!-- x --><![CDATA[x]]><?php ?>",
+    "&lt;script&gt; &#60;script&#62;",
+    "<div hx-get=\"/accounts/logout/\" hx-trigger=\"load\">",
+]
+
+
+@pytest.mark.parametrize("text", XSS)
+def test_hostile_text_makes_no_element_or_attribute_off_the_allow_list(text):
+    page = Page(render(text, MEMBERS))
+    assert page.problems == []
+    assert page.visible == text.replace("**", "").replace("```", "").replace("`", "")
+
+
+def test_a_url_cannot_break_out_of_its_href():
+    html = render('https://x.test/"onmouseover="alert(1)')
+    assert html == link("https://x.test/") + "&quot;onmouseover=&quot;alert(1)"
+
+
+# --- properties --------------------------------------------------------------
+
+PIECES = st.sampled_from([
+    "*", "**", "`", "```", "\n", " ", "@bob", "@al.ice", "@carol", "@", "http://", "https://", "x.test", "/", "?a=1",
+    "&", "&amp;", "<", ">", "\"", "'", "(", ")", ".", ",", "!", "javascript:", "<script>", "onerror=", "a", "b@c",
+    "-", "_", "#", ";", "\\", "=", "<!--", "]]>", "\r", "\t", "é", "😀",
+])
+TEXT = st.lists(PIECES | st.text(max_size=5), max_size=30).map("".join) | st.text(max_size=200)
+
+
+@hypothesis_settings(max_examples=1500, deadline=None)
+@given(TEXT)
+def test_any_text_renders_only_allow_listed_markup_and_keeps_its_text(text):
+    html = render(text, MEMBERS)
+    page = Page(html)
+    assert page.problems == [], html
+    assert without_markers(page.visible) == without_markers(text)
+    assert set(page.mentions) <= {str(pk) for pk in MEMBERS.values()}
+
+
+@hypothesis_settings(max_examples=500, deadline=None)
+@given(TEXT)
+def test_the_model_layer_and_the_page_agree_on_who_is_mentioned(text):
+    names = mentioned(text, MEMBERS)
+    assert names <= mention_candidates(text)
+    rendered = {pk for pk in Page(render(text, MEMBERS)).mentions}
+    assert rendered == {str(MEMBERS[name]) for name in names}
