@@ -257,17 +257,17 @@ def message_with(page, text):
     return page.locator("#messages .message", has=page.locator(".message-body", has_text=text))
 
 
-def bodies(page):
-    return page.locator("#messages .message-body")
-
-
-# page.evaluate(HIDE, True) makes a tab look hidden to the page (htmx then
-# closes its socket); page.evaluate(HIDE, False) shows it again.
+# page.evaluate(HIDE, True) makes the page believe its tab went to the
+# background (as switching tabs does); HIDE, False brings it back.
 HIDE = """hidden => {
   Object.defineProperty(document, "hidden", {configurable: true, get: () => hidden});
   Object.defineProperty(document, "visibilityState", {configurable: true, get: () => hidden ? "hidden" : "visible"});
   document.dispatchEvent(new Event("visibilitychange"));
 }"""
+
+
+def bodies(page):
+    return page.locator("#messages .message-body")
 
 
 # What the fault tests measured, printed at the end of the run.

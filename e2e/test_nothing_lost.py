@@ -129,7 +129,9 @@ def health(server):
         return error.code, json.load(error)
 
 
-def test_hidden_tab_catches_up_on_missed_messages_and_deletions(alice_and_bob, make_user, sign_in, measure):
+def test_hidden_tab_stays_connected_and_up_to_date(alice_and_bob, make_user, sign_in, measure):
+    """A background tab keeps its socket (mention notifications need it), so
+    it follows messages and deletions live, and showing it again changes nothing."""
     from rooms.models import Message
 
     make_user("staff", is_staff=True, is_superuser=True)
@@ -140,8 +142,7 @@ def test_hidden_tab_catches_up_on_missed_messages_and_deletions(alice_and_bob, m
     send(bob, "deleted while hidden")
     expect(bodies(alice)).to_have_text(["seen while visible", "deleted while hidden"], timeout=LIVE_TIMEOUT_MS)
 
-    alice.evaluate(HIDE, True)  # htmx closes a background tab's socket
-    expect(alice.locator("#room")).to_have_attribute("data-ws", "paused", timeout=LIVE_TIMEOUT_MS)
+    alice.evaluate(HIDE, True)
     missed = [f"while hidden {n}" for n in range(4)]
     for text in missed:
         send(bob, text)
@@ -149,15 +150,15 @@ def test_hidden_tab_catches_up_on_missed_messages_and_deletions(alice_and_bob, m
     doomed = Message.objects.get(text="deleted while hidden")
     staff.goto(f"/admin/rooms/message/{doomed.pk}/delete/")
     staff.click("input[type=submit]")
-    expect(message_with(bob, "deleted while hidden")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
-    expect(bodies(alice)).to_have_text(["seen while visible", "deleted while hidden"])
-
-    shown_at = time.monotonic()
-    alice.evaluate(HIDE, False)
-    expect(alice.locator("#room")).to_have_attribute("data-ws", "open", timeout=RECOVERY_TIMEOUT_MS)
     expect(bodies(alice)).to_have_text(["seen while visible", *missed], timeout=LIVE_TIMEOUT_MS)
-    measure("tab hidden and shown", caught_up_s=round(time.monotonic() - shown_at, 1),
-            missed_messages_checked=len(missed), deletions_checked=1, lost=0, duplicated=0)
+    expect(alice.locator("#room")).to_have_attribute("data-ws", "open")
+
+    alice.evaluate(HIDE, False)
+    expect(alice.locator("#room")).to_have_attribute("data-ws", "open")
+    send(alice, "back")
+    expect(bodies(bob)).to_have_text(["seen while visible", *missed, "back"], timeout=LIVE_TIMEOUT_MS)
+    expect(bodies(alice)).to_have_text(["seen while visible", *missed, "back"], timeout=LIVE_TIMEOUT_MS)
+    measure("tab hidden and shown", messages_checked=len(missed) + 1, deletions_checked=1, lost=0, duplicated=0)
 
 
 def test_reload_after_sending_shows_each_message_once(alice_and_bob, sign_in):

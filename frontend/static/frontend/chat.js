@@ -1,6 +1,7 @@
 // What the room page needs beyond htmx: connection state, a composer that
 // clears and keeps focus, messages in order exactly once, the viewer's own
-// messages marked, and times in the viewer's locale. Everything the server
+// messages and mentions marked, mention notifications, and times in the
+// viewer's locale. Everything the server
 // sends is the same HTML for every viewer; per-viewer touches happen here.
 (function () {
   "use strict";
@@ -130,6 +131,52 @@
   }
   setInterval(arrange, 30 * 1000);
 
+  // --- Mentions ----------------------------------------------------------
+  // The server renders `<span class="mention" data-user-id>` the same for
+  // everyone; the viewer's own mentions are marked here. A mention arriving
+  // live while the tab is hidden becomes a notification, once per message.
+  function markMentions(el) {
+    let mine = false;
+    for (const span of el.querySelectorAll(".message-body .mention")) {
+      const forMe = span.dataset.userId === me;
+      span.classList.toggle("mention-me", forMe);
+      mine = mine || forMe;
+    }
+    el.classList.toggle("mentions-me", mine);
+  }
+
+  const NOTIFY_EXCERPT = 140;
+  const notified = new Set();
+  function canNotify() {
+    return "Notification" in window && Notification.permission === "granted";
+  }
+  function notifyMention(el) {
+    if (!el.classList.contains("mentions-me") || el.dataset.authorId === me || notified.has(el.id)) return;
+    if (!document.hidden || !canNotify()) return;
+    notified.add(el.id);
+    const author = el.querySelector(".message-author").textContent.trim();
+    let excerpt = el.querySelector(".message-body").textContent.trim().replace(/\s+/g, " ");
+    if (excerpt.length > NOTIFY_EXCERPT) excerpt = excerpt.slice(0, NOTIFY_EXCERPT - 1) + "…";
+    const notification = new Notification(`${author} mentioned you in #${room.dataset.room}`, { body: excerpt, tag: el.id });
+    notification.onclick = () => {
+      window.focus();
+      el.scrollIntoView({ block: "center" });
+      notification.close();
+    };
+  }
+
+  // Browsers ask for permission only from a click: offer the button while
+  // the answer is still open.
+  const notifyButton = document.getElementById("enable-notifications");
+  function offerNotifications() {
+    notifyButton.hidden = !("Notification" in window) || Notification.permission !== "default";
+  }
+  notifyButton.addEventListener("click", () => {
+    Promise.resolve(Notification.requestPermission()).then(offerNotifications, offerNotifications);
+  });
+  offerNotifications();
+  // ------------------------------------------------------------------------
+
   function messageNumber(el) {
     return Number(el.id.slice("message-".length));
   }
@@ -138,6 +185,7 @@
     if (el.dataset.clientId) unconfirmed.delete(el.dataset.clientId);
     stoppedTyping(el.dataset.authorId);
     if (el.dataset.authorId === me) el.classList.add("mine");
+    markMentions(el);
     const time = el.querySelector("time[datetime]");
     if (time) {
       const when = new Date(time.getAttribute("datetime"));
@@ -381,6 +429,8 @@
           }
           const older = heightBeforeOlder !== null;
           const news = !older && !replaced.has(node.id);
+          // Not older history, an edit, or a replay of a message already shown (place() dropped it).
+          if (news && node.isConnected) notifyMention(node);
           if (!stick && news && node.isConnected && !node.classList.contains("mine")) unseen += 1;
         }
       }
@@ -444,8 +494,6 @@
       if (composer) composer.remove();
     } else if (event.detail && event.detail.reason === "removed") {
       setState("closed", "Disconnected");
-    } else if (document.hidden) {
-      setState("paused", "Paused while the tab is hidden");
     } else {
       setState("reconnecting", "Connection lost, reconnecting…");
     }
