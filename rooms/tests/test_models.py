@@ -315,3 +315,12 @@ def test_body_html_formats_the_escaped_text(lobby, alice, sent):
         '&lt;b&gt;<strong>hi</strong>&lt;/b&gt; '
         '<a href="https://x.test" rel="noopener noreferrer nofollow" target="_blank">https://x.test</a>'
     )
+
+
+def test_an_edit_recomputes_mentions_before_its_broadcast(lobby, alice, bob, monkeypatch, sent):
+    rendered = []
+    monkeypatch.setattr("rooms.broadcast.message_edited", lambda message: rendered.append(message.body_html))
+    message = lobby.post_message(alice, "hi @bob")
+    message.edit(alice, "hi @alice")
+    assert mentioned_names(message) == ["alice"]
+    assert rendered == [f'hi <span class="mention" data-user-id="{alice.pk}">@alice</span>']
