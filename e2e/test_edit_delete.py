@@ -34,7 +34,8 @@ def edit(page, text, new_text):
 def test_author_edits_and_every_page_shows_the_new_text_marked_edited(alice_and_bob):
     alice, bob = alice_and_bob
     send(alice, "see you at *noon*")
-    expect(bodies(bob)).to_have_text(["see you at *noon*"], timeout=LIVE_TIMEOUT_MS)
+    expect(bodies(bob)).to_have_text(["see you at noon"], timeout=LIVE_TIMEOUT_MS)
+    expect(message_with(bob, "noon").locator(".message-body em")).to_have_text("noon")
     # Nobody else gets to edit or delete it.
     expect(message_with(bob, "noon").locator("button[data-action]")).to_have_count(0)
 
