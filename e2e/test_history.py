@@ -16,7 +16,8 @@ def test_load_older_prepends_the_previous_page_and_keeps_the_readers_place(make_
     expect(bodies(page).first).to_have_text("history 10")
 
     page.locator("#messages").evaluate("el => el.scrollTop = 0")
-    anchor = message_with(page, "history 10")
+    # What the reader reads: the text (the day heading above it moves up to the older page).
+    anchor = message_with(page, "history 10").locator(".message-body")
     top_before = anchor.evaluate("el => el.getBoundingClientRect().top")
     page.click("#load-older")
     expect(bodies(page)).to_have_count(60, timeout=LIVE_TIMEOUT_MS)

@@ -409,10 +409,13 @@
   }, { passive: true });
 
   // Older history is inserted above what the reader is looking at: keep
-  // their place instead of jumping.
-  let heightBeforeOlder = null;
+  // the text they were reading where it was (its day heading may move up to
+  // the older page, so the message's own box is not the anchor).
+  let olderAnchor = null;
   messages.addEventListener("htmx:before:swap", (event) => {
-    if (event.target.id === "load-older") heightBeforeOlder = messages.scrollHeight;
+    if (event.target.id !== "load-older") return;
+    const body = messages.querySelector(":scope > .message .message-body");
+    olderAnchor = { body: body, top: body ? body.getBoundingClientRect().top : 0 };
   });
 
   new MutationObserver((records) => {
@@ -427,7 +430,7 @@
             editing = null;
             focusComposer();
           }
-          const older = heightBeforeOlder !== null;
+          const older = olderAnchor !== null;
           const news = !older && !replaced.has(node.id);
           // Not older history, an edit, or a replay of a message already shown (place() dropped it).
           if (news && node.isConnected) notifyMention(node);
@@ -437,9 +440,9 @@
     }
     arrange();
     showUnseen();
-    if (heightBeforeOlder !== null) {
-      messages.scrollTop += messages.scrollHeight - heightBeforeOlder;
-      heightBeforeOlder = null;
+    if (olderAnchor !== null) {
+      if (olderAnchor.body) messages.scrollTop += olderAnchor.body.getBoundingClientRect().top - olderAnchor.top;
+      olderAnchor = null;
     } else if (stick) {
       messages.scrollTop = messages.scrollHeight;
     }
