@@ -299,6 +299,8 @@ class StepResult:
     server_cpu_s: float = 0.0
     server_cpu_us_per_delivery: float | None = None
     server_cpu_share: float = 0.0
+    # Each server process's share of one core, when there are several.
+    server_cpu_shares: list = field(default_factory=list)
     redis_cpu_us_per_delivery: float | None = None
     loadgen_cpu_us_per_delivery: float | None = None
     loadgen_cpu_share: float = 0.0

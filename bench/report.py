@@ -9,7 +9,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ["Django", "channels", "channels-redis", "daphne", "websockets", "uvloop", "redis"]
+PACKAGES = ["Django", "channels", "channels-redis", "daphne", "uvicorn", "httptools", "wsproto", "websockets", "uvloop",
+            "redis"]
 TARGETS = {"vs_peer": 10.0, "vs_bare": 0.30, "p99_ms": 250.0, "kib_per_socket": 20.0, "two_processes": 1.7}
 
 
@@ -35,6 +36,13 @@ def _ms(value):
 
 def _us(value):
     return "-" if value is None else f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def _shares(step):
+    """Server CPU as a share of one core; per process too when there are several."""
+    each = step.get("server_cpu_shares") or []
+    total = f"{step['server_cpu_share']:.0%}"
+    return f"{total} ({' + '.join(f'{x:.0%}' for x in each)})" if len(each) > 1 else total
 
 
 def _rate(value):
@@ -103,6 +111,11 @@ def compute_targets(results):
             "≤ 20 KiB", idle["kib_per_socket"] <= TARGETS["kib_per_socket"])
     else:
         row("memory per idle connection, ours", "not measured", "≤ 20 KiB", None)
+    on_uvicorn = next((i for i in results["idle"] if i["kind"] == "ours-uvicorn" and "kib_per_socket" in i), None)
+    if on_uvicorn:
+        row(f"the same on uvicorn (--ws {results['config'].get('uvicorn_ws', '?')})",
+            f"{on_uvicorn['kib_per_socket']:.1f} KiB", "≤ 20 KiB",
+            on_uvicorn["kib_per_socket"] <= TARGETS["kib_per_socket"])
     a, b = rate(two), rate(ours)
     r = ratio(a, b)
     results["ratios"]["two_over_one_process"] = r
@@ -251,7 +264,7 @@ def markdown(results):
             lines.append(
                 f"| {_rate(st['rate'])} | {st['achieved_rate']:.1f} | {st['deliveries_per_s']:,.0f} "
                 f"| {_ms(st['p50_ms'])} | {_ms(st['p99_ms'])} | {_ms(st['max_ms'])} | {lost} | {st.get('late', 0)} "
-                f"| {st['duplicated']} | {_us(st['server_cpu_us_per_delivery'])} | {st['server_cpu_share']:.0%} "
+                f"| {st['duplicated']} | {_us(st['server_cpu_us_per_delivery'])} | {_shares(st)} "
                 f"| {_us(st['redis_cpu_us_per_delivery'])} | {_us(st['loadgen_cpu_us_per_delivery'])} "
                 f"| {st['loadgen_cpu_share']:.0%} | {st.get('other_cpu_share', 0):.0%} | {verdict} |")
         lines.append("")
@@ -266,7 +279,8 @@ def plot(results, path):
 
     fig, ax = plt.subplots(figsize=(8, 5.6), dpi=110)
     styles = {"ours": ("tab:blue", "o"), "ours-2p": ("tab:cyan", "s"), "peer": ("tab:red", "^"),
-              "bare": ("tab:green", "D")}
+              "bare": ("tab:green", "D"), "ours-uvicorn": ("tab:purple", "v"), "peer-uvicorn": ("tab:orange", "<"),
+              "ours-uvicorn-2p": ("tab:pink", "P")}
     for s in results["sweeps"]:
         color, marker = styles.get(s["name"], ("tab:gray", "."))
         last = {}  # rate -> its last attempt (a retry replaces the attempt before it)

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import accounts, report
 from .loadgen import (PARSERS, Endpoint, StepResult, Tracker, connect_many, connect_one, judge, monotonic_ns,
                       summarize, token_text)
-from .services import ROOT, Bare, Daphne, Database, Redis, machine_busy_seconds
+from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Redis, Uvicorn, machine_busy_seconds
 
 # msg/s; the sweep stops at the first unstable step.
 LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000,
@@ -28,14 +28,26 @@ LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300,
 BELOW = [0.5, 0.25]
 
 SCENARIOS = {
-    # name: (server kind, processes, path template, frame parser, label)
-    "ours": ("ours", 1, "/ws/rooms/{room}/", "html", "ours (daphne, 1 process)"),
-    "peer": ("peer", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (daphne, 1 process)"),
-    "bare": ("bare", 1, "/ws/bare/{room}/", "json", "bare websockets.broadcast (1 process)"),
-    "ours-2p": ("ours", 2, "/ws/rooms/{room}/", "html", "ours (daphne, 2 processes, same Redis)"),
+    # name: (application, server, processes, path template, frame parser, label)
+    "ours": ("ours", "daphne", 1, "/ws/rooms/{room}/", "html", "ours (daphne, 1 process)"),
+    "peer": ("peer", "daphne", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (daphne, 1 process)"),
+    "bare": ("bare", None, 1, "/ws/bare/{room}/", "json", "bare websockets.broadcast (1 process)"),
+    "ours-uvicorn": ("ours", "uvicorn", 1, "/ws/rooms/{room}/", "html", "ours (uvicorn --ws {ws}, 1 process)"),
+    "peer-uvicorn": ("peer", "uvicorn", 1, "/ws/peer/{room}/", "json",
+                     "peer: Channels tutorial (uvicorn --ws {ws}, 1 process)"),
+    "ours-2p": ("ours", "daphne", 2, "/ws/rooms/{room}/", "html", "ours (daphne, 2 processes, same Redis)"),
+    "ours-uvicorn-2p": ("ours", "uvicorn", 2, "/ws/rooms/{room}/", "html",
+                        "ours (uvicorn --ws {ws}, 2 processes, same Redis)"),
 }
-DEFAULT_ORDER = ["ours", "peer", "bare", "idle", "ours-2p"]
-IDLE_KINDS = ["ours", "peer", "bare"]
+DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p"]
+OPTIONAL = ["peer-uvicorn", "ours-uvicorn-2p"]
+# Memory per idle socket is measured for these, one process each.
+IDLE_KINDS = ["ours", "peer", "bare", "ours-uvicorn", "peer-uvicorn"]
+APPLICATIONS = {"ours": "project.asgi:application", "peer": "bench.peer.asgi:application"}
+
+
+def label(name, config):
+    return SCENARIOS[name][5].format(ws=config.uvicorn_ws)
 
 
 @dataclass
@@ -43,6 +55,7 @@ class Config:
     receivers: int = 1000
     idle: int = 2000
     idle_room_size: int = 10
+    idle_kinds: list = field(default_factory=lambda: list(IDLE_KINDS))
     warm: int = 20
     accounts: int = 20
     step_seconds: float = 4.0
@@ -57,6 +70,8 @@ class Config:
     ladder: list = field(default_factory=lambda: list(LADDER))
     scenarios: list = field(default_factory=lambda: list(DEFAULT_ORDER))
     budget: float = 540.0
+    # uvicorn's WebSocket implementation for the *-uvicorn scenarios.
+    uvicorn_ws: str = "websockets-sansio"
     quick: bool = False
     out: str = str(ROOT / "bench" / "results")
 
@@ -88,14 +103,16 @@ def server_env(database_url, redis_url, secret_key):
 class Cluster:
     """The server processes of one scenario, and CPU readings across them and Redis."""
 
-    def __init__(self, kind, processes, env, redis, log_dir):
-        self.kind = kind
+    def __init__(self, name, config, env, redis, log_dir, processes=None):
+        app, server, count, *_ = SCENARIOS[name]
         self.redis = redis
-        if kind == "bare":
-            self.servers = [Bare(log_dir, env) for _ in range(processes)]
+        count = count if processes is None else processes
+        if app == "bare":
+            self.servers = [Bare(log_dir, env) for _ in range(count)]
+        elif server == "uvicorn":
+            self.servers = [Uvicorn(log_dir, env, APPLICATIONS[app], config.uvicorn_ws) for _ in range(count)]
         else:
-            app = "project.asgi:application" if kind == "ours" else "bench.peer.asgi:application"
-            self.servers = [Daphne(log_dir, env, app) for _ in range(processes)]
+            self.servers = [Daphne(log_dir, env, APPLICATIONS[app]) for _ in range(count)]
 
     def start(self):
         for server in self.servers:
@@ -113,6 +130,9 @@ class Cluster:
 
     def cpu(self):
         return sum(server.cpu() for server in self.servers)
+
+    def cpu_each(self):
+        return [server.cpu() for server in self.servers]
 
     def rss(self):
         return sum(server.rss() for server in self.servers)
@@ -157,9 +177,9 @@ class Sweep:
     """One room, N receivers spread over the cluster's processes, one sender."""
 
     def __init__(self, name, config, cluster, accounts_, sender_account):
-        kind, processes, path, parser, label = SCENARIOS[name]
+        app, server, processes, path, parser, _ = SCENARIOS[name]
         self.name = name
-        self.label = label
+        self.label = label(name, config)
         self.config = config
         self.cluster = cluster
         self.accounts = accounts_
@@ -176,7 +196,7 @@ class Sweep:
         self.close_codes = {}
         self.clients = []
         self.sender = None
-        self.result = {"name": name, "label": label, "kind": kind, "processes": processes,
+        self.result = {"name": name, "label": self.label, "kind": app, "server": server, "processes": processes,
                        "receivers": config.receivers, "accounts": len(accounts_), "steps": []}
 
     def on_text(self, index, data, now):
@@ -278,6 +298,7 @@ class Sweep:
         if await self.heal():
             await quiet(self.cluster, timeout=10)
         errors_before = self.sender_errors
+        per_process = self.cluster.cpu_each()
         before = self.cluster.snapshot()
         records = []
         start = time.monotonic()
@@ -295,6 +316,9 @@ class Sweep:
         result.sender_errors = self.sender_errors - errors_before
         result.dropped = sum(1 for client in self.clients if not client.is_open)
         summarize(result, records, n, records[0].sent_ns, after[-1], delta(before, after))
+        if len(per_process) > 1:
+            seconds = max(after[-1] - records[0].sent_ns / 1e9, 1e-3)
+            result.server_cpu_shares = [(b - a) / seconds for a, b in zip(per_process, self.cluster.cpu_each())]
         judge(result)
         self.cluster.check_alive()
         return result, records
@@ -314,7 +338,7 @@ class Sweep:
                 f"{result.achieved_rate:.1f}/s, {result.deliveries_per_s:,.0f} deliveries/s, "
                 f"p50 {fmt_ms(result.p50_ms)} p99 {fmt_ms(result.p99_ms)}, lost {result.lost}, "
                 f"dup {result.duplicated}, server {fmt_us(result.server_cpu_us_per_delivery)}/delivery "
-                f"({result.server_cpu_share:.0%} CPU), loadgen {result.loadgen_cpu_share:.0%}, "
+                f"({result.server_cpu_share:.0%} CPU{per_process_shares(result)}), loadgen {result.loadgen_cpu_share:.0%}, "
                 f"others {result.other_cpu_share:.0%}"
                 f" -> {'stable' if result.stable else 'UNSTABLE: ' + ', '.join(result.reasons)}")
             return result.stable
@@ -380,6 +404,11 @@ class Sweep:
             client.abort()
 
 
+def per_process_shares(result):
+    shares = result.server_cpu_shares
+    return f" = {' + '.join(f'{x:.0%}' for x in shares)}" if shares else ""
+
+
 def fmt_ms(value):
     return "-" if value is None else f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
 
@@ -389,9 +418,8 @@ def fmt_us(value):
 
 
 async def run_sweep(name, config, redis, env, log_dir, accounts_, sender_account, deadline):
-    kind, processes, *_ = SCENARIOS[name]
     redis.flush()
-    cluster = Cluster(kind, processes, env, redis, log_dir)
+    cluster = Cluster(name, config, env, redis, log_dir)
     sweep = Sweep(name, config, cluster, accounts_, sender_account)
     log(f"{sweep.label}: N={config.receivers}")
     try:
@@ -415,10 +443,11 @@ async def run_sweep(name, config, redis, env, log_dir, accounts_, sender_account
 async def run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs):
     """RSS of one server process: (RSS with warm + N idle sockets - RSS with warm ones) / N."""
     redis.flush()
-    cluster = Cluster(kind, 1, env, redis, log_dir)
-    path = SCENARIOS[kind][2]
+    cluster = Cluster(kind, config, env, redis, log_dir, processes=1)
+    path = SCENARIOS[kind][3]
     clients = []
-    result = {"kind": kind, "label": SCENARIOS[kind][4], "sockets": config.idle,
+    result = {"kind": kind, "label": label(kind, config).replace(", 2 processes, same Redis", ", 1 process"),
+              "sockets": config.idle,
               "room_size": config.idle_room_size}
     log(f"idle memory, {kind}: {config.warm} warm-up + {config.idle} idle sockets in rooms of "
         f"{config.idle_room_size}")
@@ -472,7 +501,7 @@ async def main_async(config, redis, env, log_dir, accounts_, sender_account, roo
     deadline = started + config.budget
     for name in config.scenarios:
         if name == "idle":
-            for kind in IDLE_KINDS:
+            for kind in config.idle_kinds:
                 if time.monotonic() > deadline - 30:
                     log(f"time budget reached: idle memory of {kind} skipped")
                     continue
@@ -504,7 +533,11 @@ def parse_args(argv):
     parser.add_argument("--accounts", type=int, help="receiver accounts; sockets share them like tabs (default 20)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 4; quick 2)")
     parser.add_argument("--ladder", help="comma-separated rates in msg/s")
-    parser.add_argument("--scenarios", help=f"comma-separated, from {','.join(DEFAULT_ORDER)}")
+    parser.add_argument("--scenarios", help=f"comma-separated, from {','.join(DEFAULT_ORDER + OPTIONAL)} "
+                        f"(default {','.join(DEFAULT_ORDER)})")
+    parser.add_argument("--idle-kinds", help=f"servers the idle scenario measures (default {','.join(IDLE_KINDS)})")
+    parser.add_argument("--uvicorn-ws", choices=UVICORN_WS,
+                        help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)")
     parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 540)")
     parser.add_argument("--out", help="results folder (default bench/results)")
     args = parser.parse_args(argv)
@@ -512,7 +545,7 @@ def parse_args(argv):
     if args.quick:
         config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
                         drain_seconds=2.5, settle_timeout=60, budget=240, contended_retries=1, quick=True)
-    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out"):
+    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws"):
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
@@ -520,9 +553,14 @@ def parse_args(argv):
         config.ladder = [float(x) if "." in x else int(x) for x in args.ladder.split(",")]
     if args.scenarios:
         config.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-        unknown = set(config.scenarios) - set(DEFAULT_ORDER)
+        unknown = set(config.scenarios) - set(DEFAULT_ORDER + OPTIONAL)
         if unknown:
             parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if args.idle_kinds:
+        config.idle_kinds = [s.strip() for s in args.idle_kinds.split(",") if s.strip()]
+        unknown = set(config.idle_kinds) - set(SCENARIOS)
+        if unknown:
+            parser.error(f"unknown idle kinds: {', '.join(sorted(unknown))}")
     return config
 
 

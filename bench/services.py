@@ -1,5 +1,5 @@
 """The processes a benchmark run starts and always stops: redis-server, the
-database, daphne (ours or the peer) and the bare websockets server.
+database, daphne or uvicorn (ours or the peer) and the bare websockets server.
 
 Every child gets PR_SET_PDEATHSIG, so even a SIGKILLed benchmark leaves no
 server behind; the normal path stops them through an ExitStack.
@@ -228,16 +228,16 @@ class Daphne(Process):
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
 
+    def argv(self):
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), self.application]
+
     def start(self, timeout=60):
-        tag = f"daphne-{self.application.split('.')[0]}-{self.port}"
-        self.spawn(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), self.application],
-            env=self.env, tag=tag,
-        )
+        tag = f"{self.name}-{self.application.split('.')[0]}-{self.port}"
+        self.spawn(self.argv(), env=self.env, tag=tag)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
-                raise RuntimeError(f"daphne exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 with urllib.request.urlopen(f"{self.origin}/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -246,7 +246,33 @@ class Daphne(Process):
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"daphne did not answer /healthz within {timeout} s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} did not answer /healthz within {timeout} s:\n{self.log_tail()}")
+
+
+# uvicorn's WebSocket implementations: websockets' asyncio one (a task and a
+# queue per socket), websockets' sans-I/O protocol, and wsproto.
+UVICORN_WS = ("websockets", "websockets-sansio", "wsproto")
+
+
+class Uvicorn(Daphne):
+    """The same ASGI application on uvicorn with uvloop and httptools.
+
+    Lifespan is off: Channels' router has no lifespan handler. Access logs are
+    off as in production behind a router that logs requests.
+    """
+
+    name = "uvicorn"
+
+    def __init__(self, log_dir, env, application="project.asgi:application", ws="websockets-sansio"):
+        super().__init__(log_dir, env, application)
+        if ws not in UVICORN_WS:
+            raise ValueError(f"uvicorn --ws must be one of {', '.join(UVICORN_WS)}, not {ws!r}")
+        self.ws = ws
+
+    def argv(self):
+        return [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port),
+                "--loop", "uvloop", "--http", "httptools", "--ws", self.ws, "--lifespan", "off",
+                "--no-access-log", "--log-level", "warning", self.application]
 
 
 class Bare(Process):
