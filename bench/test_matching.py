@@ -19,7 +19,7 @@ from rooms.models import Message, Room
 def message_fragment(text, pk=41):
     author = get_user_model()(pk=3, username="bench-000")
     message = Message(pk=pk, room=Room(pk=1, slug="lobby"), author=author, text=text, created_at=timezone.now())
-    return broadcast.render("message-appended", message=message).encode()
+    return broadcast.render("messages-appended", batch=[message]).encode()
 
 
 def test_html_message_fragment_yields_its_token():
