@@ -8,12 +8,16 @@ benchmark fails here rather than as "100% lost".
 
 import json
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bench.loadgen import StepResult, Tracker, judge, parse_html, parse_json, percentile, summarize, token_text
 from rooms import broadcast
 from rooms.models import Message, Room
+
+# Rendering a message body looks up its mentions.
+pytestmark = pytest.mark.django_db
 
 
 def message_fragment(text, pk=41):
