@@ -416,6 +416,6 @@ def pytest_terminal_summary(terminalreporter):
             targets = ", ".join(n["target"] for n in v["nodes"])
             terminalreporter.write_line(f"{where}: {v['id']} ({v['impact']}) {v['help']}: {targets}")
     if MEASURED:
-        terminalreporter.section("fault recovery measured")
+        terminalreporter.section("measured")
         for what, figures in MEASURED:
             terminalreporter.write_line(f"{what}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))

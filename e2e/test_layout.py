@@ -100,7 +100,7 @@ OBSERVE_SHIFTS = """() => {
 
 
 @pytest.mark.parametrize("look", ["desktop", "phone"])
-def test_arriving_messages_do_not_shift_the_layout(look, busy_lobby, sign_in):
+def test_arriving_messages_do_not_shift_the_layout(look, busy_lobby, sign_in, measure):
     bob = open_room(sign_in("bob"))
     alice = open_room(sign_in("alice", **LOOKS[look]))
     expect(bodies(alice)).to_have_count(len(CONVERSATION))
@@ -122,5 +122,5 @@ def test_arriving_messages_do_not_shift_the_layout(look, busy_lobby, sign_in):
     alice.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     shifts = [s for s in alice.evaluate("window.__shifts") if not s["recentInput"]]
     score = sum(s["value"] for s in shifts)
-    print(f"layout shift while {len(texts) + 1} messages arrived ({look}): {score:.4f}")
+    measure(f"layout shift while messages arrived ({look})", score=f"{score:.4f}", messages=len(texts) + 1)
     assert score <= MAX_SHIFT, shifts
