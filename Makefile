@@ -10,13 +10,14 @@ PORT   ?= 8000
 # The e2e suite runs without the async plugins (see e2e/conftest.py).
 E2E_FLAGS := -p no:django -p no:asyncio -W ignore::pytest.PytestConfigWarning
 
-.PHONY: help run admin test test-unit test-e2e system-deps bench requirements clean
+.PHONY: help run admin test test-unit test-e2e screenshots system-deps bench requirements clean
 
 help:
 	@echo "make run    - install, migrate and serve http://$(HOST):$(PORT)"
 	@echo "make test   - install what is missing and run the whole suite (e2e included)"
 	@echo "make admin  - create a staff account for /admin/"
 	@echo "make bench  - fan-out benchmark against the Channels tutorial design"
+	@echo "make screenshots - refresh docs/screenshots/ (room list and a busy room: desktop, phone, dark)"
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
@@ -56,6 +57,10 @@ test-unit: $(VENV)/.installed
 
 test-e2e: $(VENV)/.installed system-deps
 	$(PY) -m pytest e2e $(E2E_FLAGS)
+
+# The layout tests, saving what they check as PNGs for the README.
+screenshots: $(VENV)/.installed system-deps
+	$(PY) -m pytest e2e/test_layout.py -k fit_the_screen $(E2E_FLAGS) --screenshots docs/screenshots
 
 # BENCH_QUICK=1 for a smoke run; BENCH_ARGS="--help" for the options.
 bench: $(VENV)/.installed system-deps

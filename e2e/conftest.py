@@ -219,7 +219,8 @@ def make_user():
 def sign_in(browser, request):
     """sign_in(username, server=None, **context_options) -> a browser context
     signed in through the login page of `server` (default: the session's
-    server); options such as locale or timezone_id go to new_context."""
+    server); options (viewport, color_scheme, locale, timezone_id...) go to
+    browser.new_context."""
     contexts = []
 
     def sign_in(username, server=None, **context_options):
@@ -282,8 +283,139 @@ def measure():
     return record
 
 
+# Accessibility: axe-core (pinned in e2e/package.json, vendored by
+# scripts/vendor-axe) run inside the page against WCAG 2 A and AA.
+AXE_SOURCE = (ROOT / "e2e" / "vendor" / "axe.min.js").read_text()
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_FAILING = ("serious", "critical")
+# What every scan reported (page state, violations), printed at the end of the run.
+AXE_SCANS = []
+
+
+def axe_violations(page):
+    """axe's violations on the page as it is now. Evaluated through the
+    DevTools protocol, which the page's CSP (script-src 'self') does not
+    govern, so the real policy stays on while scanning."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE)
+    return page.evaluate(
+        """async (tags) => {
+            const results = await axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+            });
+            return results.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def assert_accessible(page, where):
+    """Fails on any serious or critical axe violation on the current page,
+    naming the rule, the elements and axe's help; `where` labels the state
+    scanned (page, theme, viewport) in the message and the run's summary."""
+    violations = axe_violations(page)
+    AXE_SCANS.append((where, violations))
+    failing = [v for v in violations if v["impact"] in AXE_FAILING]
+    assert not failing, f"axe found on {where}:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>\n"
+        + "\n".join(f"    {n['target']}: {n['summary']}" for n in v["nodes"])
+        for v in failing
+    )
+
+
+# The ways people see the product: the accessibility scan, the layout tests
+# and `make screenshots` all go through these.
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+LOOKS = {
+    "desktop": {"viewport": DESKTOP},
+    "phone": {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+    "dark": {"viewport": DESKTOP, "color_scheme": "dark"},
+}
+for _look in LOOKS.values():
+    # Times on screen do not depend on the machine (screenshots).
+    _look.update(locale="en-GB", timezone_id="UTC")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots", metavar="DIR", default=None,
+        help="the layout tests also save PNGs of what they check into DIR (make screenshots)",
+    )
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, name): saves DIR/name.png with --screenshots DIR, else nothing."""
+    folder = request.config.getoption("--screenshots")
+
+    def take(page, name):
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=Path(folder) / f"{name}.png", animations="disabled", caret="hide")
+
+    return take
+
+
+# A morning in a busy room: several people, a link, a long word, lines.
+CONVERSATION = [
+    ("bob", "Morning all! The 2.4 release is planned for 15:00 today."),
+    ("carol", "Morning. I'm still reviewing the migration for the audit log, should be done before lunch."),
+    ("alice", "Great. Anything blocking on the mobile side?"),
+    ("dan", "Push notifications on Android 14 need one more fix, PR is up."),
+    ("dan", "https://git.example.com/chat/mobile/pull/1842/files#diff-7c1a0b3f9e2d4a6b8c0e1f2a3b4c5d6e7f8a9b0c"),
+    ("bob", "Thanks, I'll review it after standup."),
+    ("carol", "Reminder: the staging database is read-only between 13:00 and 13:30 for the snapshot."),
+    ("alice", "Noted. Release checklist:\n1. freeze main at 14:00\n2. run the smoke suite\n3. deploy and watch the dashboards"),
+    ("bob", "Someone named a feature flag enable_experimental_threaded_replies_in_archived_rooms_v2 😅"),
+    ("carol", "Guilty. I'll rename it."),
+    ("dan", "Android fix merged, build 2.4.0-rc3 is on the internal track."),
+    ("alice", "Perfect, thanks everyone. See you at 15:00 in #releases."),
+]
+
+
+def seed_conversation(room, start=None):
+    """Posts CONVERSATION in `room` through the ORM (no broadcast: no page is
+    open yet), a minute or two apart, creating its authors; returns them."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from rooms.models import Message
+
+    User = get_user_model()
+    users = {}
+    # Yesterday from 09:12 (UTC): a working morning whenever the suite runs.
+    yesterday = timezone.now().astimezone(datetime.UTC) - datetime.timedelta(days=1)
+    when = start or yesterday.replace(hour=9, minute=12, second=0, microsecond=0)
+    for n, (name, text) in enumerate(CONVERSATION):
+        if name not in users:
+            users[name] = User.objects.filter(username=name).first() or User.objects.create_user(
+                name, password=f"pw-{name}-e2e"
+            )
+        message = Message.objects.create(room=room, author=users[name], text=text)
+        Message.objects.filter(pk=message.pk).update(created_at=when + datetime.timedelta(minutes=3 * n))
+    return users
+
+
+def assert_no_horizontal_scroll(page):
+    widths = page.evaluate("[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
+    assert widths[0] <= widths[1], f"the page scrolls sideways at {page.url}: {widths[0]} px wide in {widths[1]}"
+
+
 def pytest_terminal_summary(terminalreporter):
+    if AXE_SCANS:
+        terminalreporter.section("accessibility scan (axe-core)")
+        found = [(where, v) for where, violations in AXE_SCANS for v in violations]
+        terminalreporter.write_line(f"{len(AXE_SCANS)} page states scanned, {len(found)} violations of any impact")
+        for where, v in found:
+            targets = ", ".join(n["target"] for n in v["nodes"])
+            terminalreporter.write_line(f"{where}: {v['id']} ({v['impact']}) {v['help']}: {targets}")
     if MEASURED:
-        terminalreporter.section("fault recovery measured")
+        terminalreporter.section("measured")
         for what, figures in MEASURED:
             terminalreporter.write_line(f"{what}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))

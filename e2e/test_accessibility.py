@@ -1,0 +1,154 @@
+"""Accessibility: axe-core finds no serious or critical WCAG 2 A/AA violation
+on any page in realistic states, in light, dark and phone looks; the room
+works from the keyboard alone with a visible focus."""
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import (
+    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, bodies, message_with, open_room, seed_conversation, send,
+)
+
+
+@pytest.fixture
+def archived_room(make_user):
+    from rooms.models import Message, Room
+
+    room = Room.objects.create(name="Launch 2023", slug="launch-2023", topic="How we shipped v1", is_archived=True)
+    carol = make_user("carol")
+    for text in ["Ship it!", "Retro notes are in the wiki."]:
+        Message.objects.create(room=room, author=carol, text=text)
+    return room
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
+    from rooms.models import Room
+
+    Room.objects.filter(slug="lobby").update(topic="Say hello; everything else goes in its own room")
+    # A history longer than the screen, from several people, alice among them.
+    seed_conversation(Room.objects.get(slug="lobby"))
+    alice = sign_in("alice", **LOOKS[look])
+    bob = open_room(sign_in("bob"))
+
+    page = alice.new_page()
+    page.goto("/")
+    expect(page.locator("#room-list a")).to_have_count(2)
+    assert_accessible(page, f"room list, {look}")
+
+    # Several messages from two people (own and others'), both present, and
+    # an error of alice's own in #chat-errors.
+    page = open_room(alice)
+    send(page, "Is the deploy still on for today?")
+    expect(message_with(bob, "still on for today")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    send(bob, "Yes, at 3 pm. https://example.com/a/very/long/link/to/the/runbook/for/the/deploy")
+    send(bob, "I'll post in here when it starts.")
+    expect(bodies(page).last).to_have_text("I'll post in here when it starts.", timeout=LIVE_TIMEOUT_MS)
+    send(page, "   ")
+    expect(page.locator("#chat-errors .chat-error")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator("#presence li")).to_have_text(["alice", "bob"], timeout=LIVE_TIMEOUT_MS)
+    assert_accessible(page, f"room page, {look}")
+
+    page = open_room(alice, archived_room.slug)
+    expect(page.locator(".archived-note")).to_be_visible()
+    assert_accessible(page, f"archived room, {look}")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_login_and_signup_pass_the_scan_also_with_errors(look, browser, server, make_user):
+    make_user("alice")
+    context = browser.new_context(base_url=server.url, **LOOKS[look])
+    page = context.new_page()
+    page.goto("/accounts/login/?next=/rooms/lobby/")
+    assert_accessible(page, f"login, {look}")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "not her password")
+    page.click("button[type=submit]")
+    expect(page.locator(".errorlist")).to_be_visible()
+    assert_accessible(page, f"login with errors, {look}")
+
+    page.goto("/accounts/signup/")
+    assert_accessible(page, f"signup, {look}")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password1]", "short")
+    page.fill("input[name=password2]", "different")
+    page.click("button[type=submit]")
+    expect(page.locator(".errorlist").first).to_be_visible()
+    assert_accessible(page, f"signup with errors, {look}")
+    context.close()
+
+
+FOCUSED = """() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+    // Controls that show only on hover or focus must really show on focus.
+    let opacity = 1;
+    for (let node = el; node; node = node.parentElement) opacity *= Number(getComputedStyle(node).opacity);
+    return {
+        name: el === document.body ? "(nothing: focus left the page)" :
+            el.id || el.getAttribute("href") || el.textContent.trim().slice(0, 40) || el.tagName,
+        visible: (outline || style.boxShadow !== "none") && opacity > 0.5,
+    };
+}"""
+
+
+def tab_until(page, selector, key="Tab", limit=40):
+    """Presses `key` until `selector` has focus, checking that every element
+    on the way shows it has focus; returns the names of the stops."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        focused = page.evaluate(FOCUSED)
+        assert focused["visible"], f"no visible focus on {focused['name']} (after {stops})"
+        stops.append(focused["name"])
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return stops
+    raise AssertionError(f"{selector} not reached with {key} within {limit} stops: {stops}")
+
+
+def test_keyboard_only_from_the_room_list_to_a_sent_message(make_user, sign_in, server):
+    make_user("alice")
+    page = sign_in("alice").new_page()
+    page.goto("/")
+    # The first Tab stop is the skip link, shown while it has focus.
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    expect(page.locator(".skip-link")).to_be_in_viewport()
+    tab_until(page, "#room-list a[href='/rooms/lobby/']")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server.url}/rooms/lobby/")
+    expect(page.locator("#room")).to_have_attribute("data-ws", "open", timeout=10_000)
+    # The room opens with the cursor in the composer.
+    expect(page.locator("#message-input")).to_be_focused()
+    page.keyboard.type("sent without a mouse")
+    page.keyboard.press("Enter")
+    expect(message_with(page, "sent without a mouse")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator("#message-input")).to_have_value("")
+    expect(page.locator("#message-input")).to_be_focused()
+
+
+def test_room_page_tab_order_and_skip_link_reach_the_composer(make_user, sign_in):
+    from rooms.models import Room
+
+    seed_conversation(Room.objects.get(slug="lobby"))
+    page = open_room(sign_in("alice"))
+    # From the composer back to the start of the page, then forward again:
+    # every stop (message actions included) shows its focus, and the history
+    # can be scrolled from the keyboard.
+    back = tab_until(page, ".skip-link", key="Shift+Tab")
+    forward = tab_until(page, "#message-input")
+    assert "messages" in forward, forward
+    assert forward[:-1] == list(reversed(back))[1:], (back, forward)
+    tab_until(page, "#messages", key="Shift+Tab")
+    page.keyboard.press("Home")
+    expect(bodies(page).first).to_be_in_viewport()
+    expect(bodies(page).last).not_to_be_in_viewport()
+    # The skip link goes straight to the composer; Enter sends.
+    tab_until(page, ".skip-link", key="Shift+Tab")
+    expect(page.locator(".skip-link")).to_have_text("Skip to message box")
+    page.keyboard.press("Enter")
+    expect(page.locator("#message-input")).to_be_focused()
+    page.keyboard.type("skipped straight here")
+    page.keyboard.press("Enter")
+    expect(message_with(page, "skipped straight here")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
