@@ -225,7 +225,10 @@
     button.dataset.action = action;
     button.textContent = label;
     const author = el.querySelector(".message-author");
-    button.setAttribute("aria-label", `${label} message from ${author ? author.textContent : "someone"}`);
+    // Several messages carry these buttons: say which one each is for.
+    const time = el.querySelector(".message-meta time");
+    const when = time && time.textContent ? ` at ${time.textContent}` : "";
+    button.setAttribute("aria-label", `${label} message from ${author ? author.textContent : "someone"}${when}`);
     return button;
   }
 
