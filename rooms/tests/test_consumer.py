@@ -32,6 +32,18 @@ async def joined(user, slug="lobby"):
     return communicator
 
 
+def is_room_list(html):
+    return any(piece in html for piece in ("#room-list", 'id="room-entry-', "#room-activity", 'id="room-list"'))
+
+
+async def room_frame(communicator, timeout=1):
+    """The next frame about the room itself, past room-list updates (another
+    group, so they may come first)."""
+    while is_room_list(html := await communicator.receive_from(timeout)):
+        pass
+    return html
+
+
 def frame(text, **extra):
     return json.dumps({"message": text, "headers": {"HX-Request": "true"}, **extra})
 
@@ -171,7 +183,11 @@ async def test_other_rooms_do_not_receive_the_message(lobby, alice, bob, django_
     elsewhere = await joined(bob, "elsewhere")
     await in_lobby.send_to(text_data=frame("lobby only"))
     assert "lobby only" in await in_lobby.receive_from()
+    # Only the lobby's unread signal for the room list, not the message.
+    signal = await elsewhere.receive_from()
+    assert "lobby only" not in signal and f'data-room-id="{lobby.pk}"' in signal
     assert await elsewhere.receive_nothing()
+    assert await in_lobby.receive_nothing()  # the message itself is its signal
     await in_lobby.disconnect()
     await elsewhere.disconnect()
 
@@ -381,6 +397,7 @@ async def test_sync_sends_missed_messages_in_order_and_deletions(lobby, alice, b
     assert positions == sorted(positions)
     assert f'id="message-{kept.pk}"' not in html
     assert f'<div id="message-{deleted_pk}" hx-swap-oob="delete"></div>' in html
+    assert 'id="room-list"' in await communicator.receive_from()  # then the room list, fresh
     assert await communicator.receive_nothing()
     await communicator.disconnect()
 
@@ -402,6 +419,7 @@ async def test_sync_pages_through_a_long_absence(lobby, alice, settings):
     frames = [await communicator.receive_from() for _ in range(3)]
     seen = [int(pk) for html in frames for pk in re.findall(r'id="message-(\d+)"', html)]
     assert seen == pks
+    assert 'id="room-list"' in await communicator.receive_from()
     assert await communicator.receive_nothing()
     await communicator.disconnect()
 
@@ -445,11 +463,11 @@ async def test_deleting_messages_removes_them_from_open_pages(lobby, alice):
 async def test_archiving_swaps_the_composer_for_a_note_and_back(lobby, alice):
     communicator = await joined(alice)
     await sync_to_async(lobby.set_archived)(True)
-    html = await communicator.receive_from()
+    html = await room_frame(communicator)
     assert 'id="composer" hx-swap-oob="outerHTML"' in html and "archived" in html
     assert 'id="message-form"' not in html
     await sync_to_async(lobby.set_archived)(False)
-    html = await communicator.receive_from()
+    html = await room_frame(communicator)
     assert 'id="message-form"' in html and 'maxlength="2000"' in html
     await communicator.disconnect()
 
@@ -465,7 +483,7 @@ async def test_removed_member_is_told_and_closed_with_4404(private_room, alice, 
     assert (await bob_socket.receive_output())["code"] == 4404
     await bob_socket.disconnect()  # the browser completes the close handshake
     # Alice stays, and sees bob leave.
-    assert presence_of(await alice_socket.receive_from()) == ["alice"]
+    assert presence_of(await room_frame(alice_socket)) == ["alice"]
     await alice_socket.disconnect()
 
 
@@ -480,7 +498,7 @@ async def test_room_made_private_closes_non_members(lobby, alice, bob):
     assert "no longer have access" in await bob_socket.receive_from()
     assert (await bob_socket.receive_output())["code"] == 4404
     await bob_socket.disconnect()
-    assert presence_of(await alice_socket.receive_from()) == ["alice"]
+    assert presence_of(await room_frame(alice_socket)) == ["alice"]
     await alice_socket.disconnect()
 
 
