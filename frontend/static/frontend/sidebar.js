@@ -230,6 +230,15 @@
     markRead();
   }).observe(messages, { childList: true });
 
+  // Leaving right after a message arrived: send the mark the throttle held back.
+  window.addEventListener("pagehide", () => {
+    if (readTimer) {
+      clearTimeout(readTimer);
+      readTimer = null;
+      lastSentAt = 0;
+      markRead();
+    }
+  });
   messages.addEventListener("scroll", markRead, { passive: true });
   document.addEventListener("visibilitychange", markRead);
   window.addEventListener("focus", markRead);
