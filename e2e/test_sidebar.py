@@ -23,12 +23,6 @@ def entry(page, name):
 
 
 @pytest.fixture
-def staff(make_user, sign_in):
-    make_user("staff", is_staff=True, is_superuser=True)
-    return sign_in("staff").new_page()
-
-
-@pytest.fixture
 def alice(make_user, sign_in):
     """Alice's room page (sidebar) and her / page, both live."""
     make_user("alice")
