@@ -108,6 +108,23 @@ def test_a_hidden_tab_does_not_read_for_you(alice, bob):
         expect(unread(tab, "General")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
 
 
+def test_a_page_that_was_away_catches_up_on_counts(alice, bob):
+    from e2e.test_nothing_lost import HIDE
+
+    lobby_tab, list_tab = alice
+    list_tab.evaluate(HIDE, True)
+    expect(list_tab.locator("#rooms")).not_to_have_attribute("data-ws", "open", timeout=LIVE_TIMEOUT_MS)
+    send(bob, "while away 1")
+    send(bob, "while away 2")
+    expect(unread(lobby_tab, "General")).to_have_text("2 unread", timeout=LIVE_TIMEOUT_MS)
+    list_tab.evaluate(HIDE, False)
+    expect(list_tab.locator("#rooms")).to_have_attribute("data-ws", "open", timeout=LIVE_TIMEOUT_MS * 3)
+    expect(unread(list_tab, "General")).to_have_text("2 unread", timeout=LIVE_TIMEOUT_MS)
+    # Still live after the fresh list.
+    send(bob, "after coming back")
+    expect(unread(list_tab, "General")).to_have_text("3 unread", timeout=LIVE_TIMEOUT_MS)
+
+
 def test_reading_further_up_counts_the_open_room_until_scrolled_down(alice, bob, general):
     from django.contrib.auth import get_user_model
 

@@ -33,7 +33,7 @@ async def joined(user, slug="lobby"):
 
 
 def is_room_list(html):
-    return any(piece in html for piece in ("#room-list", 'id="room-entry-', "#room-activity", 'id="room-list"'))
+    return any(piece in html for piece in ("#room-list", 'id="room-entry-', "#room-activity"))
 
 
 async def room_frame(communicator, timeout=1):
@@ -397,7 +397,7 @@ async def test_sync_sends_missed_messages_in_order_and_deletions(lobby, alice, b
     assert positions == sorted(positions)
     assert f'id="message-{kept.pk}"' not in html
     assert f'<div id="message-{deleted_pk}" hx-swap-oob="delete"></div>' in html
-    assert 'id="room-list"' in await communicator.receive_from()  # then the room list, fresh
+    assert "data-room-list" in await communicator.receive_from()  # then the room list, fresh
     assert await communicator.receive_nothing()
     await communicator.disconnect()
 
@@ -419,7 +419,7 @@ async def test_sync_pages_through_a_long_absence(lobby, alice, settings):
     frames = [await communicator.receive_from() for _ in range(3)]
     seen = [int(pk) for html in frames for pk in re.findall(r'id="message-(\d+)"', html)]
     assert seen == pks
-    assert 'id="room-list"' in await communicator.receive_from()
+    assert "data-room-list" in await communicator.receive_from()
     assert await communicator.receive_nothing()
     await communicator.disconnect()
 
@@ -702,7 +702,7 @@ async def test_room_list_socket_answers_a_sync_with_the_users_rooms_and_counts(l
         communicator = await listening(user)
         await communicator.send_to(text_data=json.dumps({"sync": {}}))
         html = await communicator.receive_from()
-        assert html.startswith('<ul id="room-list" hx-swap-oob="innerHTML">')
+        assert html.startswith('<div hx-swap-oob="beforeend:#room-activity"><ul data-room-list>')
         assert re.findall(r'href="/rooms/([\w-]+)/"', html) == expected
         assert f'id="room-entry-{lobby.pk}"' in html
         lobby_entry = html[html.index(f'id="room-entry-{lobby.pk}"'):]

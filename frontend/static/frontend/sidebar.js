@@ -145,11 +145,24 @@
     for (const entry of added) if (entry.isConnected) adopt(entry);
   }).observe(list, { childList: true });
 
-  // Activity and read marks arrive as hidden spans in #room-activity.
+  // A fresh list for this viewer (the answer to a sync): it replaces the
+  // entries, and the observer above adopts each one.
+  function replaceAll(fresh) {
+    const focused = document.activeElement && document.activeElement.closest(".room-entry");
+    list.replaceChildren(...fresh.children);
+    const again = focused && focused.parentNode !== list && entryOf(focused.dataset.roomId);
+    if (again) again.querySelector("a").focus();
+  }
+
+  // Activity, read marks and fresh lists arrive in the hidden #room-activity.
   new MutationObserver(() => {
-    for (const signal of signals.querySelectorAll("span")) {
-      const data = signal.dataset;
+    for (const signal of Array.from(signals.children)) {
       signal.remove();
+      if (signal.matches("[data-room-list]")) {
+        replaceAll(signal);
+        continue;
+      }
+      const data = signal.dataset;
       const entry = entryOf(data.roomId);
       if (!entry) continue;
       if ("read" in data) {
