@@ -387,9 +387,15 @@ class ReadMarkQuerySet(models.QuerySet):
         if newest is None:
             return False
         with transaction.atomic():
-            mark, created = self.get_or_create(user=user, room=room, defaults={"last_read": newest})
-            if not created and not self.filter(pk=mark.pk, last_read__lt=newest).update(last_read=newest):
-                return False
+            # Every reader at the bottom of a busy room sends these: one
+            # UPDATE in the common case, and the condition keeps it monotonic
+            # when two tabs race.
+            behind = self.filter(user=user, room=room, last_read__lt=newest)
+            if not behind.update(last_read=newest):
+                _, created = self.get_or_create(user=user, room=room, defaults={"last_read": newest})
+                # Another tab may have created it first, further behind.
+                if not created and not behind.update(last_read=newest):
+                    return False
             transaction.on_commit(lambda: self._announce(user, room), robust=True)
         return True
 
