@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, message_with, open_room, send
+from e2e.conftest import HIDE, LIVE_TIMEOUT_MS, message_with, open_room, send
 from e2e.test_sidebar import entry, open_list
 
 
@@ -94,8 +94,6 @@ def test_counts_survive_a_reload_and_the_divider_marks_the_first_unread(alice, b
 
 
 def test_a_hidden_tab_does_not_read_for_you(alice, bob):
-    from e2e.test_nothing_lost import HIDE
-
     lobby_tab, list_tab = alice
     general_tab = open_room(lobby_tab.context, "general")
     general_tab.evaluate(HIDE, True)
@@ -108,21 +106,30 @@ def test_a_hidden_tab_does_not_read_for_you(alice, bob):
         expect(unread(tab, "General")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
 
 
-def test_a_page_that_was_away_catches_up_on_counts(alice, bob):
-    from e2e.test_nothing_lost import HIDE
+def test_a_page_cut_off_from_its_server_catches_up_on_counts(make_user, cluster, sign_in):
+    from e2e.test_nothing_lost import RECOVERY_TIMEOUT_MS
+    from rooms.models import Room
 
-    lobby_tab, list_tab = alice
-    list_tab.evaluate(HIDE, True)
-    expect(list_tab.locator("#rooms")).not_to_have_attribute("data-ws", "open", timeout=LIVE_TIMEOUT_MS)
-    send(bob, "while away 1")
-    send(bob, "while away 2")
-    expect(unread(lobby_tab, "General")).to_have_text("2 unread", timeout=LIVE_TIMEOUT_MS)
-    list_tab.evaluate(HIDE, False)
-    expect(list_tab.locator("#rooms")).to_have_attribute("data-ws", "open", timeout=LIVE_TIMEOUT_MS * 3)
-    expect(unread(list_tab, "General")).to_have_text("2 unread", timeout=LIVE_TIMEOUT_MS)
-    # Still live after the fresh list.
+    one, two = cluster
+    Room.objects.create(name="General", slug="general")
+    make_user("alice")
+    make_user("bob")
+    alice = open_list(sign_in("alice", one))
+    bob = open_room(sign_in("bob", two), "general")
+    send(bob, "before")
+    expect(unread(alice, "General")).to_have_text("1 unread", timeout=LIVE_TIMEOUT_MS)
+
+    one.kill()
+    expect(alice.locator("#rooms")).to_have_attribute("data-ws", "reconnecting", timeout=LIVE_TIMEOUT_MS)
+    send(bob, "while cut off 1")
+    send(bob, "while cut off 2")
+    expect(message_with(bob, "while cut off 2")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    one.start()
+    expect(alice.locator("#rooms")).to_have_attribute("data-ws", "open", timeout=RECOVERY_TIMEOUT_MS)
+    expect(unread(alice, "General")).to_have_text("3 unread", timeout=LIVE_TIMEOUT_MS)
+    # Live again after the fresh list, counting on from it.
     send(bob, "after coming back")
-    expect(unread(list_tab, "General")).to_have_text("3 unread", timeout=LIVE_TIMEOUT_MS)
+    expect(unread(alice, "General")).to_have_text("4 unread", timeout=LIVE_TIMEOUT_MS)
 
 
 def test_reading_further_up_counts_the_open_room_until_scrolled_down(alice, bob, general):
@@ -159,3 +166,17 @@ def test_a_private_room_counts_for_its_members(make_user, sign_in, alice):
     send(carol, "members only")
     for tab in alice:
         expect(unread(tab, "Secret")).to_have_text("1 unread", timeout=LIVE_TIMEOUT_MS)
+
+
+def test_mentions_are_counted_separately(alice, bob):
+    lobby_tab, list_tab = alice
+    send(bob, "hello @alice, a question")
+    send(bob, "and something for everyone")
+    for tab in alice:
+        expect(unread(tab, "General")).to_have_text("2 unread", timeout=LIVE_TIMEOUT_MS)
+        expect(entry(tab, "General").locator(".mention-count")).to_have_text("@1 mention")
+    list_tab.reload()  # the same from the database
+    expect(unread(list_tab, "General")).to_have_text("2 unread")
+    expect(entry(list_tab, "General").locator(".mention-count")).to_have_text("@1 mention")
+    entry(list_tab, "General").locator("a").click()
+    expect(entry(lobby_tab, "General").locator(".mention-count")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)

@@ -41,10 +41,10 @@ class RoomQuerySet(models.QuerySet):
         after = Message.objects.filter(room=OuterRef("pk"), pk__gt=Coalesce(OuterRef("last_read"), 0)).exclude(
             author=user
         )
-        rooms = self.with_latest().annotate(last_read=Subquery(mark)).annotate(unread=Coalesce(_count(after), 0))
-        if MENTIONS:
-            rooms = rooms.annotate(mentions=Coalesce(_count(after.filter(mentions=user)), 0))
-        return rooms
+        return self.with_latest().annotate(last_read=Subquery(mark)).annotate(
+            unread=Coalesce(_count(after), 0),
+            mentions=Coalesce(_count(after.filter(mentions=user)), 0),
+        )
 
     def with_latest(self):
         """Annotate latest: the id of the room's newest message (0 for none)."""
@@ -136,7 +136,8 @@ class Room(models.Model):
     def activity(self, message):
         """After commit: room lists on other pages count `message` as unread
         for the viewers who may see this room."""
-        broadcast.room_activity(message, self.allowed_user_ids(), mentioned_ids(message))
+        mentioned = sorted(message.mentions.values_list("pk", flat=True))
+        broadcast.room_activity(message, self.allowed_user_ids(), mentioned)
 
     def is_visible_to(self, user):
         if not user.is_authenticated:
@@ -360,15 +361,8 @@ class Message(models.Model):
         mentioned = {user.get_username(): user.pk for user in self.mentions.all()}
         return formatting.render(self.text, mentioned)
 
+
 # --- The room list and unread counts ------------------------------------------------------
-
-# Message.mentions (users mentioned in a message) is added by the formatting
-# work; until it exists, mentions are counted as zero and nobody is mentioned.
-MENTIONS = hasattr(Message, "mentions")
-
-
-def mentioned_ids(message):
-    return sorted(message.mentions.values_list("pk", flat=True)) if MENTIONS else []
 
 
 def _count(messages):

@@ -336,7 +336,7 @@ def list_events(monkeypatch):
     monkeypatch.setattr("rooms.broadcast.room_listed", lambda room, allowed: events.append(("listed", room, allowed)))
     monkeypatch.setattr("rooms.broadcast.room_unlisted", lambda pk: events.append(("unlisted", pk)))
     monkeypatch.setattr("rooms.broadcast.room_activity",
-                        lambda message, allowed, mentioned: events.append(("activity", message, allowed)))
+                        lambda message, allowed, mentioned: events.append(("activity", message, allowed, mentioned)))
     monkeypatch.setattr("rooms.broadcast.read_moved", lambda user_pk, room: events.append(("read", user_pk, room)))
     return events
 
@@ -428,7 +428,15 @@ def test_room_changes_reach_the_room_lists_once_per_transaction(lobby, alice, li
 def test_posting_tells_the_room_lists_who_may_count_it(lobby, private_room, alice, list_events):
     in_lobby = lobby.post_message(alice, "for everyone")
     in_private = private_room.post_message(alice, "for members")
-    assert [(kind, message, allowed) for kind, message, allowed in list_events] == [
-        ("activity", in_lobby, None),
-        ("activity", in_private, {alice.pk}),
-    ]
+    assert list_events == [("activity", in_lobby, None, []), ("activity", in_private, {alice.pk}, [])]
+
+
+def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, alice, bob, list_events):
+    read = lobby.post_message(bob, "@alice before")
+    ReadMark.objects.mark_read(alice, lobby, read.pk)
+    mention = lobby.post_message(bob, "hey @alice")
+    lobby.post_message(bob, "no mention")
+    [entry] = [room for room in Room.objects.sidebar_for(alice) if room.slug == "lobby"]
+    assert (entry.unread, entry.mentions) == (2, 1)
+    activity = [(message.pk, mentioned) for kind, message, _, mentioned in list_events[-2:]]
+    assert activity == [(mention.pk, [alice.pk]), (mention.pk + 1, [])]

@@ -236,7 +236,8 @@
       for (const node of record.addedNodes) {
         if (node.nodeType !== 1 || !node.classList.contains("message") || !node.isConnected) continue;
         if (entry && node.dataset.authorId !== me && !reading()) {
-          count(entry, num(node.id.slice("message-".length)), false);
+          // chat.js has marked it by now (its observer runs first).
+          count(entry, num(node.id.slice("message-".length)), node.classList.contains("mentions-me"));
         }
       }
     }
