@@ -672,6 +672,7 @@ async def test_sync_sends_edits_the_page_has_not_seen(lobby, alice):
     html = await communicator.receive_from()
     assert "first, edited" in html and "second, edited again" in html and "same" not in html
     assert html.count('hx-swap-oob="outerHTML"') == 2
+    assert "data-room-list" in await communicator.receive_from()  # then the room list, fresh
     # A page that shows the latest revisions gets nothing back about them.
     sync["revised"] = {str(edited_once.pk): 1, str(edited_twice.pk): 2}
     await communicator.send_to(text_data=json.dumps({"sync": sync}))
