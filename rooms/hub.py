@@ -35,6 +35,7 @@ from . import broadcast, presence
 
 log = logging.getLogger(__name__)
 
+
 class Filtered(NamedTuple):
     """A fragment not everyone gets: `html` for the users in `allowed` (None:
     everyone), `otherwise` for the rest, nothing for sockets in group `skip`."""
