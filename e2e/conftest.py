@@ -241,6 +241,13 @@ def sign_in(browser, request):
         context.close()
 
 
+@pytest.fixture
+def staff(make_user, sign_in):
+    """A superuser's tab, signed in, for the admin."""
+    make_user("staff", is_staff=True, is_superuser=True)
+    return sign_in("staff").new_page()
+
+
 def open_room(context, slug="lobby"):
     """A new tab on the room page, its socket open."""
     page = context.new_page()

@@ -7,12 +7,6 @@ from e2e.conftest import LIVE_TIMEOUT_MS, bodies, message_with, open_room, send
 
 
 @pytest.fixture
-def staff(make_user, sign_in):
-    make_user("staff", is_staff=True, is_superuser=True)
-    return sign_in("staff").new_page()
-
-
-@pytest.fixture
 def alice(make_user, sign_in):
     make_user("alice")
     return open_room(sign_in("alice"))

@@ -1,13 +1,16 @@
 """Staff manage rooms and messages here; every change reaches open pages live.
 
 The admin calls the models' own methods (set_archived, access_changed,
-remove), which broadcast after commit: no signal receivers.
+listing_changed, remove), which broadcast after commit: no signal receivers.
 """
 
 from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
 from .models import Message, Room
+
+# What a room's entry in the room lists shows (or decides who sees it).
+LISTED_FIELDS = ["name", "slug", "topic", "is_archived", "is_private", "members"]
 
 
 @admin.register(Room)
@@ -52,6 +55,10 @@ class RoomAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if change and {"is_private", "members"} & set(form.changed_data):
             form.instance.access_changed()
+        # Room lists follow every change their entries show; the model sends
+        # one update per save however many of these calls it gets.
+        if not change or set(LISTED_FIELDS) & set(form.changed_data):
+            form.instance.listing_changed()
 
     def delete_model(self, request, obj):
         obj.remove()

@@ -79,3 +79,62 @@ def catch_up(messages, gone_pks, edited=()):
         + render("messages-edited", edited=edited)
         + render("messages-deleted", pks=gone_pks)
     )
+
+
+# --- The room list and unread counts -------------------------------------------------------
+#
+# Every socket of a signed-in page (a room page or the room list at /) also
+# listens to LIST_GROUP, for changes to the list of rooms and activity in
+# them, and to its user's group, for that user's own read marks. Room list
+# fragments are rendered once for everyone; visibility differs per user, so
+# a fragment names the users allowed to see it (None: everyone signed in)
+# and the hub gives the others `otherwise` (see rooms/hub.py).
+
+LIST_GROUP = "rooms.list"
+
+
+def user_group(user_pk):
+    return f"user.{user_pk}"
+
+
+def render_list(partial, **context):
+    return render_to_string(f"rooms/room_list.html#{partial}", context)
+
+
+def _allowed(user_ids):
+    return None if user_ids is None else sorted(user_ids)
+
+
+def room_listed(room, allowed_user_ids):
+    """A room created or changed: its entry appears or changes in the room
+    list of everyone who may see it, and disappears for everyone else.
+    `room` carries `latest` (RoomQuerySet.with_latest)."""
+    html = render_list("room-entry-live", room=room)
+    gone = render_list("room-entry-gone", pk=room.pk)
+    async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise=gone)
+
+
+def room_unlisted(room_pk):
+    """A deleted room leaves every room list."""
+    async_to_sync(send)(LIST_GROUP, FRAGMENT, render_list("room-entry-gone", pk=room_pk))
+
+
+def room_activity(message, allowed_user_ids, mentioned_ids):
+    """A new message, for the unread counts of pages that show its room in
+    their list; pages open on that room get the message itself instead."""
+    html = render_list("room-activity", message=message, mentioned=mentioned_ids)
+    async_to_sync(send)(
+        LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="", skip=message.room.group_name
+    )
+
+
+def read_moved(user_pk, room):
+    """The user read further in `room` (annotated by RoomQuerySet.with_unread):
+    each of their pages sets that room's counts, whichever device read it."""
+    async_to_sync(send)(user_group(user_pk), FRAGMENT, render_list("read-mark", room=room))
+
+
+def room_list(rooms):
+    """One page's whole room list with its viewer's counts, answering its sync.
+    Sent to that socket only."""
+    return render_list("room-list-sync", rooms=rooms)

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from . import broadcast, presence
 from .hub import get_hub
-from .models import Message, Room
+from .models import Message, ReadMark, Room
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
     room = None
     last_typing = float("-inf")
+    read_up_to = 0
 
     async def connect(self):
         # Accept before closing: a socket closed during the handshake reaches
@@ -62,20 +63,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.socket_id = uuid.uuid4().hex
         self.username = user.get_username()
         try:
-            await get_hub().join(room.group_name, self)
+            await get_hub().join(room.group_name, self, presence=True)
+            await self.join_room_list()
             await presence.backend().join(room.pk, [(self.socket_id, self.username)])
             await presence.announce(room.pk, room.group_name, newcomer=self)
         except Exception:
             # Redis away: leave no trace in the hub; the page retries with backoff.
             log.warning("joining room %s failed; the page will retry", room.pk, exc_info=True)
-            await get_hub().leave(room.group_name, self)
+            await get_hub().leave_all(self)
             self.room = None
             await self.close(RECONNECT)
 
     async def disconnect(self, code):
         if self.room is None:
             return
-        await get_hub().leave(self.room.group_name, self)
+        await get_hub().leave_all(self)
         try:
             await presence.backend().leave(self.room.pk, self.socket_id)
             await presence.announce(self.room.pk, self.room.group_name)
@@ -83,15 +85,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             log.warning("could not leave room %s cleanly", self.room.pk, exc_info=True)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if self.room is None:
-            return
-        try:
-            payload = self.parse(text_data)
-        except BadFrame as error:
-            await self.error(str(error))
+        if self.room is None or (payload := await self.parsed(text_data)) is None:
             return
         if "sync" in payload:
-            await self.catch_up(payload["sync"])
+            if await self.catch_up(payload["sync"]):
+                await self.send_room_list()
+        elif "read" in payload:
+            await self.read(payload["read"])
         elif "typing" in payload:
             await self.typing()
         elif "edit" in payload:
@@ -109,6 +109,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.last_typing = now
         await broadcast.typing(self.room.group_name, self.user.pk, self.username)
+
+    async def parsed(self, text_data):
+        """The frame's JSON object, or None once the page has been told what is wrong with it."""
+        try:
+            return self.parse(text_data)
+        except BadFrame as error:
+            await self.error(str(error))
+            return None
 
     def parse(self, text_data):
         if text_data is None:
@@ -188,7 +196,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def catch_up(self, request):
         """Send what the page missed while it was disconnected: every message
         after its newest, in order, and the edits and deletions among those
-        it shows. `revised` maps ids to the revision shown, where above 0."""
+        it shows. `revised` maps ids to the revision shown, where above 0.
+        Returns False for a malformed request (the page got an error)."""
         try:
             after = int(request.get("after", 0))
             known = [int(pk) for pk in request.get("known", [])][:MAX_KNOWN_IDS]
@@ -198,9 +207,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "A sync request needs 'after' (a message id), 'known' (a list of ids) "
                 "and optionally 'revised' (an object of id: revision)."
             )
-            return
+            return False
         for html in await database_sync_to_async(self.catch_up_sync)(after, known, revised):
             await self.send(text_data=html)
+        return True
 
     def catch_up_sync(self, after, known, revised):
         batch_size = settings.CHAT_CATCH_UP_BATCH
@@ -243,4 +253,73 @@ class RoomConsumer(AsyncWebsocketConsumer):
     def room_pk(self):
         return self.room.pk
 
+    # The room list and unread counts (shared with RoomListConsumer).
+
+    @property
+    def user_pk(self):
+        return self.user.pk
+
+    async def join_room_list(self):
+        """Also receive changes to the list of rooms and this user's read marks."""
+        await get_hub().join(broadcast.LIST_GROUP, self)
+        await get_hub().join(broadcast.user_group(self.user.pk), self)
+
+    async def send_room_list(self):
+        """This user's room list with their counts: after a reconnect, what
+        changed while the socket was away (and between page load and connect)."""
+        rooms = await database_sync_to_async(lambda: list(Room.objects.sidebar_for(self.user)))()
+        await self.send(text_data=broadcast.room_list(rooms))
+
+    async def read(self, message_id):
+        """The page has shown this room up to `message_id`: move the user's mark."""
+        if type(message_id) is not int or message_id <= 0:
+            await self.error("'read' must be a message id.")
+            return
+        if message_id <= self.read_up_to:
+            return  # the mark only moves forward; spare the database
+        self.read_up_to = message_id
+        try:
+            await database_sync_to_async(ReadMark.objects.mark_read)(self.user, self.room, message_id)
+        except PermissionDenied:
+            await self.close(NOT_FOUND)
+        except Exception:  # database away: the next read frame tries again
+            log.warning("could not mark room %s read", self.room.pk, exc_info=True)
+            self.read_up_to = 0
+
     # Presence.
+
+
+class RoomListConsumer(RoomConsumer):
+    """WebSocket of the room list page (/ws/rooms/): it only listens, to the
+    list of rooms and the user's read marks, and answers a sync with the
+    user's current list. Sending a message here is refused (4403)."""
+
+    listening = False
+
+    async def connect(self):
+        await self.accept()
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close(NOT_SIGNED_IN)
+            return
+        self.user = user
+        try:
+            await self.join_room_list()
+        except Exception:
+            log.warning("joining the room list failed; the page will retry", exc_info=True)
+            await get_hub().leave_all(self)
+            await self.close(RECONNECT)
+            return
+        self.listening = True
+
+    async def disconnect(self, code):
+        await get_hub().leave_all(self)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.listening or (payload := await self.parsed(text_data)) is None:
+            return
+        if "sync" in payload:
+            await self.send_room_list()
+        elif "message" in payload:
+            await self.error("This page cannot send messages: open a room.")
+            await self.close(READ_ONLY)

@@ -9,6 +9,12 @@ process's sockets in that room. Fragments that arrive within
 CHAT_BROADCAST_COALESCE_MS of each other go out as one frame: htmx applies
 every out-of-band element of a frame.
 
+A socket may be registered under several groups (its room, the site-wide
+room list, its user's group); each group's frames keep their order. A
+fragment may name the users allowed to see it: the hub gives the others
+its `otherwise` HTML (a room made private disappears from their list), and
+may skip the sockets of one room (they get the message itself).
+
 If the channel layer fails (Redis restarting), group memberships may be
 lost and pages may have missed messages: the hub closes its sockets with
 4012 so each page reconnects, rejoins and catches up from the database.
@@ -20,6 +26,7 @@ stay wedged after Redis comes back.
 import asyncio
 import logging
 import weakref
+from typing import NamedTuple
 
 from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.conf import settings
@@ -27,6 +34,25 @@ from django.conf import settings
 from . import broadcast, presence
 
 log = logging.getLogger(__name__)
+
+
+class Filtered(NamedTuple):
+    """A fragment not everyone gets: `html` for the users in `allowed` (None:
+    everyone), `otherwise` for the rest, nothing for sockets in group `skip`."""
+
+    html: str
+    otherwise: str
+    allowed: frozenset | None
+    skip: str | None
+
+    @classmethod
+    def of(cls, event):
+        if "allowed" not in event and not event.get("skip"):
+            return event["html"]
+        allowed = event.get("allowed")
+        return cls(event["html"], event.get("otherwise", ""), None if allowed is None else frozenset(allowed),
+                   event.get("skip"))
+
 
 def private_layer():
     """A channel-layer instance for the hub alone; the in-memory layer only
@@ -43,6 +69,8 @@ class Hub:
         self.layer = private_layer()
         self.channel = None
         self.rooms = {}  # group -> set of sockets in this process
+        self.groups_of = {}  # socket -> the groups it is in
+        self.presence_groups = set()  # groups whose sockets' presence the heartbeat refreshes
         self.pending = {}  # group -> fragments waiting for the coalescing window
         self.writing = {}  # group -> the task writing its latest frame
         self.reader = None
@@ -51,8 +79,9 @@ class Hub:
         # interleave (two channels, or a discard after a fresh add).
         self.membership = asyncio.Lock()
 
-    async def join(self, group, socket):
-        """Start delivering `group`'s events to `socket` (raises if the layer is down)."""
+    async def join(self, group, socket, presence=False):
+        """Start delivering `group`'s events to `socket` (raises if the layer is
+        down); `presence`: a room group whose presence the heartbeat refreshes."""
         async with self.membership:
             if self.channel is None:
                 self.channel = await self.layer.new_channel("hub.")
@@ -60,6 +89,9 @@ class Hub:
                 await self.layer.group_add(group, self.channel)
                 self.rooms[group] = set()
             self.rooms[group].add(socket)
+            self.groups_of.setdefault(socket, set()).add(group)
+            if presence:
+                self.presence_groups.add(group)
             if self.reader is None or self.reader.done():
                 self.reader = asyncio.create_task(self.read(), name="chat-hub-reader")
                 self.refresher = asyncio.create_task(self.refresh(), name="chat-hub-refresher")
@@ -70,9 +102,15 @@ class Hub:
             if sockets is None:
                 return
             sockets.discard(socket)
+            groups = self.groups_of.get(socket)
+            if groups is not None:
+                groups.discard(group)
+                if not groups:
+                    del self.groups_of[socket]
             if sockets:
                 return
             del self.rooms[group]
+            self.presence_groups.discard(group)
             self.pending.pop(group, None)
             self.writing.pop(group, None)
             if not self.rooms:
@@ -81,6 +119,11 @@ class Hub:
                 await self.layer.group_discard(group, self.channel)
             except Exception:  # the layer is down; the membership expires there
                 log.warning("hub could not leave %s", group, exc_info=True)
+
+    async def leave_all(self, socket):
+        """Stop delivering anything to `socket`."""
+        for group in list(self.groups_of.get(socket, ())):
+            await self.leave(group, socket)
 
     def stop(self):
         current = asyncio.current_task()
@@ -110,6 +153,8 @@ class Hub:
             try:
                 for group, sockets in list(self.rooms.items()):
                     await self.layer.group_add(group, self.channel)
+                    if group not in self.presence_groups or not sockets:
+                        continue
                     room_pk = next(iter(sockets)).room_pk
                     if not await presence.refresh(room_pk, group, list(sockets)):
                         raise ConnectionError("Redis lost this process's presence entries")
@@ -119,8 +164,11 @@ class Hub:
                 return
 
     async def drop_everyone(self):
-        sockets = [socket for group in self.rooms.values() for socket in group]
+        # A socket in several groups reconnects once.
+        sockets = list(dict.fromkeys(socket for group in self.rooms.values() for socket in group))
         self.rooms.clear()
+        self.groups_of.clear()
+        self.presence_groups.clear()
         self.pending.clear()
         self.writing.clear()
         self.stop()
@@ -136,7 +184,7 @@ class Hub:
             return
         if event["type"] == broadcast.FRAGMENT:
             pending = self.pending.setdefault(group, [])
-            pending.append(event["html"])
+            pending.append(Filtered.of(event))
             if len(pending) == 1:
                 window = settings.CHAT_BROADCAST_COALESCE_MS / 1000
                 asyncio.get_running_loop().call_later(window, self.flush, group)
@@ -149,24 +197,51 @@ class Hub:
     def flush(self, group):
         fragments = self.pending.pop(group, None)
         if fragments and group in self.rooms:
-            frame = "".join(fragments)
-            # One prepared frame for every socket; no per-recipient work. A
-            # write waits for the previous one, so every socket gets the
-            # room's frames in the same order even when a send has to wait.
+            # One prepared frame for every socket (one per variant when some
+            # fragments are filtered). A write waits for the previous one, so
+            # every socket gets the group's frames in the same order even
+            # when a send has to wait.
             previous = self.writing.get(group)
-            task = asyncio.create_task(self.write(previous, list(self.rooms[group]), frame))
+            task = asyncio.create_task(self.write(previous, self.frames(fragments, self.rooms[group])))
             self.writing[group] = task
             task.add_done_callback(lambda done: self.writing.pop(group, None) if self.writing.get(group) is done else None)
 
+    def frames(self, fragments, sockets):
+        """[(frame, sockets)]: the frames to write and who gets each. Only
+        filtered fragments cost a look at each socket; their variants are
+        rendered already, so sockets are grouped by which ones they get."""
+        if all(isinstance(fragment, str) for fragment in fragments):
+            return [("".join(fragments), list(sockets))]
+        filtered = [fragment for fragment in fragments if not isinstance(fragment, str)]
+        by_variant = {}
+        for socket in sockets:
+            key = tuple(self.variant(fragment, socket) for fragment in filtered)
+            by_variant.setdefault(key, []).append(socket)
+        deliveries = []
+        for key, members in by_variant.items():
+            chosen = iter(key)
+            frame = "".join(fragment if isinstance(fragment, str) else next(chosen) for fragment in fragments)
+            if frame:
+                deliveries.append((frame, members))
+        return deliveries
+
+    def variant(self, fragment, socket):
+        if fragment.skip is not None and socket in self.rooms.get(fragment.skip, ()):
+            return ""
+        if fragment.allowed is None or socket.user_pk in fragment.allowed:
+            return fragment.html
+        return fragment.otherwise
+
     @staticmethod
-    async def write(previous, sockets, frame):
+    async def write(previous, deliveries):
         if previous is not None:
             await asyncio.wait([previous])
-        for socket in sockets:
-            try:
-                await socket.send_frame(frame)
-            except Exception:  # a socket closing mid-broadcast must not stop the others
-                log.debug("dropping a frame for a closing socket", exc_info=True)
+        for frame, sockets in deliveries:
+            for socket in sockets:
+                try:
+                    await socket.send_frame(frame)
+                except Exception:  # a socket closing mid-broadcast must not stop the others
+                    log.debug("dropping a frame for a closing socket", exc_info=True)
 
 
 _hubs = weakref.WeakKeyDictionary()

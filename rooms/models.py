@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +28,28 @@ class RoomQuerySet(models.QuerySet):
         return self.get_or_create(
             slug=LOBBY_SLUG, defaults={"name": "Lobby", "topic": "Say hello: everyone can read this room."}
         )
+
+    def sidebar_for(self, user):
+        """The rooms `user` may see, in list order, with their unread counts (one query)."""
+        return self.visible_to(user).with_unread(user).order_by(Lower("name"), "pk")
+
+    def with_unread(self, user):
+        """Annotate `user`'s read state: last_read (None: never opened), unread
+        (messages by others after it), mentions (those that mention the user)
+        and latest (the newest message id, 0 for none)."""
+        mark = ReadMark.objects.filter(user=user, room=OuterRef("pk")).values("last_read")[:1]
+        after = Message.objects.filter(room=OuterRef("pk"), pk__gt=Coalesce(OuterRef("last_read"), 0)).exclude(
+            author=user
+        )
+        return self.with_latest().annotate(last_read=Subquery(mark)).annotate(
+            unread=Coalesce(_count(after), 0),
+            mentions=Coalesce(_count(after.filter(mentions=user)), 0),
+        )
+
+    def with_latest(self):
+        """Annotate latest: the id of the room's newest message (0 for none)."""
+        newest = Message.objects.filter(room=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+        return self.annotate(latest=Coalesce(Subquery(newest), 0))
 
 
 class Room(models.Model):
@@ -71,19 +94,50 @@ class Room(models.Model):
     def archived_changed(self):
         """Call after saving a new is_archived: open pages lose or regain the composer."""
         transaction.on_commit(lambda: broadcast.room_changed(self), robust=True)
+        self.listing_changed()
 
     def access_changed(self):
         """Call after changing is_private or members: sockets of people who
         may no longer see the room are closed (4404)."""
-        allowed = None if not self.is_private else set(self.members.values_list("pk", flat=True))
+        allowed = self.allowed_user_ids()
         transaction.on_commit(lambda: broadcast.access_changed(self.group_name, allowed), robust=True)
+        self.listing_changed()
 
     def remove(self):
         """Delete the room with its history and close its open pages."""
-        group = self.group_name
+        group, pk = self.group_name, self.pk
         with transaction.atomic():
             self.delete()
             transaction.on_commit(lambda: broadcast.room_closed(group), robust=True)
+            transaction.on_commit(lambda: broadcast.room_unlisted(pk), robust=True)
+
+    def listing_changed(self):
+        """Call after creating the room or changing anything its list entry
+        shows (name, slug, topic, archived, private, members): every signed-in
+        page's room list follows, and the entry disappears for those who may
+        not see the room. Several calls in one transaction broadcast once,
+        with the state at commit."""
+        if getattr(self, "_listing_queued", False):
+            return
+        self._listing_queued = True
+
+        def send():
+            self._listing_queued = False
+            room = Room.objects.with_latest().filter(pk=self.pk).first()
+            if room is not None:
+                broadcast.room_listed(room, room.allowed_user_ids())
+
+        transaction.on_commit(send, robust=True)
+
+    def allowed_user_ids(self):
+        """None for a public room (every signed-in user), else the members' ids."""
+        return None if not self.is_private else set(self.members.values_list("pk", flat=True))
+
+    def activity(self, message):
+        """After commit: room lists on other pages count `message` as unread
+        for the viewers who may see this room."""
+        mentioned = sorted(message.mentions.values_list("pk", flat=True))
+        broadcast.room_activity(message, self.allowed_user_ids(), mentioned)
 
     def is_visible_to(self, user):
         if not user.is_authenticated:
@@ -145,6 +199,7 @@ class MessageQuerySet(models.QuerySet):
                 message.save()
                 message.refresh_mentions()
                 transaction.on_commit(lambda: broadcast.message_posted(message), robust=True)
+                transaction.on_commit(lambda: room.activity(message), robust=True)
         except IntegrityError:
             # The same client id raced in from another socket or process.
             if client_id and (earlier := self._sent_earlier(author, client_id)):
@@ -305,3 +360,62 @@ class Message(models.Model):
         """The text as safe HTML: escaped, then formatted (rooms/formatting.py)."""
         mentioned = {user.get_username(): user.pk for user in self.mentions.all()}
         return formatting.render(self.text, mentioned)
+
+
+# --- The room list and unread counts ------------------------------------------------------
+
+
+def _count(messages):
+    return Subquery(messages.order_by().values("room").annotate(n=Count("pk")).values("n"))
+
+
+class ReadMarkQuerySet(models.QuerySet):
+    def mark_read(self, user, room, message_id):
+        """Move `user`'s mark in `room` forward to `message_id` (never back);
+        returns True when it moved. Every page of that user then updates the
+        room's unread count. Only a message of this room that exists counts,
+        so a page cannot mark messages read before they are written."""
+        if not room.is_visible_to(user):
+            raise PermissionDenied("You are not a member of this room.")
+        newest = room.messages.filter(pk__lte=message_id).order_by("-pk").values_list("pk", flat=True).first()
+        if newest is None:
+            return False
+        with transaction.atomic():
+            # Every reader at the bottom of a busy room sends these: one
+            # UPDATE in the common case, and the condition keeps it monotonic
+            # when two tabs race.
+            behind = self.filter(user=user, room=room, last_read__lt=newest)
+            if not behind.update(last_read=newest):
+                _, created = self.get_or_create(user=user, room=room, defaults={"last_read": newest})
+                # Another tab may have created it first, further behind.
+                if not created and not behind.update(last_read=newest):
+                    return False
+            transaction.on_commit(lambda: self._announce(user, room), robust=True)
+        return True
+
+    @staticmethod
+    def _announce(user, room):
+        state = Room.objects.filter(pk=room.pk).with_unread(user).first()
+        if state is not None:
+            broadcast.read_moved(user.pk, state)
+
+
+class ReadMark(models.Model):
+    """How far a user has read a room: the newest message they have seen there.
+
+    An id rather than a foreign key: deleting that message must not move the
+    mark back (or make older messages unread again).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_marks")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="read_marks")
+    last_read = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReadMarkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "room"], name="read_mark_unique_user_room")]
+
+    def __str__(self):
+        return f"{self.user} read {self.room} up to {self.last_read}"

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from .consumers import RoomConsumer
+from .consumers import RoomConsumer, RoomListConsumer
 
 websocket_urlpatterns = [
+    path("ws/rooms/", RoomListConsumer.as_asgi()),
     path("ws/rooms/<slug:slug>/", RoomConsumer.as_asgi()),
 ]

@@ -12,7 +12,7 @@ from .models import Message, Room
 
 @login_required
 def room_list(request):
-    rooms = Room.objects.visible_to(request.user)
+    rooms = Room.objects.sidebar_for(request.user)
     return render(request, "rooms/room_list.html", {"rooms": rooms})
 
 
@@ -38,8 +38,21 @@ def room_detail(request, slug):
     if context is None:
         return HttpResponseBadRequest(BAD_BEFORE)
     return render(request, "rooms/room.html", {
-        **context, "max_length": settings.CHAT_MAX_MESSAGE_LENGTH, "edit_window": settings.CHAT_EDIT_WINDOW_SECONDS,
+        **context, **_room_list(request.user, room, context["history"]),
+        "max_length": settings.CHAT_MAX_MESSAGE_LENGTH, "edit_window": settings.CHAT_EDIT_WINDOW_SECONDS,
     })
+
+
+def _room_list(user, room, history):
+    """The sidebar's rooms with the viewer's counts, and where the "New
+    messages" divider goes: above the first message by someone else after
+    the viewer's last read one, when they have read this room before."""
+    rooms = list(Room.objects.sidebar_for(user))
+    last_read = next((entry.last_read for entry in rooms if entry.pk == room.pk), None)
+    first_unread = None
+    if last_read is not None:
+        first_unread = next((m.pk for m in history if m.pk > last_read and m.author_id != user.pk), None)
+    return {"rooms": rooms, "first_unread": first_unread}
 
 
 @login_required

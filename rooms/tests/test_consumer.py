@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from project.asgi import application
-from rooms.models import Message
+from rooms.models import Message, ReadMark, Room
 from rooms.routing import websocket_urlpatterns
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
@@ -30,6 +30,18 @@ async def joined(user, slug="lobby"):
     communicator = await connect(user, slug)
     assert 'id="presence"' in await communicator.receive_from()
     return communicator
+
+
+def is_room_list(html):
+    return any(piece in html for piece in ("#room-list", 'id="room-entry-', "#room-activity"))
+
+
+async def room_frame(communicator, timeout=1):
+    """The next frame about the room itself, past room-list updates (another
+    group, so they may come first)."""
+    while is_room_list(html := await communicator.receive_from(timeout)):
+        pass
+    return html
 
 
 def frame(text, **extra):
@@ -171,7 +183,11 @@ async def test_other_rooms_do_not_receive_the_message(lobby, alice, bob, django_
     elsewhere = await joined(bob, "elsewhere")
     await in_lobby.send_to(text_data=frame("lobby only"))
     assert "lobby only" in await in_lobby.receive_from()
+    # Only the lobby's unread signal for the room list, not the message.
+    signal = await elsewhere.receive_from()
+    assert "lobby only" not in signal and f'data-room-id="{lobby.pk}"' in signal
     assert await elsewhere.receive_nothing()
+    assert await in_lobby.receive_nothing()  # the message itself is its signal
     await in_lobby.disconnect()
     await elsewhere.disconnect()
 
@@ -381,6 +397,7 @@ async def test_sync_sends_missed_messages_in_order_and_deletions(lobby, alice, b
     assert positions == sorted(positions)
     assert f'id="message-{kept.pk}"' not in html
     assert f'<div id="message-{deleted_pk}" hx-swap-oob="delete"></div>' in html
+    assert "data-room-list" in await communicator.receive_from()  # then the room list, fresh
     assert await communicator.receive_nothing()
     await communicator.disconnect()
 
@@ -402,6 +419,7 @@ async def test_sync_pages_through_a_long_absence(lobby, alice, settings):
     frames = [await communicator.receive_from() for _ in range(3)]
     seen = [int(pk) for html in frames for pk in re.findall(r'id="message-(\d+)"', html)]
     assert seen == pks
+    assert "data-room-list" in await communicator.receive_from()
     assert await communicator.receive_nothing()
     await communicator.disconnect()
 
@@ -445,11 +463,11 @@ async def test_deleting_messages_removes_them_from_open_pages(lobby, alice):
 async def test_archiving_swaps_the_composer_for_a_note_and_back(lobby, alice):
     communicator = await joined(alice)
     await sync_to_async(lobby.set_archived)(True)
-    html = await communicator.receive_from()
+    html = await room_frame(communicator)
     assert 'id="composer" hx-swap-oob="outerHTML"' in html and "archived" in html
     assert 'id="message-form"' not in html
     await sync_to_async(lobby.set_archived)(False)
-    html = await communicator.receive_from()
+    html = await room_frame(communicator)
     assert 'id="message-form"' in html and 'maxlength="2000"' in html
     await communicator.disconnect()
 
@@ -465,7 +483,7 @@ async def test_removed_member_is_told_and_closed_with_4404(private_room, alice, 
     assert (await bob_socket.receive_output())["code"] == 4404
     await bob_socket.disconnect()  # the browser completes the close handshake
     # Alice stays, and sees bob leave.
-    assert presence_of(await alice_socket.receive_from()) == ["alice"]
+    assert presence_of(await room_frame(alice_socket)) == ["alice"]
     await alice_socket.disconnect()
 
 
@@ -480,7 +498,7 @@ async def test_room_made_private_closes_non_members(lobby, alice, bob):
     assert "no longer have access" in await bob_socket.receive_from()
     assert (await bob_socket.receive_output())["code"] == 4404
     await bob_socket.disconnect()
-    assert presence_of(await alice_socket.receive_from()) == ["alice"]
+    assert presence_of(await room_frame(alice_socket)) == ["alice"]
     await alice_socket.disconnect()
 
 
@@ -654,8 +672,115 @@ async def test_sync_sends_edits_the_page_has_not_seen(lobby, alice):
     html = await communicator.receive_from()
     assert "first, edited" in html and "second, edited again" in html and "same" not in html
     assert html.count('hx-swap-oob="outerHTML"') == 2
+    assert "data-room-list" in await communicator.receive_from()  # then the room list, fresh
     # A page that shows the latest revisions gets nothing back about them.
     sync["revised"] = {str(edited_once.pk): 1, str(edited_twice.pk): 2}
     await communicator.send_to(text_data=json.dumps({"sync": sync}))
     assert await communicator.receive_from() == ""
+
+
+# --- the room list and unread counts ---------------------------------------------------
+
+
+async def listening(user):
+    """A socket of the room list page (/ws/rooms/)."""
+    communicator = WebsocketCommunicator(router, "/ws/rooms/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def test_room_list_socket_of_an_anonymous_visitor_is_closed_with_4401(lobby):
+    communicator = await listening(AnonymousUser())
+    assert (await communicator.receive_output())["code"] == 4401
+
+
+async def test_room_list_socket_answers_a_sync_with_the_users_rooms_and_counts(lobby, private_room, alice, bob):
+    await Message.objects.acreate(room=private_room, author=alice, text="for members")
+    await Message.objects.acreate(room=lobby, author=bob, text="for everyone")
+    for user, expected in ((alice, ["lobby", "secret"]), (bob, ["lobby"])):
+        communicator = await listening(user)
+        await communicator.send_to(text_data=json.dumps({"sync": {}}))
+        html = await communicator.receive_from()
+        assert html.startswith('<div hx-swap-oob="beforeend:#room-activity"><ul data-room-list>')
+        assert re.findall(r'href="/rooms/([\w-]+)/"', html) == expected
+        assert f'id="room-entry-{lobby.pk}"' in html
+        lobby_entry = html[html.index(f'id="room-entry-{lobby.pk}"'):]
+        assert f'data-unread="{1 if user == alice else 0}"' in lobby_entry.split("</li>")[0]
+        await communicator.disconnect()
+
+
+async def test_room_list_socket_is_read_only(lobby, alice):
+    communicator = await listening(alice)
+    await communicator.send_to(text_data="not json")
+    assert "not valid JSON" in await communicator.receive_from()
+    await communicator.send_to(text_data=frame("hello"))
+    assert "cannot send messages" in await communicator.receive_from()
+    assert (await communicator.receive_output())["code"] == 4403
+    assert await saved_texts() == []
+
+
+async def test_rooms_created_and_made_private_in_the_admin_reach_lists_by_visibility(lobby, alice, bob,
+                                                                                      django_user_model):
+    staff = await django_user_model.objects.acreate_superuser("staff", password="pw-staff-123")
+    client = Client()
+    await sync_to_async(client.force_login)(staff)
+    alice_list, bob_list = await listening(alice), await listening(bob)
+    alice_room = await joined(alice)  # the room page's socket gets list changes too
+
+    response = await sync_to_async(client.post)(
+        "/admin/rooms/room/add/", {"name": "Plans", "slug": "plans", "topic": "", "is_private": "on",
+                                   "members": [alice.pk]})
+    assert response.status_code == 302
+    plans = await Room.objects.aget(slug="plans")
+    entry = f'<li id="room-entry-{plans.pk}"'
+    for socket in (alice_list, alice_room):
+        html = await socket.receive_from()
+        assert 'hx-swap-oob="beforeend:#room-list"' in html and entry in html and "# Plans" in html
+    assert await bob_list.receive_from() == f'<div id="room-entry-{plans.pk}" hx-swap-oob="delete"></div>'
+
+    response = await sync_to_async(client.post)(
+        f"/admin/rooms/room/{plans.pk}/change/", {"name": "Plans for all", "slug": "plans", "topic": "",
+                                                   "members": [alice.pk]})
+    assert response.status_code == 302
+    for socket in (alice_list, alice_room, bob_list):
+        html = await socket.receive_from()
+        assert entry in html and "# Plans for all" in html and "private" not in html
+    for socket in (alice_list, alice_room, bob_list):
+        await socket.disconnect()
+
+
+async def test_reading_moves_the_mark_and_updates_the_users_other_pages(lobby, alice, bob):
+    alice_room, alice_list, bob_list = await joined(alice), await listening(alice), await listening(bob)
+    bob_room = await joined(bob, "lobby")
+    await alice_room.receive_from()  # bob arrived
+    await bob_room.send_to(text_data=frame("hello alice"))
+    # The open room gets the message; the list page gets an unread signal.
+    assert "hello alice" in await alice_room.receive_from()
+    message = await Message.objects.aget()
+    signal = await alice_list.receive_from()
+    assert f'data-message="{message.pk}"' in signal and f'data-author-id="{bob.pk}"' in signal
+
+    await alice_room.send_to(text_data=json.dumps({"read": message.pk}))
+    for socket in (alice_room, alice_list):
+        html = await socket.receive_from()
+        assert f'data-room-id="{lobby.pk}" data-read="{message.pk}" data-unread="0"' in html
+    assert (await ReadMark.objects.aget(user=alice, room=lobby)).last_read == message.pk
+    # Bob's pages hear nothing of alice's reading; reading again changes nothing.
+    await bob_list.receive_from()  # his own message's signal
+    await alice_room.send_to(text_data=json.dumps({"read": message.pk}))
+    assert await bob_list.receive_nothing() and await alice_list.receive_nothing()
+    for socket in (alice_room, alice_list, bob_list, bob_room):
+        await socket.disconnect()
+
+
+@pytest.mark.parametrize("value", ["12", -1, 0, 1.5, None, True])
+async def test_a_bad_read_frame_gets_an_error_and_marks_nothing(lobby, alice, value):
+    communicator = await joined(alice)
+    await communicator.send_to(text_data=json.dumps({"read": value}))
+    assert "must be a message id" in await communicator.receive_from()
+    assert not await ReadMark.objects.aexists()
+    await communicator.send_to(text_data=frame("still fine"))
+    assert "still fine" in await room_frame(communicator)
     await communicator.disconnect()

@@ -10,8 +10,9 @@ from rooms.hub import get_hub
 
 
 class FakeSocket:
-    def __init__(self, name, fail=False):
+    def __init__(self, name, fail=False, user_pk=None):
         self.name = name
+        self.user_pk = user_pk
         self.frames = []
         self.controls = []
         self.fail = fail
@@ -192,3 +193,99 @@ async def test_sockets_joining_at_the_same_time_all_receive(monkeypatch):
     assert [socket.frames for socket in sockets] == [["<p>to all</p>"]] * 5
     await asyncio.gather(*(hub.leave("room.1", socket) for socket in sockets))
     assert hub.rooms == {}
+
+
+# --- several groups per socket, and fragments not everyone gets ------------------------
+
+
+async def test_a_socket_in_several_groups_gets_each_groups_fragments():
+    hub = get_hub()
+    socket = FakeSocket("s", user_pk=1)
+    for group in ("room.1", broadcast.LIST_GROUP, broadcast.user_group(1)):
+        await hub.join(group, socket)
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>room</p>")
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<p>list</p>")
+    await broadcast.send(broadcast.user_group(1), broadcast.FRAGMENT, "<p>mine</p>")
+    await broadcast.send(broadcast.user_group(2), broadcast.FRAGMENT, "<p>not mine</p>")
+    await eventually(lambda: len(socket.frames) == 3)
+    assert sorted(socket.frames) == ["<p>list</p>", "<p>mine</p>", "<p>room</p>"]
+    await hub.leave_all(socket)
+    assert hub.rooms == {} and hub.groups_of == {} and hub.reader is None
+
+
+async def test_a_filtered_fragment_reaches_allowed_users_and_the_others_get_otherwise():
+    hub = get_hub()
+    member, outsider = FakeSocket("member", user_pk=1), FakeSocket("outsider", user_pk=2)
+    for socket in (member, outsider):
+        await hub.join(broadcast.LIST_GROUP, socket)
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<li>secret</li>", allowed=[1],
+                         otherwise="<div>gone</div>")
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<li>public</li>", allowed=None,
+                         otherwise="<div>gone</div>")
+    await eventually(lambda: member.frames and outsider.frames)
+    assert "".join(member.frames) == "<li>secret</li><li>public</li>"
+    assert "".join(outsider.frames) == "<div>gone</div><li>public</li>"
+    for socket in (member, outsider):
+        await hub.leave_all(socket)
+
+
+async def test_a_fragment_skips_the_sockets_of_its_room_and_empty_frames_are_not_sent():
+    hub = get_hub()
+    in_room, elsewhere = FakeSocket("in room", user_pk=1), FakeSocket("elsewhere", user_pk=1)
+    await hub.join("room.1", in_room)
+    for socket in (in_room, elsewhere):
+        await hub.join(broadcast.LIST_GROUP, socket)
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<span>activity</span>", allowed=None,
+                         otherwise="", skip="room.1")
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<span>not for 1</span>", allowed=[2],
+                         otherwise="")
+    await eventually(lambda: elsewhere.frames)
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<p>after</p>")
+    await eventually(lambda: in_room.frames and len(elsewhere.frames) == 2)
+    assert elsewhere.frames == ["<span>activity</span>", "<p>after</p>"]
+    assert in_room.frames == ["<p>after</p>"]
+    for socket in (in_room, elsewhere):
+        await hub.leave_all(socket)
+
+
+async def test_a_failing_layer_reconnects_a_socket_in_several_groups_once(monkeypatch):
+    hub = get_hub()
+    reconnects = []
+
+    class Counting(FakeSocket):
+        async def reconnect(self):
+            reconnects.append(self.name)
+
+    socket = Counting("s", user_pk=1)
+    for group in ("room.1", broadcast.LIST_GROUP, broadcast.user_group(1)):
+        await hub.join(group, socket)
+
+    async def broken_receive(channel):
+        raise ConnectionError("redis went away")
+
+    hub.reader.cancel()
+    monkeypatch.setattr(hub.layer, "receive", broken_receive)
+    await hub.read()
+    assert reconnects == ["s"]
+    assert hub.rooms == {} and hub.groups_of == {}
+
+
+async def test_the_heartbeat_refreshes_presence_for_room_groups_only(settings, monkeypatch):
+    from rooms import presence
+
+    settings.CHAT_PRESENCE_HEARTBEAT = 0.05
+    refreshed = []
+
+    async def refresh(room_pk, group, sockets):
+        refreshed.append(group)
+        return True
+
+    monkeypatch.setattr(presence, "refresh", refresh)
+    hub = get_hub()
+    socket = FakeSocket("s", user_pk=1)
+    socket.room_pk = 1
+    await hub.join("room.1", socket, presence=True)
+    await hub.join(broadcast.LIST_GROUP, socket)
+    await eventually(lambda: len(refreshed) >= 2)
+    assert set(refreshed) == {"room.1"}
+    await hub.leave_all(socket)

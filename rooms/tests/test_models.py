@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from rooms import flood
-from rooms.models import Message, Room
+from rooms.models import Message, ReadMark, Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -324,3 +324,119 @@ def test_an_edit_recomputes_mentions_before_its_broadcast(lobby, alice, bob, mon
     message.edit(alice, "hi @alice")
     assert mentioned_names(message) == ["alice"]
     assert rendered == [f'hi <span class="mention" data-user-id="{alice.pk}">@alice</span>']
+
+
+# --- the room list and unread counts ------------------------------------------------------
+
+
+@pytest.fixture
+def list_events(monkeypatch):
+    """What the model layer hands to the room list's broadcast path."""
+    events = []
+    monkeypatch.setattr("rooms.broadcast.room_listed", lambda room, allowed: events.append(("listed", room, allowed)))
+    monkeypatch.setattr("rooms.broadcast.room_unlisted", lambda pk: events.append(("unlisted", pk)))
+    monkeypatch.setattr("rooms.broadcast.room_activity",
+                        lambda message, allowed, mentioned: events.append(("activity", message, allowed, mentioned)))
+    monkeypatch.setattr("rooms.broadcast.read_moved", lambda user_pk, room: events.append(("read", user_pk, room)))
+    return events
+
+
+def post_all(room, author, *texts):
+    return [Message.objects.create(room=room, author=author, text=text) for text in texts]
+
+
+def counts(user):
+    return {room.slug: (room.unread, room.last_read, room.latest) for room in Room.objects.sidebar_for(user)}
+
+
+def test_unread_counts_messages_by_others_after_the_last_read_one(lobby, alice, bob):
+    first, second, third = post_all(lobby, bob, "one", "two", "three")
+    post_all(lobby, alice, "mine")
+    # Never opened: everything by others is unread.
+    assert counts(alice)["lobby"][:2] == (3, None)
+    ReadMark.objects.mark_read(alice, lobby, first.pk)
+    assert counts(alice)["lobby"][:2] == (2, first.pk)
+    assert counts(bob)["lobby"][0] == 1  # alice's message, for bob
+
+
+def test_read_mark_never_moves_back(lobby, alice, bob, list_events):
+    first, second = post_all(lobby, bob, "one", "two")
+    assert ReadMark.objects.mark_read(alice, lobby, second.pk)
+    assert not ReadMark.objects.mark_read(alice, lobby, first.pk)
+    assert ReadMark.objects.get(user=alice, room=lobby).last_read == second.pk
+    # Deleting the message read last does not make older ones unread again.
+    Message.objects.filter(pk=second.pk).delete()
+    assert ReadMark.objects.get(user=alice, room=lobby).last_read == second.pk
+    assert counts(alice)["lobby"][0] == 0
+    assert [event[0] for event in list_events] == ["read"]
+
+
+def test_read_mark_cannot_run_ahead_of_the_messages(lobby, alice, bob):
+    (only,) = post_all(lobby, bob, "one")
+    ReadMark.objects.mark_read(alice, lobby, only.pk + 1000)
+    assert ReadMark.objects.get(user=alice, room=lobby).last_read == only.pk
+    later = post_all(lobby, bob, "written after")[0]
+    assert counts(alice)["lobby"] == (1, only.pk, later.pk)
+
+
+def test_read_mark_of_an_empty_room_or_another_rooms_message_is_ignored(lobby, alice, bob, list_events):
+    other = Room.objects.create(name="Other", slug="other")
+    (elsewhere,) = post_all(other, bob, "elsewhere")
+    assert not ReadMark.objects.mark_read(alice, lobby, elsewhere.pk)
+    assert not ReadMark.objects.exists() and list_events == []
+
+
+def test_read_mark_is_refused_for_a_room_the_user_cannot_see(private_room, alice, bob):
+    (message,) = post_all(private_room, alice, "secret")
+    with pytest.raises(PermissionDenied):
+        ReadMark.objects.mark_read(bob, private_room, message.pk)
+    assert not ReadMark.objects.exists()
+
+
+def test_read_mark_tells_the_users_pages_their_new_counts(lobby, alice, bob, list_events):
+    first, second, third = post_all(lobby, bob, "one", "two", "three")
+    ReadMark.objects.mark_read(alice, lobby, first.pk)
+    [(kind, user_pk, room)] = list_events
+    assert (kind, user_pk, room.pk) == ("read", alice.pk, lobby.pk)
+    assert (room.last_read, room.unread, room.latest) == (first.pk, 2, third.pk)
+
+
+def test_room_list_is_the_visible_rooms_by_name_ignoring_case(lobby, alice, bob, private_room):
+    Room.objects.create(name="apples", slug="apples")
+    Room.objects.create(name="Zebra", slug="zebra")
+    assert [room.slug for room in Room.objects.sidebar_for(alice)] == ["apples", "lobby", "secret", "zebra"]
+    assert [room.slug for room in Room.objects.sidebar_for(bob)] == ["apples", "lobby", "zebra"]
+
+
+def test_room_changes_reach_the_room_lists_once_per_transaction(lobby, alice, list_events):
+    from django.db import transaction
+
+    with transaction.atomic():
+        lobby.is_private = True
+        lobby.save()
+        lobby.members.add(alice)
+        lobby.access_changed()
+        lobby.set_archived(True)
+        lobby.listing_changed()
+        assert list_events == []
+    [(kind, room, allowed)] = list_events
+    assert (kind, room.pk, room.is_archived, allowed) == ("listed", lobby.pk, True, {alice.pk})
+    lobby.remove()
+    assert list_events[-1] == ("unlisted", room.pk)
+
+
+def test_posting_tells_the_room_lists_who_may_count_it(lobby, private_room, alice, list_events):
+    in_lobby = lobby.post_message(alice, "for everyone")
+    in_private = private_room.post_message(alice, "for members")
+    assert list_events == [("activity", in_lobby, None, []), ("activity", in_private, {alice.pk}, [])]
+
+
+def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, alice, bob, list_events):
+    read = lobby.post_message(bob, "@alice before")
+    ReadMark.objects.mark_read(alice, lobby, read.pk)
+    mention = lobby.post_message(bob, "hey @alice")
+    lobby.post_message(bob, "no mention")
+    [entry] = [room for room in Room.objects.sidebar_for(alice) if room.slug == "lobby"]
+    assert (entry.unread, entry.mentions) == (2, 1)
+    activity = [(message.pk, mentioned) for kind, message, _, mentioned in list_events[-2:]]
+    assert activity == [(mention.pk, [alice.pk]), (mention.pk + 1, [])]

@@ -230,3 +230,48 @@ def test_older_page_renders_mentions(client, alice, bob, lobby, settings):
     page = client.get(f"/rooms/lobby/older/?before={last.pk}").content.decode()
     assert f'id="message-{first.pk}"' in page
     assert f'<span class="mention" data-user-id="{alice.pk}">@alice</span>' in page
+
+
+# --- the room list, unread counts and the "New messages" divider ----------------------
+
+
+def test_room_list_and_sidebar_show_the_viewers_unread_counts(client, alice, bob, lobby):
+    from rooms.models import ReadMark
+
+    first, second, third = (Message.objects.create(room=lobby, author=bob, text=t) for t in ("a", "b", "c"))
+    ReadMark.objects.mark_read(alice, lobby, first.pk)
+    client.force_login(alice)
+    for url in ("/", "/rooms/lobby/"):
+        page = client.get(url).content.decode()
+        entry = re.search(rf'<li id="room-entry-{lobby.pk}".*?</li>', page, re.S).group()
+        assert f'data-last-read="{first.pk}" data-unread="2"' in entry
+        assert re.search(r'<span class="unread-count"><span class="count-number">2</span>'
+                         r'<span class="visually-hidden"> unread</span>', entry)
+    client.force_login(bob)
+    entry = re.search(rf'<li id="room-entry-{lobby.pk}".*?</li>', client.get("/").content.decode(), re.S).group()
+    assert 'data-unread="0"' in entry and '<span class="unread-count" hidden>' in entry
+
+
+def test_divider_sits_above_the_first_message_by_others_after_the_last_read_one(client, alice, bob, lobby):
+    from rooms.models import ReadMark
+
+    read = Message.objects.create(room=lobby, author=bob, text="read")
+    own = Message.objects.create(room=lobby, author=alice, text="written elsewhere")
+    new = Message.objects.create(room=lobby, author=bob, text="new")
+    client.force_login(alice)
+    # First visit: everything is new, no divider needed.
+    assert 'id="unread-divider"' not in client.get("/rooms/lobby/").content.decode()
+    ReadMark.objects.mark_read(alice, lobby, read.pk)
+    page = client.get("/rooms/lobby/").content.decode()
+    assert page.count('id="unread-divider"') == 1
+    positions = [page.index(marker) for marker in
+                 (f'id="message-{own.pk}"', 'id="unread-divider"', f'id="message-{new.pk}"')]
+    assert positions == sorted(positions)
+    ReadMark.objects.mark_read(alice, lobby, new.pk)
+    assert 'id="unread-divider"' not in client.get("/rooms/lobby/").content.decode()
+
+
+def test_room_list_page_opens_its_listening_socket(client, alice, lobby):
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    assert 'hx-ws:connect="/ws/rooms/"' in page and 'id="room-activity"' in page
