@@ -470,9 +470,10 @@
     status.textContent = text;
   }
 
-  // Every time the socket opens (first load, reconnect after a drop, a
-  // background tab shown again) ask for what this page missed: the messages
-  // after its newest one, and which of those it shows were deleted.
+  // Every time the socket opens (first load, reconnect after a drop, a tab
+  // the browser froze or a phone suspended) ask for what this page missed:
+  // the messages after its newest one, and edits and deletions among those
+  // it shows.
   room.addEventListener("htmx:ws:after:connection", (event) => {
     setState("open", "Connected");
     const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
