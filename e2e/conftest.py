@@ -248,6 +248,15 @@ def staff(make_user, sign_in):
     return sign_in("staff").new_page()
 
 
+def admin_room_action(staff, action):
+    """Run one of the Rooms changelist's actions ("archive", "unarchive") on
+    the only room there, as staff do in the admin."""
+    staff.goto("/admin/rooms/room/")
+    staff.check("#result_list input[name=_selected_action]")
+    staff.select_option("select[name=action]", action)
+    staff.click("button[name=index]")
+
+
 def open_room(context, slug="lobby"):
     """A new tab on the room page, its socket open."""
     page = context.new_page()

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, bodies, message_with, open_room, send
+from e2e.conftest import LIVE_TIMEOUT_MS, admin_room_action, bodies, message_with, open_room, send
 
 
 @pytest.fixture
@@ -29,10 +29,7 @@ def test_deleting_a_message_in_the_admin_removes_it_from_open_pages(staff, alice
 
 
 def test_archiving_in_the_admin_makes_open_pages_read_only(staff, alice):
-    staff.goto("/admin/rooms/room/")
-    staff.check("#result_list input[name=_selected_action]")
-    staff.select_option("select[name=action]", "archive")
-    staff.click("button[name=index]")
+    admin_room_action(staff, "archive")
     expect(staff.locator(".messagelist")).to_contain_text("1 room archived")
     expect(alice.locator("#message-form")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
     expect(alice.locator(".archived-note")).to_be_visible()
@@ -43,10 +40,7 @@ def test_unarchiving_brings_a_working_composer_back(staff, alice):
 
     Room.objects.get(slug="lobby").set_archived(True)
     expect(alice.locator("#message-form")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
-    staff.goto("/admin/rooms/room/")
-    staff.check("#result_list input[name=_selected_action]")
-    staff.select_option("select[name=action]", "unarchive")
-    staff.click("button[name=index]")
+    admin_room_action(staff, "unarchive")
     expect(alice.locator("#message-form")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     send(alice, "open again")
     expect(message_with(alice, "open again")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, open_room
+from e2e.conftest import LIVE_TIMEOUT_MS, admin_room_action, open_room
 
 
 def open_list(context):
@@ -68,16 +68,11 @@ def test_renaming_in_the_admin_changes_the_entry_and_its_link(staff, alice):
 
 
 def test_archiving_and_unarchiving_in_the_admin_marks_the_entry(staff, alice):
-    staff.goto("/admin/rooms/room/")
-    staff.check("#result_list input[name=_selected_action]")
-    staff.select_option("select[name=action]", "archive")
-    staff.click("button[name=index]")
+    admin_room_action(staff, "archive")
     expect(staff.locator(".messagelist")).to_contain_text("1 room archived")
     for page in alice:
         expect(entry(page, "Lobby").locator(".badge")).to_have_text("archived", timeout=LIVE_TIMEOUT_MS)
-    staff.check("#result_list input[name=_selected_action]")
-    staff.select_option("select[name=action]", "unarchive")
-    staff.click("button[name=index]")
+    admin_room_action(staff, "unarchive")
     for page in alice:
         expect(entry(page, "Lobby").locator(".badge")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
 

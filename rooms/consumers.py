@@ -46,13 +46,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
     last_typing = float("-inf")
     read_up_to = 0
 
-    async def connect(self):
-        # Accept before closing: a socket closed during the handshake reaches
-        # the browser as HTTP 403 / code 1006, which htmx retries forever.
+    async def accept_signed_in(self):
+        """Accept the socket; returns the user, or None after closing it 4401.
+        Accept before closing: a socket closed during the handshake reaches
+        the browser as HTTP 403 / code 1006, which htmx retries forever."""
         await self.accept()
         user = self.scope["user"]
         if not user.is_authenticated:
             await self.close(NOT_SIGNED_IN)
+            return None
+        return user
+
+    async def connect(self):
+        if (user := await self.accept_signed_in()) is None:
             return
         room = await Room.objects.filter(slug=self.scope["url_route"]["kwargs"]["slug"]).afirst()
         if room is None or not await database_sync_to_async(room.is_visible_to)(user):
@@ -297,10 +303,7 @@ class RoomListConsumer(RoomConsumer):
     listening = False
 
     async def connect(self):
-        await self.accept()
-        user = self.scope["user"]
-        if not user.is_authenticated:
-            await self.close(NOT_SIGNED_IN)
+        if (user := await self.accept_signed_in()) is None:
             return
         self.user = user
         try:
