@@ -133,13 +133,30 @@ def reset():
     _backend = None
 
 
+# Rounds one announcement may take while others keep joining and leaving.
+ANNOUNCE_ROUNDS = 3
+
+
 async def announce(room_pk, group, newcomer=None):
-    """Broadcast who is here if that changed; else tell only `newcomer`."""
+    """Broadcast who is here if that changed; else tell only `newcomer`.
+
+    Two processes may announce at once, each from its own read of the set,
+    and the older list can reach pages last (after a Redis restart every
+    page rejoins at the same moment). So after broadcasting, read again, and
+    broadcast once more until what was sent is what is there.
+    """
     people = await backend().people(room_pk)
-    if await backend().mark_announced(room_pk, people):
+    if not await backend().mark_announced(room_pk, people):
+        if newcomer is not None:
+            await newcomer.send_frame(broadcast.render("presence", people=people, oob=True))
+        return
+    for _ in range(ANNOUNCE_ROUNDS):
         await broadcast.presence_changed(group, people)
-    elif newcomer is not None:
-        await newcomer.send_frame(broadcast.render("presence", people=people, oob=True))
+        now = await backend().people(room_pk)
+        if now == people:
+            return
+        people = now
+        await backend().mark_announced(room_pk, people)
 
 
 async def refresh(room_pk, group, sockets):
