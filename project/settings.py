@@ -11,6 +11,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -126,11 +129,15 @@ REDIS_SSL_VERIFY = env_bool("REDIS_SSL_VERIFY", False)
 
 
 def redis_options(url):
-    """Options for every Redis connection pool: pooled connections idle for a
-    second are checked before use (after a Redis restart they are all dead),
-    and a self-signed certificate is accepted over rediss:// unless
-    REDIS_SSL_VERIFY is true."""
-    options = {"health_check_interval": 1, "socket_connect_timeout": 5}
+    """Options for every asyncio Redis connection pool (channel layer,
+    presence). Pooled connections idle for a second are checked before use,
+    and a check or command that finds its connection dead reconnects and
+    tries once more: after a Redis restart every pooled connection is dead,
+    and each would otherwise fail one caller (a message's broadcast, a
+    presence announcement). A command tried twice can at worst deliver a
+    fragment twice, which pages drop by id. A self-signed certificate is
+    accepted over rediss:// unless REDIS_SSL_VERIFY is true."""
+    options = {"health_check_interval": 1, "socket_connect_timeout": 5, "retry": AsyncRetry(NoBackoff(), 1)}
     if url.startswith("rediss://") and not REDIS_SSL_VERIFY:
         options["ssl_cert_reqs"] = None
     return options
@@ -158,7 +165,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "chat",
-            "OPTIONS": REDIS_OPTIONS,
+            # The cache's client is synchronous: same options, its own kind of retry.
+            "OPTIONS": {**REDIS_OPTIONS, "retry": Retry(NoBackoff(), 1)},
         }
     }
 else:

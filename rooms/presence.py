@@ -11,7 +11,9 @@ otherwise in this process's memory.
 
 Announcements are deduplicated through a shared "last announced" value, so
 a second tab, a refresh or a reconnect that changes nobody's presence costs
-one message to that socket instead of one to every socket in the room.
+one message to that socket instead of one to every socket in the room. The
+value is written only after the broadcast went out: a broadcast that failed
+(Redis restarting) must not make the next announcement look unnecessary.
 """
 
 import asyncio
@@ -63,11 +65,11 @@ class LocalPresence:
             del entries[socket]
         return _sorted(username for _, username in entries.values())
 
+    async def last_announced(self, room_pk):
+        return self.announced.get(room_pk)
+
     async def mark_announced(self, room_pk, people):
-        """Record `people` as announced; True when that changes what was announced."""
-        changed = self.announced.get(room_pk) != people
         self.announced[room_pk] = people
-        return changed
 
 
 class RedisPresence:
@@ -111,10 +113,12 @@ class RedisPresence:
             _, members = await pipe.execute()
         return _sorted(json.loads(m)[1] for m in members)
 
+    async def last_announced(self, room_pk):
+        value = await self.client().get(_key(room_pk, "announced"))
+        return None if value is None else json.loads(value)
+
     async def mark_announced(self, room_pk, people):
-        value = json.dumps(people)
-        previous = await self.client().set(_key(room_pk, "announced"), value, get=True, ex=ttl() * 2)
-        return previous is None or previous.decode() != value
+        await self.client().set(_key(room_pk, "announced"), json.dumps(people), ex=ttl() * 2)
 
 
 _backend = None
@@ -146,17 +150,17 @@ async def announce(room_pk, group, newcomer=None):
     broadcast once more until what was sent is what is there.
     """
     people = await backend().people(room_pk)
-    if not await backend().mark_announced(room_pk, people):
+    if people == await backend().last_announced(room_pk):
         if newcomer is not None:
             await newcomer.send_frame(broadcast.render("presence", people=people, oob=True))
         return
     for _ in range(ANNOUNCE_ROUNDS):
         await broadcast.presence_changed(group, people)
+        await backend().mark_announced(room_pk, people)
         now = await backend().people(room_pk)
         if now == people:
             return
         people = now
-        await backend().mark_announced(room_pk, people)
 
 
 async def refresh(room_pk, group, sockets):
