@@ -1,8 +1,12 @@
-"""Flood control: at most CHAT_RATE_LIMIT_MESSAGES per user every CHAT_RATE_LIMIT_SECONDS.
+"""Flood control: at most CHAT_RATE_LIMIT_MESSAGES per user in any
+CHAT_RATE_LIMIT_SECONDS.
 
 Counters live in Django's cache, which is Redis whenever REDIS_URL is set, so
-the limit holds across every server process. Fixed windows keep it to one
-atomic INCR per message.
+the limit holds across every server process. Each message is counted in a
+fixed window (one atomic INCR), and the limit applies to a sliding window:
+this window's count plus the previous window's, weighted by how much of it
+the sliding window still covers. With fixed windows alone, a burst split by
+a window boundary would get through at twice the limit.
 """
 
 import time
@@ -17,21 +21,29 @@ class FloodError(ValidationError):
 
 
 def check(user):
-    """Count one message for `user`; raise FloodError when over the limit."""
+    """Count one message for `user`; raise FloodError when over the limit
+    (a refused message is not counted)."""
     limit = settings.CHAT_RATE_LIMIT_MESSAGES
     window = settings.CHAT_RATE_LIMIT_SECONDS
     if limit <= 0 or window <= 0:
         return
-    bucket = int(time.time() // window)
-    key = f"flood:{user.pk}:{bucket}"
+    bucket, into = divmod(time.time(), window)
+    key = f"flood:{user.pk}:{int(bucket)}"
+    # Each window's count is still read as "the previous one" a window later.
+    timeout = 2 * window + 1
     # add() is a no-op when the key exists; incr() is atomic in Redis.
-    cache.add(key, 0, timeout=window + 1)
+    cache.add(key, 0, timeout=timeout)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=window + 1)
+        cache.add(key, 1, timeout=timeout)
         count = 1
-    if count > limit:
+    previous = cache.get(f"flood:{user.pk}:{int(bucket) - 1}", 0)
+    if count + previous * (1 - into / window) > limit:
+        try:
+            cache.decr(key)
+        except ValueError:  # gone already: nothing left to take back
+            pass
         raise FloodError(
             "You are sending messages too quickly: at most %(limit)d every %(window)d seconds. "
             "Wait a moment and try again.",

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -123,6 +125,38 @@ def test_invalid_messages_do_not_use_up_the_flood_allowance(lobby, alice, sent, 
     with pytest.raises(ValidationError):
         lobby.post_message(alice, " ")
     lobby.post_message(alice, "real one")
+
+
+@pytest.fixture
+def clock(monkeypatch, settings):
+    """Flood control's clock, at the start of a 60 s window; limit 2."""
+    settings.CHAT_RATE_LIMIT_MESSAGES = 2
+    settings.CHAT_RATE_LIMIT_SECONDS = 60
+    now = [60 * 30_000_000]
+    monkeypatch.setattr(flood, "time", SimpleNamespace(time=lambda: now[0]))
+    return now
+
+
+def test_a_burst_split_by_a_window_boundary_is_still_refused(lobby, alice, sent, clock):
+    clock[0] += 59
+    lobby.post_message(alice, "1")
+    lobby.post_message(alice, "2")
+    clock[0] += 2  # one second into the next window
+    with pytest.raises(flood.FloodError):
+        lobby.post_message(alice, "3")
+    clock[0] += 58  # the burst is most of a window ago
+    lobby.post_message(alice, "3")
+
+
+def test_refused_messages_do_not_prolong_the_wait(lobby, alice, sent, clock):
+    lobby.post_message(alice, "1")
+    lobby.post_message(alice, "2")
+    for _ in range(3):
+        with pytest.raises(flood.FloodError):
+            lobby.post_message(alice, "impatient")
+    clock[0] += 90  # the sliding window holds half of the first one: 1 of 2
+    lobby.post_message(alice, "3")
+    assert list(Message.objects.values_list("text", flat=True)) == ["1", "2", "3"]
 
 
 def test_broadcast_waits_for_commit(lobby, alice, sent):
