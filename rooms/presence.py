@@ -114,7 +114,8 @@ class RedisPresence:
         return _sorted(json.loads(m)[1] for m in members)
 
     async def last_announced(self, room_pk):
-        value = await self.client().get(_key(room_pk, "announced"))
+        # Read by every heartbeat: keep it alive while the room is unchanged.
+        value = await self.client().getex(_key(room_pk, "announced"), ex=ttl() * 2)
         return None if value is None else json.loads(value)
 
     async def mark_announced(self, room_pk, people):
