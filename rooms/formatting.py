@@ -18,6 +18,9 @@ message body is `white-space: pre-wrap`.
 
 Mentions are parsed by the same tokenizer that renders them, so the model
 layer (Message.refresh_mentions) and the page always agree on who was named.
+A name matches its username exactly or, when no username matches exactly,
+the one username that differs only in case (@Bob names bob); the text keeps
+the case it was typed in.
 """
 
 import re
@@ -51,8 +54,8 @@ def render(text: str, mentions: Mapping[str, int] | None = None) -> SafeString:
 
 
 def mention_candidates(text: str) -> set[str]:
-    """Every username an @mention in `text` could name (`@bob.` could be
-    "bob." or "bob"): what the model layer looks up."""
+    """Every name an @mention in `text` could be (`@bob.` could be "bob." or
+    "bob"), as typed: what the model layer looks up, ignoring case."""
     names = set()
     for kind, value in _tokens(escape(text), None):
         if kind == "name":
@@ -64,7 +67,7 @@ def mentioned(text: str, usernames: Iterable[str]) -> set[str]:
     """The usernames among `usernames` that `text` mentions, exactly as
     render() resolves them."""
     known = dict.fromkeys(usernames, 0)
-    return {value[1:] for kind, value in _tokens(escape(text), known) if kind == "mention"}
+    return {_username(value[1:], known) for kind, value in _tokens(escape(text), known) if kind == "mention"}
 
 
 # Tokens: (kind, escaped value). Kinds: text, block, code, url, mention,
@@ -188,10 +191,20 @@ def _prefixes(name):
 
 
 def _resolve(name, mentions):
-    """The longest of `name`'s prefixes that is a known username, or None."""
+    """The longest of `name`'s prefixes that names a known username, or None."""
     if mentions is None:
         return None
-    return next((prefix for prefix in _prefixes(name) if prefix in mentions), None)
+    return next((prefix for prefix in _prefixes(name) if _username(prefix, mentions) is not None), None)
+
+
+def _username(name, mentions):
+    """The username among `mentions` that `name` names: itself, else the only
+    one equal to it but for case."""
+    if name in mentions:
+        return name
+    folded = name.lower()
+    matches = [username for username in mentions if username.lower() == folded]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _render(token, mentions):
@@ -205,7 +218,7 @@ def _render(token, mentions):
     if kind == "url":
         return f'<a href="{value}" rel="{LINK_REL}" target="_blank">{value}</a>'
     if kind == "mention":
-        return f'<span class="mention" data-user-id="{int(mentions[value[1:]])}">{value}</span>'
+        return f'<span class="mention" data-user-id="{int(mentions[_username(value[1:], mentions)])}">{value}</span>'
     if kind == "open":
         return f"<{value}>"
     return f"</{value}>"

@@ -349,8 +349,15 @@ class Message(models.Model):
     def refresh_mentions(self):
         """Recompute `mentions` from the current text; call after saving new text."""
         candidates = formatting.mention_candidates(self.text)
-        readers = self.room.readers()
-        readers = readers.filter(**{f"{readers.model.USERNAME_FIELD}__in": candidates}) if candidates else []
+        readers = []
+        if candidates:
+            # @Bob may name bob: formatting picks among the names equal but for
+            # case (as typed too: SQLite's lower() folds ASCII only).
+            readers = self.room.readers()
+            field = readers.model.USERNAME_FIELD
+            readers = readers.alias(folded=Lower(field)).filter(
+                Q(**{f"{field}__in": candidates}) | Q(folded__in={name.lower() for name in candidates})
+            )
         by_name = {user.get_username(): user for user in readers}
         named = formatting.mentioned(self.text, by_name)
         self.mentions.set([by_name[name] for name in named])

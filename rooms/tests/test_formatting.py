@@ -202,8 +202,21 @@ def test_email_addresses_and_urls_mention_nobody():
     assert render("mail bob@bob and https://x.test/@bob", MEMBERS) == f"mail bob@bob and {link('https://x.test/@bob')}"
 
 
-def test_names_are_case_sensitive_like_usernames():
-    assert render("@Bob", MEMBERS) == "@Bob"
+def test_a_name_in_another_case_names_the_member_and_keeps_how_it_was_typed():
+    assert render("hi @Bob and @AL.ICE.", MEMBERS) == (
+        'hi <span class="mention" data-user-id="7">@Bob</span> and '
+        '<span class="mention" data-user-id="8">@AL.ICE</span>.'
+    )
+    assert mentioned("@BOB", MEMBERS) == {"bob"}
+
+
+def test_an_exact_name_wins_over_one_in_another_case_and_two_others_name_nobody():
+    both = {"bob": 7, "Bob": 9}
+    assert render("@Bob @bob", both) == (
+        '<span class="mention" data-user-id="9">@Bob</span> <span class="mention" data-user-id="7">@bob</span>'
+    )
+    assert render("@BOB", both) == "@BOB"
+    assert mentioned("@Bob @BOB", both) == {"Bob"}
 
 
 def test_mention_candidates_are_every_name_the_text_could_mean():
@@ -274,6 +287,6 @@ def test_any_text_renders_only_allow_listed_markup_and_keeps_its_text(text):
 @given(TEXT)
 def test_the_model_layer_and_the_page_agree_on_who_is_mentioned(text):
     names = mentioned(text, MEMBERS)
-    assert names <= mention_candidates(text)
+    assert {name.lower() for name in names} <= {name.lower() for name in mention_candidates(text)}
     rendered = {pk for pk in Page(render(text, MEMBERS)).mentions}
     assert rendered == {str(MEMBERS[name]) for name in names}

@@ -315,6 +315,12 @@ def test_post_records_who_is_mentioned_among_active_users(lobby, alice, bob, dja
     assert list(bob.mentioned_in.all()) == [message]
 
 
+def test_a_mention_typed_in_another_case_names_the_member(lobby, alice, bob, django_user_model, sent):
+    assert mentioned_names(lobby.post_message(alice, "@Bob, @ALICE: hi")) == ["alice", "bob"]
+    django_user_model.objects.create_user("Bob")
+    assert mentioned_names(lobby.post_message(alice, "@Bob and @BOB")) == ["Bob"]
+
+
 def test_in_a_private_room_only_members_can_be_mentioned(private_room, alice, bob, sent):
     assert mentioned_names(private_room.post_message(alice, "@bob @alice")) == ["alice"]
     private_room.members.add(bob)
