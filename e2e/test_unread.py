@@ -168,15 +168,35 @@ def test_a_private_room_counts_for_its_members(make_user, sign_in, alice):
         expect(unread(tab, "Secret")).to_have_text("1 unread", timeout=LIVE_TIMEOUT_MS)
 
 
-def test_mentions_are_counted_separately(alice, bob):
-    lobby_tab, list_tab = alice
+def bob_asks_alice_and_everyone(bob, alice_tabs):
     send(bob, "hello @alice, a question")
     send(bob, "and something for everyone")
-    for tab in alice:
+    for tab in alice_tabs:
         expect(unread(tab, "General")).to_have_text("2 unread", timeout=LIVE_TIMEOUT_MS)
         expect(entry(tab, "General").locator(".mention-count")).to_have_text("@1 mention")
+
+
+def test_mentions_are_counted_separately(alice, bob):
+    lobby_tab, list_tab = alice
+    bob_asks_alice_and_everyone(bob, alice)
     list_tab.reload()  # the same from the database
     expect(unread(list_tab, "General")).to_have_text("2 unread")
     expect(entry(list_tab, "General").locator(".mention-count")).to_have_text("@1 mention")
     entry(list_tab, "General").locator("a").click()
     expect(entry(lobby_tab, "General").locator(".mention-count")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
+
+
+def test_a_deleted_message_leaves_the_counts(alice, bob):
+    from e2e.test_edit_delete import action
+
+    lobby_tab, list_tab = alice
+    bob_asks_alice_and_everyone(bob, alice)
+    list_tab.reload()  # this tab's counts now come from the database, the other's were counted live
+    expect(unread(list_tab, "General")).to_have_text("2 unread")
+    bob.on("dialog", lambda dialog: dialog.accept())
+    action(bob, "a question", "delete").click()
+    for tab in alice:
+        expect(unread(tab, "General")).to_have_text("1 unread", timeout=LIVE_TIMEOUT_MS)
+        expect(entry(tab, "General").locator(".mention-count")).to_be_hidden()
+    list_tab.reload()
+    expect(unread(list_tab, "General")).to_have_text("1 unread")

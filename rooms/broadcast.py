@@ -128,6 +128,13 @@ def room_activity(message, allowed_user_ids, mentioned_ids):
     )
 
 
+def room_messages_gone(room_pk, gone, allowed_user_ids):
+    """Deleted messages ({pk, author_id, mentioned}) leave the unread counts
+    of every page that counted them, the room's own pages included."""
+    html = render_list("room-messages-gone", room_pk=room_pk, gone=gone)
+    async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
+
+
 def read_moved(user_pk, room):
     """The user read further in `room` (annotated by RoomQuerySet.with_unread):
     each of their pages sets that room's counts, whichever device read it."""

@@ -1,6 +1,7 @@
 """The chat's domain: rooms, who may see them, and the messages posted in them."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -139,6 +140,14 @@ class Room(models.Model):
         mentioned = sorted(message.mentions.values_list("pk", flat=True))
         broadcast.room_activity(message, self.allowed_user_ids(), mentioned)
 
+    @staticmethod
+    def messages_gone(room_pk, gone):
+        """After commit: room lists that counted these deleted messages as
+        unread ({pk, author_id, mentioned}) count them no more."""
+        room = Room.objects.filter(pk=room_pk).first()
+        if room is not None:  # deleted with its room: the room leaves the lists anyway
+            broadcast.room_messages_gone(room_pk, gone, room.allowed_user_ids())
+
     def is_visible_to(self, user):
         if not user.is_authenticated:
             return False
@@ -211,17 +220,20 @@ class MessageQuerySet(models.QuerySet):
         return self.filter(author=author, client_id=client_id).first()
 
     def remove(self):
-        """Delete these messages and take them off every open page."""
-        by_room = {}
-        for pk, room_id in self.values_list("pk", "room_id"):
-            by_room.setdefault(room_id, []).append(pk)
+        """Delete these messages, take them off every open page, and out of
+        the unread counts of room lists that counted them."""
+        gone = {}  # room id -> {message id -> what a room list needs to uncount it}
+        for pk, room_id, author_id in self.values_list("pk", "room_id", "author_id"):
+            gone.setdefault(room_id, {})[pk] = {"pk": pk, "author_id": author_id, "mentioned": []}
+        mentions = self.model.mentions.through.objects.filter(message__in=self).order_by("user_id")
+        for room_id, message_id, user_id in mentions.values_list("message__room_id", "message_id", "user_id"):
+            gone[room_id][message_id]["mentioned"].append(user_id)
         with transaction.atomic():
-            deleted, _ = self.filter(pk__in=[pk for pks in by_room.values() for pk in pks]).delete()
-            for room_id, pks in by_room.items():
-                transaction.on_commit(
-                    lambda room_id=room_id, pks=pks: broadcast.messages_deleted(Room.group_name_for(room_id), pks),
-                    robust=True,
-                )
+            deleted, _ = self.filter(pk__in=[pk for messages in gone.values() for pk in messages]).delete()
+            for room_id, messages in gone.items():
+                group = Room.group_name_for(room_id)
+                transaction.on_commit(partial(broadcast.messages_deleted, group, list(messages)), robust=True)
+                transaction.on_commit(partial(Room.messages_gone, room_id, list(messages.values())), robust=True)
         return deleted
 
     def missed_since(self, room, after, limit):

@@ -471,6 +471,24 @@ def test_posting_tells_the_room_lists_who_may_count_it(lobby, private_room, alic
     assert list_events == [("activity", in_lobby, None, []), ("activity", in_private, {alice.pk}, [])]
 
 
+def test_deleted_messages_leave_the_counts_of_those_who_may_see_the_room(private_room, alice, bob, monkeypatch):
+    gone = []
+    monkeypatch.setattr("rooms.broadcast.room_messages_gone",
+                        lambda room_pk, messages, allowed: gone.append((room_pk, messages, allowed)))
+    private_room.members.add(bob)
+    asking = private_room.post_message(bob, "@alice, a question")
+    plain = private_room.post_message(bob, "never mind")
+    kept = private_room.post_message(bob, "kept")
+    Message.objects.exclude(pk=kept.pk).remove()
+    (room_pk, messages, allowed), = gone
+    assert room_pk == private_room.pk and allowed == {alice.pk, bob.pk}
+    assert sorted(messages, key=lambda message: message["pk"]) == [
+        {"pk": asking.pk, "author_id": bob.pk, "mentioned": [alice.pk]},
+        {"pk": plain.pk, "author_id": bob.pk, "mentioned": []},
+    ]
+    assert counts(alice)["secret"][0] == 1
+
+
 def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, alice, bob, list_events):
     read = lobby.post_message(bob, "@alice before")
     ReadMark.objects.mark_read(alice, lobby, read.pk)

@@ -112,6 +112,26 @@
     show(entry);
   }
 
+  // A deleted message leaves the counts, once: whether it was counted live
+  // (it is in countedIn) or by the server (after lastRead, up to latest).
+  const uncounted = new Map(); // room id -> Set(message ids taken back off the server's count)
+  function uncount(entry, id, mentionsMe) {
+    const live = countedIn(entry);
+    const taken = uncounted.get(entry.dataset.roomId) || new Set();
+    uncounted.set(entry.dataset.roomId, taken);
+    if (live.has(id)) {
+      mentionsMe = live.get(id);
+      live.delete(id);
+    } else if (id <= num(entry.dataset.lastRead) || id > num(entry.dataset.latest) || taken.has(id)) {
+      return;
+    } else {
+      taken.add(id);
+    }
+    entry.dataset.unread = Math.max(0, num(entry.dataset.unread) - 1);
+    if (mentionsMe) entry.dataset.mentions = Math.max(0, num(entry.dataset.mentions) - 1);
+    show(entry);
+  }
+
   // The server's counts for this viewer, up to message `latest`.
   function rebase(entry, lastRead, unread, mentions, latest, force) {
     lastRead = num(lastRead);
@@ -131,6 +151,7 @@
       }
     }
     Object.assign(entry.dataset, { lastRead: lastRead, unread: total, mentions: totalMentions, latest: latest });
+    uncounted.delete(entry.dataset.roomId); // the server's new count leaves deleted messages out
     delete entry.dataset.unknown;
     show(entry);
   }
@@ -167,6 +188,8 @@
       if (!entry) continue;
       if ("read" in data) {
         rebase(entry, data.read, data.unread, data.mentions, data.latest, false);
+      } else if ("gone" in data) {
+        if (data.authorId !== me) uncount(entry, num(data.gone), (data.mentioned || "").split(" ").includes(me));
       } else if (data.authorId !== me) {
         count(entry, num(data.message), (data.mentioned || "").split(" ").includes(me));
       }
