@@ -6,6 +6,7 @@ Run this suite on its own, without pytest-django: `make test-e2e`, or
 """
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -130,6 +131,10 @@ class Server:
         """SIGKILL: no disconnect() runs, nothing is cleaned up."""
         self.process.kill()
         self.process.wait()
+
+    def freeze(self):
+        """SIGSTOP: sockets stay open but nothing sent to this server is handled."""
+        self.process.send_signal(signal.SIGSTOP)
 
 
 @pytest.fixture(scope="session")

@@ -154,6 +154,32 @@ def test_edits_and_deletions_made_while_a_page_was_disconnected_are_caught_up(ma
     expect(message_with(bob, "typo three").locator(".message-edited")).to_have_count(1)
 
 
+def test_an_edit_its_server_never_handled_is_sent_again_after_reconnecting(make_user, cluster, sign_in):
+    one, two = cluster
+    make_user("alice")
+    make_user("bob")
+    alice, bob = open_room(sign_in("alice", one)), open_room(sign_in("bob", two))
+    send(alice, "meet at 3")
+    expect(bodies(bob)).to_have_text(["meet at 3"], timeout=LIVE_TIMEOUT_MS)
+    action(alice, "meet at 3", "edit").click()
+    box = alice.locator(".edit-form input")
+    expect(box).to_be_focused()
+
+    # Alice's server stops handling anything, then dies: her Save left the
+    # browser and was never handled.
+    one.freeze()
+    box.fill("meet at 4")
+    box.press("Enter")
+    one.kill()
+    expect(alice.locator("#room")).to_have_attribute("data-ws", "reconnecting", timeout=LIVE_TIMEOUT_MS)
+    expect(box).to_have_value("meet at 4")
+
+    one.start()
+    for page in (alice, bob):
+        expect(bodies(page)).to_have_text(["meet at 4"], timeout=RECOVERY_TIMEOUT_MS)
+    expect(alice.locator(".edit-form")).to_have_count(0)
+
+
 def test_edits_and_deletions_reach_pages_on_another_process(make_user, cluster, sign_in):
     one, two = cluster
     make_user("alice")

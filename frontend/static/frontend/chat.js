@@ -347,6 +347,9 @@
     if (text === form.dataset.original) {
       cancelEdit();
     } else if (send({ edit: messageNumber(el), message: text })) {
+      // Sent again on reconnect until the edited message comes back, like
+      // unconfirmed messages: an edit of the same text twice changes nothing.
+      form.dataset.sent = text;
       errors.replaceChildren();
     }
   });
@@ -491,6 +494,8 @@
     for (const [clientId, text] of unconfirmed) {
       socket.send(JSON.stringify({ message: text, client_id: clientId }));
     }
+    const sentEdit = editing && editing.querySelector(".edit-form[data-sent]");
+    if (sentEdit) socket.send(JSON.stringify({ edit: messageNumber(editing), message: sentEdit.dataset.sent }));
   });
   room.addEventListener("htmx:ws:close", (event) => {
     const code = event.detail && event.detail.code;
