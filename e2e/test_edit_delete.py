@@ -10,9 +10,13 @@ from e2e.test_nothing_lost import RECOVERY_TIMEOUT_MS
 
 
 @pytest.fixture
-def alice_and_bob(make_user, sign_in):
+def users(make_user):
     make_user("alice")
     make_user("bob")
+
+
+@pytest.fixture
+def alice_and_bob(users, sign_in):
     alice, bob = open_room(sign_in("alice")), open_room(sign_in("bob"))
     return alice, bob
 
@@ -130,12 +134,10 @@ def test_edit_button_is_gone_once_the_window_has_passed(alice_and_bob):
     expect(action(alice, "old news", "delete")).to_have_count(1)
 
 
-def test_edits_and_deletions_made_while_a_page_was_disconnected_are_caught_up(make_user, cluster, sign_in):
+def test_edits_and_deletions_made_while_a_page_was_disconnected_are_caught_up(users, cluster, sign_in):
     # A hidden tab stays connected (mention notifications need it), so the
     # disconnect here is bob's server dying and coming back.
     one, two = cluster
-    make_user("alice")
-    make_user("bob")
     alice, bob = open_room(sign_in("alice", one)), open_room(sign_in("bob", two))
     for text in ("typo hree", "to be deleted", "untouched"):
         send(alice, text)
@@ -154,10 +156,8 @@ def test_edits_and_deletions_made_while_a_page_was_disconnected_are_caught_up(ma
     expect(message_with(bob, "typo three").locator(".message-edited")).to_have_count(1)
 
 
-def test_an_edit_its_server_never_handled_is_sent_again_after_reconnecting(make_user, cluster, sign_in):
+def test_an_edit_its_server_never_handled_is_sent_again_after_reconnecting(users, cluster, sign_in):
     one, two = cluster
-    make_user("alice")
-    make_user("bob")
     alice, bob = open_room(sign_in("alice", one)), open_room(sign_in("bob", two))
     send(alice, "meet at 3")
     expect(bodies(bob)).to_have_text(["meet at 3"], timeout=LIVE_TIMEOUT_MS)
@@ -180,10 +180,8 @@ def test_an_edit_its_server_never_handled_is_sent_again_after_reconnecting(make_
     expect(alice.locator(".edit-form")).to_have_count(0)
 
 
-def test_edits_and_deletions_reach_pages_on_another_process(make_user, cluster, sign_in):
+def test_edits_and_deletions_reach_pages_on_another_process(users, cluster, sign_in):
     one, two = cluster
-    make_user("alice")
-    make_user("bob")
     alice, bob = open_room(sign_in("alice", one)), open_room(sign_in("bob", two))
     send(alice, "acros processes")
     send(alice, "short-lived")
