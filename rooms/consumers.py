@@ -176,13 +176,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if action == "edit" and not isinstance(text, str):
             await self.error("An edit must carry the new text in its 'message' field.")
             return
+        refused = {"edit": int(pk)} if action == "edit" else {}
         try:
             await database_sync_to_async(self.change_sync)(int(pk), action, text)
         except Message.DoesNotExist:
-            await self.error("That message no longer exists.")
+            await self.error("That message no longer exists.", **refused)
         except (ValidationError, PermissionDenied) as error:
             reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
-            await self.error(" ".join(reasons))
+            await self.error(" ".join(reasons), **refused)
         except Exception:
             log.exception("%s of message %s failed", action, pk)
             await self.error("Chat is briefly unavailable; nothing was changed. Try again in a moment.")
@@ -232,10 +233,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 return frames
             after = missed[-1].pk
 
-    async def error(self, reason, text=None, client_id=None):
+    async def error(self, reason, text=None, client_id=None, edit=None):
         """An error fragment for this socket only; `text` goes back into the
-        composer, and the page stops waiting for `client_id` to be confirmed."""
-        await self.send(text_data=broadcast.render("chat-error", error=reason, text=text, client_id=client_id))
+        composer, and the page stops waiting for `client_id` to be confirmed
+        (or for its edit of message `edit`)."""
+        html = broadcast.render("chat-error", error=reason, text=text, client_id=client_id, edit=edit)
+        await self.send(text_data=html)
 
     # Called by the hub with events from rooms/broadcast.py.
 

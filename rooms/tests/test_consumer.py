@@ -627,9 +627,12 @@ async def test_editing_or_deleting_someone_elses_message_is_refused(lobby, alice
     message = await sync_to_async(lobby.post_message)(alice, "alice's")
     communicator = await joined(bob)
     await communicator.send_to(text_data=json.dumps({"edit": message.pk, "message": "bob's now"}))
-    assert "only edit your own" in await communicator.receive_from()
+    refused = await communicator.receive_from()
+    # Named, so the page does not send the refused edit again after a reconnect.
+    assert "only edit your own" in refused and f'data-refused-edit="{message.pk}"' in refused
     await communicator.send_to(text_data=json.dumps({"delete": message.pk}))
-    assert "only delete your own" in await communicator.receive_from()
+    refused = await communicator.receive_from()
+    assert "only delete your own" in refused and "data-refused-edit" not in refused
     assert await saved_texts() == ["alice's"]
     await communicator.disconnect()
 

@@ -541,6 +541,12 @@
   // A refused message comes back with its text: put it back in the box
   // (unless something new was typed meanwhile) so nothing is lost.
   new MutationObserver(() => {
+    // A refused edit is not sent again on reconnect (the box stays open to fix it).
+    const refusedEdit = errors.querySelector("[data-refused-edit]");
+    if (refusedEdit && editing && messageNumber(editing) === Number(refusedEdit.dataset.refusedEdit)) {
+      const form = editing.querySelector(".edit-form");
+      if (form) delete form.dataset.sent;
+    }
     const refused = errors.querySelector("[data-unsent]");
     if (refused && refused.dataset.clientId) unconfirmed.delete(refused.dataset.clientId);
     const form = document.getElementById("message-form");
