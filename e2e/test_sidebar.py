@@ -100,12 +100,21 @@ def test_room_made_private_disappears_for_non_members_only(staff, alice, make_us
         expect(entry(page, "Plans").locator(".badge")).to_have_text("private", timeout=LIVE_TIMEOUT_MS)
         expect(names(page)).to_have_text(["# Lobby", "# Plans"])
 
-    # Made public again: back for bob, without a reload.
+    # Alice talks there while it is private; made public again, it is back
+    # for bob without a reload, with what he has not read counted.
+    from django.contrib.auth import get_user_model
+
+    from rooms.models import Message
+
+    for text in ("members only", "still members only"):
+        Message.objects.create(room=plans, author=get_user_model().objects.get(username="alice"), text=text)
     staff.goto(f"/admin/rooms/room/{plans.pk}/change/")
     staff.uncheck("#id_is_private")
     save_room(staff)
     for page in bob:
         expect(names(page)).to_have_text(["# Lobby", "# Plans"], timeout=LIVE_TIMEOUT_MS)
+        # Requests for the counts are spread over two seconds.
+        expect(entry(page, "Plans").locator(".unread-count")).to_have_text("2 unread", timeout=LIVE_TIMEOUT_MS + 2000)
 
 
 def test_room_deleted_in_the_admin_leaves_every_list(staff, alice):

@@ -65,6 +65,15 @@ def older_messages(request, slug):
 
 
 @login_required
+def room_entry(request, slug):
+    """One room's entry in the room list with the viewer's counts: for a
+    page on which the room has just appeared (live entries are rendered for
+    everyone, without counts)."""
+    room = get_object_or_404(Room.objects.sidebar_for(request.user), slug=slug)
+    return render(request, "rooms/room_list.html#room-entry", {"room": room})
+
+
+@login_required
 def message_source(request, slug, pk):
     """The text of one's own message as typed, for the edit box (the page
     shows it formatted)."""

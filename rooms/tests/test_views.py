@@ -8,7 +8,7 @@ from rooms.models import Message
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/", "/rooms/lobby/"])
+@pytest.mark.parametrize("url", ["/", "/rooms/lobby/", "/rooms/lobby/entry/"])
 def test_anonymous_is_sent_to_login_with_next(client, lobby, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -250,6 +250,17 @@ def test_room_list_and_sidebar_show_the_viewers_unread_counts(client, alice, bob
     client.force_login(bob)
     entry = re.search(rf'<li id="room-entry-{lobby.pk}".*?</li>', client.get("/").content.decode(), re.S).group()
     assert 'data-unread="0"' in entry and '<span class="unread-count" hidden>' in entry
+
+
+def test_one_entry_with_the_viewers_counts_for_a_room_that_just_appeared(client, alice, bob, private_room):
+    Message.objects.create(room=private_room, author=alice, text="before bob was here")
+    Message.objects.create(room=private_room, author=alice, text="and more")
+    client.force_login(bob)
+    assert client.get("/rooms/secret/entry/").status_code == 404  # not a member: no trace of it
+    private_room.members.add(bob)
+    entry = client.get("/rooms/secret/entry/").content.decode().strip()
+    assert entry.startswith(f'<li id="room-entry-{private_room.pk}"') and entry.endswith("</li>")
+    assert 'data-last-read="0" data-unread="2" data-mentions="0"' in entry
 
 
 def test_divider_sits_above_the_first_message_by_others_after_the_last_read_one(client, alice, bob, lobby):

@@ -74,6 +74,27 @@
 
   const VIEWER_KEYS = ["lastRead", "unread", "mentions", "latest", "unknown"];
 
+  // The entry rendered for this viewer replaces the live one (adopt() takes
+  // its counts). A room made public appears on every open page at once:
+  // the requests are spread over two seconds.
+  function fetchEntry(entry) {
+    const url = entry.querySelector("a").getAttribute("href") + "entry/";
+    setTimeout(async () => {
+      let html;
+      try {
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (!response.ok) return; // gone again: the list says so itself
+        html = await response.text();
+      } catch (error) {
+        return; // offline: "new" until the next sync
+      }
+      const template = document.createElement("template");
+      template.innerHTML = html.trim();
+      const fresh = template.content.firstElementChild;
+      if (fresh && entryOf(entry.dataset.roomId)) list.append(fresh);
+    }, Math.random() * 2000);
+  }
+
   function adopt(entry) {
     let old = null;
     for (const twin of list.querySelectorAll("#" + CSS.escape(entry.id))) if (twin !== entry) old = twin;
@@ -88,9 +109,13 @@
         else delete entry.dataset[key];
       }
     } else {
-      // A room that just appeared for this viewer.
+      // A room that just appeared for this viewer: "new" until its entry
+      // with this viewer's counts arrives.
       Object.assign(entry.dataset, { lastRead: "0", unread: "0", mentions: "0" });
-      if (num(entry.dataset.latest) > 0) entry.dataset.unknown = "";
+      if (num(entry.dataset.latest) > 0) {
+        entry.dataset.unknown = "";
+        fetchEntry(entry);
+      }
     }
     if (old) {
       const hadFocus = old.contains(document.activeElement);
