@@ -74,15 +74,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await presence.backend().join(room.pk, [(self.socket_id, self.username)])
             await presence.announce(room.pk, room.group_name, newcomer=self)
         except Exception:
-            # Redis away: leave no trace in the hub; the page retries with backoff.
+            # Redis away, or the page closed while joining: leave no trace in
+            # the hub or in presence (a ghost would stay "here" until its
+            # entry expires); the page retries with backoff.
             log.warning("joining room %s failed; the page will retry", room.pk, exc_info=True)
-            await get_hub().leave_all(self)
+            await self.leave_room()
             self.room = None
             await self.close(RECONNECT)
 
     async def disconnect(self, code):
-        if self.room is None:
-            return
+        if self.room is not None:
+            await self.leave_room()
+
+    async def leave_room(self):
         await get_hub().leave_all(self)
         try:
             await presence.backend().leave(self.room.pk, self.socket_id)

@@ -320,6 +320,30 @@ async def test_presence_lists_each_user_once_and_drops_them_when_their_last_tab_
     await bob_socket.disconnect()
 
 
+async def test_a_tab_closed_while_it_joins_leaves_nobody_behind(lobby, alice, bob, monkeypatch):
+    from autobahn.exception import Disconnected
+
+    from rooms.consumers import RoomConsumer
+
+    bob_socket = await joined(bob)
+    tab1 = await joined(alice)
+    assert presence_of(await bob_socket.receive_from()) == ["alice", "bob"]
+
+    # Alice's second tab closes before it is told who is here.
+    async def closed(self, html):
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    send_frame = RoomConsumer.send_frame
+    monkeypatch.setattr(RoomConsumer, "send_frame", closed)
+    tab2 = await connect(alice)
+    assert (await tab2.receive_output())["type"] == "websocket.close"
+    monkeypatch.setattr(RoomConsumer, "send_frame", send_frame)
+
+    await tab1.disconnect()
+    assert presence_of(await bob_socket.receive_from()) == ["bob"]
+    await bob_socket.disconnect()
+
+
 def presence_of(html):
     import re
 
