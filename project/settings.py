@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "frontend",
     "rooms",
+    "realtime",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,9 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from . import broadcast, flood, formatting
+from realtime import broadcast
+
+from . import flood, formatting
 
 
 LOBBY_SLUG = "lobby"

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from . import broadcast, presence
 from .hub import get_hub
-from .models import Message, ReadMark, Room
+from rooms.models import Message, ReadMark, Room
 
 log = logging.getLogger(__name__)
 

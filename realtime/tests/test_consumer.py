@@ -10,7 +10,7 @@ from django.test import Client
 
 from project.asgi import application
 from rooms.models import Message, ReadMark, Room
-from rooms.routing import websocket_urlpatterns
+from realtime.routing import websocket_urlpatterns
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
 
@@ -323,7 +323,7 @@ async def test_presence_lists_each_user_once_and_drops_them_when_their_last_tab_
 async def test_a_tab_closed_while_it_joins_leaves_nobody_behind(lobby, alice, bob, monkeypatch):
     from autobahn.exception import Disconnected
 
-    from rooms.consumers import RoomConsumer
+    from realtime.consumers import RoomConsumer
 
     bob_socket = await joined(bob)
     tab1 = await joined(alice)
@@ -549,7 +549,7 @@ async def test_admin_delete_reaches_open_pages(lobby, alice, django_user_model):
 
 
 async def test_expired_entries_of_a_dead_process_are_announced_gone(lobby, alice, settings):
-    from rooms import presence
+    from realtime import presence
 
     settings.CHAT_PRESENCE_HEARTBEAT = 0.2
     settings.CHAT_PRESENCE_TTL = 1
@@ -577,8 +577,8 @@ async def test_socket_closes_with_4012_when_redis_lost_its_state(use_redis, lobb
 
 
 async def test_connect_while_redis_is_away_closes_with_4012_and_leaves_no_trace(lobby, alice, monkeypatch):
-    from rooms import presence
-    from rooms.hub import get_hub
+    from realtime import presence
+    from realtime.hub import get_hub
 
     async def redis_away(*args):
         raise ConnectionError("Redis is restarting")
@@ -593,7 +593,7 @@ async def test_connect_while_redis_is_away_closes_with_4012_and_leaves_no_trace(
 
 
 async def test_typing_reaches_the_room_throttled_and_stores_nothing(lobby, alice, bob, monkeypatch):
-    from rooms import consumers
+    from realtime import consumers
 
     alice_socket = await joined(alice)
     bob_socket = await joined(bob)

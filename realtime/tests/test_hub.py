@@ -5,8 +5,8 @@ import asyncio
 import pytest
 from channels.layers import get_channel_layer
 
-from rooms import broadcast
-from rooms.hub import get_hub
+from realtime import broadcast
+from realtime.hub import get_hub
 
 
 class FakeSocket:
@@ -271,7 +271,7 @@ async def test_a_failing_layer_reconnects_a_socket_in_several_groups_once(monkey
 
 
 async def test_the_heartbeat_refreshes_presence_for_room_groups_only(settings, monkeypatch):
-    from rooms import presence
+    from realtime import presence
 
     settings.CHAT_PRESENCE_HEARTBEAT = 0.05
     refreshed = []

@@ -1,10 +1,10 @@
+"""Fixtures of the unit suites (pytest-django), loaded by the root conftest.py
+when pytest-django is active: the e2e suite runs without it."""
+
 import uuid
 
 import pytest
 from channels.layers import channel_layers
-
-from rooms import presence
-from rooms.models import Room
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +14,8 @@ def single_process(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": uuid.uuid4().hex}}
+    from realtime import presence
+
     presence.reset()
     yield
     presence.reset()
@@ -22,6 +24,8 @@ def single_process(settings):
 @pytest.fixture
 def use_redis(settings, redis_url):
     """Switch this test to Redis, under key prefixes no other test shares."""
+    from realtime import presence
+
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.REDIS_URL = redis_url
     settings.CHANNEL_LAYERS = {
@@ -53,11 +57,15 @@ def bob(django_user_model):
 
 @pytest.fixture
 def lobby(db):
+    from rooms.models import Room
+
     return Room.objects.ensure_lobby()[0]
 
 
 @pytest.fixture
 def private_room(db, alice):
+    from rooms.models import Room
+
     room = Room.objects.create(name="Secret", slug="secret", is_private=True)
     room.members.add(alice)
     return room
@@ -65,6 +73,8 @@ def private_room(db, alice):
 
 @pytest.fixture
 def archived_room(db):
+    from rooms.models import Room
+
     return Room.objects.create(name="Old", slug="old", is_archived=True)
 
 
