@@ -14,17 +14,19 @@ def single_process(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": uuid.uuid4().hex}}
-    from realtime import presence
+    from realtime import presence, sockets
 
     presence.reset()
+    sockets.reset()
     yield
     presence.reset()
+    sockets.reset()
 
 
 @pytest.fixture
 def use_redis(settings, redis_url):
     """Switch this test to Redis, under key prefixes no other test shares."""
-    from realtime import presence
+    from realtime import presence, sockets
 
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.REDIS_URL = redis_url
@@ -39,6 +41,7 @@ def use_redis(settings, redis_url):
                     "KEY_PREFIX": prefix}
     }
     presence.reset()
+    sockets.reset()
     presence.KEY_PREFIX = prefix
     yield redis_url
     presence.KEY_PREFIX = "chat"

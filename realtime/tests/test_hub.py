@@ -10,8 +10,11 @@ from realtime.hub import get_hub
 
 
 class FakeSocket:
+    """A hub.Socket that records what the hub did to it."""
+
     def __init__(self, name, fail=False, user_pk=None):
         self.name = name
+        self.socket_id = name
         self.user_pk = user_pk
         self.frames = []
         self.controls = []
