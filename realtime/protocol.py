@@ -29,6 +29,8 @@ FRAME_OVERHEAD = 16 * 1024
 # A catch-up request names at most this many messages the page shows.
 MAX_KNOWN_IDS = 2000
 CLIENT_ID_LENGTH = 64
+# Ids are 64-bit in the database: a larger number names no message.
+MAX_ID = 2**63 - 1
 
 
 class BadFrame(Exception):
@@ -78,7 +80,7 @@ class Delete:
 
 def _message_id(value, key):
     # bool is an int in Python, never an id; digit strings are what forms send.
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
         return value
     if isinstance(value, str) and value.isdigit() and 0 < len(value) < 19:
         return int(value)
@@ -130,14 +132,14 @@ def _whole(value):
     if isinstance(value, str) and not (value.isdigit() and len(value) < 19):
         raise ValueError
     number = int(value)
-    if number < 0:
+    if not 0 <= number <= MAX_ID:
         raise ValueError
     return number
 
 
 def read_read(payload):
     value = payload["read"]
-    if type(value) is not int or value <= 0:
+    if type(value) is not int or not 0 < value <= MAX_ID:
         raise BadFrame("'read' must be a message id.")
     return Read(value)
 
