@@ -149,12 +149,15 @@ class PageSocket(AsyncWebsocketConsumer):
         return self.user.pk
 
     async def send_frame(self, html):
-        await self.base_send({"type": "websocket.send", "text": html})
+        # What earlier frames left unsent (not this one, which may be large
+        # and on its way): past the cap, the client is not reading. Drop it
+        # rather than buffer without limit; a real page reconnects and
+        # catches up from the database.
         if transport.unsent_bytes(self.transport) > settings.CHAT_SOCKET_MAX_BUFFER_BYTES:
-            # The client is not reading: drop it rather than buffer without
-            # limit; a real page reconnects and catches up from the database.
             log.info("dropping a socket of user %s that stopped reading", self.user_pk)
             transport.abort(self.transport)
+            return
+        await self.base_send({"type": "websocket.send", "text": html})
 
     async def control(self, event):
         if self.concerned_by(event):

@@ -165,8 +165,7 @@ class Kind(NamedTuple):
     seconds: int
 
 
-# key -> how to read it. Posts also have a budget: flood control
-# (CHAT_RATE_LIMIT_*) is theirs, checked where messages are saved.
+# key -> how to read it.
 KINDS = {
     "sync": Kind(read_sync, budget=30, seconds=60),
     "read": Kind(read_read, budget=120, seconds=60),
@@ -174,7 +173,10 @@ KINDS = {
     "edit": Kind(read_edit, budget=30, seconds=60),
     "delete": Kind(read_delete, budget=30, seconds=60),
 }
-POST = Kind(read_post, budget=60, seconds=60)
+# Posts: flood control (CHAT_RATE_LIMIT_*, checked where messages are saved)
+# counts the messages; the frames get twice that, for resends after a
+# reconnect and refused ones. budget() fills it in from the settings.
+POST = Kind(read_post, budget=None, seconds=None)
 
 
 def kind_of(payload):
@@ -209,7 +211,9 @@ def parse(text_data, bytes_data=None):
 
 
 def budget(key):
-    """(frames, seconds) one user may send of this kind."""
-    kind = POST if key == "message" else KINDS[key]
-    limit = settings.CHAT_FRAME_BUDGETS.get(key, kind.budget)
-    return limit, kind.seconds
+    """(frames, seconds) one user may send of this kind; 0 frames: no limit."""
+    if key == "message":
+        limit, seconds = 2 * settings.CHAT_RATE_LIMIT_MESSAGES, settings.CHAT_RATE_LIMIT_SECONDS
+    else:
+        limit, seconds = KINDS[key].budget, KINDS[key].seconds
+    return settings.CHAT_FRAME_BUDGETS.get(key, limit), seconds

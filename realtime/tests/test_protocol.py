@@ -76,6 +76,9 @@ def test_every_kind_has_a_budget(settings):
     for key in [*protocol.KINDS, "message"]:
         limit, seconds = protocol.budget(key)
         assert limit > 0 and seconds > 0
+    # Post frames follow flood control, with room for resends.
+    settings.CHAT_RATE_LIMIT_MESSAGES, settings.CHAT_RATE_LIMIT_SECONDS = 10, 10
+    assert protocol.budget("message") == (20, 10)
 
 
 # --- fuzz: any JSON shape against the real consumer ------------------------------------
