@@ -1,0 +1,216 @@
+// The page's socket and the frame protocol, both ways. hx-ws owns the
+// WebSocket (it connects, reconnects, and sends the composer's form as
+// {"message", "client_id"}); this module takes the socket each time it opens,
+// writes every other frame the server understands, and is the one dispatcher
+// for what arrives. Feature modules register handlers with on(); the page's
+// entry module registers them, and they run in that order.
+//
+// What arrives: the server's fragments are swapped in out of band by htmx.
+// Every swap on the page (a socket frame, or the "Load older messages"
+// request) is read from htmx's own events: at htmx:before:swap its task list
+// says what will land where (the DOM has not changed yet), and at
+// htmx:after:swap, once every task is applied, the handlers run.
+
+// Close codes after which reconnecting cannot help (SPEC section 6).
+const FINAL_CLOSES = [4401, 4403, 4404];
+
+// Where a swap lands -> what it means. Targets are the ids of the page's
+// containers (rooms/templates/rooms/room.html and room_list.html).
+const LANDINGS = [
+  { target: /^messages$/, style: "beforeend", kind: "added" },
+  { target: /^load-older$/, style: "outerHTML", kind: "older" },
+  { target: /^message-\d+$/, style: "outerHTML", kind: "replaced" },
+  { target: /^message-\d+$/, style: "delete", kind: "removed" },
+  { target: /^typing-signals$/, style: "beforeend", kind: "typing" },
+  { target: /^room-activity$/, style: "beforeend", kind: "activity" },
+  { target: /^room-list$/, style: "beforeend", kind: "entries" },
+  { target: /^chat-errors$/, style: "innerHTML", kind: "errors" },
+];
+
+// What one swap brought. Elements are the ones htmx inserts, so a handler may
+// find them already gone again (a duplicate dropped, or replaced later in the
+// same frame): the getters below count only those still on the page.
+class Arrival {
+  constructor() {
+    this.added = []; // messages appended live
+    this.olderPage = false; // "Load older messages" was answered
+    this.older = []; // the messages of that page, inserted above
+    this.replaced = []; // edited messages, each replacing its namesake
+    this.removed = []; // ids of deleted messages
+    this.typing = []; // <span data-user-id data-username>
+    this.activity = []; // room-list signals (rooms/templates/rooms/room_list.html)
+    this.entries = []; // room-list entries, new or changed
+    this.errors = []; // what #chat-errors says now
+  }
+
+  get messagesChanged() {
+    return this.olderPage || this.added.length + this.older.length + this.replaced.length + this.removed.length > 0;
+  }
+
+  // Every message of this swap now on the page: each needs its per-viewer touches.
+  get shown() {
+    return [...this.older, ...this.added, ...this.replaced].filter((el) => el.isConnected);
+  }
+
+  // Messages that are news to the reader: live, not an edit, not a repeat.
+  get news() {
+    return this.added.filter((el) => el.isConnected);
+  }
+}
+
+// The elements a task inserts. Styles that "strip" insert the children of
+// the fragment's wrapper (<div hx-swap-oob="beforeend:#messages">...</div>).
+function inserted(task) {
+  const wrapper = task.swapSpec.strip ? task.fragment.firstElementChild : task.fragment;
+  if (!wrapper) return [];
+  return Array.from((wrapper.content || wrapper).children);
+}
+
+function landing(task) {
+  if (!task.swapSpec) return null;
+  const target = typeof task.target === "string" ? document.querySelector(task.target) : task.target;
+  if (!(target instanceof Element)) return null;
+  return LANDINGS.find((where) => where.target.test(target.id) && where.style === task.swapSpec.style) || null;
+}
+
+function read(tasks) {
+  const arrival = new Arrival();
+  for (const task of tasks) {
+    const where = landing(task);
+    if (!where) continue;
+    if (where.kind === "removed") {
+      const target = typeof task.target === "string" ? document.querySelector(task.target) : task.target;
+      arrival.removed.push(target.id);
+    } else if (where.kind === "added" || where.kind === "older" || where.kind === "replaced") {
+      if (where.kind === "older") arrival.olderPage = true;
+      arrival[where.kind].push(...inserted(task).filter((el) => el.classList.contains("message")));
+    } else if (where.kind === "entries") {
+      arrival.entries.push(...inserted(task).filter((el) => el.classList.contains("room-entry")));
+    } else {
+      arrival[where.kind].push(...inserted(task));
+    }
+  }
+  return arrival;
+}
+
+// One feature's mistake is reported and does not stop the others.
+function run(handler, detail) {
+  try {
+    handler(detail);
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+export class Socket {
+  // `owner`: the element with hx-ws:connect.
+  constructor(owner) {
+    this.owner = owner;
+    this.socket = null;
+    this.handlers = [];
+    this.arriving = new Map(); // htmx swap context -> Arrival
+
+    owner.addEventListener("htmx:ws:after:connection", (event) => {
+      this.socket = event.detail.connection.socket;
+      this.emit("open");
+    });
+    owner.addEventListener("htmx:ws:close", (event) => {
+      const code = event.detail && event.detail.code;
+      this.emit("close", {
+        code: code,
+        final: FINAL_CLOSES.includes(code),
+        // hx-ws closes a socket whose element left the page.
+        removed: Boolean(event.detail && event.detail.reason === "removed"),
+      });
+    });
+    // hx-ws has collected the form's values and is about to send them.
+    owner.addEventListener("htmx:ws:before:message:outgoing", (event) => {
+      const form = event.target.closest("form");
+      if (!form) return;
+      const values = event.detail.message.values;
+      this.emit("post", { form: form, clientId: values.client_id, text: values.message });
+    });
+
+    document.addEventListener("htmx:before:swap", (event) => {
+      const arrival = read(event.detail.tasks || []);
+      this.arriving.set(event.detail.ctx, arrival);
+      if (arrival.messagesChanged) this.emit("arriving", arrival);
+    });
+    document.addEventListener("htmx:after:swap", (event) => {
+      const arrival = this.arriving.get(event.detail.ctx);
+      if (arrival) this.dispatch(arrival);
+    });
+    // A swap that failed half way still ends here; forget it either way.
+    document.addEventListener("htmx:finally:swap", (event) => this.arriving.delete(event.detail.ctx));
+  }
+
+  // kind: "open", "close" ({code, final, removed}), "post" ({form, clientId,
+  // text}), "arriving" (an Arrival, before the DOM changes), "messages" (an
+  // Arrival), "typing", "activity", "entries", "errors" (arrays of elements).
+  on(kind, handler) {
+    this.handlers.push({ kind: kind, handler: handler });
+  }
+
+  emit(kind, detail) {
+    for (const registered of this.handlers) if (registered.kind === kind) run(registered.handler, detail);
+  }
+
+  // One pass over the handlers in registration order, whatever their kind.
+  dispatch(arrival) {
+    const has = {
+      messages: arrival.messagesChanged,
+      typing: arrival.typing.length > 0,
+      activity: arrival.activity.length > 0,
+      entries: arrival.entries.length > 0,
+      errors: arrival.errors.length > 0,
+    };
+    for (const registered of this.handlers) {
+      if (!has[registered.kind]) continue;
+      run(registered.handler, registered.kind === "messages" ? arrival : arrival[registered.kind]);
+    }
+  }
+
+  get isOpen() {
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  // false when the socket is not open: the frame is not sent.
+  send(frame) {
+    if (!this.isOpen) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  // --- The frames a page sends (the server's table: rooms/consumers.py) ---
+
+  // The room page: what it shows, so the server sends what it missed.
+  syncRoom(after, known, revised) {
+    return this.send({ sync: { after: after, known: known, revised: revised } });
+  }
+
+  // The room list page: the server answers with this viewer's list.
+  syncList() {
+    return this.send({ sync: {} });
+  }
+
+  // A message sent before and not seen back yet (the composer's own frames go through hx-ws).
+  resend(text, clientId) {
+    return this.send({ message: text, client_id: clientId });
+  }
+
+  read(messageId) {
+    return this.send({ read: messageId });
+  }
+
+  typing() {
+    return this.send({ typing: true });
+  }
+
+  edit(messageId, text) {
+    return this.send({ edit: messageId, message: text });
+  }
+
+  delete(messageId) {
+    return this.send({ delete: messageId });
+  }
+}
