@@ -15,26 +15,29 @@
 const FINAL_CLOSES = [4401, 4403, 4404];
 
 // Where a swap lands -> what it means. Targets are the ids of the page's
-// containers (rooms/templates/rooms/room.html and room_list.html).
+// containers (rooms/templates/rooms/room.html and room_list.html); `only`
+// keeps the elements that matter of what the swap inserts.
 const LANDINGS = [
-  { target: /^messages$/, style: "beforeend", kind: "added" },
-  { target: /^load-older$/, style: "outerHTML", kind: "older" },
-  { target: /^message-\d+$/, style: "outerHTML", kind: "replaced" },
+  { target: /^messages$/, style: "beforeend", kind: "added", only: ".message" },
+  { target: /^load-older$/, style: "outerHTML", kind: "older", only: ".message" },
+  { target: /^message-\d+$/, style: "outerHTML", kind: "replaced", only: ".message" },
   { target: /^message-\d+$/, style: "delete", kind: "removed" },
   { target: /^typing-signals$/, style: "beforeend", kind: "typing" },
   { target: /^room-activity$/, style: "beforeend", kind: "activity" },
-  { target: /^room-list$/, style: "beforeend", kind: "entries" },
+  { target: /^room-list$/, style: "beforeend", kind: "entries", only: ".room-entry" },
   { target: /^chat-errors$/, style: "innerHTML", kind: "errors" },
 ];
+// The kinds handlers of "messages" hear about.
+const MESSAGE_KINDS = ["added", "older", "replaced", "removed"];
 
 // What one swap brought. Elements are the ones htmx inserts, so a handler may
 // find them already gone again (a duplicate dropped, or replaced later in the
 // same frame): the getters below count only those still on the page.
 class Arrival {
   constructor() {
+    this.landed = new Set(); // the kinds of LANDINGS this swap has
     this.added = []; // messages appended live
-    this.olderPage = false; // "Load older messages" was answered
-    this.older = []; // the messages of that page, inserted above
+    this.older = []; // a page of older history, inserted above
     this.replaced = []; // edited messages, each replacing its namesake
     this.removed = []; // ids of deleted messages
     this.typing = []; // <span data-user-id data-username>
@@ -43,8 +46,13 @@ class Arrival {
     this.errors = []; // what #chat-errors says now
   }
 
-  get messagesChanged() {
-    return this.olderPage || this.added.length + this.older.length + this.replaced.length + this.removed.length > 0;
+  has(kind) {
+    return kind === "messages" ? MESSAGE_KINDS.some((each) => this.landed.has(each)) : this.landed.has(kind);
+  }
+
+  // "Load older messages" was answered (its page may hold no message this page lacks).
+  get olderPage() {
+    return this.landed.has("older");
   }
 
   // Every message of this swap now on the page: each needs its per-viewer touches.
@@ -66,29 +74,18 @@ function inserted(task) {
   return Array.from((wrapper.content || wrapper).children);
 }
 
-function landing(task) {
-  if (!task.swapSpec) return null;
-  const target = typeof task.target === "string" ? document.querySelector(task.target) : task.target;
-  if (!(target instanceof Element)) return null;
-  return LANDINGS.find((where) => where.target.test(target.id) && where.style === task.swapSpec.style) || null;
-}
-
+// htmx's tasks for one swap, before it runs them. frames.js may have named
+// a target by its selector: it is still the element on the page now.
 function read(tasks) {
   const arrival = new Arrival();
   for (const task of tasks) {
-    const where = landing(task);
+    const target = typeof task.target === "string" ? document.querySelector(task.target) : task.target;
+    if (!(target instanceof Element) || !task.swapSpec) continue;
+    const where = LANDINGS.find((each) => each.target.test(target.id) && each.style === task.swapSpec.style);
     if (!where) continue;
-    if (where.kind === "removed") {
-      const target = typeof task.target === "string" ? document.querySelector(task.target) : task.target;
-      arrival.removed.push(target.id);
-    } else if (where.kind === "added" || where.kind === "older" || where.kind === "replaced") {
-      if (where.kind === "older") arrival.olderPage = true;
-      arrival[where.kind].push(...inserted(task).filter((el) => el.classList.contains("message")));
-    } else if (where.kind === "entries") {
-      arrival.entries.push(...inserted(task).filter((el) => el.classList.contains("room-entry")));
-    } else {
-      arrival[where.kind].push(...inserted(task));
-    }
+    arrival.landed.add(where.kind);
+    if (where.kind === "removed") arrival.removed.push(target.id);
+    else arrival[where.kind].push(...inserted(task).filter((el) => !where.only || el.matches(where.only)));
   }
   return arrival;
 }
@@ -134,7 +131,7 @@ export class Socket {
     document.addEventListener("htmx:before:swap", (event) => {
       const arrival = read(event.detail.tasks || []);
       this.arriving.set(event.detail.ctx, arrival);
-      if (arrival.messagesChanged) this.emit("arriving", arrival);
+      if (arrival.has("messages")) this.emit("arriving", arrival);
     });
     document.addEventListener("htmx:after:swap", (event) => {
       const arrival = this.arriving.get(event.detail.ctx);
@@ -157,15 +154,8 @@ export class Socket {
 
   // One pass over the handlers in registration order, whatever their kind.
   dispatch(arrival) {
-    const has = {
-      messages: arrival.messagesChanged,
-      typing: arrival.typing.length > 0,
-      activity: arrival.activity.length > 0,
-      entries: arrival.entries.length > 0,
-      errors: arrival.errors.length > 0,
-    };
     for (const registered of this.handlers) {
-      if (!has[registered.kind]) continue;
+      if (!arrival.has(registered.kind)) continue;
       run(registered.handler, registered.kind === "messages" ? arrival : arrival[registered.kind]);
     }
   }
