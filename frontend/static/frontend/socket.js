@@ -9,7 +9,9 @@
 // Every swap on the page (a socket frame, or the "Load older messages"
 // request) is read from htmx's own events: at htmx:before:swap its task list
 // says what will land where (the DOM has not changed yet), and at
-// htmx:after:swap, once every task is applied, the handlers run.
+// htmx:after:swap, once every task is applied, the handlers run. No
+// MutationObserver: everything the page reacts to arrives through a swap, or
+// is a change the page's own code makes and can act on where it makes it.
 
 // Close codes after which reconnecting cannot help (SPEC section 6).
 const FINAL_CLOSES = [4401, 4403, 4404];
