@@ -26,33 +26,36 @@ function newestShown() {
   return shown.length ? messageNumber(shown[shown.length - 1]) : 0;
 }
 
-export function start(socket) {
-  function markRead() {
-    if (!socket.isOpen || !reading()) return;
-    const newest = newestShown();
-    if (newest <= sentRead) return;
-    const wait = lastSentAt + THROTTLE_MS - Date.now();
-    if (wait > 0) {
-      if (!timer) timer = setTimeout(() => { timer = null; markRead(); }, wait);
-      return;
-    }
-    sentRead = newest;
-    lastSentAt = Date.now();
-    socket.read(newest);
+let socket = null;
+
+function markRead() {
+  if (!socket || !socket.isOpen || !reading()) return;
+  const newest = newestShown();
+  if (newest <= sentRead) return;
+  const wait = lastSentAt + THROTTLE_MS - Date.now();
+  if (wait > 0) {
+    if (!timer) timer = setTimeout(() => { timer = null; markRead(); }, wait);
+    return;
   }
+  sentRead = newest;
+  lastSentAt = Date.now();
+  socket.read(newest);
+}
 
-  socket.on("open", markRead);
-
-  // After history.js has moved the view (reading() depends on where it is)
-  // and viewer.js has marked mentions of this viewer.
-  socket.on("messages", (arrival) => {
-    if (!reading()) {
-      for (const el of arrival.news) {
-        if (el.dataset.authorId !== me) count(room.dataset.roomId, messageNumber(el), el.classList.contains("mentions-me"));
-      }
+// After history.js has moved the view (reading() depends on where it is)
+// and viewer.js has marked mentions of this viewer.
+export function countArrivals(arrival) {
+  if (!reading()) {
+    for (const el of arrival.news) {
+      if (el.dataset.authorId !== me) count(room.dataset.roomId, messageNumber(el), el.classList.contains("mentions-me"));
     }
-    markRead();
-  });
+  }
+  markRead();
+}
+
+export function start(roomSocket) {
+  socket = roomSocket;
+  socket.on("open", markRead);
 
   // Leaving right after a message arrived: send the mark the throttle held back.
   window.addEventListener("pagehide", () => {

@@ -25,9 +25,14 @@ status.showRoomConnection(socket);
 socket.on("open", () => history.syncRoom(socket));
 composer.start(socket);
 messageActions.start(socket);
+readMarks.start(socket);
 
 // A frame's typing signals before its messages, which end their authors' "is typing".
 typing.start(socket);
+
+// The sidebar's room list: new and changed entries, the viewer's read marks
+// and fresh counts, before this room's messages are counted below.
+roomList.start(socket);
 
 // Messages arriving, edited or deleted, or a page of older history.
 socket.on("arriving", history.noteReadingPlace); // before the DOM changes
@@ -40,10 +45,7 @@ socket.on("messages", messageActions.actOnArrivals); // Edit/Delete, labelled wi
 socket.on("messages", notifications.notifyArrivals); // needs .mentions-me
 socket.on("messages", time.arrange); // day headings, grouping, "… ago"
 socket.on("messages", history.followArrivals); // the pill, and where the view goes
-readMarks.start(socket); // counts what nobody is looking at: after the view moved
-
-// The sidebar's room list: new and changed entries, activity in other rooms.
-roomList.start(socket);
+socket.on("messages", readMarks.countArrivals); // unread if nobody is looking: after the view moved
 
 // The messages the server rendered with the page get the same touches.
 for (const el of document.querySelectorAll("#messages .message")) {
