@@ -21,12 +21,17 @@ def mention(name):
     return f'<span class="mention" data-user-id="{MEMBERS[name]}">@{name}</span>'
 
 
+# What the renderer makes, and where each element may stand.
+BLOCKS = {"p", "pre", "blockquote", "ul", "ol"}
+CONTAINERS = {"blockquote", "li"}  # hold blocks
+
+
 class Page(HTMLParser):
     """What a browser would build from the output, and anything not on the allow-list."""
 
     def __init__(self, html):
         super().__init__(convert_charrefs=True)
-        self.text, self.elements, self.problems, self.open = [], [], [], []
+        self.text, self.lines, self.elements, self.problems, self.open = [], [], [], [], []
         self.mentions = []
         self.feed(html)
         self.close()
@@ -36,9 +41,11 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.elements.append((tag, attrs))
-        self.open.append(tag)
-        if tag in ("code", "pre", "em", "strong"):
+        parent = self.open[-1] if self.open else None
+        if tag in ("code", "pre", "em", "strong", "s", "p", "blockquote", "ul", "li", "br"):
             ok = attrs == {}
+        elif tag == "ol":
+            ok = attrs == {} or (set(attrs) == {"start"} and attrs["start"].isdigit())
         elif tag == "a":
             ok = (set(attrs) == {"href", "rel", "target"} and re.match(r"(?i)https?://\S", attrs["href"])
                   and attrs["rel"] == LINK_REL and attrs["target"] == "_blank")
@@ -49,6 +56,19 @@ class Page(HTMLParser):
             ok = False
         if not ok:
             self.problems.append(f"<{tag} {attrs}>")
+        # Blocks stand at the top or in a quote or a list item; items only in
+        # lists; nothing in a mention or a link but text (and inline markup in
+        # links' case none at all: linkify makes plain-text links).
+        if tag in BLOCKS and not (parent is None or parent in CONTAINERS):
+            self.problems.append(f"<{tag}> inside <{parent}>")
+        if (tag == "li") != (parent in ("ul", "ol")):
+            self.problems.append(f"<{tag}> inside <{parent}>")
+        if parent in ("a", "span", "code"):
+            self.problems.append(f"<{tag}> inside <{parent}>")
+        if tag in BLOCKS or tag == "br":
+            self.lines.append("\n")
+        if tag != "br":  # a void element: no end tag
+            self.open.append(tag)
 
     def handle_startendtag(self, tag, attrs):
         self.problems.append(f"self-closing <{tag}>")
@@ -56,9 +76,14 @@ class Page(HTMLParser):
     def handle_endtag(self, tag):
         if not self.open or self.open.pop() != tag:
             self.problems.append(f"misnested </{tag}>")
+        if tag in BLOCKS:
+            self.lines.append("\n")
 
     def handle_data(self, data):
+        if data.strip() and self.open and self.open[-1] in ("ul", "ol"):
+            self.problems.append(f"text {data!r} in <{self.open[-1]}>")
         self.text.append(data)
+        self.lines.append(data)
 
     def handle_comment(self, data):
         self.problems.append(f"comment {data!r}")
@@ -76,18 +101,39 @@ class Page(HTMLParser):
     def visible(self):
         return "".join(self.text)
 
+    @property
+    def visible_lines(self):
+        """The text with a newline where the page breaks a line (<br>, blocks)."""
+        return "".join(self.lines)
+
 
 def without_markers(text):
-    # A newline next to a fence belongs to the fence.
-    return re.sub(r"[*`\n]", "", text)
+    """What the text says once Markdown's own markers are gone, for comparing
+    what was typed with what the page shows (the same function on both sides,
+    so a marker kept as text on the page counts the same as one consumed).
+
+    Markdown may consume: * _ ~ ` (emphasis, strikethrough, code, fences),
+    > (quotes), \\ (escapes), a - or + or 1. or 1) followed by a space (list
+    items: the number becomes <ol start>), and whitespace (paragraphs reflow,
+    lines lose their leading and trailing spaces, line breaks become <br> or
+    blocks). Markdown-it, like HTML, turns NUL into U+FFFD. Everything else,
+    letters, digits, punctuation, <, &, #, [ ], must come through."""
+    text = re.sub(r"[*_~`>\\]", "", text.replace("\0", "\ufffd"))
+    text = re.sub(r"\d{1,9}[.)](?=\s|$)", "", text)
+    text = re.sub(r"[-+](?=\s|$)", "", text)
+    return re.sub(r"\s", "", text)
 
 
 # --- each rule ---------------------------------------------------------------
 
 
+def p(html):
+    return f"<p>{html}</p>"
+
+
 def test_plain_text_is_escaped_and_nothing_else():
-    assert render("fish & chips <b>not bold</b> \"quoted\" 'single'") == (
-        "fish &amp; chips &lt;b&gt;not bold&lt;/b&gt; &quot;quoted&quot; &#x27;single&#x27;"
+    assert render("fish & chips <b>not bold</b> \"quoted\" 'single'") == p(
+        "fish &amp; chips &lt;b&gt;not bold&lt;/b&gt; \"quoted\" 'single'"
     )
 
 
@@ -95,11 +141,15 @@ def test_plain_text_is_escaped_and_nothing_else():
     "http://example.com", "https://example.com/a/b?c=1#top", "HTTPS://EXAMPLE.COM/", "https://example.com/~u/a-b_c.d",
 ])
 def test_http_and_https_urls_become_links_that_open_safely(url):
-    assert render(f"see {url} now") == f"see {link(url)} now"
+    assert render(f"see {url} now") == p(f"see {link(url)} now")
 
 
 def test_ampersands_in_a_url_are_escaped_in_href_and_text():
-    assert render("https://x.test/?a=1&b=2") == link("https://x.test/?a=1&amp;b=2")
+    assert render("https://x.test/?a=1&b=2") == p(link("https://x.test/?a=1&amp;b=2"))
+
+
+def test_a_link_shows_the_url_as_typed_and_its_href_is_encoded():
+    assert render("https://x.test/é%41") == p(link("https://x.test/%C3%A9%41", "https://x.test/é%41"))
 
 
 @pytest.mark.parametrize(("text", "url", "after"), [
@@ -108,102 +158,159 @@ def test_ampersands_in_a_url_are_escaped_in_href_and_text():
     ("https://x.test/a?!", "https://x.test/a", "?!"),
     ("https://x.test/a:", "https://x.test/a", ":"),
     ("https://x.test/a;", "https://x.test/a", ";"),
+    ("https://x.test/a_", "https://x.test/a", "_"),
 ])
 def test_trailing_punctuation_stays_outside_the_link(text, url, after):
-    assert render(text) == link(url) + after
+    assert render(text) == p(link(url) + after)
 
 
 def test_parentheses_around_a_link_stay_outside_but_balanced_ones_inside():
-    assert render("(https://x.test/a)") == f"({link('https://x.test/a')})"
+    assert render("(https://x.test/a)") == p(f"({link('https://x.test/a')})")
     wiki = "https://en.wikipedia.org/wiki/Python_(language)"
-    assert render(f"({wiki})") == f"({link(wiki)})"
+    assert render(f"({wiki})") == p(f"({link(wiki)})")
 
 
 def test_quotes_and_angle_brackets_end_a_url():
-    assert render('<https://x.test/a>') == f"&lt;{link('https://x.test/a')}&gt;"
-    assert render('"https://x.test/a"') == f"&quot;{link('https://x.test/a')}&quot;"
-    assert render("'https://x.test/a'") == f"&#x27;{link('https://x.test/a')}&#x27;"
+    assert render('<https://x.test/a>') == p(f"&lt;{link('https://x.test/a')}&gt;")
+    assert render('"https://x.test/a"') == p(f"\"{link('https://x.test/a')}\"")
+    assert render("'https://x.test/a'") == p(f"'{link('https://x.test/a')}'")
 
 
 @pytest.mark.parametrize("text", [
     "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox",
-    "ftp://example.com", "http://", "https://.", "http://&", "www.example.com", "//example.com",
+    "ftp://example.com", "http://", "https://.", "http://&", "www.example.com", "//example.com", "example.com",
+    "bob@example.com", "mailto:bob@example.com",
 ])
 def test_only_http_and_https_make_links(text):
     assert "<a" not in render(text)
 
 
 def test_inline_code():
-    assert render("run `make test` now") == "run <code>make test</code> now"
+    assert render("run `make test` now") == p("run <code>make test</code> now")
 
 
 def test_nothing_is_formatted_inside_inline_code():
-    assert render("`*a* **b** https://x.test @bob <i>`", MEMBERS) == (
+    assert render("`*a* **b** https://x.test @bob <i>`", MEMBERS) == p(
         "<code>*a* **b** https://x.test @bob &lt;i&gt;</code>"
     )
 
 
 def test_lone_backtick_stays_literal():
-    assert render("it`s") == "it`s"
+    assert render("it`s") == p("it`s")
 
 
 def test_fenced_block_on_one_line_and_across_lines():
     assert render("```print(1)```") == "<pre><code>print(1)</code></pre>"
+    assert render("```print(1)``` is short") == "<pre><code>print(1)</code></pre>" + p("is short")
     assert render("before\n```\nif a < b:\n    go()\n```\nafter") == (
-        "before\n<pre><code>if a &lt; b:\n    go()</code></pre>\nafter"
+        p("before") + "<pre><code>if a &lt; b:\n    go()</code></pre>" + p("after")
     )
 
 
+def test_a_word_after_the_opening_fence_is_shown_not_lost():
+    assert render("```python\nprint(1)\n```") == "<pre><code>python\nprint(1)</code></pre>"
+    assert render("```unclosed") == "<pre><code>unclosed</code></pre>"
+
+
 def test_nothing_is_formatted_inside_a_fenced_block():
-    assert render("```\n*a* `b` https://x.test @bob\n```", MEMBERS) == (
-        "<pre><code>*a* `b` https://x.test @bob</code></pre>"
+    assert render("```\n*a* `b` https://x.test @bob <i>\n```", MEMBERS) == (
+        "<pre><code>*a* `b` https://x.test @bob &lt;i&gt;</code></pre>"
     )
 
 
 def test_emphasis_and_strong():
-    assert render("*soft* and **loud**") == "<em>soft</em> and <strong>loud</strong>"
-    assert render("**loud and *soft* inside**") == "<strong>loud and <em>soft</em> inside</strong>"
+    assert render("*soft* and **loud**") == p("<em>soft</em> and <strong>loud</strong>")
+    assert render("_soft_ and __loud__") == p("<em>soft</em> and <strong>loud</strong>")
+    assert render("**loud and *soft* inside**") == p("<strong>loud and <em>soft</em> inside</strong>")
 
 
-@pytest.mark.parametrize("text", ["2 * 3 * 4", "****", "**", "* list item", "a* b*", "*unclosed", "**unclosed*"])
-def test_stars_that_do_not_pair_stay_literal(text):
-    assert render(text) == text
+@pytest.mark.parametrize("text", ["2 * 3 * 4", "****", "**", "a* b*", "*unclosed", "snake_case_name", "~one~"])
+def test_markers_that_do_not_pair_stay_literal(text):
+    assert render(text) == p(text)
 
 
 def test_emphasis_tags_always_nest():
-    assert render("*a **b* c**") == "<em>a **b</em> c**"
+    assert render("*a **b* c**") == p("<em>a <em><em>b</em> c</em></em>")
+    assert render("**unclosed*") == p("*<em>unclosed</em>")
 
 
 def test_emphasis_around_links_and_mentions():
-    assert render("*https://x.test*") == f"<em>{link('https://x.test')}</em>"
-    assert render("**@bob**", MEMBERS) == f"<strong>{mention('bob')}</strong>"
+    assert render("*https://x.test*") == p(f"<em>{link('https://x.test')}</em>")
+    assert render("**@bob**", MEMBERS) == p(f"<strong>{mention('bob')}</strong>")
 
 
-def test_newlines_are_kept_for_pre_wrap():
-    assert render("one\ntwo\r\nthree") == "one\ntwo\r\nthree"
+def test_strikethrough():
+    assert render("~~gone~~ kept") == p("<s>gone</s> kept")
+    assert render("~~`code` and *em*~~") == p("<s><code>code</code> and <em>em</em></s>")
+
+
+def test_a_line_break_is_kept_and_a_blank_line_starts_a_paragraph():
+    assert render("one\ntwo\r\nthree") == p("one<br>two<br>three")
+    assert render("one\n\n\ntwo") == p("one") + p("two")
+
+
+def test_spaces_typed_inside_a_line_are_kept_for_pre_wrap():
+    assert render("a    b") == p("a    b")
+
+
+def test_a_quote_is_its_lines_that_start_with_a_marker():
+    assert render("> you said\n> this\nmy reply") == "<blockquote>" + p("you said<br>this") + "</blockquote>" + p("my reply")
+    assert render("> > nested") == "<blockquote><blockquote>" + p("nested") + "</blockquote></blockquote>"
+
+
+def test_bulleted_and_numbered_lists():
+    assert render("- one\n* two\n\n+ three") == "<ul><li>one</li></ul><ul><li>two</li></ul><ul><li>three</li></ul>"
+    assert render("- one\n- *two*") == "<ul><li>one</li><li><em>two</em></li></ul>"
+    assert render("1. one\n2. two") == "<ol><li>one</li><li>two</li></ol>"
+    assert render("3) three\n4) four") == '<ol start="3"><li>three</li><li>four</li></ol>'
+    assert render("text\n- item") == p("text") + "<ul><li>item</li></ul>"
+
+
+def test_a_number_in_a_sentence_starts_no_list():
+    assert render("we have 2. and\n3. stays text") == p("we have 2. and<br>3. stays text")
+
+
+@pytest.mark.parametrize("text", [
+    "# not a heading", "title\n===", "---", "***", "| a | b |\n|---|---|", "    indented is not code",
+    "[text](https://x.test)", "[x](javascript:alert(1))", "![img](https://x.test/a.png)", "[ref]: https://x.test",
+    "<https://x.test>", "<b>raw</b> &amp; &#60;",
+])
+def test_markdown_we_do_not_support_stays_text(text):
+    page = Page(render(text))
+    assert page.problems == []
+    assert {tag for tag, attrs in page.elements} <= {"p", "br", "a"}
+    assert without_markers(page.visible_lines) == without_markers(text)
+    for tag, attrs in page.elements:
+        if tag == "a":  # only the URL itself links, never a [label]
+            assert page.visible.count(attrs["href"]) >= 1
+
+
+def test_a_backslash_keeps_a_marker_literal():
+    assert render(r"\*not em\* and \- item") == p("*not em* and - item")
+    assert render("\\- not a list") == p("- not a list")
 
 
 # --- mentions ----------------------------------------------------------------
 
 
 def test_mention_of_a_member_is_marked_with_their_id():
-    assert render("hi @bob!", MEMBERS) == f"hi {mention('bob')}!"
+    assert render("hi @bob!", MEMBERS) == p(f"hi {mention('bob')}!")
 
 
 def test_mention_of_someone_else_stays_plain_text():
-    assert render("hi @carol and @bobby", MEMBERS) == "hi @carol and @bobby"
+    assert render("hi @carol and @bobby", MEMBERS) == p("hi @carol and @bobby")
 
 
 def test_sentence_punctuation_after_a_name_is_not_part_of_it():
-    assert render("thanks @bob. and @al.ice, bye", MEMBERS) == f"thanks {mention('bob')}. and {mention('al.ice')}, bye"
+    assert render("thanks @bob. and @al.ice, bye", MEMBERS) == p(f"thanks {mention('bob')}. and {mention('al.ice')}, bye")
 
 
 def test_email_addresses_and_urls_mention_nobody():
-    assert render("mail bob@bob and https://x.test/@bob", MEMBERS) == f"mail bob@bob and {link('https://x.test/@bob')}"
+    assert render("mail bob@bob and https://x.test/@bob", MEMBERS) == p(f"mail bob@bob and {link('https://x.test/@bob')}")
 
 
 def test_a_name_in_another_case_names_the_member_and_keeps_how_it_was_typed():
-    assert render("hi @Bob and @AL.ICE.", MEMBERS) == (
+    assert render("hi @Bob and @AL.ICE.", MEMBERS) == p(
         'hi <span class="mention" data-user-id="7">@Bob</span> and '
         '<span class="mention" data-user-id="8">@AL.ICE</span>.'
     )
@@ -212,10 +319,10 @@ def test_a_name_in_another_case_names_the_member_and_keeps_how_it_was_typed():
 
 def test_an_exact_name_wins_over_one_in_another_case_and_two_others_name_nobody():
     both = {"bob": 7, "Bob": 9}
-    assert render("@Bob @bob", both) == (
+    assert render("@Bob @bob", both) == p(
         '<span class="mention" data-user-id="9">@Bob</span> <span class="mention" data-user-id="7">@bob</span>'
     )
-    assert render("@BOB", both) == "@BOB"
+    assert render("@BOB", both) == p("@BOB")
     assert mentioned("@Bob @BOB", both) == {"Bob"}
 
 
@@ -223,6 +330,24 @@ def test_mention_candidates_are_every_name_the_text_could_mean():
     assert mention_candidates("@bob. @al.ice, @x-y `@code` https://x.test/@url me@mail") == {
         "bob.", "bob", "al.ice", "x-y",
     }
+
+
+def test_a_name_in_code_or_a_link_mentions_nobody():
+    text = "`@bob` ```@bob``` https://x.test/@bob\n```\n@al.ice\n```"
+    assert mention_candidates(text) == set()
+    assert mentioned(text, MEMBERS) == set()
+    assert Page(render(text, MEMBERS)).mentions == []
+
+
+def test_mentions_in_quotes_lists_and_emphasis_count():
+    text = "> @bob\n- *@al.ice*"
+    assert mentioned(text, MEMBERS) == {"bob", "al.ice"}
+    assert Page(render(text, MEMBERS)).mentions == ["7", "8"]
+
+
+def test_an_escaped_at_sign_mentions_nobody():
+    assert render("\\@bob", MEMBERS) == p("@bob")
+    assert mentioned("\\@bob", MEMBERS) == set()
 
 
 def test_mentioned_picks_the_longest_known_name():
@@ -259,8 +384,10 @@ def test_hostile_text_makes_no_element_or_attribute_off_the_allow_list(text):
 
 
 def test_a_url_cannot_break_out_of_its_href():
+    # linkify-it takes a quoted part into the path; its quotes are encoded in the href.
     html = render('https://x.test/"onmouseover="alert(1)')
-    assert html == link("https://x.test/") + "&quot;onmouseover=&quot;alert(1)"
+    assert html == p(link("https://x.test/%22onmouseover=%22alert(1)", 'https://x.test/"onmouseover="alert(1)'))
+    assert [attrs for tag, attrs in Page(html).elements if tag == "a"][0]["href"].count('"') == 0
 
 
 # --- properties --------------------------------------------------------------
@@ -279,7 +406,7 @@ def test_any_text_renders_only_allow_listed_markup_and_keeps_its_text(text):
     html = render(text, MEMBERS)
     page = Page(html)
     assert page.problems == [], html
-    assert without_markers(page.visible) == without_markers(text)
+    assert without_markers(page.visible_lines) == without_markers(text)
     assert set(page.mentions) <= {str(pk) for pk in MEMBERS.values()}
 
 
