@@ -6,7 +6,7 @@ markdown-it-py parses the text with raw HTML off and only these rules on:
     `code`                                             -> <code>   (nothing formatted inside)
     ```fenced block``` (one line, or fences on lines)  -> <pre><code>   (nothing formatted inside)
     > quote, - / * / + bullets, 1. numbered items       -> <blockquote>, <ul>/<ol start> <li>
-    a line break                                       -> <br>;  a blank line -> a new <p>
+    a line break                                       -> a newline (pre-wrap); a blank line -> a new <p>
     http(s)://…  (linkify-it-py)                        -> <a href rel="noopener noreferrer nofollow" target="_blank">
     @username    (members only)                         -> <span class="mention" data-user-id="<pk>">
     \\* and the like                                   -> the character itself
@@ -168,12 +168,16 @@ def _username(name, members):
 
 
 class _ChatRenderer(RendererHTML):
-    """HTML with no newlines between tags: the message body is
-    `white-space: pre-wrap` (so spaces typed in a line show), and a newline
-    between blocks would show as an empty line."""
+    """HTML for a body styled `white-space: pre-wrap` (spaces typed in a line
+    show): a line break is a newline, a newline between two blocks would show
+    as an empty line, so there are none, and each paragraph's text ends with
+    one, which shows nothing, so that the body's textContent (a notification's
+    excerpt) still has its lines apart."""
 
     def renderToken(self, tokens, idx, options, env):
-        return super().renderToken(tokens, idx, options, env).strip("\n")
+        html = super().renderToken(tokens, idx, options, env).strip("\n")
+        # A tight list item's paragraph is hidden (no <p>): its text still ends.
+        return "\n" + html if tokens[idx].type == "paragraph_close" else html
 
     def fence(self, tokens, idx, options, env):
         token = tokens[idx]
@@ -193,7 +197,7 @@ class _ChatRenderer(RendererHTML):
         return f'<span class="mention" data-user-id="{pk}">{escapeHtml(token.content)}</span>'
 
     def softbreak(self, tokens, idx, options, env):
-        return "<br>"
+        return "\n"
 
     hardbreak = softbreak
 
@@ -248,7 +252,7 @@ def _digits(tag, attribute, value):
 MARKDOWN = _markdown()
 # Exactly what _ChatRenderer makes; anything else is dropped (its text kept).
 SANITIZER = nh3.Cleaner(
-    tags={"p", "br", "em", "strong", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"},
+    tags={"p", "em", "strong", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"},
     attributes={"a": {"href"}, "ol": {"start"}, "span": {"data-user-id"}},
     tag_attribute_values={"a": {"rel": {LINK_REL}, "target": {"_blank"}}, "span": {"class": {"mention"}}},
     attribute_filter=_digits,

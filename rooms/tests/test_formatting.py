@@ -31,7 +31,7 @@ class Page(HTMLParser):
 
     def __init__(self, html):
         super().__init__(convert_charrefs=True)
-        self.text, self.lines, self.elements, self.problems, self.open = [], [], [], [], []
+        self.text, self.elements, self.problems, self.open = [], [], [], []
         self.mentions = []
         self.feed(html)
         self.close()
@@ -42,7 +42,7 @@ class Page(HTMLParser):
         attrs = dict(attrs)
         self.elements.append((tag, attrs))
         parent = self.open[-1] if self.open else None
-        if tag in ("code", "pre", "em", "strong", "s", "p", "blockquote", "ul", "li", "br"):
+        if tag in ("code", "pre", "em", "strong", "s", "p", "blockquote", "ul", "li"):
             ok = attrs == {}
         elif tag == "ol":
             ok = attrs == {} or (set(attrs) == {"start"} and attrs["start"].isdigit())
@@ -57,18 +57,14 @@ class Page(HTMLParser):
         if not ok:
             self.problems.append(f"<{tag} {attrs}>")
         # Blocks stand at the top or in a quote or a list item; items only in
-        # lists; nothing in a mention or a link but text (and inline markup in
-        # links' case none at all: linkify makes plain-text links).
+        # lists; a mention, a link or code holds text only.
         if tag in BLOCKS and not (parent is None or parent in CONTAINERS):
             self.problems.append(f"<{tag}> inside <{parent}>")
         if (tag == "li") != (parent in ("ul", "ol")):
             self.problems.append(f"<{tag}> inside <{parent}>")
         if parent in ("a", "span", "code"):
             self.problems.append(f"<{tag}> inside <{parent}>")
-        if tag in BLOCKS or tag == "br":
-            self.lines.append("\n")
-        if tag != "br":  # a void element: no end tag
-            self.open.append(tag)
+        self.open.append(tag)
 
     def handle_startendtag(self, tag, attrs):
         self.problems.append(f"self-closing <{tag}>")
@@ -76,14 +72,11 @@ class Page(HTMLParser):
     def handle_endtag(self, tag):
         if not self.open or self.open.pop() != tag:
             self.problems.append(f"misnested </{tag}>")
-        if tag in BLOCKS:
-            self.lines.append("\n")
 
     def handle_data(self, data):
         if data.strip() and self.open and self.open[-1] in ("ul", "ol"):
             self.problems.append(f"text {data!r} in <{self.open[-1]}>")
         self.text.append(data)
-        self.lines.append(data)
 
     def handle_comment(self, data):
         self.problems.append(f"comment {data!r}")
@@ -101,26 +94,23 @@ class Page(HTMLParser):
     def visible(self):
         return "".join(self.text)
 
-    @property
-    def visible_lines(self):
-        """The text with a newline where the page breaks a line (<br>, blocks)."""
-        return "".join(self.lines)
-
 
 def without_markers(text):
     """What the text says once Markdown's own markers are gone, for comparing
-    what was typed with what the page shows (the same function on both sides,
-    so a marker kept as text on the page counts the same as one consumed).
+    what was typed with what the page shows. The same function runs on both
+    sides, so a marker that stayed text counts the same as one consumed.
 
     Markdown may consume: * _ ~ ` (emphasis, strikethrough, code, fences),
-    > (quotes), \\ (escapes), a - or + or 1. or 1) followed by a space (list
-    items: the number becomes <ol start>), and whitespace (paragraphs reflow,
-    lines lose their leading and trailing spaces, line breaks become <br> or
-    blocks). Markdown-it, like HTML, turns NUL into U+FFFD. Everything else,
-    letters, digits, punctuation, <, &, #, [ ], must come through."""
-    text = re.sub(r"[*_~`>\\]", "", text.replace("\0", "\ufffd"))
-    text = re.sub(r"\d{1,9}[.)](?=\s|$)", "", text)
-    text = re.sub(r"[-+](?=\s|$)", "", text)
+    > (quotes), \\ (escapes), - + and a number ending in . or ) (list items;
+    the number becomes <ol start>), and whitespace (paragraphs reflow, lines
+    lose leading and trailing spaces, blank lines become paragraphs). Those
+    go wherever they are: whether one is a marker depends on what is around it
+    (`-` before a space is a bullet, unless inside ```-```), which a
+    comparison of two strings cannot tell. Markdown-it, like HTML, turns NUL
+    into U+FFFD. Everything else (letters, other digits and punctuation, < & #
+    [ ] ( ) and so on) must come through, in order."""
+    text = re.sub(r"[*_~`>\\+-]", "", text.replace("\0", "\ufffd"))
+    text = re.sub(r"\d{1,9}[.)]", "", text)
     return re.sub(r"\s", "", text)
 
 
@@ -128,7 +118,12 @@ def without_markers(text):
 
 
 def p(html):
-    return f"<p>{html}</p>"
+    """A paragraph: its text ends with a newline (see rooms/formatting.py)."""
+    return f"<p>{html}\n</p>"
+
+
+def items(*htmls):
+    return "".join(f"<li>{html}\n</li>" for html in htmls)
 
 
 def test_plain_text_is_escaped_and_nothing_else():
@@ -245,7 +240,7 @@ def test_strikethrough():
 
 
 def test_a_line_break_is_kept_and_a_blank_line_starts_a_paragraph():
-    assert render("one\ntwo\r\nthree") == p("one<br>two<br>three")
+    assert render("one\ntwo\r\nthree") == p("one\ntwo\nthree")
     assert render("one\n\n\ntwo") == p("one") + p("two")
 
 
@@ -254,20 +249,21 @@ def test_spaces_typed_inside_a_line_are_kept_for_pre_wrap():
 
 
 def test_a_quote_is_its_lines_that_start_with_a_marker():
-    assert render("> you said\n> this\nmy reply") == "<blockquote>" + p("you said<br>this") + "</blockquote>" + p("my reply")
+    assert render("> you said\n> this\nmy reply") == "<blockquote>" + p("you said\nthis") + "</blockquote>" + p("my reply")
     assert render("> > nested") == "<blockquote><blockquote>" + p("nested") + "</blockquote></blockquote>"
 
 
 def test_bulleted_and_numbered_lists():
-    assert render("- one\n* two\n\n+ three") == "<ul><li>one</li></ul><ul><li>two</li></ul><ul><li>three</li></ul>"
-    assert render("- one\n- *two*") == "<ul><li>one</li><li><em>two</em></li></ul>"
-    assert render("1. one\n2. two") == "<ol><li>one</li><li>two</li></ol>"
-    assert render("3) three\n4) four") == '<ol start="3"><li>three</li><li>four</li></ol>'
-    assert render("text\n- item") == p("text") + "<ul><li>item</li></ul>"
+    assert render("- one\n* two\n\n+ three") == f"<ul>{items('one')}</ul><ul>{items('two')}</ul><ul>{items('three')}</ul>"
+    assert render("- one\n- *two*") == f"<ul>{items('one', '<em>two</em>')}</ul>"
+    assert render("1. one\n2. two") == f"<ol>{items('one', 'two')}</ol>"
+    assert render("3) three\n4) four") == f'<ol start="3">{items("three", "four")}</ol>'
+    assert render("text\n- item") == p("text") + f"<ul>{items('item')}</ul>"
+    assert render("- loose\n\n- items") == f"<ul><li>{p('loose')}</li><li>{p('items')}</li></ul>"
 
 
 def test_a_number_in_a_sentence_starts_no_list():
-    assert render("we have 2. and\n3. stays text") == p("we have 2. and<br>3. stays text")
+    assert render("we have 2. and\n3. stays text") == p("we have 2. and\n3. stays text")
 
 
 @pytest.mark.parametrize("text", [
@@ -278,8 +274,8 @@ def test_a_number_in_a_sentence_starts_no_list():
 def test_markdown_we_do_not_support_stays_text(text):
     page = Page(render(text))
     assert page.problems == []
-    assert {tag for tag, attrs in page.elements} <= {"p", "br", "a"}
-    assert without_markers(page.visible_lines) == without_markers(text)
+    assert {tag for tag, attrs in page.elements} <= {"p", "a"}
+    assert without_markers(page.visible) == without_markers(text)
     for tag, attrs in page.elements:
         if tag == "a":  # only the URL itself links, never a [label]
             assert page.visible.count(attrs["href"]) >= 1
@@ -380,7 +376,8 @@ XSS = [
 def test_hostile_text_makes_no_element_or_attribute_off_the_allow_list(text):
     page = Page(render(text, MEMBERS))
     assert page.problems == []
-    assert page.visible == text.replace("**", "").replace("```", "").replace("`", "")
+    # Every character shows, as typed (the newline ends the paragraph).
+    assert page.visible.removesuffix("\n") == text.replace("**", "").replace("```", "").replace("`", "")
 
 
 def test_a_url_cannot_break_out_of_its_href():
@@ -406,7 +403,7 @@ def test_any_text_renders_only_allow_listed_markup_and_keeps_its_text(text):
     html = render(text, MEMBERS)
     page = Page(html)
     assert page.problems == [], html
-    assert without_markers(page.visible_lines) == without_markers(text)
+    assert without_markers(page.visible) == without_markers(text)
     assert set(page.mentions) <= {str(pk) for pk in MEMBERS.values()}
 
 
