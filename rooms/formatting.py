@@ -6,7 +6,8 @@ markdown-it-py parses the text with raw HTML off and only these rules on:
     `code`                                             -> <code>   (nothing formatted inside)
     ```fenced block``` (one line, or fences on lines)  -> <pre><code>   (nothing formatted inside)
     > quote, - / * / + bullets, 1. numbered items       -> <blockquote>, <ul>/<ol start> <li>
-    a line break                                       -> a newline (pre-wrap); a blank line -> a new <p>
+    a line break                                       -> a newline (the body is pre-wrap)
+    a blank line                                       -> <p>s (a message of one paragraph has none)
     http(s)://…  (linkify-it-py)                        -> <a href rel="noopener noreferrer nofollow" target="_blank">
     @username    (members only)                         -> <span class="mention" data-user-id="<pk>">
     \\* and the like                                   -> the character itself
@@ -19,7 +20,8 @@ text. A word after an opening fence is shown as the first line of the block:
 nothing is highlighted, and text a person typed never disappears.
 
 nh3 (ammonia) then cleans the result to exactly the tags, attributes and
-values the renderer makes, so a mistake in a rule cannot become markup.
+values the renderer makes, so a mistake in a rule cannot become markup; quotes
+in text come out as &quot; and &#x27;, as Django's escape() writes them.
 
 Mentions are a rule of the same parser, so code spans and links keep them
 out, and the model layer (Message.refresh_mentions, through mention_candidates
@@ -51,6 +53,9 @@ TRAILING = ".,:;!?'\"-+@"
 URL_TRAILING = ".,:;!?'\"*_~"
 # ```code``` on a line of its own (what chat users type for a block); the
 # closing run is exactly as long as the opening one.
+# A run of text in the sanitizer's output: no attribute value it writes holds
+# a < or > (an href is percent-encoded, the others are numbers or fixed).
+TEXT_RUN = re.compile(r"(?<![^>])[^<]+")  # at the start, or after a tag
 ONE_LINE_FENCE = re.compile(r"(`{3,})(?!`)(.*?[^`])\1(?!`)(.*)")
 
 
@@ -66,7 +71,14 @@ def render(text: str, mentions: Mapping[str, int] | None = None) -> SafeString:
 # millisecond, a long one milliseconds).
 @functools.lru_cache(maxsize=1024)
 def _html(text, mentions):
-    return SANITIZER.clean(MARKDOWN.render(text, {"mentions": dict(mentions)}))
+    html = SANITIZER.clean(MARKDOWN.render(text, {"mentions": dict(mentions)}))
+    return TEXT_RUN.sub(_escape_quotes, html)
+
+
+def _escape_quotes(text_run):
+    """Quotes in text written as Django's escape() writes them, like all other
+    text on the page (nh3 writes them bare, which is as safe in text)."""
+    return text_run.group().replace('"', "&quot;").replace("'", "&#x27;")
 
 
 def mention_candidates(text: str) -> set[str]:
@@ -154,6 +166,13 @@ def _quote(state, start_line, end_line, silent):
         state.lineMax = line_max
 
 
+def _chat_line(state):
+    """A message that is one paragraph (most are) is a line of text, as
+    before Markdown: no <p> around it."""
+    if [token.type for token in state.tokens] == ["paragraph_open", "inline", "paragraph_close"]:
+        state.tokens[0].hidden = state.tokens[2].hidden = True
+
+
 def _prefixes(name):
     """`name` and what is left of it as trailing punctuation comes off."""
     while name:
@@ -185,8 +204,11 @@ class _ChatRenderer(RendererHTML):
 
     def renderToken(self, tokens, idx, options, env):
         html = super().renderToken(tokens, idx, options, env).strip("\n")
-        # A tight list item's paragraph is hidden (no <p>): its text still ends.
-        return "\n" + html if tokens[idx].type == "paragraph_close" else html
+        # A hidden paragraph (a tight list item's, a lone one) has no <p>: its
+        # text still ends, unless nothing comes after it.
+        if tokens[idx].type == "paragraph_close" and idx + 1 < len(tokens):
+            return "\n" + html
+        return html
 
     def fence(self, tokens, idx, options, env):
         token = tokens[idx]
@@ -223,6 +245,7 @@ def _markdown():
     # The inline linkify rule finds every http(s):// URL as the text is read;
     # the core rule (a second pass for schemeless links) has nothing to add.
     md.core.ruler.disable("linkify")
+    md.core.ruler.push("chat_line", _chat_line)
     md.inline.ruler.after("linkify", "mention", _mention)
     md.inline.add_terminator_char("@")
     # http and https only: no e-mail addresses, no "example.com", no ftp: or //x.

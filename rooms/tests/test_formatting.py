@@ -118,7 +118,8 @@ def without_markers(text):
 
 
 def p(html):
-    """A paragraph: its text ends with a newline (see rooms/formatting.py)."""
+    """A paragraph of several blocks, not the last: its text ends with a
+    newline (see rooms/formatting.py). A message of one paragraph is its text."""
     return f"<p>{html}\n</p>"
 
 
@@ -127,8 +128,8 @@ def items(*htmls):
 
 
 def test_plain_text_is_escaped_and_nothing_else():
-    assert render("fish & chips <b>not bold</b> \"quoted\" 'single'") == p(
-        "fish &amp; chips &lt;b&gt;not bold&lt;/b&gt; \"quoted\" 'single'"
+    assert render("fish & chips <b>not bold</b> \"quoted\" 'single'") == (
+        "fish &amp; chips &lt;b&gt;not bold&lt;/b&gt; &quot;quoted&quot; &#x27;single&#x27;"
     )
 
 
@@ -136,15 +137,15 @@ def test_plain_text_is_escaped_and_nothing_else():
     "http://example.com", "https://example.com/a/b?c=1#top", "HTTPS://EXAMPLE.COM/", "https://example.com/~u/a-b_c.d",
 ])
 def test_http_and_https_urls_become_links_that_open_safely(url):
-    assert render(f"see {url} now") == p(f"see {link(url)} now")
+    assert render(f"see {url} now") == f"see {link(url)} now"
 
 
 def test_ampersands_in_a_url_are_escaped_in_href_and_text():
-    assert render("https://x.test/?a=1&b=2") == p(link("https://x.test/?a=1&amp;b=2"))
+    assert render("https://x.test/?a=1&b=2") == link("https://x.test/?a=1&amp;b=2")
 
 
 def test_a_link_shows_the_url_as_typed_and_its_href_is_encoded():
-    assert render("https://x.test/é%41") == p(link("https://x.test/%C3%A9%41", "https://x.test/é%41"))
+    assert render("https://x.test/é%41") == link("https://x.test/%C3%A9%41", "https://x.test/é%41")
 
 
 @pytest.mark.parametrize(("text", "url", "after"), [
@@ -156,19 +157,19 @@ def test_a_link_shows_the_url_as_typed_and_its_href_is_encoded():
     ("https://x.test/a_", "https://x.test/a", "_"),
 ])
 def test_trailing_punctuation_stays_outside_the_link(text, url, after):
-    assert render(text) == p(link(url) + after)
+    assert render(text) == link(url) + after
 
 
 def test_parentheses_around_a_link_stay_outside_but_balanced_ones_inside():
-    assert render("(https://x.test/a)") == p(f"({link('https://x.test/a')})")
+    assert render("(https://x.test/a)") == f"({link('https://x.test/a')})"
     wiki = "https://en.wikipedia.org/wiki/Python_(language)"
-    assert render(f"({wiki})") == p(f"({link(wiki)})")
+    assert render(f"({wiki})") == f"({link(wiki)})"
 
 
 def test_quotes_and_angle_brackets_end_a_url():
-    assert render('<https://x.test/a>') == p(f"&lt;{link('https://x.test/a')}&gt;")
-    assert render('"https://x.test/a"') == p(f"\"{link('https://x.test/a')}\"")
-    assert render("'https://x.test/a'") == p(f"'{link('https://x.test/a')}'")
+    assert render('<https://x.test/a>') == f"&lt;{link('https://x.test/a')}&gt;"
+    assert render('"https://x.test/a"') == f"&quot;{link('https://x.test/a')}&quot;"
+    assert render("'https://x.test/a'") == f"&#x27;{link('https://x.test/a')}&#x27;"
 
 
 @pytest.mark.parametrize("text", [
@@ -181,24 +182,24 @@ def test_only_http_and_https_make_links(text):
 
 
 def test_inline_code():
-    assert render("run `make test` now") == p("run <code>make test</code> now")
+    assert render("run `make test` now") == "run <code>make test</code> now"
 
 
 def test_nothing_is_formatted_inside_inline_code():
-    assert render("`*a* **b** https://x.test @bob <i>`", MEMBERS) == p(
+    assert render("`*a* **b** https://x.test @bob <i>`", MEMBERS) == (
         "<code>*a* **b** https://x.test @bob &lt;i&gt;</code>"
     )
 
 
 def test_lone_backtick_stays_literal():
-    assert render("it`s") == p("it`s")
+    assert render("it`s") == "it`s"
 
 
 def test_fenced_block_on_one_line_and_across_lines():
     assert render("```print(1)```") == "<pre><code>print(1)</code></pre>"
-    assert render("```print(1)``` is short") == "<pre><code>print(1)</code></pre>" + p("is short")
+    assert render("```print(1)``` is short") == "<pre><code>print(1)</code></pre><p>is short</p>"
     assert render("before\n```\nif a < b:\n    go()\n```\nafter") == (
-        p("before") + "<pre><code>if a &lt; b:\n    go()</code></pre>" + p("after")
+        p("before") + "<pre><code>if a &lt; b:\n    go()</code></pre><p>after</p>"
     )
 
 
@@ -214,42 +215,47 @@ def test_nothing_is_formatted_inside_a_fenced_block():
 
 
 def test_emphasis_and_strong():
-    assert render("*soft* and **loud**") == p("<em>soft</em> and <strong>loud</strong>")
-    assert render("_soft_ and __loud__") == p("<em>soft</em> and <strong>loud</strong>")
-    assert render("**loud and *soft* inside**") == p("<strong>loud and <em>soft</em> inside</strong>")
+    assert render("*soft* and **loud**") == "<em>soft</em> and <strong>loud</strong>"
+    assert render("_soft_ and __loud__") == "<em>soft</em> and <strong>loud</strong>"
+    assert render("**loud and *soft* inside**") == "<strong>loud and <em>soft</em> inside</strong>"
 
 
 @pytest.mark.parametrize("text", ["2 * 3 * 4", "****", "**", "a* b*", "*unclosed", "snake_case_name", "~one~"])
 def test_markers_that_do_not_pair_stay_literal(text):
-    assert render(text) == p(text)
+    assert render(text) == text
 
 
 def test_emphasis_tags_always_nest():
-    assert render("*a **b* c**") == p("<em>a <em><em>b</em> c</em></em>")
-    assert render("**unclosed*") == p("*<em>unclosed</em>")
+    assert render("*a **b* c**") == "<em>a <em><em>b</em> c</em></em>"
+    assert render("**unclosed*") == "*<em>unclosed</em>"
 
 
 def test_emphasis_around_links_and_mentions():
-    assert render("*https://x.test*") == p(f"<em>{link('https://x.test')}</em>")
-    assert render("**@bob**", MEMBERS) == p(f"<strong>{mention('bob')}</strong>")
+    assert render("*https://x.test*") == f"<em>{link('https://x.test')}</em>"
+    assert render("**@bob**", MEMBERS) == f"<strong>{mention('bob')}</strong>"
 
 
 def test_strikethrough():
-    assert render("~~gone~~ kept") == p("<s>gone</s> kept")
-    assert render("~~`code` and *em*~~") == p("<s><code>code</code> and <em>em</em></s>")
+    assert render("~~gone~~ kept") == "<s>gone</s> kept"
+    assert render("~~`code` and *em*~~") == "<s><code>code</code> and <em>em</em></s>"
+
+
+def test_a_message_of_one_paragraph_is_a_line_of_text():
+    assert render("hi") == "hi"
+    assert render("hi\n\nthere") == p("hi") + "<p>there</p>"
 
 
 def test_a_line_break_is_kept_and_a_blank_line_starts_a_paragraph():
-    assert render("one\ntwo\r\nthree") == p("one\ntwo\nthree")
-    assert render("one\n\n\ntwo") == p("one") + p("two")
+    assert render("one\ntwo\r\nthree") == "one\ntwo\nthree"
+    assert render("one\n\n\ntwo") == p("one") + "<p>two</p>"
 
 
 def test_spaces_typed_inside_a_line_are_kept_for_pre_wrap():
-    assert render("a    b") == p("a    b")
+    assert render("a    b") == "a    b"
 
 
 def test_a_quote_is_its_lines_that_start_with_a_marker():
-    assert render("> you said\n> this\nmy reply") == "<blockquote>" + p("you said\nthis") + "</blockquote>" + p("my reply")
+    assert render("> you said\n> this\nmy reply") == "<blockquote>" + p("you said\nthis") + "</blockquote><p>my reply</p>"
     assert render("> > nested") == "<blockquote><blockquote>" + p("nested") + "</blockquote></blockquote>"
 
 
@@ -263,7 +269,7 @@ def test_bulleted_and_numbered_lists():
 
 
 def test_a_number_in_a_sentence_starts_no_list():
-    assert render("we have 2. and\n3. stays text") == p("we have 2. and\n3. stays text")
+    assert render("we have 2. and\n3. stays text") == "we have 2. and\n3. stays text"
 
 
 @pytest.mark.parametrize("text", [
@@ -282,31 +288,31 @@ def test_markdown_we_do_not_support_stays_text(text):
 
 
 def test_a_backslash_keeps_a_marker_literal():
-    assert render(r"\*not em\* and \- item") == p("*not em* and - item")
-    assert render("\\- not a list") == p("- not a list")
+    assert render(r"\*not em\* and \- item") == "*not em* and - item"
+    assert render("\\- not a list") == "- not a list"
 
 
 # --- mentions ----------------------------------------------------------------
 
 
 def test_mention_of_a_member_is_marked_with_their_id():
-    assert render("hi @bob!", MEMBERS) == p(f"hi {mention('bob')}!")
+    assert render("hi @bob!", MEMBERS) == f"hi {mention('bob')}!"
 
 
 def test_mention_of_someone_else_stays_plain_text():
-    assert render("hi @carol and @bobby", MEMBERS) == p("hi @carol and @bobby")
+    assert render("hi @carol and @bobby", MEMBERS) == "hi @carol and @bobby"
 
 
 def test_sentence_punctuation_after_a_name_is_not_part_of_it():
-    assert render("thanks @bob. and @al.ice, bye", MEMBERS) == p(f"thanks {mention('bob')}. and {mention('al.ice')}, bye")
+    assert render("thanks @bob. and @al.ice, bye", MEMBERS) == f"thanks {mention('bob')}. and {mention('al.ice')}, bye"
 
 
 def test_email_addresses_and_urls_mention_nobody():
-    assert render("mail bob@bob and https://x.test/@bob", MEMBERS) == p(f"mail bob@bob and {link('https://x.test/@bob')}")
+    assert render("mail bob@bob and https://x.test/@bob", MEMBERS) == f"mail bob@bob and {link('https://x.test/@bob')}"
 
 
 def test_a_name_in_another_case_names_the_member_and_keeps_how_it_was_typed():
-    assert render("hi @Bob and @AL.ICE.", MEMBERS) == p(
+    assert render("hi @Bob and @AL.ICE.", MEMBERS) == (
         'hi <span class="mention" data-user-id="7">@Bob</span> and '
         '<span class="mention" data-user-id="8">@AL.ICE</span>.'
     )
@@ -315,10 +321,10 @@ def test_a_name_in_another_case_names_the_member_and_keeps_how_it_was_typed():
 
 def test_an_exact_name_wins_over_one_in_another_case_and_two_others_name_nobody():
     both = {"bob": 7, "Bob": 9}
-    assert render("@Bob @bob", both) == p(
+    assert render("@Bob @bob", both) == (
         '<span class="mention" data-user-id="9">@Bob</span> <span class="mention" data-user-id="7">@bob</span>'
     )
-    assert render("@BOB", both) == p("@BOB")
+    assert render("@BOB", both) == "@BOB"
     assert mentioned("@Bob @BOB", both) == {"Bob"}
 
 
@@ -342,7 +348,7 @@ def test_mentions_in_quotes_lists_and_emphasis_count():
 
 
 def test_an_escaped_at_sign_mentions_nobody():
-    assert render("\\@bob", MEMBERS) == p("@bob")
+    assert render("\\@bob", MEMBERS) == "@bob"
     assert mentioned("\\@bob", MEMBERS) == set()
 
 
@@ -383,7 +389,7 @@ def test_hostile_text_makes_no_element_or_attribute_off_the_allow_list(text):
 def test_a_url_cannot_break_out_of_its_href():
     # linkify-it takes a quoted part into the path; its quotes are encoded in the href.
     html = render('https://x.test/"onmouseover="alert(1)')
-    assert html == p(link("https://x.test/%22onmouseover=%22alert(1)", 'https://x.test/"onmouseover="alert(1)'))
+    assert html == link("https://x.test/%22onmouseover=%22alert(1)", "https://x.test/&quot;onmouseover=&quot;alert(1)")
     assert [attrs for tag, attrs in Page(html).elements if tag == "a"][0]["href"].count('"') == 0
 
 
@@ -404,6 +410,8 @@ def test_any_text_renders_only_allow_listed_markup_and_keeps_its_text(text):
     page = Page(html)
     assert page.problems == [], html
     assert without_markers(page.visible) == without_markers(text)
+    # Quotes in text are written as Django's escape() writes them.
+    assert not re.search(r"""(?<![^>])[^<"']*["']""", html), html
     assert set(page.mentions) <= {str(pk) for pk in MEMBERS.values()}
 
 
