@@ -48,15 +48,16 @@ LINK_REL = "noopener noreferrer nofollow"
 # Django usernames are [\w.@+-]; a name after one of those characters is part
 # of a word or an address (bob@example.com mentions nobody).
 NAME = re.compile(r"[\w.@+-]+")
-# Sentence punctuation after a name is not part of it.
+# Sentence punctuation after a name, or a URL (as GitHub has it), is not part of it.
 TRAILING = ".,:;!?'\"-+@"
 URL_TRAILING = ".,:;!?'\"*_~"
-# ```code``` on a line of its own (what chat users type for a block); the
+# ```code``` at the start of a line (what chat users type for a block); the
 # closing run is exactly as long as the opening one.
-# A run of text in the sanitizer's output: no attribute value it writes holds
-# a < or > (an href is percent-encoded, the others are numbers or fixed).
-TEXT_RUN = re.compile(r"(?<![^>])[^<]+")  # at the start, or after a tag
 ONE_LINE_FENCE = re.compile(r"(`{3,})(?!`)(.*?[^`])\1(?!`)(.*)")
+# A run of text in the sanitizer's output, at the start or after a tag: no
+# attribute value it writes holds a < or > (an href is percent-encoded, the
+# others are numbers or fixed).
+TEXT_RUN = re.compile(r"(?<![^>])[^<]+")
 
 
 def render(text: str, mentions: Mapping[str, int] | None = None) -> SafeString:
@@ -196,11 +197,11 @@ def _username(name, members):
 
 
 class _ChatRenderer(RendererHTML):
-    """HTML for a body styled `white-space: pre-wrap` (spaces typed in a line
-    show): a line break is a newline, a newline between two blocks would show
-    as an empty line, so there are none, and each paragraph's text ends with
-    one, which shows nothing, so that the body's textContent (a notification's
-    excerpt) still has its lines apart."""
+    """HTML for a body styled `white-space: pre-wrap`, so that spaces typed
+    in a line show. A line break is a newline. Between blocks there is none
+    (it would show as an empty line), except at the end of a paragraph's text,
+    where it shows nothing but keeps the body's textContent (a notification's
+    excerpt) in lines. Links and mentions carry their fixed attributes."""
 
     def renderToken(self, tokens, idx, options, env):
         html = super().renderToken(tokens, idx, options, env).strip("\n")
@@ -235,8 +236,9 @@ class _ChatRenderer(RendererHTML):
 
 def _markdown():
     md = MarkdownIt("zero", {"linkify": True}, renderer_cls=_ChatRenderer)
-    md.enable(["list"])
-    md.enable(["newline", "escape", "backticks", "strikethrough", "emphasis", "linkify"])
+    # Besides paragraphs: lists (fences and quotes are this module's, below)
+    # and the inline rules of the table above; "zero" starts with none.
+    md.enable(["list", "newline", "escape", "backticks", "strikethrough", "emphasis", "linkify"])
     md.block.ruler.before("paragraph", "fence_one_line", _one_line_fence,
                           {"alt": ["paragraph", "blockquote", "list"]})
     md.block.ruler.before("paragraph", "fence", make_fence_rule(markers=("`",)),
@@ -258,8 +260,8 @@ def _markdown():
 
 
 class _Links(LinkifyIt):
-    """linkify-it, leaving sentence punctuation after a URL outside it (as
-    GitHub does): "see https://x.test/a?" links https://x.test/a."""
+    """linkify-it, leaving sentence punctuation after a URL outside it:
+    "see https://x.test/a?" links https://x.test/a."""
 
     def normalize(self, match):
         super().normalize(match)
