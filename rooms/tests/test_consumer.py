@@ -109,7 +109,8 @@ async def test_session_cookie_with_allowed_origin_connects(lobby, alice):
     cookie = await session_cookie(alice)
     communicator = WebsocketCommunicator(
         application, "/ws/rooms/lobby/",
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"),
+                 (b"cookie", f"sessionid={cookie}".encode())],
     )
     connected, _ = await communicator.connect()
     assert connected
@@ -128,7 +129,9 @@ async def test_foreign_origin_is_refused(lobby, alice):
 
 
 async def test_no_session_cookie_is_closed_with_4401(lobby):
-    communicator = WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://localhost")])
+    communicator = WebsocketCommunicator(
+        application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    )
     connected, _ = await communicator.connect()
     assert connected
     assert (await communicator.receive_output())["code"] == 4401
