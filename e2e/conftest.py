@@ -149,12 +149,25 @@ def server_env(tmp_path_factory):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+        # Every test signs in from 127.0.0.1, hundreds in a run: the login and
+        # sign-up limits are tested on a server of their own (strict_server).
+        "CHAT_LOGIN_ATTEMPTS": "100000",
     }
 
 
 @pytest.fixture(scope="session")
 def server(server_env, tmp_path_factory):
     srv = Server(server_env, tmp_path_factory.mktemp("logs")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def strict_server(server_env, tmp_path):
+    """A server with the default login and sign-up limits, counting on its
+    own (in-memory) cache so its lockouts end with it."""
+    env = {**server_env, "REDIS_URL": "", "CHAT_LOGIN_ATTEMPTS": "5", "CHAT_LOGIN_WINDOW_SECONDS": "900"}
+    srv = Server(env, tmp_path).start()
     yield srv
     srv.stop()
 

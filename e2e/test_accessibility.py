@@ -56,6 +56,8 @@ def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
 
 @pytest.mark.parametrize("look", LOOKS)
 def test_login_and_signup_pass_the_scan_also_with_errors(look, browser, server, make_user):
+    from accounts.models import Invitation
+
     make_user("alice")
     context = browser.new_context(base_url=server.url, **LOOKS[look])
     page = context.new_page()
@@ -68,13 +70,41 @@ def test_login_and_signup_pass_the_scan_also_with_errors(look, browser, server, 
     assert_accessible(page, f"login with errors, {look}")
 
     page.goto("/accounts/signup/")
-    assert_accessible(page, f"signup, {look}")
+    expect(page.locator("h1")).to_have_text("An invitation is needed")
+    assert_accessible(page, f"signup without an invitation, {look}")
+
+    page.goto(Invitation.objects.create_for().get_absolute_url())
+    assert_accessible(page, f"signup by invitation, {look}")
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password1]", "short")
     page.fill("input[name=password2]", "different")
     page.click("button[type=submit]")
     expect(page.locator(".errorlist").first).to_be_visible()
-    assert_accessible(page, f"signup with errors, {look}")
+    assert_accessible(page, f"signup by invitation with errors, {look}")
+    context.close()
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_first_run_and_invitations_pass_the_scan(look, browser, server):
+    context = browser.new_context(base_url=server.url, **LOOKS[look])
+    page = context.new_page()
+    page.goto("/")
+    expect(page.locator("#first-run")).to_be_visible()
+    assert_accessible(page, f"first run, {look}")
+    page.fill("input[name=username]", "founder")
+    page.fill("input[name=password1]", "founder")
+    page.fill("input[name=password2]", "founder")
+    page.click("button[type=submit]")
+    expect(page.locator(".errorlist").first).to_be_visible()
+    assert_accessible(page, f"first run with errors, {look}")
+    page.fill("input[name=password1]", "a-good-long-password-1")
+    page.fill("input[name=password2]", "a-good-long-password-1")
+    page.click("button[type=submit]")
+    expect(page.locator("#invite-people")).to_be_visible()
+    assert_accessible(page, f"room list with Invite people, {look}")
+    page.click("#invite-people")
+    expect(page.locator("#copy-invite-link")).to_be_visible()
+    assert_accessible(page, f"invitation link, {look}")
     context.close()
 
 
