@@ -283,6 +283,13 @@ def open_room(context, slug="lobby"):
     return page
 
 
+def fill_signup(page, username, password1="a-good-long-password-1", password2=None):
+    """Fills a sign-up form (first run, invitation, open sign-up)."""
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password1]", password1)
+    page.fill("input[name=password2]", password1 if password2 is None else password2)
+
+
 def send(page, text):
     page.fill("#message-form [name=message]", text)
     page.press("#message-form [name=message]", "Enter")

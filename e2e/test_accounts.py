@@ -6,15 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, message_with, open_room, send
-
-PASSWORD = "a-good-long-password-1"
-
-
-def fill_signup(page, username):
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
+from e2e.conftest import LIVE_TIMEOUT_MS, fill_signup, message_with, open_room, send
 
 
 def test_the_first_visit_creates_the_first_staff_account(browser, server):

@@ -54,6 +54,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Only for local development: DEBUG is on and nothing is deployed.
     SECRET_KEY = "django-insecure-local-development-only-key-0123456789-abcdefghij"
+# Rotating the key: the previous one here keeps sessions signed with it valid
+# until they are re-signed or expire (README, "Security").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

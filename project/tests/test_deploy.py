@@ -77,6 +77,11 @@ def test_debug_is_off_unless_asked_for_so_a_bare_start_needs_a_secret_key():
     assert settings_value("settings.DEBUG", DEBUG=None, SECRET_KEY="k" * 50) == "False"
 
 
+def test_old_secret_keys_can_be_kept_as_fallbacks_while_rotating():
+    value = settings_value("settings.SECRET_KEY_FALLBACKS", **PRODUCTION, SECRET_KEY_FALLBACKS="old-key-1,old-key-2")
+    assert value == "['old-key-1', 'old-key-2']"
+
+
 def test_procfile_checks_the_deploy_then_migrates_on_release_and_serves_daphne_on_port():
     procfile = (ROOT / "Procfile").read_text()
     assert (
