@@ -39,6 +39,7 @@ run: $(VENV)/.installed
 	@echo
 	@echo "  Chat is at http://$(HOST):$(PORT)/  (the first visit creates the first, staff account;"
 	@echo "  invite people from the room list, then open the lobby in two tabs)"
+	@echo "  Another staff account for /admin/:  make admin   (or: $(PY) manage.py createsuperuser)"
 	@echo
 	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -74,6 +74,8 @@ def _signup_form(request, action, invitation=None):
 def signup(request):
     """/accounts/signup/: the form when CHAT_SIGNUP is open; otherwise a page
     saying why not (GET and POST alike: nothing is created)."""
+    if _no_user_yet():
+        return redirect("first-run")
     if settings.CHAT_SIGNUP == "open":
         return _signup_form(request, request.path)
     if settings.CHAT_SIGNUP == "closed":

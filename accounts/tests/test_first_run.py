@@ -83,3 +83,10 @@ def test_two_first_runs_at_once_create_one_account(monkeypatch):
         thread.join()
     assert User.objects.count() == 1
     assert sorted(statuses) == ["/", "/accounts/login/"]
+
+
+@pytest.mark.django_db
+def test_signup_on_a_new_install_leads_to_the_first_run_too(client):
+    assert client.get("/accounts/signup/")["Location"] == "/accounts/first-run/"
+    assert client.post("/accounts/signup/", signup_data("someone"))["Location"] == "/accounts/first-run/"
+    assert not User.objects.exists()
