@@ -71,6 +71,16 @@ def record(scope, request, username=None):
             cache.set(f"{key}:count", 1, window)
 
 
+def attempt(scope, request, username=None):
+    """One attempt that counts whatever its outcome (a sign-up): the 429
+    response when the request's keys are locked out, else None, counted."""
+    until = blocked_until(scope, request, username)
+    if until is not None:
+        return refusal(request, until)
+    record(scope, request, username)
+    return None
+
+
 def refusal(request, until):
     """The 429 page: too many attempts, and the time to try again."""
     response = render(request, "accounts/throttled.html", {"until": until}, status=429)

@@ -40,6 +40,9 @@ def _next_url(request):
     return ""
 
 
+CLOSED = ("Sign-up is closed", "This chat is not taking new accounts.")
+
+
 def _refused(request, title, text, status=403):
     return render(request, "accounts/signup_refused.html", {"title": title, "text": text}, status=status)
 
@@ -53,11 +56,9 @@ def _signup_form(request, action, invitation=None):
         return redirect(next_url or "rooms:list")
     form = SignupForm(request.POST or None)
     if request.method == "POST":
-        username = request.POST.get("username")
-        until = throttle.blocked_until(throttle.SIGNUP, request, username)
-        if until is not None:
-            return throttle.refusal(request, until)
-        throttle.record(throttle.SIGNUP, request, username)
+        refused = throttle.attempt(throttle.SIGNUP, request, request.POST.get("username"))
+        if refused:
+            return refused
         if form.is_valid():
             with transaction.atomic():
                 if invitation is not None and not invitation.claim():
@@ -79,7 +80,7 @@ def signup(request):
     if settings.CHAT_SIGNUP == "open":
         return _signup_form(request, request.path)
     if settings.CHAT_SIGNUP == "closed":
-        return _refused(request, "Sign-up is closed", "This chat is not taking new accounts.")
+        return _refused(request, *CLOSED)
     return _refused(
         request, "An invitation is needed",
         "New accounts on this chat are made through an invitation link. Ask someone who runs it to send you one.",
@@ -89,7 +90,7 @@ def signup(request):
 def join(request, token):
     """/accounts/join/<token>/: the sign-up form for an invitation's holder."""
     if settings.CHAT_SIGNUP == "closed":
-        return _refused(request, "Sign-up is closed", "This chat is not taking new accounts.")
+        return _refused(request, *CLOSED)
     invitation = Invitation.objects.filter(token=token).first()
     if invitation is None:
         return _refused(
@@ -120,10 +121,9 @@ def first_run(request):
         raise Http404("The first account has been created.")
     form = SignupForm(request.POST or None)
     if request.method == "POST":
-        until = throttle.blocked_until(throttle.SIGNUP, request)
-        if until is not None:
-            return throttle.refusal(request, until)
-        throttle.record(throttle.SIGNUP, request)
+        refused = throttle.attempt(throttle.SIGNUP, request)
+        if refused:
+            return refused
         if form.is_valid():
             with transaction.atomic():
                 _lock_accounts()
