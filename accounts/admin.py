@@ -1,4 +1,4 @@
-"""Staff make, copy and revoke invitations here; "Add user" refuses look-alike names."""
+"""Staff make, copy and revoke invitations here; adding or renaming a user refuses look-alike names."""
 
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from .forms import AdminSignupForm
+from .forms import AdminSignupForm, AdminUserChangeForm
 from .models import Invitation
 
 
@@ -94,3 +94,4 @@ admin.site.unregister(User)
 @admin.register(User)
 class ChatUserAdmin(UserAdmin):
     add_form = AdminSignupForm
+    form = AdminUserChangeForm

@@ -1,4 +1,4 @@
-from django.contrib.auth.forms import AdminUserCreationForm, UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
 from .usernames import validate_not_imitating
@@ -8,7 +8,8 @@ class DistinctUsernameMixin:
     """Refuses a username that imitates an existing one (accounts/usernames.py)."""
 
     def clean_username(self):
-        username = super().clean_username()
+        parent = getattr(super(), "clean_username", None)
+        username = parent() if parent else self.cleaned_data.get("username")
         if username and "username" not in self.errors:
             try:
                 validate_not_imitating(username, exclude_pk=self.instance.pk)
@@ -23,3 +24,7 @@ class SignupForm(DistinctUsernameMixin, UserCreationForm):
 
 class AdminSignupForm(DistinctUsernameMixin, AdminUserCreationForm):
     """The admin's "Add user"."""
+
+
+class AdminUserChangeForm(DistinctUsernameMixin, UserChangeForm):
+    """The admin's user page: renaming someone to a look-alike is refused too."""

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, fill_signup, message_with, open_room, send
+from e2e.conftest import LIVE_TIMEOUT_MS, assert_accessible, fill_signup, message_with, open_room, send
 
 
 def test_the_first_visit_creates_the_first_staff_account(browser, server):
@@ -127,6 +127,7 @@ def test_five_wrong_passwords_lock_the_login_with_a_time_to_come_back(make_user,
     until = datetime.datetime.fromisoformat(when.get_attribute("datetime"))
     wait = until - datetime.datetime.now(datetime.UTC)
     assert datetime.timedelta(minutes=14) < wait <= datetime.timedelta(minutes=15), wait
+    assert_accessible(page, "login lockout (429)")
     # Still signed out.
     page.goto("/rooms/lobby/")
     expect(page).to_have_url(f"{strict_server.url}/accounts/login/?next=/rooms/lobby/")

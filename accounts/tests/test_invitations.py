@@ -115,3 +115,17 @@ def test_admin_add_user_refuses_a_lookalike_name(admin_client, alice):
         "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
     })
     assert response.status_code == 302
+
+
+def test_admin_renaming_a_user_to_a_lookalike_is_refused(admin_client, alice, staff):
+    page = admin_client.get(f"/admin/auth/user/{staff.pk}/change/")
+    skip = {"groups", "user_permissions", "last_login"}
+    data = {k: v for k, v in page.context["adminform"].form.initial.items() if v is not None and k not in skip}
+    data.update({"username": "ALICE", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    response = admin_client.post(f"/admin/auth/user/{staff.pk}/change/", data)
+    assert response.status_code == 200
+    assert "username" in response.context["adminform"].form.errors
+    staff.refresh_from_db()
+    assert staff.username == "staff"
+    data["username"] = "staff"  # keeping one's own name is no imitation
+    assert admin_client.post(f"/admin/auth/user/{staff.pk}/change/", data).status_code == 302
