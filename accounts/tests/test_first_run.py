@@ -1,6 +1,10 @@
 """The first visit to a new install creates its first (staff) account, once."""
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -51,14 +55,63 @@ def in_memory_sqlite():
     return connection.vendor == "sqlite" and connection.is_in_memory_db()
 
 
+RACE = """
+import threading
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from accounts.forms import SignupForm
+
+call_command("migrate", verbosity=0)
+both_validated = threading.Barrier(2, timeout=10)
+is_valid = SignupForm.is_valid
+
+def valid_then_wait(form):
+    result = is_valid(form)
+    both_validated.wait()
+    return result
+
+SignupForm.is_valid = valid_then_wait
+answers = []
+
+def first_run(username):
+    data = {"username": username, "password1": "a-long-pass-9876", "password2": "a-long-pass-9876"}
+    try:
+        answers.append(Client().post("/accounts/first-run/", data)["Location"])
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=first_run, args=(name,)) for name in ("first", "second")]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+from django.contrib.auth import get_user_model
+print(sorted(answers), get_user_model().objects.count())
+"""
+
+
+def test_two_first_runs_at_once_on_a_sqlite_file_create_one_account(tmp_path):
+    """As `make run` serves it: a SQLite file, whose transactions begin
+    IMMEDIATE, so the second first run waits and then finds the first account."""
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", RACE], cwd=root, capture_output=True, text=True,
+        timeout=120, env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/race.sqlite3", "REDIS_URL": "",
+                          "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "project.settings"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['/', '/accounts/login/'] 1"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_first_runs_at_once_create_one_account(monkeypatch):
     """Both forms are valid while nobody exists yet; both then try to create.
-    On PostgreSQL (CI) the table lock decides; SQLite files serialise writers
-    (BEGIN IMMEDIATE), but the suite's in-memory SQLite shares one cache
-    between threads, which refuses instead of waiting: nothing to learn there."""
+    On PostgreSQL (CI) the table lock decides. The suite's in-memory SQLite
+    shares one cache between threads, which refuses instead of waiting; a
+    SQLite file is tested above."""
     if in_memory_sqlite():
-        pytest.skip("threads on the in-memory SQLite test database fail with 'table is locked' instead of waiting")
+        pytest.skip("in-memory SQLite: threads get 'table is locked'; the SQLite file test covers SQLite")
     both_validated = threading.Barrier(2, timeout=10)
     is_valid = SignupForm.is_valid
 
