@@ -54,11 +54,11 @@ system-deps:
 # Async unit tests and Playwright fight over the event loop in one process:
 # they run as two pytest invocations.
 test: $(VENV)/.installed system-deps
-	$(PY) -m pytest accounts rooms project
+	$(PY) -m pytest
 	$(PY) -m pytest e2e $(E2E_FLAGS)
 
 test-unit: $(VENV)/.installed
-	$(PY) -m pytest accounts rooms project
+	$(PY) -m pytest
 
 test-e2e: $(VENV)/.installed system-deps
 	$(PY) -m pytest e2e $(E2E_FLAGS)

@@ -12,6 +12,12 @@ import pytest
 IN_CI = os.environ.get("CI") == "true"
 
 
+def pytest_configure(config):
+    # The unit suites' fixtures need pytest-django, which the e2e suite runs without.
+    if config.pluginmanager.hasplugin("django"):
+        config.pluginmanager.import_plugin("project.tests.fixtures")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bench.loadgen import StepResult, Tracker, judge, parse_html, parse_json, percentile, summarize, token_text
-from rooms import broadcast
+from realtime import broadcast
 from rooms.models import Message, Room
 
 # Rendering a message body looks up its mentions.

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "frontend",
     "accounts",
     "rooms",
+    "realtime",
 ]
 
 MIDDLEWARE = [
@@ -220,8 +221,16 @@ CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 60)
 CHAT_PRESENCE_HEARTBEAT = env_int("CHAT_PRESENCE_HEARTBEAT", 20)
 # Fragments for a room that arrive within this window go out as one frame.
 CHAT_BROADCAST_COALESCE_MS = env_int("CHAT_BROADCAST_COALESCE_MS", 50)
-# Most messages a reconnecting page is sent per frame while catching up.
+# Most messages a reconnecting page is sent per frame while catching up,
+# and in all: a page further behind is told to reload.
 CHAT_CATCH_UP_BATCH = 200
+CHAT_SYNC_MAX_MESSAGES = env_int("CHAT_SYNC_MAX_MESSAGES", 500)
+# Per user, across processes: open sockets, and frames of each kind per
+# window (realtime/protocol.py has the defaults; {"read": 240} raises one).
+CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20)
+CHAT_FRAME_BUDGETS = {}
+# A socket whose unsent output passes this is dropped (its page reconnects and catches up).
+CHAT_SOCKET_MAX_BUFFER_BYTES = env_int("CHAT_SOCKET_MAX_BUFFER_BYTES", 1024 * 1024)
 
 # Accounts (README, "Security"). Who may sign up: invite, open or closed.
 CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "invite")

@@ -1,12 +1,13 @@
 """Flood control: at most CHAT_RATE_LIMIT_MESSAGES per user in any
-CHAT_RATE_LIMIT_SECONDS.
+CHAT_RATE_LIMIT_SECONDS, and the sliding-window counter other limits share
+(realtime/budgets.py).
 
 Counters live in Django's cache, which is Redis whenever REDIS_URL is set, so
-the limit holds across every server process. Each message is counted in a
-fixed window (one atomic INCR), and the limit applies to a sliding window:
-this window's count plus the previous window's, weighted by how much of it
-the sliding window still covers. With fixed windows alone, a burst split by
-a window boundary would get through at twice the limit.
+a limit holds across every server process. Each hit is counted in a fixed
+window (one atomic INCR), and the limit applies to a sliding window: this
+window's count plus the previous window's, weighted by how much of it the
+sliding window still covers. With fixed windows alone, a burst split by a
+window boundary would get through at twice the limit.
 """
 
 import time
@@ -20,15 +21,13 @@ class FloodError(ValidationError):
     pass
 
 
-def check(user):
-    """Count one message for `user`; raise FloodError when over the limit
-    (a refused message is not counted)."""
-    limit = settings.CHAT_RATE_LIMIT_MESSAGES
-    window = settings.CHAT_RATE_LIMIT_SECONDS
+def allow(name, limit, window):
+    """Count one hit of `name`; False (and not counted) when that would
+    pass `limit` hits in any `window` seconds. limit or window 0: no limit."""
     if limit <= 0 or window <= 0:
-        return
+        return True
     bucket, into = divmod(time.time(), window)
-    key = f"flood:{user.pk}:{int(bucket)}"
+    key = f"{name}:{int(bucket)}"
     # Each window's count is still read as "the previous one" a window later.
     timeout = 2 * window + 1
     # add() is a no-op when the key exists; incr() is atomic in Redis.
@@ -38,12 +37,22 @@ def check(user):
     except ValueError:  # expired between add() and incr()
         cache.add(key, 1, timeout=timeout)
         count = 1
-    previous = cache.get(f"flood:{user.pk}:{int(bucket) - 1}", 0)
+    previous = cache.get(f"{name}:{int(bucket) - 1}", 0)
     if count + previous * (1 - into / window) > limit:
         try:
             cache.decr(key)
         except ValueError:  # gone already: nothing left to take back
             pass
+        return False
+    return True
+
+
+def check(user):
+    """Count one message for `user`; raise FloodError when over the limit
+    (a refused message is not counted)."""
+    limit = settings.CHAT_RATE_LIMIT_MESSAGES
+    window = settings.CHAT_RATE_LIMIT_SECONDS
+    if not allow(f"flood:{user.pk}", limit, window):
         raise FloodError(
             "You are sending messages too quickly: at most %(limit)d every %(window)d seconds. "
             "Wait a moment and try again.",

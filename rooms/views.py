@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 
@@ -76,7 +75,6 @@ def message_source(request, slug, pk):
     shows it formatted)."""
     room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
     message = get_object_or_404(Message, room=room, pk=pk)
-    if message.author_id != request.user.pk:
-        raise PermissionDenied("You can only edit your own messages.")
+    message.check_can_edit(request.user)  # PermissionDenied: 403 with the reason
     return HttpResponse(message.text, content_type="text/plain; charset=utf-8")
 

@@ -118,7 +118,7 @@ ROUND_TRIP = """
 import asyncio
 from django.core.cache import cache
 from project.health import _channel_layer
-from rooms import presence
+from realtime import presence
 
 async def main():
     await _channel_layer()

@@ -71,7 +71,7 @@ def test_archived_room_shows_history_without_composer(client, alice, archived_ro
 @pytest.mark.django_db(transaction=True)
 def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monkeypatch):
     """The first page load and the live update render the same partial."""
-    from rooms import broadcast
+    from realtime import broadcast
 
     fragments = []
     async def send(group, event_type, html, **extra):

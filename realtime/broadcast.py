@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 FRAGMENT = "room.fragment"
 ACCESS = "room.access"
 CLOSED = "room.closed"
+# To a user's group: their sockets close (4401), all of them or those of one session.
+SIGNED_OUT = "user.signed_out"
 
 
 def render(partial, **context):
@@ -70,15 +72,27 @@ async def presence_changed(room_group, people):
     await send(room_group, FRAGMENT, render("presence", people=people, oob=True))
 
 
-def catch_up(messages, gone_pks, edited=()):
+def signed_out(user_pk, session_key=None):
+    """The user logged out (`session_key`: that session's sockets only), was
+    deactivated or deleted (all their sockets): their pages close with 4401."""
+    html = render("notice", notice="You have been signed out. Log in again to keep chatting.")
+    async_to_sync(send)(user_group(user_pk), SIGNED_OUT, html, session_key=session_key)
+
+
+def catch_up(messages, gone_pks=(), edited=()):
     """What one reconnecting page missed: the messages after its last one, and
     the deletions and edits among those it shows, as one fragment. Sent to
-    that socket only."""
+    that socket only, in batches."""
     return (
         render("messages-appended", batch=messages)
         + render("messages-edited", edited=edited)
         + render("messages-deleted", pks=gone_pks)
     )
+
+
+def too_far_behind(room):
+    """A page that missed more than one catch-up may send: it reloads to the latest."""
+    return render("reload", room=room)
 
 
 # --- The room list and unread counts -------------------------------------------------------
@@ -105,18 +119,21 @@ def _allowed(user_ids):
     return None if user_ids is None else sorted(user_ids)
 
 
-def room_listed(room, allowed_user_ids):
+def room_listed(room, allowed_user_ids, previously_allowed):
     """A room created or changed: its entry appears or changes in the room
-    list of everyone who may see it, and disappears for everyone else.
-    `room` carries `latest` (RoomQuerySet.with_latest)."""
+    list of everyone who may see it, and disappears for those among
+    `previously_allowed` (None: everyone) who may not. Nobody else is told
+    anything about it. `room` carries `latest` (RoomQuerySet.with_latest)."""
     html = render_list("room-entry-live", room=room)
     gone = render_list("room-entry-gone", pk=room.pk)
-    async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise=gone)
+    async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise=gone,
+                        otherwise_to=_allowed(previously_allowed))
 
 
-def room_unlisted(room_pk):
-    """A deleted room leaves every room list."""
-    async_to_sync(send)(LIST_GROUP, FRAGMENT, render_list("room-entry-gone", pk=room_pk))
+def room_unlisted(room_pk, allowed_user_ids):
+    """A deleted room leaves the room lists of those who could see it."""
+    html = render_list("room-entry-gone", pk=room_pk)
+    async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
 
 
 def room_activity(message, allowed_user_ids, mentioned_ids):

@@ -11,9 +11,13 @@ every out-of-band element of a frame.
 
 A socket may be registered under several groups (its room, the site-wide
 room list, its user's group); each group's frames keep their order. A
-fragment may name the users allowed to see it: the hub gives the others
-its `otherwise` HTML (a room made private disappears from their list), and
-may skip the sockets of one room (they get the message itself).
+fragment may name the users allowed to see it: the hub gives its
+`otherwise` HTML to those of `otherwise_to` (None: everyone else; a room
+made private disappears from the lists that showed it) and nothing to the
+rest, and may skip the sockets of one room (they get the message itself).
+
+What the hub needs of a socket is the `Socket` protocol below; consumers
+(realtime/consumers.py) implement it, and the hub never calls anything else.
 
 If the channel layer fails (Redis restarting), group memberships may be
 lost and pages may have missed messages: the hub closes its sockets with
@@ -26,32 +30,61 @@ stay wedged after Redis comes back.
 import asyncio
 import logging
 import weakref
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.conf import settings
 
-from . import broadcast, presence
+from . import broadcast, presence, sockets
 
 log = logging.getLogger(__name__)
 
 
+class Socket(Protocol):
+    """One open page, as the hub sees it."""
+
+    # Whose page it is: filtered fragments are chosen by user, and the
+    # heartbeat keeps the socket counted against its user's cap.
+    user_pk: int
+    socket_id: str
+
+    async def send_frame(self, html: str) -> None:
+        """Write one frame of HTML fragments; may close the socket instead
+        when its client is not reading (its unsent output is over the cap)."""
+
+    async def control(self, event: dict) -> None:
+        """Act on a control event of one of its groups (ACCESS, CLOSED,
+        SIGNED_OUT in realtime/broadcast.py): close itself if it concerns it."""
+
+    async def reconnect(self) -> None:
+        """The channel layer failed: close with 4012 so the page comes back and catches up."""
+
+
+class PresentSocket(Socket, Protocol):
+    """A socket joined with presence=True: the heartbeat refreshes its entry."""
+
+    room_pk: int
+    username: str
+
+
 class Filtered(NamedTuple):
     """A fragment not everyone gets: `html` for the users in `allowed` (None:
-    everyone), `otherwise` for the rest, nothing for sockets in group `skip`."""
+    everyone), `otherwise` for those in `otherwise_to` (None: all the rest),
+    nothing for other users and for sockets in group `skip`."""
 
     html: str
     otherwise: str
     allowed: frozenset | None
     skip: str | None
+    otherwise_to: frozenset | None = None
 
     @classmethod
     def of(cls, event):
         if "allowed" not in event and not event.get("skip"):
             return event["html"]
-        allowed = event.get("allowed")
+        allowed, otherwise_to = event.get("allowed"), event.get("otherwise_to")
         return cls(event["html"], event.get("otherwise", ""), None if allowed is None else frozenset(allowed),
-                   event.get("skip"))
+                   event.get("skip"), None if otherwise_to is None else frozenset(otherwise_to))
 
 
 def private_layer():
@@ -79,7 +112,7 @@ class Hub:
         # interleave (two channels, or a discard after a fresh add).
         self.membership = asyncio.Lock()
 
-    async def join(self, group, socket, presence=False):
+    async def join(self, group, socket: Socket, presence=False):
         """Start delivering `group`'s events to `socket` (raises if the layer is
         down); `presence`: a room group whose presence the heartbeat refreshes."""
         async with self.membership:
@@ -96,7 +129,7 @@ class Hub:
                 self.reader = asyncio.create_task(self.read(), name="chat-hub-reader")
                 self.refresher = asyncio.create_task(self.refresh(), name="chat-hub-refresher")
 
-    async def leave(self, group, socket):
+    async def leave(self, group, socket: Socket):
         async with self.membership:
             sockets = self.rooms.get(group)
             if sockets is None:
@@ -120,7 +153,7 @@ class Hub:
             except Exception:  # the layer is down; the membership expires there
                 log.warning("hub could not leave %s", group, exc_info=True)
 
-    async def leave_all(self, socket):
+    async def leave_all(self, socket: Socket):
         """Stop delivering anything to `socket`."""
         for group in list(self.groups_of.get(socket, ())):
             await self.leave(group, socket)
@@ -151,17 +184,26 @@ class Hub:
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT)
             try:
-                for group, sockets in list(self.rooms.items()):
+                for group, members in list(self.rooms.items()):
                     await self.layer.group_add(group, self.channel)
-                    if group not in self.presence_groups or not sockets:
+                    if group not in self.presence_groups or not members:
                         continue
-                    room_pk = next(iter(sockets)).room_pk
-                    if not await presence.refresh(room_pk, group, list(sockets)):
+                    room_pk = next(iter(members)).room_pk
+                    if not await presence.refresh(room_pk, group, list(members)):
                         raise ConnectionError("Redis lost this process's presence entries")
+                await self.refresh_socket_counts()
             except Exception:
                 log.warning("heartbeat failed; pages will reconnect and catch up", exc_info=True)
                 await self.drop_everyone()
                 return
+
+    async def refresh_socket_counts(self):
+        """Keep this process's sockets counted against their users' caps."""
+        by_user = {}
+        for socket in self.groups_of:
+            by_user.setdefault(socket.user_pk, []).append(socket.socket_id)
+        if by_user:
+            await sockets.registry().refresh(by_user)
 
     async def drop_everyone(self):
         # A socket in several groups reconnects once.
@@ -230,7 +272,9 @@ class Hub:
             return ""
         if fragment.allowed is None or socket.user_pk in fragment.allowed:
             return fragment.html
-        return fragment.otherwise
+        if fragment.otherwise_to is None or socket.user_pk in fragment.otherwise_to:
+            return fragment.otherwise
+        return ""
 
     @staticmethod
     async def write(previous, deliveries):

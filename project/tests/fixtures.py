@@ -1,10 +1,10 @@
+"""Fixtures of the unit suites (pytest-django), loaded by the root conftest.py
+when pytest-django is active: the e2e suite runs without it."""
+
 import uuid
 
 import pytest
 from channels.layers import channel_layers
-
-from rooms import presence
-from rooms.models import Room
 
 
 @pytest.fixture(autouse=True)
@@ -14,14 +14,20 @@ def single_process(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": uuid.uuid4().hex}}
+    from realtime import presence, sockets
+
     presence.reset()
+    sockets.reset()
     yield
     presence.reset()
+    sockets.reset()
 
 
 @pytest.fixture
 def use_redis(settings, redis_url):
     """Switch this test to Redis, under key prefixes no other test shares."""
+    from realtime import presence, sockets
+
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.REDIS_URL = redis_url
     settings.CHANNEL_LAYERS = {
@@ -35,6 +41,7 @@ def use_redis(settings, redis_url):
                     "KEY_PREFIX": prefix}
     }
     presence.reset()
+    sockets.reset()
     presence.KEY_PREFIX = prefix
     yield redis_url
     presence.KEY_PREFIX = "chat"
@@ -53,11 +60,15 @@ def bob(django_user_model):
 
 @pytest.fixture
 def lobby(db):
+    from rooms.models import Room
+
     return Room.objects.ensure_lobby()[0]
 
 
 @pytest.fixture
 def private_room(db, alice):
+    from rooms.models import Room
+
     room = Room.objects.create(name="Secret", slug="secret", is_private=True)
     room.members.add(alice)
     return room
@@ -65,6 +76,8 @@ def private_room(db, alice):
 
 @pytest.fixture
 def archived_room(db):
+    from rooms.models import Room
+
     return Room.objects.create(name="Old", slug="old", is_archived=True)
 
 

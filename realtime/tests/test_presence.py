@@ -1,6 +1,6 @@
 import pytest
 
-from rooms import presence
+from realtime import presence
 
 
 class Socket:
@@ -28,7 +28,7 @@ def sent(monkeypatch):
     async def presence_changed(group, people):
         sent.append(people)
 
-    monkeypatch.setattr("rooms.broadcast.presence_changed", presence_changed)
+    monkeypatch.setattr("realtime.broadcast.presence_changed", presence_changed)
     return sent
 
 
@@ -46,7 +46,7 @@ async def test_two_announcements_at_once_end_with_who_is_there(backend, sent, mo
             await presence.announce(1, group)
         await deliver(group, people)
 
-    monkeypatch.setattr("rooms.broadcast.presence_changed", bob_announces_first)
+    monkeypatch.setattr("realtime.broadcast.presence_changed", bob_announces_first)
     await backend.join(1, [("alice-socket", "alice")])
     await presence.announce(1, "room.1")
     assert sent[0] == ["alice", "bob"] and ["alice"] in sent  # the interleaving happened
@@ -64,12 +64,12 @@ async def test_an_announcement_that_failed_to_go_out_is_made_again(backend, sent
     async def connection_lost(group, people):
         raise ConnectionError("Connection closed by server.")
 
-    monkeypatch.setattr("rooms.broadcast.presence_changed", connection_lost)
+    monkeypatch.setattr("realtime.broadcast.presence_changed", connection_lost)
     await backend.join(1, [("bob-socket", "bob")])
     with pytest.raises(ConnectionError):
         await presence.announce(1, "room.1", newcomer=Socket())
 
-    monkeypatch.setattr("rooms.broadcast.presence_changed", deliver)
+    monkeypatch.setattr("realtime.broadcast.presence_changed", deliver)
     bob_again = Socket()
     await backend.join(1, [("bob-socket-2", "bob")])
     await presence.announce(1, "room.1", newcomer=bob_again)

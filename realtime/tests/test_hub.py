@@ -5,13 +5,16 @@ import asyncio
 import pytest
 from channels.layers import get_channel_layer
 
-from rooms import broadcast
-from rooms.hub import get_hub
+from realtime import broadcast
+from realtime.hub import get_hub
 
 
 class FakeSocket:
+    """A hub.Socket that records what the hub did to it."""
+
     def __init__(self, name, fail=False, user_pk=None):
         self.name = name
+        self.socket_id = name
         self.user_pk = user_pk
         self.frames = []
         self.controls = []
@@ -271,7 +274,7 @@ async def test_a_failing_layer_reconnects_a_socket_in_several_groups_once(monkey
 
 
 async def test_the_heartbeat_refreshes_presence_for_room_groups_only(settings, monkeypatch):
-    from rooms import presence
+    from realtime import presence
 
     settings.CHAT_PRESENCE_HEARTBEAT = 0.05
     refreshed = []

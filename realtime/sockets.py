@@ -1,0 +1,114 @@
+"""How many sockets each user has open, across every server process.
+
+A user may hold at most CHAT_MAX_SOCKETS_PER_USER sockets (SPEC section 9);
+the next one is refused (4429). Each open socket holds one entry with an
+expiry time, refreshed by the hub's heartbeat, so the sockets of a process
+that died without cleaning up stop counting after CHAT_PRESENCE_TTL. With
+REDIS_URL set the entries are one Redis sorted set per user (score =
+expiry), checked and added in one atomic script; otherwise this process's
+memory.
+"""
+
+import asyncio
+import time
+import weakref
+
+from django.conf import settings
+
+TOO_MANY = ("You have too many chat tabs or windows open; close some, then reload this page.")
+
+
+def cap():
+    return settings.CHAT_MAX_SOCKETS_PER_USER
+
+
+def ttl():
+    return settings.CHAT_PRESENCE_TTL
+
+
+class LocalSockets:
+    def __init__(self):
+        self.users = {}  # user pk -> {socket id: expiry}
+
+    def _live(self, user_pk):
+        now = time.time()
+        entries = self.users.setdefault(user_pk, {})
+        for socket_id in [s for s, expiry in entries.items() if expiry <= now]:
+            del entries[socket_id]
+        return entries
+
+    async def open(self, user_pk, socket_id):
+        entries = self._live(user_pk)
+        if len(entries) >= cap():
+            return False
+        entries[socket_id] = time.time() + ttl()
+        return True
+
+    async def close(self, user_pk, socket_id):
+        self.users.get(user_pk, {}).pop(socket_id, None)
+
+    async def refresh(self, sockets_by_user):
+        expiry = time.time() + ttl()
+        for user_pk, socket_ids in sockets_by_user.items():
+            self.users.setdefault(user_pk, {}).update(dict.fromkeys(socket_ids, expiry))
+
+
+# KEYS[1] the user's set; ARGV: now, expiry, cap, socket id, key ttl.
+OPEN = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+class RedisSockets:
+    def __init__(self, url):
+        self.url = url
+        self.clients = weakref.WeakKeyDictionary()  # redis.asyncio clients belong to their loop
+
+    def client(self):
+        import redis.asyncio
+
+        loop = asyncio.get_running_loop()
+        if loop not in self.clients:
+            self.clients[loop] = redis.asyncio.Redis.from_url(self.url, **{"socket_timeout": 5, **settings.REDIS_OPTIONS})
+        return self.clients[loop]
+
+    def key(self, user_pk):
+        from . import presence
+
+        return f"{presence.KEY_PREFIX}:sockets:{user_pk}"
+
+    async def open(self, user_pk, socket_id):
+        now = time.time()
+        opened = await self.client().eval(OPEN, 1, self.key(user_pk), now, now + ttl(), cap(), socket_id, ttl() * 2)
+        return bool(opened)
+
+    async def close(self, user_pk, socket_id):
+        await self.client().zrem(self.key(user_pk), socket_id)
+
+    async def refresh(self, sockets_by_user):
+        expiry = time.time() + ttl()
+        async with self.client().pipeline(transaction=False) as pipe:
+            for user_pk, socket_ids in sockets_by_user.items():
+                pipe.zadd(self.key(user_pk), dict.fromkeys(socket_ids, expiry))
+                pipe.expire(self.key(user_pk), ttl() * 2)
+            await pipe.execute()
+
+
+_registry = None
+
+
+def registry():
+    global _registry
+    if _registry is None or getattr(_registry, "url", "") != settings.REDIS_URL:
+        _registry = RedisSockets(settings.REDIS_URL) if settings.REDIS_URL else LocalSockets()
+    return _registry
+
+
+def reset():
+    """Forget the registry (tests switch settings between layers)."""
+    global _registry
+    _registry = None

@@ -1,0 +1,125 @@
+"""The frame table: each kind's shape, unknown kinds refused, and a fuzz of
+every JSON shape against the real consumer (SPEC section 9: no frame makes
+it raise; every frame gets an answer or a refusal, and the socket stays)."""
+
+import json
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+from realtime import protocol
+from realtime.protocol import BadFrame, Delete, Edit, Post, Read, Sync, Typing, parse
+
+
+def frame(payload):
+    return parse(json.dumps(payload))
+
+
+@pytest.mark.parametrize(
+    "payload, expected",
+    [
+        ({"message": "hi", "headers": {"HX-Request": "true"}}, ("message", Post("hi"))),
+        ({"message": "hi", "client_id": "c-1"}, ("message", Post("hi", "c-1"))),
+        ({"sync": {"after": 3, "known": [1, "2"], "revised": {"2": 1}}}, ("sync", Sync(3, (1, 2), {2: 1}))),
+        ({"sync": {}}, ("sync", Sync())),
+        ({"read": 7}, ("read", Read(7))),
+        ({"typing": True}, ("typing", Typing())),
+        ({"edit": "12", "message": "new"}, ("edit", Edit(12, "new"))),
+        ({"delete": 12}, ("delete", Delete(12))),
+    ],
+)
+def test_each_kind_reads_into_its_frame(payload, expected):
+    assert frame(payload) == expected
+
+
+@pytest.mark.parametrize(
+    "payload, reason",
+    [
+        ({"text": "hi"}, "does not know that kind of frame"),
+        ({"react": "👍"}, "does not know that kind of frame"),
+        ({"delete": 1, "edit": 2, "message": "x"}, "one thing at a time"),
+        ({"message": "hi", "client_id": 5}, "'client_id' must be a string"),
+        ({"edit": 0, "message": "x"}, "'edit' must be a message id"),
+        ({"edit": -4, "message": "x"}, "'edit' must be a message id"),
+        ({"delete": "9" * 40}, "'delete' must be a message id"),
+        ({"delete": 2**63}, "'delete' must be a message id"),
+        ({"read": 2**64}, "'read' must be a message id"),
+        ({"read": "7"}, "'read' must be a message id"),
+        ({"sync": {"after": -1}}, "sync request"),
+        ({"sync": {"known": [1.5]}}, "sync request"),
+    ],
+)
+def test_a_frame_of_no_known_shape_is_refused_and_never_posted(payload, reason):
+    with pytest.raises(BadFrame, match=reason):
+        frame(payload)
+
+
+def test_not_json_and_deep_nesting_are_refused():
+    with pytest.raises(BadFrame, match="not valid JSON"):
+        parse("{")
+    with pytest.raises(BadFrame, match="not valid JSON"):
+        parse("[" * 10_000 + "]" * 10_000)  # under the size cap, past the recursion limit
+    with pytest.raises(BadFrame, match="text frames"):
+        parse(None, b"{}")
+
+
+def test_a_refused_post_hands_its_text_back():
+    with pytest.raises(BadFrame) as refused:
+        frame({"message": "keep me", "client_id": ["x"]})
+    assert refused.value.refused == {"text": "keep me"}
+
+
+def test_every_kind_has_a_budget(settings):
+    settings.CHAT_FRAME_BUDGETS = {"typing": 3}
+    assert protocol.budget("typing") == (3, protocol.KINDS["typing"].seconds)
+    for key in [*protocol.KINDS, "message"]:
+        limit, seconds = protocol.budget(key)
+        assert limit > 0 and seconds > 0
+    # Post frames follow flood control, with room for resends.
+    settings.CHAT_RATE_LIMIT_MESSAGES, settings.CHAT_RATE_LIMIT_SECONDS = 10, 10
+    assert protocol.budget("message") == (20, 10)
+
+
+# --- fuzz: any JSON shape against the real consumer ------------------------------------
+
+KEYS = [*protocol.KINDS, "message", "client_id", "headers", "after", "known", "revised", "HEADERS"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats(allow_nan=False)
+    | st.text(max_size=30) | st.sampled_from(["1", "0", "-1", "999999999999999999999", ""]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(KEYS) | st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+frames = (
+    st.dictionaries(st.sampled_from(KEYS), json_values, max_size=4).map(json.dumps)
+    | json_values.map(json.dumps)
+    | st.text(max_size=40)
+    | st.binary(max_size=40)
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_db_connections")
+@hypothesis_settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(frames=st.lists(frames, min_size=1, max_size=5))
+async def test_no_frame_of_any_shape_breaks_the_socket(ws, lobby, alice, settings, frames):
+    settings.CHAT_FRAME_BUDGETS = dict.fromkeys([*protocol.KINDS, "message"], 10_000)
+    settings.CHAT_RATE_LIMIT_MESSAGES = 0
+    communicator = await ws.joined(alice)
+    for data in frames:
+        # send_input: send_to refuses empty frames, which a client can send.
+        await communicator.send_input(
+            {"type": "websocket.receive", **({"bytes": data} if isinstance(data, bytes) else {"text": data})}
+        )
+        # A frame is handled before the next one is read: once this probe's
+        # message comes back, all the fuzzed frame caused has come too. None
+        # of it may be a close (a crash is a 1011), and the socket still works.
+        probe = f"probe {uuid.uuid4().hex}"
+        await communicator.send_to(text_data=json.dumps({"message": probe}))
+        while True:
+            output = await communicator.receive_output(timeout=5)
+            assert output["type"] == "websocket.send", (data, output)
+            if probe in output.get("text", ""):
+                break
+    await ws.close_all()

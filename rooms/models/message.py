@@ -1,0 +1,274 @@
+"""Messages: posting, editing and deleting them, and what a page missed.
+
+Every change is validated here, saved, and broadcast after commit through
+realtime/broadcast.py, so no caller can forget to tell open pages and no
+page sees what was rolled back.
+"""
+
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from realtime import broadcast
+
+from .. import flood, formatting
+from .room import Room
+
+
+class MessageQuerySet(models.QuerySet):
+    def for_display(self):
+        """What rendering a message needs, in a fixed number of queries for any number of messages."""
+        return self.select_related("author").prefetch_related("mentions")
+
+    def post(self, room, author, text, client_id=None):
+        """Validate, save, then broadcast a message; returns the saved Message.
+
+        Raises ValidationError for text that must not be saved and
+        PermissionDenied (room.check_can_post) when the author may not post
+        here. The broadcast runs after commit, so nobody sees a message that
+        was rolled back. `client_id` makes the send idempotent: a second post
+        with the same id by the same author returns the first message and
+        broadcasts nothing.
+        """
+        if not isinstance(text, str):
+            raise ValidationError("A message must be text.", code="invalid")
+        room.check_can_post(author)
+        message = self.model(room=room, author=author, text=text, client_id=client_id or None)
+        message.full_clean(exclude=["room", "author"], validate_unique=False, validate_constraints=False)
+        if client_id and (earlier := self._sent_earlier(author, client_id)):
+            return earlier
+        flood.check(author)
+        try:
+            with transaction.atomic():
+                message.save()
+                message.refresh_mentions()
+                transaction.on_commit(lambda: broadcast.message_posted(message), robust=True)
+                transaction.on_commit(lambda: message.announce_activity(), robust=True)
+        except IntegrityError:
+            # The same client id raced in from another socket or process.
+            if client_id and (earlier := self._sent_earlier(author, client_id)):
+                return earlier
+            raise
+        return message
+
+    def _sent_earlier(self, author, client_id):
+        return self.filter(author=author, client_id=client_id).first()
+
+    def delete(self):
+        """Delete these messages, take them off every open page, and out of
+        the unread counts of room lists that counted them."""
+        gone = {}  # room id -> {message id -> what a room list needs to uncount it}
+        for pk, room_id, author_id in self.values_list("pk", "room_id", "author_id"):
+            gone.setdefault(room_id, {})[pk] = {"pk": pk, "author_id": author_id, "mentioned": []}
+        mentions = self.model.mentions.through.objects.filter(message__in=self).order_by("user_id")
+        for room_id, message_id, user_id in mentions.values_list("message__room_id", "message_id", "user_id"):
+            gone[room_id][message_id]["mentioned"].append(user_id)
+        with transaction.atomic():
+            pks = [pk for messages in gone.values() for pk in messages]
+            result = models.QuerySet.delete(self.model.objects.filter(pk__in=pks))
+            for room_id, messages in gone.items():
+                group = Room.group_name_for(room_id)
+                transaction.on_commit(partial(broadcast.messages_deleted, group, list(messages)), robust=True)
+                transaction.on_commit(partial(_uncount, room_id, list(messages.values())), robust=True)
+        return result
+
+    # --- catch-up: what a reconnecting page missed --------------------------------------
+
+    def missed_since(self, room, after, limit):
+        """Up to `limit` messages of `room` after id `after`, oldest first."""
+        return list(self.filter(room=room, pk__gt=after).for_display().order_by("pk")[:limit])
+
+    def missed_more_than(self, room, after, limit):
+        """Whether a page showing up to `after` missed more than `limit`
+        messages (one index probe, whatever the history holds)."""
+        return self.filter(room=room, pk__gt=after).order_by("pk")[limit : limit + 1].exists()
+
+    def changed_among(self, room, known, revised):
+        """(gone ids, edited messages) among the messages a page shows: those
+        deleted since, and those edited after the revision it shows
+        (`revised`: id -> revision, for the ones above 0)."""
+        still_there = set(self.filter(room=room, pk__in=known).values_list("pk", flat=True))
+        gone = sorted(set(known) - still_there)
+        return gone, self.revised_since(room, {pk: revised.get(pk, 0) for pk in still_there})
+
+    def revised_since(self, room, revisions):
+        """Messages of `room` among `revisions` ({id: revision a page shows})
+        that were edited after that revision, oldest first."""
+        candidates = self.filter(room=room, pk__in=revisions, revision__gt=0).for_display().order_by("pk")
+        return [message for message in candidates if message.revision > revisions[message.pk]]
+
+
+def _uncount(room_pk, gone):
+    """After commit: room lists that counted these deleted messages as
+    unread ({pk, author_id, mentioned}) count them no more."""
+    room = Room.objects.filter(pk=room_pk).first()
+    if room is not None:  # deleted with its room: the room leaves the lists anyway
+        broadcast.room_messages_gone(room_pk, gone, room.allowed_user_ids())
+
+
+def validate_not_blank(value):
+    if not value.strip():
+        raise ValidationError("Type a message before sending.", code="blank")
+
+
+def validate_length(value):
+    limit = settings.CHAT_MAX_MESSAGE_LENGTH
+    if len(value) > limit:
+        raise ValidationError(
+            "Messages are limited to %(limit)d characters (this one has %(length)d).",
+            code="max_length",
+            params={"limit": limit, "length": len(value)},
+        )
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    # None once the author's account is deleted: the history keeps their
+    # messages, shown as from "deleted user".
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="chat_messages"
+    )
+    # Stored as typed; escaped whenever it is rendered.
+    text = models.TextField(
+        validators=[validate_not_blank, validate_length],
+        error_messages={"blank": "Type a message before sending."},
+    )
+    # Chosen by the sending page for each message, so a frame sent twice
+    # (a resend after reconnecting, a double submit) is posted once.
+    client_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # Who `@username` in the text names among the room's readers, resolved
+    # when the text is saved (refresh_mentions), so rendering needs no parsing
+    # against the user table and every viewer gets the same HTML.
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Counts edits: a reconnecting page says which revision it shows, and
+    # gets the newer ones (MessageQuerySet.changed_among).
+    revision = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["room", "-id"], name="message_room_latest")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"], condition=Q(client_id__isnull=False), name="message_unique_client_id"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author_name}: {self.text[:50]}"
+
+    @property
+    def dom_id(self):
+        return f"message-{self.pk}"
+
+    @property
+    def author_name(self):
+        return self.author.get_username() if self.author is not None else "deleted user"
+
+    @property
+    def edit_deadline(self):
+        return self.created_at + timedelta(seconds=settings.CHAT_EDIT_WINDOW_SECONDS)
+
+    # --- who may change it ---------------------------------------------------------------
+
+    def check_can_edit(self, user):
+        """Raise PermissionDenied unless `user` may edit this message now:
+        its author, within the edit window, in a room open to them."""
+        if self.author_id is None or self.author_id != user.pk:
+            raise PermissionDenied("You can only edit your own messages.")
+        if timezone.now() > self.edit_deadline:
+            minutes = settings.CHAT_EDIT_WINDOW_SECONDS // 60
+            raise PermissionDenied(
+                f"Messages can be edited for {minutes} minutes after sending; delete it instead."
+                if minutes else "The time to edit this message is over; delete it instead."
+            )
+        Room.objects.get(pk=self.room_id).check_can_post(user)
+
+    def check_can_delete(self, user):
+        """Raise PermissionDenied unless `user` may delete this message: its
+        author in a room open to them, or staff anywhere they can read."""
+        room = Room.objects.get(pk=self.room_id)
+        if user.is_staff and user.is_active:
+            return
+        if self.author_id is None or self.author_id != user.pk:
+            raise PermissionDenied("You can only delete your own messages.")
+        room.check_can_post(user)
+
+    def can_delete(self, user):
+        try:
+            self.check_can_delete(user)
+        except PermissionDenied:
+            return False
+        return True
+
+    # --- changes ------------------------------------------------------------------------
+
+    def edit(self, user, text):
+        """Replace the text of one's own message within the edit window;
+        every open page shows the new text marked "edited".
+
+        Raises PermissionDenied (check_can_edit) or ValidationError (bad text).
+        """
+        if not isinstance(text, str):
+            raise ValidationError("A message must be text.", code="invalid")
+        self.check_can_edit(user)
+        for validate in self._meta.get_field("text").validators:
+            validate(text)
+        if text == self.text:
+            return self
+        flood.check(user)
+        with transaction.atomic():
+            self.text = text
+            self.edited_at = timezone.now()
+            Message.objects.filter(pk=self.pk).update(text=text, edited_at=self.edited_at, revision=F("revision") + 1)
+            self.refresh_from_db(fields=["revision"])
+            self.refresh_mentions()
+            transaction.on_commit(lambda: broadcast.message_edited(self), robust=True)
+        return self
+
+    def delete_by(self, user):
+        """Delete one message as `user` (check_can_delete); it disappears from every open page."""
+        self.check_can_delete(user)
+        self.delete()
+
+    def delete(self, *args, **kwargs):
+        return Message.objects.filter(pk=self.pk).delete()
+
+    def refresh_mentions(self):
+        """Recompute `mentions` from the current text; call after saving new text."""
+        candidates = formatting.mention_candidates(self.text)
+        readers = []
+        if candidates:
+            # @Bob may name bob: formatting picks among the names equal but for
+            # case (as typed too: SQLite's lower() folds ASCII only).
+            readers = self.room.readers()
+            field = readers.model.USERNAME_FIELD
+            readers = readers.alias(folded=Lower(field)).filter(
+                Q(**{f"{field}__in": candidates}) | Q(folded__in={name.lower() for name in candidates})
+            )
+        by_name = {user.get_username(): user for user in readers}
+        named = formatting.mentioned(self.text, by_name)
+        self.mentions.set([by_name[name] for name in named])
+
+    def announce_activity(self):
+        """After commit: room lists on other pages count this message as
+        unread for the viewers who may see its room."""
+        mentioned = sorted(self.mentions.values_list("pk", flat=True))
+        broadcast.room_activity(self, self.room.allowed_user_ids(), mentioned)
+
+    @property
+    def body_html(self):
+        """The text as safe HTML: escaped, then formatted (rooms/formatting.py)."""
+        mentioned = {user.get_username(): user.pk for user in self.mentions.all()}
+        return formatting.render(self.text, mentioned)

@@ -1,0 +1,80 @@
+"""How far each person has read each room, and the unread counts it gives."""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from realtime import broadcast
+
+from .room import Room
+
+
+def _count(messages):
+    return Subquery(messages.order_by().values("room").annotate(n=Count("pk")).values("n"))
+
+
+def unread_annotations(user):
+    """Annotations of a Room queryset with `user`'s read state (see RoomQuerySet.with_unread)."""
+    from .message import Message
+
+    mark = ReadMark.objects.filter(user=user, room=OuterRef("pk")).values("last_read")[:1]
+    after = Message.objects.filter(room=OuterRef("pk"), pk__gt=Coalesce(OuterRef("last_read"), 0)).exclude(
+        author=user
+    )
+    return {
+        "last_read": Subquery(mark),
+        "unread": Coalesce(_count(after), 0),
+        "mentions": Coalesce(_count(after.filter(mentions=user)), 0),
+    }
+
+
+class ReadMarkQuerySet(models.QuerySet):
+    def mark_read(self, user, room, message_id):
+        """Move `user`'s mark in `room` forward to `message_id` (never back);
+        returns True when it moved. Every page of that user then updates the
+        room's unread count. Only a message of this room that exists counts,
+        so a page cannot mark messages read before they are written."""
+        room.check_can_read(user)
+        newest = room.messages.filter(pk__lte=message_id).order_by("-pk").values_list("pk", flat=True).first()
+        if newest is None:
+            return False
+        with transaction.atomic():
+            # Every reader at the bottom of a busy room sends these: one
+            # UPDATE in the common case, and the condition keeps it monotonic
+            # when two tabs race.
+            behind = self.filter(user=user, room=room, last_read__lt=newest)
+            if not behind.update(last_read=newest):
+                _, created = self.get_or_create(user=user, room=room, defaults={"last_read": newest})
+                # Another tab may have created it first, further behind.
+                if not created and not behind.update(last_read=newest):
+                    return False
+            transaction.on_commit(lambda: self._announce(user, room), robust=True)
+        return True
+
+    @staticmethod
+    def _announce(user, room):
+        state = Room.objects.filter(pk=room.pk).with_unread(user).first()
+        if state is not None:
+            broadcast.read_moved(user.pk, state)
+
+
+class ReadMark(models.Model):
+    """How far a user has read a room: the newest message they have seen there.
+
+    An id rather than a foreign key: deleting that message must not move the
+    mark back (or make older messages unread again).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_marks")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="read_marks")
+    last_read = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReadMarkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "room"], name="read_mark_unique_user_room")]
+
+    def __str__(self):
+        return f"{self.user} read {self.room} up to {self.last_read}"

@@ -1,0 +1,274 @@
+"""Rooms, who may read them and who may post in them.
+
+A room's state changes reach open pages by themselves: saving a room whose
+archived flag, privacy or list entry changed, changing its members, and
+deleting rooms all broadcast after commit (realtime/broadcast.py), once per
+transaction, whoever makes the change (the admin, a shell, a migration).
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+
+from realtime import broadcast
+
+LOBBY_SLUG = "lobby"
+
+
+# Why a user may not act in a room; consumers close a socket by kind
+# (realtime/consumers.py), views answer 403/404.
+class NotSignedIn(PermissionDenied):
+    """The account is gone or deactivated."""
+
+
+class NotAMember(PermissionDenied):
+    """A private room the user is not (or no longer) a member of."""
+
+
+class RoomArchived(PermissionDenied):
+    """Archived rooms are read-only."""
+
+
+ARCHIVED = "This room is archived: it is read-only."
+NOT_A_MEMBER = "You are not a member of this room."
+
+
+class RoomQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Rooms `user` may open: every public room, and private ones they belong to."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(is_private=False) | Q(members=user)).distinct()
+
+    def ensure_lobby(self):
+        """The public room every new install starts with; returns (room, created)."""
+        return self.get_or_create(
+            slug=LOBBY_SLUG, defaults={"name": "Lobby", "topic": "Say hello: everyone can read this room."}
+        )
+
+    def sidebar_for(self, user):
+        """The rooms `user` may see, in list order, with their unread counts (one query)."""
+        return self.visible_to(user).with_unread(user).order_by(Lower("name"), "pk")
+
+    def with_unread(self, user):
+        """Annotate `user`'s read state: last_read (None: never opened), unread
+        (messages by others after it), mentions (those that mention the user)
+        and latest (the newest message id, 0 for none)."""
+        from .read_mark import unread_annotations
+
+        return self.with_latest().annotate(**unread_annotations(user))
+
+    def with_latest(self):
+        """Annotate latest: the id of the room's newest message (0 for none)."""
+        from .message import Message
+
+        newest = Message.objects.filter(room=models.OuterRef("pk")).order_by("-pk").values("pk")[:1]
+        return self.annotate(latest=Coalesce(models.Subquery(newest), 0))
+
+    def delete(self):
+        """Delete rooms with their history; their open pages close and their
+        entries leave the room lists of those who could see them."""
+        rooms = [(room.pk, room.group_name, room.allowed_user_ids()) for room in self]
+        with transaction.atomic():
+            result = super().delete()
+            for pk, group, allowed in rooms:
+                transaction.on_commit(lambda group=group: broadcast.room_closed(group), robust=True)
+                transaction.on_commit(
+                    lambda pk=pk, allowed=allowed: broadcast.room_unlisted(pk, allowed), robust=True
+                )
+        return result
+
+
+# What a room's list entry shows, or decides who sees it.
+LISTED_FIELDS = ("name", "slug", "topic", "is_archived", "is_private")
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    topic = models.CharField(max_length=200, blank=True)
+    is_archived = models.BooleanField(
+        "archived", default=False, help_text="Archived rooms keep their history but accept no new messages."
+    )
+    is_private = models.BooleanField(
+        "private", default=False, help_text="Private rooms are visible only to their members."
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="private_rooms")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("rooms:detail", kwargs={"slug": self.slug})
+
+    @property
+    def group_name(self):
+        return self.group_name_for(self.pk)
+
+    @staticmethod
+    def group_name_for(pk):
+        # From the pk, not the slug: staff may rename a slug while pages are open.
+        return f"room.{pk}"
+
+    # --- who may do what --------------------------------------------------------------
+
+    def is_visible_to(self, user):
+        if not user.is_authenticated:
+            return False
+        return not self.is_private or self.members.filter(pk=user.pk).exists()
+
+    def check_can_read(self, user):
+        """Raise NotSignedIn or NotAMember unless `user` may read the room now."""
+        if not user.is_authenticated or not user.is_active:
+            raise NotSignedIn("You are signed out. Log in again to keep chatting.")
+        if not self.is_visible_to(user):
+            raise NotAMember(NOT_A_MEMBER)
+
+    def check_can_post(self, user):
+        """The one rule for writing here (posting, editing, marking read),
+        against the room's state in the database now: staff may have archived
+        it or removed the member since the page opened."""
+        self.refresh_from_db(fields=["is_archived", "is_private"])
+        self.check_can_read(user)
+        if self.is_archived:
+            raise RoomArchived(ARCHIVED)
+
+    def can_post(self, user):
+        try:
+            self.check_can_post(user)
+        except PermissionDenied:
+            return False
+        return True
+
+    def allowed_user_ids(self):
+        """None for a public room (every signed-in user), else the members' ids."""
+        return None if not self.is_private else set(self.members.values_list("pk", flat=True))
+
+    def readers(self):
+        """Active users who may read this room: everyone in a public room, members in a private one."""
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(is_active=True)
+        return users.filter(private_rooms=self) if self.is_private else users
+
+    # --- history ----------------------------------------------------------------------
+
+    def latest_messages(self, limit=None):
+        """The latest `limit` messages, oldest first, authors loaded."""
+        return self.history_page(limit=limit)[0]
+
+    def history_page(self, before=None, limit=None):
+        """(messages, has_older): up to `limit` messages before id `before` (or
+        the latest), oldest first, and whether older ones exist."""
+        limit = limit or settings.CHAT_HISTORY_LENGTH
+        messages = self.messages.for_display().order_by("-id")
+        if before is not None:
+            messages = messages.filter(pk__lt=before)
+        page = list(messages[: limit + 1])
+        return list(reversed(page[:limit])), len(page) > limit
+
+    def post_message(self, author, text, client_id=None):
+        from .message import Message
+
+        return Message.objects.post(self, author, text, client_id)
+
+    # --- changes reach open pages -------------------------------------------------------
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        room = super().from_db(db, field_names, values, **kwargs)
+        room._saved = {name: getattr(room, name) for name in LISTED_FIELDS if name in field_names}
+        return room
+
+    def save(self, *args, **kwargs):
+        created = self._state.adding
+        before = getattr(self, "_saved", {})
+        changed = {name for name in LISTED_FIELDS if name in before and before[name] != getattr(self, name)}
+        if "is_private" in changed:
+            # Who could see the entry before: they are told it is gone.
+            self._remember_readers()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._saved = {name: getattr(self, name) for name in LISTED_FIELDS}
+            if "is_archived" in changed:
+                transaction.on_commit(lambda: broadcast.room_changed(self), robust=True)
+            if "is_private" in changed:
+                self.access_changed()
+            if created or changed:
+                self._queue_listing()
+
+    def _allowed_in_database(self):
+        if self.pk is None:
+            return set()
+        stored = Room.objects.filter(pk=self.pk).first()
+        return set() if stored is None else stored.allowed_user_ids()
+
+    def set_archived(self, archived):
+        """Archive (read-only) or reopen the room; open pages follow live."""
+        self.is_archived = archived
+        self.save(update_fields=["is_archived"])
+
+    def access_changed(self):
+        """Who may read the room changed (privacy or members): after commit,
+        sockets of people who may no longer see it are closed (4404) and the
+        room lists follow. Called by save() and by the members signal."""
+        if getattr(self, "_access_queued", False):
+            return
+        self._access_queued = True
+
+        def send():
+            self._access_queued = False
+            if Room.objects.filter(pk=self.pk).exists():
+                broadcast.access_changed(self.group_name, self.allowed_user_ids())
+
+        transaction.on_commit(send, robust=True)
+        self._queue_listing()
+
+    def _remember_readers(self):
+        """Before a change of who may read the room: those who could, as the
+        database has them (None: everyone), are told if its entry is gone."""
+        before = self._allowed_in_database()
+        self._previously_allowed = self._merge(getattr(self, "_previously_allowed", set()), before)
+
+    def _queue_listing(self):
+        """After commit, every signed-in page's room list shows the room as
+        it is then, to those who may see it; for those who could see it
+        before (_remember_readers) and may no longer, its entry disappears.
+        Nobody else hears of the room. Several changes in one transaction
+        broadcast once."""
+        if getattr(self, "_listing_queued", False):
+            return
+        self._listing_queued = True
+
+        def send():
+            self._listing_queued = False
+            previously, self._previously_allowed = getattr(self, "_previously_allowed", set()), set()
+            room = Room.objects.with_latest().filter(pk=self.pk).first()
+            if room is not None:
+                broadcast.room_listed(room, room.allowed_user_ids(), previously)
+
+        transaction.on_commit(send, robust=True)
+
+    @staticmethod
+    def _merge(known, more):
+        """Union of two sets of user ids where None means everyone."""
+        if known is None or more is None:
+            return None
+        return known | more
+
+    def members_changing(self):
+        """Before members are added or removed (rooms/signals.py)."""
+        if self.is_private:
+            self._remember_readers()
+
+    def delete(self, *args, **kwargs):
+        return Room.objects.filter(pk=self.pk).delete()
