@@ -204,7 +204,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "project.storage.ModuleAwareStaticFilesStorage"
         )
     },
 }

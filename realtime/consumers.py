@@ -1,203 +1,29 @@
-"""The WebSocket endpoints of the pages: frames in, model calls out.
-
-`PageSocket` is what every page's socket has: it accepts only signed-in
-users, reads each frame once through realtime/protocol.py, spends the
-user's budget for that kind of frame, and hands the typed frame to the
-handler the endpoint's HANDLERS table names. Whatever a frame holds, the
-consumer answers with a fragment or a refusal; nothing raises out of it.
+"""The WebSocket endpoints: frames in, model calls out.
 
 `RoomConsumer` (/ws/rooms/<slug>/) posts, edits, deletes, marks read, says
 who is typing and catches a page up; `RoomListConsumer` (/ws/rooms/) only
-listens. Both follow the room list through a `RoomListFeed`.
+listens. Each is a HANDLERS table (frame type -> method) and short handlers
+that call the model layer; what they share is in realtime/page.py.
 """
 
 import logging
 import time
-import uuid
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from rooms.models import Message, NotAMember, NotSignedIn, ReadMark, Room, RoomArchived
+from rooms.models import Message, NotAMember, ReadMark, Room, RoomArchived
 
-from . import broadcast, budgets, presence, protocol, sockets, transport
+from . import broadcast, presence, protocol
 from .hub import get_hub
+from .page import NOT_FOUND, READ_ONLY, RECONNECT, PageSocket, db
 
 log = logging.getLogger(__name__)
-
-# Close codes the page understands (SPEC sections 6 and 9).
-NOT_SIGNED_IN = 4401
-READ_ONLY = 4403
-NOT_FOUND = 4404
-TOO_MANY_SOCKETS = 4429
-# "Reconnect and catch up": servers may only send 1000 or 3000-4999, so
-# the page adds this code to htmx's reconnect codes (base.html).
-RECONNECT = 4012
-
-# A refusal that means this page can no longer act here closes it.
-CLOSE_FOR = {NotSignedIn: NOT_SIGNED_IN, NotAMember: NOT_FOUND, RoomArchived: READ_ONLY}
 
 # Seconds between two "is typing" broadcasts of one socket.
 TYPING_THROTTLE = 2
 
 UNAVAILABLE = "Chat is briefly unavailable; your message was not sent. Try again in a moment."
-NOTHING_CHANGED = "Chat is briefly unavailable; nothing was changed. Try again in a moment."
-
-
-def db(function):
-    return database_sync_to_async(function)
-
-
-class PageSocket(AsyncWebsocketConsumer):
-    """A signed-in page's socket; subclasses set HANDLERS (frame type -> method name)."""
-
-    HANDLERS = {}
-    NOT_HERE = "This page does not know that kind of frame: nothing was done."
-    # No channel per socket: the process's hub receives the groups' events
-    # once and calls the hub.Socket methods below on each socket.
-    channel_layer_alias = None
-    user = None
-    ready = False  # joined and listening: frames are handled from then on
-
-    async def accept_signed_in(self):
-        """Accept the socket; returns the user, or None after closing it
-        (4401 signed out, 4429 too many sockets). Accept before closing: a
-        socket closed during the handshake reaches the browser as HTTP 403 /
-        code 1006, which htmx retries forever."""
-        await self.accept()
-        user = self.scope["user"]
-        if not user.is_authenticated or not user.is_active:
-            await self.close(NOT_SIGNED_IN)
-            return None
-        self.socket_id = uuid.uuid4().hex
-        self.username = user.get_username()
-        self.transport = transport.find(self.base_send)
-        try:
-            opened = await sockets.registry().open(user.pk, self.socket_id)
-        except Exception:
-            log.warning("could not count the sockets of user %s; the page will retry", user.pk, exc_info=True)
-            await self.close(RECONNECT)
-            return None
-        self.user = user
-        if not opened:
-            await self.send_frame(broadcast.render("notice", notice=sockets.TOO_MANY))
-            await self.close(TOO_MANY_SOCKETS)
-            return None
-        self.list_feed = RoomListFeed(self)
-        return user
-
-    async def disconnect(self, code):
-        if self.user is not None:
-            await get_hub().leave_all(self)
-            try:
-                await sockets.registry().close(self.user.pk, self.socket_id)
-            except Exception:  # Redis away: the entry expires by itself
-                log.warning("could not uncount a socket of user %s", self.user.pk, exc_info=True)
-
-    async def receive(self, text_data=None, bytes_data=None):
-        if not self.ready:
-            return
-        try:
-            key, frame = protocol.parse(text_data, bytes_data)
-            handler = self.HANDLERS.get(type(frame))
-            if handler is None:
-                raise protocol.BadFrame(self.NOT_HERE)
-            if not await budgets.spend(self.user.pk, key):
-                raise protocol.BadFrame(budgets.OVER)
-        except protocol.BadFrame as bad:
-            await self.error(str(bad), **bad.refused)
-            return
-        try:
-            await getattr(self, handler)(frame)
-        except Exception:
-            # A handler's own refusals are answered inside it; this is a bug
-            # or an outage, and still the socket stays usable.
-            log.exception("handling a %s frame failed", key)
-            await self.error(NOTHING_CHANGED)
-
-    async def refuse(self, error, **refused):
-        """Tell the page why (`refused` goes back with it); close the socket
-        when the refusal means this page can no longer act here."""
-        reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        await self.error(reason, **refused)
-        code = next((code for kind, code in CLOSE_FOR.items() if isinstance(error, kind)), None)
-        if code is not None:
-            await self.close(code)
-
-    async def error(self, reason, text=None, client_id=None, edit=None):
-        """An error fragment for this socket only; `text` goes back into the
-        composer, and the page stops waiting for `client_id` to be confirmed
-        (or for its edit of message `edit`)."""
-        await self.send_frame(broadcast.render("chat-error", error=reason, text=text, client_id=client_id, edit=edit))
-
-    def current_user(self):
-        """The user as the database has them now (deactivated, demoted, deleted?)."""
-        try:
-            self.user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
-        except ObjectDoesNotExist:
-            raise NotSignedIn("Your account no longer exists.") from None
-        if not self.user.is_active:
-            raise NotSignedIn("You are signed out. Log in again to keep chatting.")
-        return self.user
-
-    # --- hub.Socket --------------------------------------------------------------------
-
-    @property
-    def user_pk(self):
-        return self.user.pk
-
-    async def send_frame(self, html):
-        # What earlier frames left unsent (not this one, which may be large
-        # and on its way): past the cap, the client is not reading. Drop it
-        # rather than buffer without limit; a real page reconnects and
-        # catches up from the database.
-        if transport.unsent_bytes(self.transport) > settings.CHAT_SOCKET_MAX_BUFFER_BYTES:
-            log.info("dropping a socket of user %s that stopped reading", self.user_pk)
-            transport.abort(self.transport)
-            return
-        await self.base_send({"type": "websocket.send", "text": html})
-
-    async def control(self, event):
-        if self.concerned_by(event):
-            await self.send_frame(event["html"])
-            await self.close(NOT_SIGNED_IN if event["type"] == broadcast.SIGNED_OUT else NOT_FOUND)
-
-    def concerned_by(self, event):
-        """Whether a control event closes this socket: the user signed out
-        (this session's sockets, or all of them), the room was deleted, or
-        its readers changed and the user is not among them."""
-        if event["type"] == broadcast.SIGNED_OUT:
-            session = self.scope.get("session")
-            key = event.get("session_key")
-            return key is None or (session is not None and session.session_key == key)
-        if event["type"] == broadcast.CLOSED:
-            return True
-        return event["type"] == broadcast.ACCESS and event["allowed"] is not None and self.user_pk not in event["allowed"]
-
-    async def reconnect(self):
-        """The page reconnects and catches up (the channel layer failed)."""
-        await self.close(RECONNECT)
-
-
-class RoomListFeed:
-    """What every page socket shares: it follows the list of rooms and its
-    user's read marks, and answers a sync with the user's whole list."""
-
-    def __init__(self, socket):
-        self.socket = socket
-
-    async def join(self):
-        await get_hub().join(broadcast.LIST_GROUP, self.socket)
-        await get_hub().join(broadcast.user_group(self.socket.user.pk), self.socket)
-
-    async def send(self):
-        """This user's room list with their counts: after a reconnect, what
-        changed while the socket was away (and between page load and connect)."""
-        user = self.socket.user
-        rooms = await db(lambda: list(Room.objects.sidebar_for(user)))()
-        await self.socket.send_frame(broadcast.room_list(rooms))
 
 
 class RoomConsumer(PageSocket):

@@ -280,8 +280,8 @@ class Hub:
     async def write(previous, deliveries):
         if previous is not None:
             await asyncio.wait([previous])
-        for frame, sockets in deliveries:
-            for socket in sockets:
+        for frame, members in deliveries:
+            for socket in members:
                 try:
                     await socket.send_frame(frame)
                 except Exception:  # a socket closing mid-broadcast must not stop the others

@@ -29,7 +29,7 @@ def test_invite_people_makes_a_link_to_copy(client, staff, settings):
     assert abs(invitation.expires_at - (timezone.now() + timedelta(hours=48))) < timedelta(minutes=1)
     html = response.content.decode()
     assert f'value="http://testserver/accounts/join/{invitation.token}/"' in html
-    assert 'id="copy-invite-link"' in html and 'type="module"' in html and "copy-link" in html
+    assert 'id="copy-invite-link"' in html and 'type="module"' in html and "invitation-page" in html
 
 
 def test_invite_people_needs_a_post_with_csrf(staff):

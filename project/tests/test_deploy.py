@@ -1,11 +1,16 @@
 """Production settings, as a Heroku-style platform sets them."""
 
+import json
 import os
+import posixpath
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.utils.module_loading import import_string
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -57,11 +62,41 @@ def test_rediss_accepts_a_self_signed_certificate_everywhere():
 
 
 def test_production_serves_hashed_compressed_static_files_and_keeps_db_connections():
-    assert settings_value("settings.STORAGES['staticfiles']['BACKEND']", **PRODUCTION) == (
-        "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    )
+    backend = settings_value("settings.STORAGES['staticfiles']['BACKEND']", **PRODUCTION)
+    assert backend == "project.storage.ModuleAwareStaticFilesStorage"
+    assert issubclass(import_string(backend), CompressedManifestStaticFilesStorage)
     assert settings_value("settings.DATABASES['default']['CONN_HEALTH_CHECKS']", **PRODUCTION) == "True"
     assert settings_value("settings.DATABASES['default']['CONN_MAX_AGE']", **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == "60"
+
+
+COLLECT = """
+from django.core.management import call_command
+from django.test import override_settings
+with override_settings(STATIC_ROOT={root!r}):
+    call_command("collectstatic", interactive=False, verbosity=0)
+"""
+# A static import between the page's modules: `import ... from "./x.js"`.
+MODULE_IMPORT = re.compile(r"""\bfrom\s*["'](\.{1,2}/[^"']+)["']""")
+
+
+def test_production_modules_import_each_other_by_their_hashed_names(tmp_path):
+    result = manage("shell", "-v", "0", "-c", COLLECT.format(root=str(tmp_path)), **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    hashed = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    modules = {hashed[name] for name in hashed if re.fullmatch(r"frontend/[\w-]+\.js", name)}
+    entries = [hashed["frontend/room-page.js"], hashed["frontend/room-list-page.js"]]
+    reached, todo = set(), list(entries)
+    while todo:
+        module = todo.pop()
+        if module in reached:
+            continue
+        reached.add(module)
+        for specifier in MODULE_IMPORT.findall((tmp_path / module).read_text()):
+            imported = posixpath.normpath(posixpath.join(posixpath.dirname(module), specifier))
+            assert imported in modules, f"{module} imports {specifier}, which is not a hashed module"
+            todo.append(imported)
+    # Every module is reached from a page's entry, each by its hashed name.
+    assert reached == modules
 
 
 def test_a_bad_redis_url_is_a_clear_error():

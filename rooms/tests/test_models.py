@@ -498,3 +498,14 @@ def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, a
     assert (entry.unread, entry.mentions) == (2, 1)
     activity = [(message.pk, mentioned) for kind, message, _, mentioned in list_events[-2:]]
     assert activity == [(mention.pk, [alice.pk]), (mention.pk + 1, [])]
+
+
+def test_a_member_removed_from_the_users_side_loses_the_entry_and_nobody_else_hears(private_room, alice, bob,
+                                                                                    monkeypatch):
+    listed = []
+    monkeypatch.setattr("realtime.broadcast.room_listed",
+                        lambda room, allowed, previously: listed.append((room.pk, allowed, previously)))
+    private_room.members.add(bob)
+    listed.clear()
+    bob.private_rooms.remove(private_room)
+    assert listed == [(private_room.pk, {alice.pk}, {alice.pk, bob.pk})]

@@ -1,4 +1,4 @@
-// "Copy link" buttons: <button data-copy="#input"> copies that input's value
+// The invitation page (accounts/invitation_created.html). "Copy link" buttons: <button data-copy="#input"> copies that input's value
 // and says so in the .copy-status next to it. The button stays hidden without
 // JavaScript; the input is read-only text to select by hand.
 for (const button of document.querySelectorAll("button[data-copy]")) {
