@@ -6,6 +6,6 @@ from .health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("rooms.account_urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("rooms.urls")),
 ]

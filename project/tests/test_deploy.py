@@ -24,10 +24,12 @@ PRODUCTION = {
 
 
 def manage(*args, **env):
+    """manage.py in a process of its own; a variable given as None is unset."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", **env},
+        env={name: value for name, value in environment.items() if value is not None},
     )
 
 
@@ -82,7 +84,8 @@ def test_production_modules_import_each_other_by_their_hashed_names(tmp_path):
     assert result.returncode == 0, result.stderr
     hashed = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
     modules = {hashed[name] for name in hashed if re.fullmatch(r"frontend/[\w-]+\.js", name)}
-    entries = [hashed["frontend/room-page.js"], hashed["frontend/room-list-page.js"]]
+    entries = [hashed[name] for name in hashed if re.fullmatch(r"frontend/[\w-]+-page\.js", name)]
+    assert hashed["frontend/room-page.js"] in entries and hashed["frontend/room-list-page.js"] in entries
     reached, todo = set(), list(entries)
     while todo:
         module = todo.pop()
@@ -103,10 +106,48 @@ def test_a_bad_redis_url_is_a_clear_error():
     assert "REDIS_URL must start with redis:// or rediss://" in result.stderr
 
 
-def test_procfile_migrates_on_release_and_serves_daphne_on_port():
+def test_debug_is_off_unless_asked_for_so_a_bare_start_needs_a_secret_key():
+    result = manage("check", DEBUG=None, SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    assert settings_value("settings.DEBUG", DEBUG=None, SECRET_KEY="k" * 50) == "False"
+
+
+def test_old_secret_keys_can_be_kept_as_fallbacks_while_rotating():
+    value = settings_value("settings.SECRET_KEY_FALLBACKS", **PRODUCTION, SECRET_KEY_FALLBACKS="old-key-1,old-key-2")
+    assert value == "['old-key-1', 'old-key-2']"
+
+
+def test_procfile_checks_the_deploy_then_migrates_on_release_and_serves_daphne_on_port():
     procfile = (ROOT / "Procfile").read_text()
-    assert "release: python manage.py migrate --no-input" in procfile
-    assert "web: daphne --bind 0.0.0.0 --port $PORT --proxy-headers project.asgi:application" in procfile
+    assert (
+        "release: python manage.py check --deploy --fail-level WARNING && python manage.py migrate --no-input"
+        in procfile
+    )
+    # Proxy headers are the app's to trust (TRUST_PROXY_HEADERS): daphne's
+    # --proxy-headers would believe the client's own X-Forwarded-For entry.
+    assert "web: daphne --bind 0.0.0.0 --port $PORT project.asgi:application" in procfile
+
+
+def test_the_release_check_fails_on_any_deploy_warning():
+    # DEBUG on in production is one such warning: the release stops there.
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DEBUG": "true"})
+    assert result.returncode != 0
+    assert "DEBUG" in result.stdout + result.stderr
+
+
+def test_proxy_headers_are_trusted_only_when_configured():
+    assert settings_value("getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)", **PRODUCTION) == "None"
+    trusted = {**PRODUCTION, "TRUST_PROXY_HEADERS": "true"}
+    assert settings_value("settings.SECURE_PROXY_SSL_HEADER", **trusted) == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **trusted)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_bad_signup_policy_is_a_clear_error():
+    result = manage("check", CHAT_SIGNUP="everyone")
+    assert result.returncode != 0
+    assert "CHAT_SIGNUP must be invite, open or closed" in result.stderr
 
 
 ROUND_TRIP = """

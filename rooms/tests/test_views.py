@@ -86,45 +86,6 @@ def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monke
     assert live in fragments[0]
 
 
-def test_signup_creates_account_logs_in_and_follows_next(client, lobby):
-    response = client.post(
-        "/accounts/signup/?next=/rooms/lobby/",
-        {"username": "carol", "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
-         "next": "/rooms/lobby/"},
-    )
-    assert response.status_code == 302 and response["Location"] == "/rooms/lobby/"
-    assert client.get("/rooms/lobby/").status_code == 200
-
-
-def test_signup_refuses_foreign_next(client):
-    response = client.post(
-        "/accounts/signup/",
-        {"username": "dave", "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
-         "next": "https://evil.example/"},
-    )
-    assert response["Location"] == reverse("rooms:list")
-
-
-def test_signup_shows_errors_and_keeps_username(client):
-    response = client.post("/accounts/signup/", {"username": "erin", "password1": "x", "password2": "y"})
-    assert response.status_code == 200
-    assert b"didn" in response.content  # "The two password fields didn't match."
-    assert b'value="erin"' in response.content
-
-
-def test_login_page_has_the_contract_fields(client):
-    page = client.get("/accounts/login/").content.decode()
-    assert 'name="username"' in page and 'name="password"' in page
-
-
-def test_login_then_logout_by_post(client, alice):
-    response = client.post("/accounts/login/", {"username": "alice", "password": "pw-alice-123"})
-    assert response.status_code == 302
-    assert client.get("/").status_code == 200
-    assert client.post("/accounts/logout/").status_code == 302
-    assert client.get("/").status_code == 302
-
-
 def test_pages_send_a_strict_content_security_policy(client, alice, lobby):
     client.force_login(alice)
     policy = client.get("/rooms/lobby/")["Content-Security-Policy"]
