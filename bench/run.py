@@ -39,7 +39,7 @@ SCENARIOS = {
     "ours-uvicorn-2p": ("ours", "uvicorn", 2, "/ws/rooms/{room}/", "html",
                         "ours (uvicorn --ws {ws}, 2 processes, same Redis)"),
 }
-DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p"]
+DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "datascale"]
 OPTIONAL = ["peer-uvicorn", "ours-uvicorn-2p"]
 # Memory per idle socket is measured for these, one process each.
 IDLE_KINDS = ["ours", "peer", "bare", "ours-uvicorn", "peer-uvicorn"]
@@ -73,6 +73,9 @@ class Config:
     # uvicorn's WebSocket implementation for the *-uvicorn scenarios.
     uvicorn_ws: str = "websockets-sansio"
     quick: bool = False
+    # The data-scale part (bench/datascale/): message counts to seed, and its own options.
+    datascale_sizes: str = "10000,1000000"
+    datascale_large: bool = False
     out: str = str(ROOT / "bench" / "results")
 
 
@@ -539,13 +542,19 @@ def parse_args(argv):
     parser.add_argument("--uvicorn-ws", choices=UVICORN_WS,
                         help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)")
     parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 540)")
+    parser.add_argument("--datascale-sizes", help="message counts the datascale scenario seeds (default "
+                        "10000,1000000; quick 10000)")
+    parser.add_argument("--datascale-large", action="store_true",
+                        help="the datascale scenario also seeds 10 million messages (several minutes)")
     parser.add_argument("--out", help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     config = Config()
     if args.quick:
         config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
-                        drain_seconds=2.5, settle_timeout=60, budget=240, contended_retries=1, quick=True)
-    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws"):
+                        drain_seconds=2.5, settle_timeout=60, budget=240, contended_retries=1, quick=True,
+                        datascale_sizes="10000")
+    config.datascale_large = args.datascale_large
+    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws", "datascale_sizes"):
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
@@ -568,8 +577,31 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def run_datascale(config):
+    """The data-scale part runs in its own process: it seeds its own database
+    and configures Django for it (bench/datascale/run.py)."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "bench.datascale", "--sizes", config.datascale_sizes, "--out", config.out]
+    if config.datascale_large:
+        argv.append("--large")
+    if config.quick:
+        argv += ["--repeats", "5", "--warmup", "1"]
+    log("data-scale part: " + " ".join(argv[1:]))
+    return subprocess.run(argv, cwd=ROOT).returncode
+
+
 def main(argv=None):
     config = parse_args(sys.argv[1:] if argv is None else argv)
+    datascale = "datascale" in config.scenarios
+    config.scenarios = [name for name in config.scenarios if name != "datascale"]
+    if config.scenarios:
+        run_fanout(config)
+    if datascale and run_datascale(config):
+        raise SystemExit("the data-scale part failed")
+
+
+def run_fanout(config):
     started = time.monotonic()
     raise_limits()
     # SIGTERM unwinds like Ctrl-C, through every cleanup below.
