@@ -280,7 +280,8 @@ class Sweep:
         # be dropped (channel layer capacity) and sockets may be closed by the
         # server: every few seconds the dropped sockets are reconnected and a
         # new probe is sent, until one reaches every receiver.
-        deadline = min(t0 + self.config.settle_timeout, run_deadline - 30)
+        # Settling starts once every socket is open (connecting thousands may take a while).
+        deadline = min(time.monotonic() + self.config.settle_timeout, run_deadline - 30)
         probes = []
         probe = None
         healed = 0
