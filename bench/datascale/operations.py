@@ -10,12 +10,11 @@ timed call, in the callable's `reset`.
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from rooms import broadcast
+from realtime import broadcast
 from rooms.models import Message, ReadMark, Room
 
 from .seed import BUSY, READER, SEARCH_WORD, STAFF
 
-CATCH_UP_MISSED = 1000
 DEEP = 0.1  # "older history deep in the past": before the message at 10% of the busy room's history
 
 
@@ -33,23 +32,37 @@ def get(client, url):
     return run
 
 
-def catch_up(room, after):
-    """What a page 1000 messages behind gets when it reconnects: the
-    consumer's catch-up (rooms/consumers.py catch_up_sync) without a socket:
-    batches of missed messages, each rendered into the frame it sends."""
+def catch_up(user, room, after):
+    """What a page `after` messages behind gets when it reconnects: the
+    model calls of the room socket's sync (realtime/consumers.py,
+    RoomConsumer.sync and _missed_batch) without a socket: the access
+    check, the too-far-behind probe, batches of missed messages each
+    rendered into the frame it sends, then the user's room list."""
     from django.conf import settings
 
-    batch_size = settings.CHAT_CATCH_UP_BATCH
-    frames = []
-    while True:
-        missed = Message.objects.missed_since(room, after, batch_size)
-        frames.append(broadcast.catch_up(missed, [], []))
-        if len(missed) < batch_size:
-            return frames
+    room.check_can_read(user)
+    limit = settings.CHAT_SYNC_MAX_MESSAGES
+    if Message.objects.missed_more_than(room, after, limit):
+        return [broadcast.too_far_behind(room)]
+    frames, sent, first = [], 0, True
+    while sent < limit:
+        size = min(settings.CHAT_CATCH_UP_BATCH, limit - sent)
+        gone, edited = Message.objects.changed_among(room, [], {}) if first else ((), ())
+        missed = Message.objects.missed_since(room, after, size)
+        frames.append(broadcast.catch_up(missed, gone, edited))
+        sent, first = sent + len(missed), False
+        if len(missed) < size:
+            break
         after = missed[-1].pk
+    frames.append(broadcast.room_list(list(Room.objects.sidebar_for(user))))
+    return frames
 
 
 def operations():
+    from django.conf import settings
+
+    # The most a page may have missed and still be caught up (further behind, it is told to reload).
+    missed_count = settings.CHAT_SYNC_MAX_MESSAGES
     User = get_user_model()
     reader = User.objects.get(username=READER)
     staff = User.objects.get(username=STAFF)
@@ -61,7 +74,7 @@ def operations():
     ids = busy.messages.order_by("-pk").values_list("pk", flat=True)
     count = busy.messages.count()
     deep = ids[int(count * (1 - DEEP))]
-    behind = ids[CATCH_UP_MISSED]
+    behind = ids[missed_count]
     newest = ids[0]
     mark = ReadMark.objects.get(user=reader, room=busy)
     marked_from = ids[60]
@@ -77,8 +90,8 @@ def operations():
         Message.objects.post(busy, reader, "a message posted by the benchmark")
 
     def do_catch_up():
-        frames = catch_up(busy, behind)
-        if sum(frame.count('<article id="message-') for frame in frames) < CATCH_UP_MISSED:
+        frames = catch_up(reader, busy, behind)
+        if sum(frame.count('<article id="message-') for frame in frames) < missed_count:
             raise RuntimeError("catch-up sent fewer messages than were missed")
 
     changelist = "/admin/rooms/message/"
@@ -88,7 +101,8 @@ def operations():
                   get(client, f"/rooms/{BUSY}/")),
         Operation("older", "`GET /rooms/<busy>/older/?before=` deep in the past",
                   get(client, f"/rooms/{BUSY}/older/?before={deep}")),
-        Operation("catch_up", f"catch-up of {CATCH_UP_MISSED} missed messages (consumer's model calls + frames)",
+        Operation("catch_up", f"catch-up of {missed_count} missed messages (CHAT_SYNC_MAX_MESSAGES), then the room "
+                  "list (the socket's model calls and frames)",
                   do_catch_up),
         Operation("mark_read", "`ReadMark.objects.mark_read` (and the count it announces)", mark_read, reset_mark),
         Operation("post", "`Message.objects.post` (save, mentions, broadcast)", post),
