@@ -106,6 +106,9 @@ def server_env(database_url, redis_url, secret_key):
         # One sender sends far more than a person may: raise flood control through settings.
         "CHAT_RATE_LIMIT_MESSAGES": "100000000",
         "CHAT_RATE_LIMIT_SECONDS": "10",
+        # Receivers share accounts like tabs (--accounts): 1000 sockets over 20
+        # accounts is 50 per account, above the per-user socket limit.
+        "CHAT_MAX_SOCKETS_PER_USER": "1000000",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     })
