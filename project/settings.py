@@ -127,6 +127,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: the app's queries are short index scans, but once a table
+    # holds millions of rows the planner's cost estimates pass jit_above_cost
+    # and PostgreSQL spends ~300 ms compiling each such query before running
+    # it for a few ms (measured by bench/datascale at 1M messages).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channels: in-memory layer for one process; Redis shares rooms across processes.

@@ -158,7 +158,10 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["room", "-id"], name="message_room_latest")]
+        # A room's history in order, with the author as a last key column
+        # (portable, unlike INCLUDE): unread counts skip the reader's own
+        # messages without visiting the table (index-only once vacuumed).
+        indexes = [models.Index(fields=["room", "id", "author"], name="message_room_id_author")]
         constraints = [
             models.UniqueConstraint(
                 fields=["author", "client_id"], condition=Q(client_id__isnull=False), name="message_unique_client_id"

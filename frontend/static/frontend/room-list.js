@@ -9,6 +9,10 @@ const list = document.getElementById("room-list");
 const room = document.getElementById("room"); // null on /
 const currentId = room ? room.dataset.roomId : null;
 const VIEWER_KEYS = ["lastRead", "unread", "mentions", "latest", "unknown"];
+// The server counts unread messages and mentions up to this many per room
+// (rooms/models/read_mark.py UNREAD_COUNT_LIMIT): from there a count is
+// "99+", a floor rather than a number.
+const COUNT_LIMIT = 100;
 
 function num(value) {
   return Number(value) || 0;
@@ -32,6 +36,10 @@ function countedIn(entry) {
 // taken back off the server's count).
 const uncounted = new Map();
 
+function badge(count) {
+  return count >= COUNT_LIMIT ? COUNT_LIMIT - 1 + "+" : String(count);
+}
+
 function show(entry) {
   const unread = num(entry.dataset.unread);
   const mentions = num(entry.dataset.mentions);
@@ -40,11 +48,11 @@ function show(entry) {
   const unknown = "unknown" in entry.dataset && !unread;
   const unreadBadge = entry.querySelector(".unread-count");
   unreadBadge.hidden = !unread && !unknown;
-  unreadBadge.querySelector(".count-number").textContent = unknown ? "new" : String(unread);
+  unreadBadge.querySelector(".count-number").textContent = unknown ? "new" : badge(unread);
   unreadBadge.querySelector(".visually-hidden").textContent = unknown ? " messages" : " unread";
   const mentionBadge = entry.querySelector(".mention-count");
   mentionBadge.hidden = !mentions;
-  mentionBadge.querySelector(".count-number").textContent = String(mentions);
+  mentionBadge.querySelector(".count-number").textContent = badge(mentions);
   mentionBadge.querySelector(".visually-hidden").textContent = mentions === 1 ? " mention" : " mentions";
   entry.classList.toggle("has-unread", unread > 0 || unknown);
   const link = entry.querySelector("a");
@@ -142,6 +150,11 @@ export function count(roomId, id, mentionsMe) {
 // Whether it was counted live (it is in countedIn) or by the server (after
 // lastRead, up to latest).
 function uncount(entry, id, mentionsMe) {
+  if (num(entry.dataset.unread) >= COUNT_LIMIT || num(entry.dataset.mentions) >= COUNT_LIMIT) {
+    // A floor minus one says nothing: the server counts again.
+    fetchEntry(entry);
+    return;
+  }
   const live = countedIn(entry);
   const taken = uncounted.get(entry.dataset.roomId) || new Set();
   uncounted.set(entry.dataset.roomId, taken);
