@@ -292,8 +292,14 @@ class Sweep:
         reached = 0
         while time.monotonic() < deadline:
             await self.heal()
-            # One probe per room.
-            batch = [self.send() for _ in self.rooms]
+            # One probe per room, paced: each message also signals every room
+            # list (the sidebars' unread counts) through one channel per
+            # process, and a burst above channels-redis' capacity (100) is dropped.
+            batch = []
+            for _ in self.rooms:
+                batch.append(self.send())
+                if len(self.rooms) > 1:
+                    await asyncio.sleep(0.02)
             probes += batch
             probe = batch[-1]
             # A batch is a burst of one message per room: give each room's write its turn.
