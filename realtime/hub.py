@@ -228,13 +228,22 @@ class Hub:
             pending = self.pending.setdefault(group, [])
             pending.append(Filtered.of(event))
             if len(pending) == 1:
-                window = settings.CHAT_BROADCAST_COALESCE_MS / 1000
-                asyncio.get_running_loop().call_later(window, self.flush, group)
+                asyncio.get_running_loop().call_later(self.window(group), self.flush, group)
         else:
             # Control events act per socket; fragments before them go first.
             self.flush(group)
             for socket in list(self.rooms[group]):
                 asyncio.create_task(socket.control(event))
+
+    @staticmethod
+    def window(group):
+        """Seconds a group's fragments wait to go out together. The room list
+        group reaches every open page with every message anywhere (unread
+        counts): gathering it longer makes that one frame per page per
+        window instead of one per message, and counts need no 50 ms."""
+        if group == broadcast.LIST_GROUP:
+            return settings.CHAT_LIST_COALESCE_MS / 1000
+        return settings.CHAT_BROADCAST_COALESCE_MS / 1000
 
     def flush(self, group):
         fragments = self.pending.pop(group, None)

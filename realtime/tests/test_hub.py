@@ -45,6 +45,7 @@ async def eventually(check, timeout=2.0):
 @pytest.fixture(autouse=True)
 def short_window(settings):
     settings.CHAT_BROADCAST_COALESCE_MS = 5
+    settings.CHAT_LIST_COALESCE_MS = 5
 
 
 async def test_each_socket_in_the_room_gets_each_fragment_once():
@@ -117,6 +118,26 @@ async def test_fragments_keep_their_order_and_coalesce_into_one_frame(settings):
     await eventually(lambda: socket.frames)
     assert socket.frames == ["<p>0</p><p>1</p><p>2</p><p>3</p><p>4</p>"]
     await hub.leave("room.1", socket)
+
+
+async def test_the_room_list_gathers_a_longer_window_than_a_room(settings):
+    """Every message anywhere signals every page's room list: those signals
+    go out as one frame per window, the room's own fragments sooner."""
+    settings.CHAT_BROADCAST_COALESCE_MS = 5
+    settings.CHAT_LIST_COALESCE_MS = 300
+    hub = get_hub()
+    socket = FakeSocket("s")
+    await hub.join("room.1", socket)
+    await hub.join(broadcast.LIST_GROUP, socket)
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<i>activity 1</i>")
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>message 1</p>")
+    await eventually(lambda: socket.frames)
+    await asyncio.sleep(0.05)  # a later message, well inside the list's window
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<i>activity 2</i>")
+    await broadcast.send("room.1", broadcast.FRAGMENT, "<p>message 2</p>")
+    await eventually(lambda: len(socket.frames) == 3)
+    assert socket.frames == ["<p>message 1</p>", "<p>message 2</p>", "<i>activity 1</i><i>activity 2</i>"]
+    await hub.leave_all(socket)
 
 
 async def test_control_events_follow_the_fragments_sent_before_them(settings):
