@@ -85,6 +85,8 @@ def _escape_quotes(text_run):
 def mention_candidates(text: str) -> set[str]:
     """Every name an @mention in `text` could be (`@bob.` could be "bob." or
     "bob"), as typed: what the model layer looks up, ignoring case."""
+    if "@" not in text:  # most messages: no mention, no need to parse (posting parses up to three times)
+        return set()
     env = {"mentions": None, "candidates": set()}
     MARKDOWN.parse(text, env)
     return env["candidates"]
@@ -93,6 +95,9 @@ def mention_candidates(text: str) -> set[str]:
 def mentioned(text: str, usernames: Iterable[str]) -> set[str]:
     """The usernames among `usernames` that `text` mentions, exactly as
     render() resolves them."""
+    usernames = list(usernames)
+    if not usernames or "@" not in text:
+        return set()
     env = {"mentions": dict.fromkeys(usernames, 0)}
     return {
         child.meta["username"]
