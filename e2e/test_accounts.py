@@ -39,6 +39,7 @@ def test_joining_by_an_invitation_that_staff_made_on_the_room_list(make_user, si
     link = staff.locator("#invite-link")
     expect(link).to_have_value(re.compile(rf"^{re.escape(server.url)}/accounts/join/[\w-]{{32,}}/$"))
     url = link.input_value()
+    staff.bring_to_front()  # the clipboard serves the focused page only
     staff.click("#copy-invite-link")
     expect(staff.locator(".copy-status")).to_have_text("Link copied.")
     assert staff.evaluate("navigator.clipboard.readText()") == url
