@@ -232,11 +232,17 @@
     return button;
   }
 
+  const copyLink = document.getElementById("copy-link-action");
+
   function addActions(el) {
     const mine = el.dataset.authorId === me;
-    if (!mine && !isStaff) return;
     const actions = document.createElement("span");
     actions.className = "message-actions";
+    el.querySelector(".message-meta").append(actions);
+    const copy = copyLink.content.firstElementChild.cloneNode(true);
+    copy.setAttribute("aria-label", actionButton("copy-link", copy.textContent, el).getAttribute("aria-label"));
+    actions.append(copy);
+    if (!mine && !isStaff) return;
     const left = editDeadline(el) - Date.now();
     if (mine && left > 0) {
       const edit = actionButton("edit", "Edit", el);
@@ -244,7 +250,18 @@
       setTimeout(() => edit.remove(), left);
     }
     actions.append(actionButton("delete", "Delete", el));
-    el.querySelector(".message-meta").append(actions);
+  }
+
+  async function copyMessageLink(el, button) {
+    const url = new URL(room.dataset.messageUrl.replace(/\/0\/$/, `/${messageNumber(el)}/`), location.href).href;
+    try {
+      await navigator.clipboard.writeText(url);
+    } catch (error) {
+      showError(`Could not copy the link; here it is: ${url}`);
+      return;
+    }
+    button.textContent = "Link copied";
+    setTimeout(() => { button.textContent = "Copy link"; }, 2000);
   }
 
   function send(frame) {
@@ -329,7 +346,9 @@
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const el = button.closest(".message");
-    if (button.dataset.action === "edit") {
+    if (button.dataset.action === "copy-link") {
+      copyMessageLink(el, button);
+    } else if (button.dataset.action === "edit") {
       startEdit(el);
     } else if (button.dataset.action === "cancel-edit") {
       cancelEdit();
@@ -367,6 +386,18 @@
       startEdit(mine);
     }
   });
+
+  // A page opened at a permalink shows a window of history ending in
+  // #load-newer until the reader scrolls to the present. Live messages land
+  // after that link (beforeend:#messages), beyond the gap: they are dropped,
+  // and once the newest page is in, a sync fills whatever arrived meanwhile
+  // (place() drops the repeats), so nothing is missed or shown twice. The
+  // socket stays open all along: edits, deletions, presence and the composer
+  // work while reading the past.
+  function beyondGap(el) {
+    const gap = document.getElementById("load-newer");
+    return gap !== null && (gap.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+  }
 
   // Broadcasts from several processes may arrive out of id order, and a
   // catch-up may repeat a message already shown: the id decides both.
@@ -417,11 +448,12 @@
   // Older history is inserted above what the reader is looking at: keep
   // the text they were reading where it was (its day heading may move up to
   // the older page, so the message's own box is not the anchor).
+  // Newer history (below a permalink's window) keeps the same anchor.
   let olderAnchor = null;
   messages.addEventListener("htmx:before:swap", (event) => {
-    if (event.target.id !== "load-older") return;
+    if (event.target.id !== "load-older" && event.target.id !== "load-newer") return;
     const body = messages.querySelector(":scope > .message .message-body");
-    olderAnchor = { body: body, top: body ? body.getBoundingClientRect().top : 0 };
+    olderAnchor = { body: body, top: body ? body.getBoundingClientRect().top : 0, newer: event.target.id === "load-newer" };
   });
 
   new MutationObserver((records) => {
@@ -431,6 +463,12 @@
       for (const node of record.removedNodes) if (node.nodeType === 1) replaced.add(node.id);
       for (const node of record.addedNodes) {
         if (node.nodeType === 1 && node.classList.contains("message") && node.isConnected) {
+          if (beyondGap(node)) {
+            // One's own message sent from the past: it is saved, go to the present to see it.
+            if (unconfirmed.has(node.dataset.clientId)) location.assign(room.dataset.messageUrl.replace(/messages\/0\/$/, ""));
+            node.remove();
+            continue;
+          }
           place(node);
           if (editing && editing.id === node.id && editing !== node) {
             editing = null;
@@ -448,6 +486,8 @@
     showUnseen();
     if (olderAnchor !== null) {
       if (olderAnchor.body) messages.scrollTop += olderAnchor.body.getBoundingClientRect().top - olderAnchor.top;
+      // The newest page is in: from here on the live stream appends.
+      if (olderAnchor.newer && !document.getElementById("load-newer") && socketOpen) sendSync(socketOpen);
       olderAnchor = null;
     } else if (stick) {
       messages.scrollTop = messages.scrollHeight;
@@ -457,6 +497,8 @@
   messages.querySelectorAll(".message").forEach(decorate);
   arrange();
   messages.scrollTop = messages.scrollHeight;
+  const linked = messages.querySelector(".message-linked");
+  if (linked) linked.scrollIntoView({ block: "center" });
 
   // Our own keystrokes: at most one signal every 2 s (the server throttles too).
   let lastTypingSent = 0;
@@ -477,12 +519,13 @@
   // the browser froze or a phone suspended) ask for what this page missed:
   // the messages after its newest one, and edits and deletions among those
   // it shows.
-  room.addEventListener("htmx:ws:after:connection", (event) => {
-    setState("open", "Connected");
+  function sendSync(socket) {
+    if (socket.readyState !== WebSocket.OPEN) return;  // the next connection syncs
     const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
-    const after = shown.length ? Math.max(...shown) : 0;
-    const socket = event.detail.connection.socket;
-    socketOpen = socket;
+    // Short of the present (a permalink), what lies beyond the gap is loaded
+    // by scrolling: catch up from the newest message when the page was made.
+    const gap = document.getElementById("load-newer");
+    const after = gap ? Number(gap.dataset.latest) : shown.length ? Math.max(...shown) : 0;
     // The newest 1000 shown are enough to find deletions a reader may notice.
     const known = shown.slice(-1000);
     // Edited messages say which revision this page shows; newer ones come back.
@@ -491,6 +534,13 @@
       revised[messageNumber(el)] = Number(el.dataset.revision);
     }
     socket.send(JSON.stringify({ sync: { after: after, known: known, revised: revised } }));
+  }
+
+  room.addEventListener("htmx:ws:after:connection", (event) => {
+    setState("open", "Connected");
+    const socket = event.detail.connection.socket;
+    socketOpen = socket;
+    sendSync(socket);
     for (const [clientId, text] of unconfirmed) {
       socket.send(JSON.stringify({ message: text, client_id: clientId }));
     }
