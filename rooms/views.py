@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -45,6 +45,8 @@ def message_permalink(request, slug, pk):
     "Copy link"): a page of history before and after it, the message
     highlighted, newer history loading as the reader scrolls down."""
     room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    if pk > MAX_ID:
+        raise Http404("No such message.")
     get_object_or_404(Message.objects.filter(room=room), pk=pk)
     history, has_older, has_newer = room.history_around(pk)
     return _room_page(request, room, {
@@ -82,6 +84,7 @@ def older_messages(request, slug):
 
 
 BAD_AFTER = "?after= must be a message id."
+MAX_ID = 2**63 - 1  # past the largest id a database holds
 
 
 @login_required
@@ -90,7 +93,7 @@ def newer_messages(request, slug):
     (a permalink), for "Load newer"."""
     room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
     after = request.GET.get("after", "")
-    if not after.isdigit():
+    if not after.isdigit() or int(after) > MAX_ID:
         return HttpResponseBadRequest(BAD_AFTER)
     history, has_newer = room.history_after(int(after))
     return render(request, "rooms/room.html#newer-page", {

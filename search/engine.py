@@ -7,6 +7,7 @@ and the next page starts strictly after it: no OFFSET and no count, so a
 page deep in the results costs what the first one does.
 """
 
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -42,8 +43,12 @@ class Cursor:
         try:
             if order == RELEVANCE:
                 rank, pk = text.split("_")
-                return cls(int(pk), float(rank))
-            return cls(int(text))
+                cursor = cls(int(pk), float(rank))
+            else:
+                cursor = cls(int(text))
+            if not 0 < cursor.pk < 2**63 or (cursor.rank is not None and not math.isfinite(cursor.rank)):
+                raise ValueError
+            return cursor
         except ValueError:
             raise BadCursor("That link to more results is broken; search again.") from None
 

@@ -319,6 +319,7 @@ def test_newer_pages_reach_the_present(client, alice, lobby, long_history):
     page = client.get(f"/rooms/lobby/newer/?after={long_history[34].pk}").content.decode()
     assert len(re.findall(r"<article ", page)) == 5 and "load-newer" not in page
     assert client.get("/rooms/lobby/newer/?after=x").status_code == 400
+    assert client.get(f"/rooms/lobby/newer/?after={2**64}").status_code == 400
 
 
 def test_a_permalink_to_a_recent_message_is_already_at_the_present(client, alice, lobby, long_history):
@@ -337,4 +338,5 @@ def test_permalinks_are_404_where_the_room_page_is(client, alice, bob, lobby, pr
     # A message of another room, or none at all.
     assert client.get(f"/rooms/lobby/messages/{secret.pk}/").status_code == 404
     assert client.get(f"/rooms/lobby/messages/{public.pk + 100}/").status_code == 404
+    assert client.get(f"/rooms/lobby/messages/{2**64}/").status_code == 404
     assert client.get(f"/rooms/lobby/messages/{public.pk}/").status_code == 200

@@ -35,8 +35,9 @@ def test_bad_input_says_what_to_change_and_keeps_the_line(client, alice, lobby):
     assert response.status_code == 400
     page = response.content.decode()
     assert "Add a word" in page and 'value="-spam"' in page
-    response = client.get("/search/", {"q": "x", "cursor": "nope"})
-    assert response.status_code == 400 and "search again" in response.content.decode()
+    for cursor in ("nope", str(2**64), "nan_5"):
+        response = client.get("/search/", {"q": "x", "cursor": cursor, "order": "relevance" if "_" in cursor else ""})
+        assert response.status_code == 400 and "search again" in response.content.decode()
 
 
 def test_more_results_continue_after_the_last_one(client, alice, lobby, say, settings):
