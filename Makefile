@@ -29,18 +29,23 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	$(PIP) install --quiet --disable-pip-version-check -r requirements/dev.txt
 	@touch $@
 
+# DEBUG defaults to off (production); local runs turn it on, which also gives
+# the development SECRET_KEY.
+LOCAL := DEBUG=$${DEBUG:-true}
+
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py ensure_lobby
+	$(LOCAL) $(PY) manage.py migrate --no-input
+	$(LOCAL) $(PY) manage.py ensure_lobby
 	@echo
-	@echo "  Chat is at http://$(HOST):$(PORT)/  (sign up there, then open the lobby in two tabs)"
-	@echo "  Staff account for /admin/:  make admin   (or: $(PY) manage.py createsuperuser)"
+	@echo "  Chat is at http://$(HOST):$(PORT)/  (the first visit creates the first, staff account;"
+	@echo "  invite people from the room list, then open the lobby in two tabs)"
+	@echo "  Another staff account for /admin/:  make admin   (or: $(PY) manage.py createsuperuser)"
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 admin: $(VENV)/.installed
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py createsuperuser
+	$(LOCAL) $(PY) manage.py migrate --no-input
+	$(LOCAL) $(PY) manage.py createsuperuser
 
 # Chromium and redis-server come from the system; install them when missing.
 system-deps:

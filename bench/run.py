@@ -38,9 +38,15 @@ SCENARIOS = {
     "ours-2p": ("ours", "daphne", 2, "/ws/rooms/{room}/", "html", "ours (daphne, 2 processes, same Redis)"),
     "ours-uvicorn-2p": ("ours", "uvicorn", 2, "/ws/rooms/{room}/", "html",
                         "ours (uvicorn --ws {ws}, 2 processes, same Redis)"),
+    # Many rooms: --rooms-sockets receivers spread over --rooms rooms, one
+    # sender socket per room, the aggregate rate spread over the rooms in turn.
+    "rooms": ("ours", "daphne", 1, "/ws/rooms/{room}/", "html", "ours, many rooms (daphne, 1 process)"),
+    "rooms-2p": ("ours", "daphne", 2, "/ws/rooms/{room}/", "html",
+                 "ours, many rooms (daphne, 2 processes, same Redis)"),
 }
-DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p"]
-OPTIONAL = ["peer-uvicorn", "ours-uvicorn-2p"]
+MANY_ROOMS = {"rooms", "rooms-2p"}
+DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "datascale"]
+OPTIONAL = ["peer-uvicorn", "ours-uvicorn-2p", "rooms", "rooms-2p"]
 # Memory per idle socket is measured for these, one process each.
 IDLE_KINDS = ["ours", "peer", "bare", "ours-uvicorn", "peer-uvicorn"]
 APPLICATIONS = {"ours": "project.asgi:application", "peer": "bench.peer.asgi:application"}
@@ -53,6 +59,9 @@ def label(name, config):
 @dataclass
 class Config:
     receivers: int = 1000
+    # The many-rooms scenarios: sockets spread evenly over rooms.
+    rooms: int = 500
+    rooms_sockets: int = 5000
     idle: int = 2000
     idle_room_size: int = 10
     idle_kinds: list = field(default_factory=lambda: list(IDLE_KINDS))
@@ -73,6 +82,9 @@ class Config:
     # uvicorn's WebSocket implementation for the *-uvicorn scenarios.
     uvicorn_ws: str = "websockets-sansio"
     quick: bool = False
+    # The data-scale part (bench/datascale/): message counts to seed, and its own options.
+    datascale_sizes: str = "10000,1000000"
+    datascale_large: bool = False
     out: str = str(ROOT / "bench" / "results")
 
 
@@ -94,6 +106,9 @@ def server_env(database_url, redis_url, secret_key):
         # One sender sends far more than a person may: raise flood control through settings.
         "CHAT_RATE_LIMIT_MESSAGES": "100000000",
         "CHAT_RATE_LIMIT_SECONDS": "10",
+        # Receivers share accounts like tabs (--accounts): 1000 sockets over 20
+        # accounts is 50 per account, above the per-user socket limit.
+        "CHAT_MAX_SOCKETS_PER_USER": "1000000",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     })
@@ -184,10 +199,19 @@ class Sweep:
         self.cluster = cluster
         self.accounts = accounts_
         self.sender_account = sender_account
-        self.path = path.format(room="lobby")
+        # One room (the lobby) with every receiver, or many rooms of
+        # `per_room` receivers each: receiver i is in room i // per_room, and
+        # message `seq` goes to room seq % rooms through that room's sender.
+        self.rooms = [f"bench-room-{k:03d}" for k in range(config.rooms)] if name in MANY_ROOMS else ["lobby"]
+        self.receivers = config.rooms_sockets if name in MANY_ROOMS else config.receivers
+        self.per_room = self.receivers // len(self.rooms)
+        self.receivers = self.per_room * len(self.rooms)
+        if name in MANY_ROOMS:
+            self.label += f": {self.receivers} sockets over {len(self.rooms)} rooms"
+        self.path_template = path
         self.parse = PARSERS[parser]
         self.run_id = uuid.uuid4().hex[:8]
-        self.tracker = Tracker(self.run_id, config.receivers)
+        self.tracker = Tracker(self.run_id, self.per_room)
         self.seq = 0
         self.sender_errors = 0
         self.sender_error_sample = None
@@ -195,13 +219,15 @@ class Sweep:
         self.sender_reconnects = 0
         self.close_codes = {}
         self.clients = []
-        self.sender = None
+        self.senders = []
         self.result = {"name": name, "label": self.label, "kind": app, "server": server, "processes": processes,
-                       "receivers": config.receivers, "accounts": len(accounts_), "steps": []}
+                       "receivers": self.receivers, "rooms": len(self.rooms), "receivers_per_message": self.per_room,
+                       "accounts": len(accounts_), "steps": []}
 
     def on_text(self, index, data, now):
         if index >= 0:
-            self.tracker.deliver(index, self.parse(data), now)
+            # The tracker counts a message's receivers within its room.
+            self.tracker.deliver(index % self.per_room, self.parse(data), now)
         elif b'id="chat-errors"' in data:
             self.sender_errors += 1
             self.sender_error_sample = data[:300].decode(errors="replace")
@@ -210,16 +236,23 @@ class Sweep:
         self.seq += 1
         now = monotonic_ns()
         record = self.tracker.expect(self.seq, now)
-        self.sender.send_text(json.dumps({"message": token_text(self.run_id, self.seq, now)}))
+        sender = self.senders[self.seq % len(self.senders)]
+        sender.send_text(json.dumps({"message": token_text(self.run_id, self.seq, now)}))
         return record
+
+    def endpoint(self, room, k):
+        """The endpoint of `room` on the cluster's k-th process (round robin)."""
+        endpoints = self.cluster.endpoints(self.path_template.format(room=room))
+        return endpoints[k % len(endpoints)]
 
     async def heal(self):
         """Reconnect the sockets the server closed, as the page does; returns how many."""
         dead = [c for c in self.clients if not c.is_open]
-        if self.sender is not None and not self.sender.is_open:
-            self.sender.abort()
-            self.sender = await connect_one(-1, self.sender.endpoint, self.sender.cookie, self.on_text)
-            self.sender_reconnects += 1
+        for k, sender in enumerate(self.senders):
+            if not sender.is_open:
+                sender.abort()
+                self.senders[k] = await connect_one(sender.index, sender.endpoint, sender.cookie, self.on_text)
+                self.sender_reconnects += 1
         if not dead:
             return 0
         for client in dead:
@@ -232,13 +265,16 @@ class Sweep:
         return len(dead)
 
     async def connect(self, run_deadline):
-        endpoints = self.cluster.endpoints(self.path)
-        n = self.config.receivers
-        specs = [(i, endpoints[i % len(endpoints)], self.accounts[i % len(self.accounts)][1]) for i in range(n)]
+        n = self.receivers
+        specs = [(i, self.endpoint(self.rooms[i // self.per_room], i), self.accounts[i % len(self.accounts)][1])
+                 for i in range(n)]
         before = self.cluster.snapshot()
         t0 = time.monotonic()
         self.clients = await connect_many(specs, self.on_text, timeout=max(120, n * 0.2))
-        self.sender = await connect_one(-1, endpoints[0], self.sender_account[1], self.on_text)
+        # Senders are on the first process; sender k posts in room k (message seq goes to seq % rooms).
+        self.senders = await connect_many(
+            [(-1 - k, self.endpoint(room, 0), self.sender_account[1]) for k, room in enumerate(self.rooms)],
+            self.on_text, timeout=max(120, len(self.rooms) * 0.2))
         connected = time.monotonic() - t0
         frames_at_connect = sum(client.frames for client in self.clients)
         log(f"  {n} receivers connected in {connected:.1f} s; waiting for the servers to settle")
@@ -247,18 +283,31 @@ class Sweep:
         # be dropped (channel layer capacity) and sockets may be closed by the
         # server: every few seconds the dropped sockets are reconnected and a
         # new probe is sent, until one reaches every receiver.
-        deadline = min(t0 + self.config.settle_timeout, run_deadline - 30)
+        # Settling starts once every socket is open (connecting thousands may take a while).
+        deadline = min(time.monotonic() + self.config.settle_timeout, run_deadline - 30)
         probes = []
         probe = None
         healed = 0
+        per_room = self.per_room
+        reached = 0
         while time.monotonic() < deadline:
             await self.heal()
-            probe = self.send()
-            probes.append(probe)
-            until = min(deadline, time.monotonic() + 5)
-            while time.monotonic() < until and probe.count < n:
+            # One probe per room, paced: each message also signals every room
+            # list (the sidebars' unread counts) through one channel per
+            # process, and a burst above channels-redis' capacity (100) is dropped.
+            batch = []
+            for _ in self.rooms:
+                batch.append(self.send())
+                if len(self.rooms) > 1:
+                    await asyncio.sleep(0.02)
+            probes += batch
+            probe = batch[-1]
+            # A batch is a burst of one message per room: give each room's write its turn.
+            until = min(deadline, time.monotonic() + 5 + 0.05 * len(self.rooms))
+            while time.monotonic() < until and any(p.count < per_room for p in batch):
                 await asyncio.sleep(0.05)
-            if probe.count == n:
+            reached = sum(p.count for p in batch)
+            if reached == n:
                 # Settled only if the servers are quiet and kept every socket.
                 await quiet(self.cluster, timeout=max(0, min(15, deadline - time.monotonic())))
                 healed = await self.heal()
@@ -276,16 +325,16 @@ class Sweep:
             "seconds_to_settle": round(settled, 2),
             "server_cpu_s": round(server_cpu, 2),
             "probes_sent": len(probes),
-            "probe_reached": probe.count if probe else 0,
+            "probe_reached": reached,
             "probe_latency_ms": round((probe.last_ns - probe.sent_ns) / 1e6, 1) if probe and probe.count else None,
             "sockets_dropped_by_server": self.reconnects,
             "close_codes_of_dropped": dict(self.close_codes),
             "open_sockets": open_now,
         }
         log(f"  settled after {settled:.1f} s (server CPU {server_cpu:.1f} s, {len(probes)} probes); "
-            f"last probe reached {probe.count if probe else 0}/{n}; the server dropped {self.reconnects} "
+            f"last probes reached {reached}/{n}; the server dropped {self.reconnects} "
             f"sockets (reconnected); {open_now} open")
-        if not probe or probe.count < n or healed:
+        if not probe or reached < n or healed:
             raise RuntimeError(f"{self.name}: no probe reached all {n} receivers within "
                                f"{settled:.0f} s ({open_now} sockets open)")
 
@@ -293,7 +342,7 @@ class Sweep:
         c = self.config
         count = max(c.min_messages, round(rate * c.step_seconds))
         count = max(2, min(count, round(rate * c.max_step_seconds)))
-        n = c.receivers
+        n = self.per_room
         result = StepResult(rate=rate, seconds=count / rate)
         if await self.heal():
             await quiet(self.cluster, timeout=10)
@@ -385,7 +434,7 @@ class Sweep:
         if all_records and any(r.lost for r, _ in all_records):
             await asyncio.sleep(min(5, max(0, deadline - time.monotonic())))
             for result, records in all_records:
-                final_lost = sum(c.receivers - r.count for r in records)
+                final_lost = sum(self.per_room - r.count for r in records)
                 result.late = result.lost - final_lost
                 result.lost_final = final_lost
         stable = [r.rate for r, _ in all_records if r.stable]
@@ -400,7 +449,7 @@ class Sweep:
         self.result["close_codes_of_dropped"] = dict(self.close_codes)
 
     def close(self):
-        for client in self.clients + ([self.sender] if self.sender else []):
+        for client in self.clients + self.senders:
             client.abort()
 
 
@@ -421,7 +470,7 @@ async def run_sweep(name, config, redis, env, log_dir, accounts_, sender_account
     redis.flush()
     cluster = Cluster(name, config, env, redis, log_dir)
     sweep = Sweep(name, config, cluster, accounts_, sender_account)
-    log(f"{sweep.label}: N={config.receivers}")
+    log(f"{sweep.label}: N={sweep.receivers}" + (f" over {len(sweep.rooms)} rooms" if len(sweep.rooms) > 1 else ""))
     try:
         cluster.start()
         await sweep.connect(deadline)
@@ -530,6 +579,9 @@ def parse_args(argv):
                         help="smoke run: N=100, 200 idle sockets, 2 s steps (also BENCH_QUICK=1)")
     parser.add_argument("--receivers", "-n", type=int, help="receivers in the room (default 1000; quick 100)")
     parser.add_argument("--idle", type=int, help="idle sockets for the memory figure (default 2000; quick 200)")
+    parser.add_argument("--rooms", type=int, help="rooms of the many-rooms scenarios (default 500; quick 100)")
+    parser.add_argument("--rooms-sockets", type=int,
+                        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 1000)")
     parser.add_argument("--accounts", type=int, help="receiver accounts; sockets share them like tabs (default 20)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 4; quick 2)")
     parser.add_argument("--ladder", help="comma-separated rates in msg/s")
@@ -539,13 +591,20 @@ def parse_args(argv):
     parser.add_argument("--uvicorn-ws", choices=UVICORN_WS,
                         help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)")
     parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 540)")
+    parser.add_argument("--datascale-sizes", help="message counts the datascale scenario seeds (default "
+                        "10000,1000000; quick 10000)")
+    parser.add_argument("--datascale-large", action="store_true",
+                        help="the datascale scenario also seeds 10 million messages (several minutes)")
     parser.add_argument("--out", help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     config = Config()
     if args.quick:
         config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
-                        drain_seconds=2.5, settle_timeout=60, budget=240, contended_retries=1, quick=True)
-    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws"):
+                        drain_seconds=2.5, settle_timeout=60, budget=240, contended_retries=1, quick=True,
+                        datascale_sizes="10000", rooms=100, rooms_sockets=1000)
+    config.datascale_large = args.datascale_large
+    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws", "datascale_sizes",
+                 "rooms", "rooms_sockets"):
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
@@ -568,8 +627,31 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def run_datascale(config):
+    """The data-scale part runs in its own process: it seeds its own database
+    and configures Django for it (bench/datascale/run.py)."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "bench.datascale", "--sizes", config.datascale_sizes, "--out", config.out]
+    if config.datascale_large:
+        argv.append("--large")
+    if config.quick:
+        argv += ["--repeats", "5", "--warmup", "1"]
+    log("data-scale part: " + " ".join(argv[1:]))
+    return subprocess.run(argv, cwd=ROOT).returncode
+
+
 def main(argv=None):
     config = parse_args(sys.argv[1:] if argv is None else argv)
+    datascale = "datascale" in config.scenarios
+    config.scenarios = [name for name in config.scenarios if name != "datascale"]
+    if config.scenarios:
+        run_fanout(config)
+    if datascale and run_datascale(config):
+        raise SystemExit("the data-scale part failed")
+
+
+def run_fanout(config):
     started = time.monotonic()
     raise_limits()
     # SIGTERM unwinds like Ctrl-C, through every cleanup below.
@@ -591,6 +673,8 @@ def main(argv=None):
         people = accounts.make_accounts(config.accounts + 1)
         sender_account, receiver_accounts = people[0], people[1:]
         rooms = accounts.make_rooms(max(1, -(-(config.idle + config.warm) // config.idle_room_size)))
+        if MANY_ROOMS & set(config.scenarios):
+            accounts.make_rooms(config.rooms, prefix="bench-room")
         accounts.close_connections()
         results["database"] = database.kind
         try:

@@ -149,12 +149,25 @@ def server_env(tmp_path_factory):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+        # Every test signs in from 127.0.0.1, hundreds in a run: the login and
+        # sign-up limits are tested on a server of their own (strict_server).
+        "CHAT_LOGIN_ATTEMPTS": "100000",
     }
 
 
 @pytest.fixture(scope="session")
 def server(server_env, tmp_path_factory):
     srv = Server(server_env, tmp_path_factory.mktemp("logs")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def strict_server(server_env, tmp_path):
+    """A server with the default login and sign-up limits, counting on its
+    own (in-memory) cache so its lockouts end with it."""
+    env = {**server_env, "REDIS_URL": "", "CHAT_LOGIN_ATTEMPTS": "5", "CHAT_LOGIN_WINDOW_SECONDS": "900"}
+    srv = Server(env, tmp_path).start()
     yield srv
     srv.stop()
 
@@ -268,6 +281,13 @@ def open_room(context, slug="lobby"):
     page.goto(f"/rooms/{slug}/")
     page.wait_for_selector('#room[data-ws="open"]', timeout=10_000)
     return page
+
+
+def fill_signup(page, username, password1="a-good-long-password-1", password2=None):
+    """Fills a sign-up form (first run, invitation, open sign-up)."""
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password1]", password1)
+    page.fill("input[name=password2]", password1 if password2 is None else password2)
 
 
 def send(page, text):

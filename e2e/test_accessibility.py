@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import (
-    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, bodies, message_with, open_room, seed_conversation, send,
+    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, bodies, fill_signup, message_with, open_room, seed_conversation, send,
 )
 
 
@@ -56,6 +56,8 @@ def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
 
 @pytest.mark.parametrize("look", LOOKS)
 def test_login_and_signup_pass_the_scan_also_with_errors(look, browser, server, make_user):
+    from accounts.models import Invitation
+
     make_user("alice")
     context = browser.new_context(base_url=server.url, **LOOKS[look])
     page = context.new_page()
@@ -68,13 +70,36 @@ def test_login_and_signup_pass_the_scan_also_with_errors(look, browser, server, 
     assert_accessible(page, f"login with errors, {look}")
 
     page.goto("/accounts/signup/")
-    assert_accessible(page, f"signup, {look}")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password1]", "short")
-    page.fill("input[name=password2]", "different")
+    expect(page.locator("h1")).to_have_text("An invitation is needed")
+    assert_accessible(page, f"signup without an invitation, {look}")
+
+    page.goto(Invitation.objects.create_for().get_absolute_url())
+    assert_accessible(page, f"signup by invitation, {look}")
+    fill_signup(page, "alice", "short", "different")
     page.click("button[type=submit]")
     expect(page.locator(".errorlist").first).to_be_visible()
-    assert_accessible(page, f"signup with errors, {look}")
+    assert_accessible(page, f"signup by invitation with errors, {look}")
+    context.close()
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_first_run_and_invitations_pass_the_scan(look, browser, server):
+    context = browser.new_context(base_url=server.url, **LOOKS[look])
+    page = context.new_page()
+    page.goto("/")
+    expect(page.locator("#first-run")).to_be_visible()
+    assert_accessible(page, f"first run, {look}")
+    fill_signup(page, "founder", "founder")
+    page.click("button[type=submit]")
+    expect(page.locator(".errorlist").first).to_be_visible()
+    assert_accessible(page, f"first run with errors, {look}")
+    fill_signup(page, "founder")
+    page.click("button[type=submit]")
+    expect(page.locator("#invite-people")).to_be_visible()
+    assert_accessible(page, f"room list with Invite people, {look}")
+    page.click("#invite-people")
+    expect(page.locator("#copy-invite-link")).to_be_visible()
+    assert_accessible(page, f"invitation link, {look}")
     context.close()
 
 

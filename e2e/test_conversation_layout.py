@@ -31,6 +31,8 @@ def test_messages_group_by_author_live_on_every_page(make_user, sign_in):
     alice, bob = open_room(sign_in("alice")), open_room(sign_in("bob"))
     send(alice, "one")
     send(alice, "two")
+    # Bob answers once he has read her: the order of sending is then the order saved.
+    expect(bodies(bob)).to_have_text(["one", "two"], timeout=LIVE_TIMEOUT_MS)
     send(bob, "three")
     send(bob, "four")
     for page in (alice, bob):

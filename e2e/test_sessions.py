@@ -1,8 +1,9 @@
 """An open page never outlives the session that opened it (SPEC section 9)."""
 
+import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, open_room, send
+from e2e.conftest import LIVE_TIMEOUT_MS, Server, open_room, send
 
 
 def test_a_page_logged_out_elsewhere_closes_and_says_so(make_user, sign_in):
@@ -33,3 +34,25 @@ def test_a_user_deactivated_in_the_admin_sees_their_pages_close(make_user, sign_
     expect(staff.locator(".messagelist")).to_contain_text("was changed successfully")
     expect(room.locator("#room")).to_have_attribute("data-close-code", "4401", timeout=LIVE_TIMEOUT_MS)
     expect(room.locator("#message-form")).to_have_count(0)
+
+
+@pytest.fixture
+def two_tabs_each(server_env, tmp_path):
+    srv = Server({**server_env, "CHAT_MAX_SOCKETS_PER_USER": "2"}, tmp_path).start()
+    yield srv
+    srv.stop()
+
+
+def test_one_tab_too_many_is_refused_and_says_why(make_user, sign_in, two_tabs_each):
+    make_user("alice")
+    context = sign_in("alice", server=two_tabs_each)
+    first, _ = open_room(context), open_room(context)
+    third = context.new_page()
+    third.goto("/rooms/lobby/")
+    expect(third.locator("#room")).to_have_attribute("data-close-code", "4429", timeout=LIVE_TIMEOUT_MS)
+    expect(third.locator("#connection")).to_contain_text("Too many chat tabs")
+    expect(third.locator("#chat-errors")).to_contain_text("too many chat tabs")
+    # Closing a tab frees its place.
+    first.close()
+    third.reload()
+    expect(third.locator("#room")).to_have_attribute("data-ws", "open", timeout=10_000)

@@ -1,8 +1,8 @@
 """Settings for the chat, read from environment variables with safe local defaults.
 
-Locally nothing needs to be set: SQLite file, in-memory channel layer, DEBUG on.
-In production set at least SECRET_KEY, DEBUG=false, ALLOWED_HOSTS,
-DATABASE_URL and REDIS_URL (see README, "Configuration").
+DEBUG is off unless DEBUG=true (`make run` sets it for local use); with it
+off SECRET_KEY is required. In production set at least SECRET_KEY,
+ALLOWED_HOSTS, DATABASE_URL and REDIS_URL (see README, "Configuration").
 """
 
 import os
@@ -46,7 +46,7 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -54,6 +54,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Only for local development: DEBUG is on and nothing is deployed.
     SECRET_KEY = "django-insecure-local-development-only-key-0123456789-abcdefghij"
+# Rotating the key: the previous one here keeps sessions signed with it valid
+# until they are re-signed or expire (README, "Security").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -71,6 +74,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "frontend",
+    "accounts",
     "rooms",
     "realtime",
     "search",
@@ -83,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.login_throttle",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -104,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "accounts.context_processors.signup",
             ],
         },
     },
@@ -122,6 +128,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: the app's queries are short index scans, but once a table
+    # holds millions of rows the planner's cost estimates pass jit_above_cost
+    # and PostgreSQL spends ~300 ms compiling each such query before running
+    # it for a few ms (measured by bench/datascale at 1M messages).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channels: in-memory layer for one process; Redis shares rooms across processes.
@@ -199,7 +212,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "project.storage.ModuleAwareStaticFilesStorage"
         )
     },
 }
@@ -231,6 +244,27 @@ CHAT_FRAME_BUDGETS = {}
 # A socket whose unsent output passes this is dropped (its page reconnects and catches up).
 CHAT_SOCKET_MAX_BUFFER_BYTES = env_int("CHAT_SOCKET_MAX_BUFFER_BYTES", 1024 * 1024)
 
+# Accounts (README, "Security"). Who may sign up: invite, open or closed.
+CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "invite")
+if CHAT_SIGNUP not in {"invite", "open", "closed"}:
+    raise ImproperlyConfigured(f"CHAT_SIGNUP must be invite, open or closed, not {CHAT_SIGNUP!r}")
+# Failed logins (and sign-up attempts) per username and per client address
+# within the window before further attempts get 429 until the window passes.
+CHAT_LOGIN_ATTEMPTS = env_int("CHAT_LOGIN_ATTEMPTS", 5)
+CHAT_LOGIN_WINDOW_SECONDS = env_int("CHAT_LOGIN_WINDOW_SECONDS", 900)
+# Where the chat is reached from outside, for links printed outside a request
+# (manage.py invite), e.g. https://chat.example.com.
+CHAT_BASE_URL = os.environ.get("CHAT_BASE_URL", "").rstrip("/")
+# What a new invitation allows unless its maker says otherwise.
+CHAT_INVITE_USES = env_int("CHAT_INVITE_USES", 1)
+CHAT_INVITE_HOURS = env_int("CHAT_INVITE_HOURS", 72)
+
+# Only behind a proxy that sets them (Heroku-style routers do) may
+# X-Forwarded-For and X-Forwarded-Proto be believed: anyone else can send them.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
+if TRUST_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # No inline scripts or styles anywhere; the page talks only to its own origin.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -245,7 +279,6 @@ SECURE_CSP = {
 }
 
 # Production hardening: on whenever DEBUG is off.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

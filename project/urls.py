@@ -6,7 +6,7 @@ from .health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("rooms.account_urls")),
+    path("accounts/", include("accounts.urls")),
     path("search/", include("search.urls")),
     path("", include("rooms.urls")),
 ]

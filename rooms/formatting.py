@@ -1,184 +1,177 @@
-"""Message text to safe HTML, safe by construction.
+"""Message text to safe HTML: a small dialect of Markdown, then an allow-list.
 
-The whole text is escaped FIRST; every rule then works on escaped text and
-only ever wraps pieces of it in tags from a fixed allow-list:
+markdown-it-py parses the text with raw HTML off and only these rules on:
 
-    ```fenced block```  -> <pre><code>…</code></pre>   (nothing formatted inside)
-    `code`              -> <code>…</code>              (nothing formatted inside)
-    http(s)://…         -> <a href="…" rel="noopener noreferrer nofollow" target="_blank">…</a>
-    @username           -> <span class="mention" data-user-id="<pk>">@username</span>  (members only)
-    **strong**, *em*    -> <strong>…</strong>, <em>…</em>
+    *em* _em_, **strong** __strong__, ~~strikethrough~~  -> <em>, <strong>, <s>
+    `code`                                             -> <code>   (nothing formatted inside)
+    ```fenced block``` (one line, or fences on lines)  -> <pre><code>   (nothing formatted inside)
+    > quote, - / * / + bullets, 1. numbered items       -> <blockquote>, <ul>/<ol start> <li>
+    a line break                                       -> a newline (the body is pre-wrap)
+    a blank line                                       -> <p>s (a message of one paragraph has none)
+    http(s)://…  (linkify-it-py)                        -> <a href rel="noopener noreferrer nofollow" target="_blank">
+    @username    (members only)                         -> <span class="mention" data-user-id="<pk>">
+    \\* and the like                                   -> the character itself
 
-Nothing from the input ever becomes a tag or an attribute name, and the only
-input that reaches an attribute value is an escaped http(s) URL. Django's
-escape() turns exactly & < > " ' into entities, none of which contains a
-character any rule looks for (` * @ or a URL character other than &amp;),
-so the rules cannot cut an entity in half. Newlines stay as they are: the
-message body is `white-space: pre-wrap`.
+Everything else stays text, escaped: headings, tables, rules, images, raw
+HTML, entities (`&lt;` shows as typed) and `[text](url)` links (a link's
+text is always its URL, so nobody can disguise where it goes). Only http and
+https URLs become links; e-mail addresses and schemeless "example.com" stay
+text. A word after an opening fence is shown as the first line of the block:
+nothing is highlighted, and text a person typed never disappears.
 
-Mentions are parsed by the same tokenizer that renders them, so the model
-layer (Message.refresh_mentions) and the page always agree on who was named.
-A name matches its username exactly or, when no username matches exactly,
-the one username that differs only in case (@Bob names bob); the text keeps
-the case it was typed in.
+nh3 (ammonia) then cleans the result to exactly the tags, attributes and
+values the renderer makes, so a mistake in a rule cannot become markup; quotes
+in text come out as &quot; and &#x27;, as Django's escape() writes them.
+
+Mentions are a rule of the same parser, so code spans and links keep them
+out, and the model layer (Message.refresh_mentions, through mention_candidates
+and mentioned) and the page always agree on who was named. A name matches its
+username exactly or, when no username matches exactly, the one username that
+differs only in case (@Bob names bob); the text keeps the case it was typed in.
 """
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
-from django.utils.html import escape
+import nh3
 from django.utils.safestring import SafeString, mark_safe
+from linkify_it import LinkifyIt
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block.blockquote import blockquote
+from markdown_it.rules_block.fence import make_fence_rule
 
 LINK_REL = "noopener noreferrer nofollow"
 
-# ```…``` may span lines; a newline right after the opening fence and right
-# before the closing one belongs to the fence, not to the code.
-FENCE = re.compile(r"```\n?(.+?)\n?```", re.DOTALL)
-CODE = re.compile(r"`([^`\n]+)`")
-# On escaped text: a URL runs until whitespace, an entity other than &amp;
-# (that is, an escaped < > " '), or a * (so *http://x* is emphasis).
-URL = r"(?i:https?)://(?:[^\s&*]|&amp;)+"
-# Django usernames are [\w.@+-]; the lookbehind keeps bob@example.com from
-# mentioning "example.com".
-MENTION = r"(?<![\w.@+-])@[\w.@+-]+"
-INLINE = re.compile(rf"(?P<url>{URL})|(?P<mention>{MENTION})|(?P<stars>\*\*|\*)")
-# Sentence punctuation after a URL or a name is not part of it.
+# Django usernames are [\w.@+-]; a name after one of those characters is part
+# of a word or an address (bob@example.com mentions nobody).
+NAME = re.compile(r"[\w.@+-]+")
+# Sentence punctuation after a name, or a URL (as GitHub has it), is not part of it.
 TRAILING = ".,:;!?'\"-+@"
+URL_TRAILING = ".,:;!?'\"*_~"
+# ```code``` at the start of a line (what chat users type for a block); the
+# closing run is exactly as long as the opening one.
+ONE_LINE_FENCE = re.compile(r"(`{3,})(?!`)(.*?[^`])\1(?!`)(.*)")
+# A run of text in the sanitizer's output, at the start or after a tag: no
+# attribute value it writes holds a < or > (an href is percent-encoded, the
+# others are numbers or fixed).
+TEXT_RUN = re.compile(r"(?<![^>])[^<]+")
 
 
 def render(text: str, mentions: Mapping[str, int] | None = None) -> SafeString:
     """`text` as safe HTML; `mentions` maps the usernames that count as
     mentions (members of the room) to their user pks."""
-    mentions = mentions or {}
-    return mark_safe("".join(_render(token, mentions) for token in _tokens(escape(text), mentions)))
+    return mark_safe(_html(text, frozenset((mentions or {}).items())))
+
+
+# Each page load renders the room's latest messages again, for every person
+# who opens it: the same text and mentions always make the same HTML, so a
+# process parses a recent message once (a short one takes tenths of a
+# millisecond, a long one milliseconds).
+@functools.lru_cache(maxsize=1024)
+def _html(text, mentions):
+    html = SANITIZER.clean(MARKDOWN.render(text, {"mentions": dict(mentions)}))
+    return TEXT_RUN.sub(_escape_quotes, html)
+
+
+def _escape_quotes(text_run):
+    """Quotes in text written as Django's escape() writes them, like all other
+    text on the page (nh3 writes them bare, which is as safe in text)."""
+    return text_run.group().replace('"', "&quot;").replace("'", "&#x27;")
 
 
 def mention_candidates(text: str) -> set[str]:
     """Every name an @mention in `text` could be (`@bob.` could be "bob." or
     "bob"), as typed: what the model layer looks up, ignoring case."""
-    names = set()
-    for kind, value in _tokens(escape(text), None):
-        if kind == "name":
-            names.update(_prefixes(value[1:]))
-    return names
+    env = {"mentions": None, "candidates": set()}
+    MARKDOWN.parse(text, env)
+    return env["candidates"]
 
 
 def mentioned(text: str, usernames: Iterable[str]) -> set[str]:
     """The usernames among `usernames` that `text` mentions, exactly as
     render() resolves them."""
-    known = dict.fromkeys(usernames, 0)
-    return {_username(value[1:], known) for kind, value in _tokens(escape(text), known) if kind == "mention"}
+    env = {"mentions": dict.fromkeys(usernames, 0)}
+    return {
+        child.meta["username"]
+        for token in MARKDOWN.parse(text, env) if token.children
+        for child in token.children if child.type == "mention"
+    }
 
 
-# Tokens: (kind, escaped value). Kinds: text, block, code, url, mention,
-# name (an @name before resolution), open/close em/strong.
+# --- the parser's rules ------------------------------------------------------
 
 
-def _tokens(escaped, mentions):
-    return _split(escaped, FENCE, "block", _outside_fences, mentions)
+def _mention(state, silent):
+    """@name at state.pos: a mention token when a prefix of the name is a
+    member (env["mentions"]); with no members given (env["mentions"] None),
+    records the candidates and leaves the text alone."""
+    src, pos = state.src, state.pos
+    if src[pos] != "@" or (pos and NAME.match(src[pos - 1])):
+        return False
+    match = NAME.match(src, pos + 1)
+    if not match:
+        return False
+    members = state.env["mentions"]
+    if members is None:
+        state.env["candidates"].update(_prefixes(match.group()))
+        return False
+    name = next((prefix for prefix in _prefixes(match.group()) if _username(prefix, members) is not None), None)
+    if name is None:
+        return False
+    if not silent:
+        token = state.push("mention", "span", 0)
+        token.content = "@" + name
+        token.meta = {"username": _username(name, members)}
+    state.pos += 1 + len(name)
+    return True
 
 
-def _outside_fences(escaped, mentions):
-    return _split(escaped, CODE, "code", _inline, mentions)
+def _one_line_fence(state, start_line, end_line, silent):
+    """```code``` at the start of a line: a block of what is between the
+    fences; the rest of the line (if any) is a paragraph of its own."""
+    if state.is_code_block(start_line):
+        return False
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    match = ONE_LINE_FENCE.fullmatch(state.src, start, state.eMarks[start_line])
+    if not match:
+        return False
+    if silent:
+        return True
+    state.line = start_line + 1
+    token = state.push("fence", "code", 0)
+    token.content, token.markup, token.map = match.group(2), match.group(1), [start_line, state.line]
+    rest = match.group(3).strip()
+    if rest:
+        state.push("paragraph_open", "p", 1).map = [start_line, state.line]
+        token = state.push("inline", "", 0)
+        token.content, token.map, token.children = rest, [start_line, state.line], []
+        state.push("paragraph_close", "p", -1)
+    return True
 
 
-def _split(escaped, pattern, kind, between, mentions):
-    """`pattern`'s matches as `kind` tokens (kept verbatim), `between` on the rest."""
-    position = 0
-    for match in pattern.finditer(escaped):
-        yield from between(escaped[position : match.start()], mentions)
-        yield kind, match.group(1)
-        position = match.end()
-    yield from between(escaped[position:], mentions)
+def _quote(state, start_line, end_line, silent):
+    """A block quote of the lines that start with ">": markdown would let the
+    next line join the quote (lazy continuation), but in a chat the line after
+    a quote is the reply to it."""
+    end = start_line + 1
+    while end < end_line and state.src.startswith(">", state.bMarks[end] + state.tShift[end]):
+        end += 1
+    # The paragraph rule reads how far it may run from lineMax, not endLine.
+    line_max, state.lineMax = state.lineMax, min(state.lineMax, end)
+    try:
+        return blockquote(state, start_line, end, silent)
+    finally:
+        state.lineMax = line_max
 
 
-def _inline(escaped, mentions):
-    """URLs and mentions are atoms; * and ** pair up around them."""
-    tokens = []
-    position = 0
-    for match in INLINE.finditer(escaped):
-        tokens.append(["text", escaped[position : match.start()]])
-        value = match.group()
-        position = match.end()
-        if match.lastgroup == "url":
-            url = _trim_url(value)
-            if url.split("://", 1)[1].strip(TRAILING + "/()"):
-                tokens.append(["url", url])
-                position = match.start() + len(url)
-            else:
-                tokens.append(["text", value])
-        elif match.lastgroup == "mention":
-            name = _resolve(value[1:], mentions)
-            if mentions is None:
-                tokens.append(["name", value])
-            elif name is None:
-                tokens.append(["text", value])
-            else:
-                tokens.append(["mention", "@" + name])
-                position = match.start() + 1 + len(name)
-        else:
-            tokens.append(["stars", value])
-    tokens.append(["text", escaped[position:]])
-    _pair_emphasis(tokens)
-    for kind, value in tokens:
-        if kind == "stars":
-            kind = "text"
-        if value:
-            yield kind, value
-
-
-def _pair_emphasis(tokens):
-    """Turn matching * / ** tokens into open/close pairs, in place. A
-    delimiter opens before a non-space and closes after one; closing an outer
-    pair leaves the unclosed ones inside it literal, so tags always nest."""
-    stack = []  # indexes of open delimiters
-    for index, (kind, value) in enumerate(tokens):
-        if kind != "stars":
-            continue
-        before = _neighbour(tokens, index, -1)
-        after = _neighbour(tokens, index, +1)
-        opener = next((i for i in reversed(range(len(stack))) if tokens[stack[i]][1] == value), None)
-        if opener is not None and before and not before.isspace() and _has_content(tokens, stack[opener], index):
-            for literal in stack[opener + 1 :]:
-                tokens[literal][0] = "stars"
-            tag = "strong" if value == "**" else "em"
-            tokens[stack[opener]] = ["open", tag]
-            tokens[index] = ["close", tag]
-            del stack[opener:]
-        elif after and not after.isspace():
-            stack.append(index)
-
-
-def _neighbour(tokens, index, step):
-    """The character next to tokens[index] on one side ('' at the edge)."""
-    index += step
-    while 0 <= index < len(tokens):
-        kind, value = tokens[index]
-        if kind in ("open", "close"):
-            return "x"
-        if value:
-            return value[-1] if step < 0 else value[0]
-        index += step
-    return ""
-
-
-def _has_content(tokens, start, end):
-    """Whether anything but empty text lies between tokens start and end: `****` is no emphasis."""
-    return any(kind != "text" or value for kind, value in tokens[start + 1 : end])
-
-
-def _trim_url(url):
-    while url:
-        # An entity first: taking its ";" for punctuation would cut it in half.
-        if url.endswith("&amp;"):
-            url = url[: -len("&amp;")]
-        elif url[-1] in TRAILING:
-            url = url[:-1]
-        elif url[-1] == ")" and url.count(")") > url.count("("):
-            url = url[:-1]
-        else:
-            break
-    return url
+def _chat_line(state):
+    """A message that is one paragraph (most are) is a line of text, as
+    before Markdown: no <p> around it."""
+    if [token.type for token in state.tokens] == ["paragraph_open", "inline", "paragraph_close"]:
+        state.tokens[0].hidden = state.tokens[2].hidden = True
 
 
 def _prefixes(name):
@@ -190,35 +183,119 @@ def _prefixes(name):
         name = name[:-1]
 
 
-def _resolve(name, mentions):
-    """The longest of `name`'s prefixes that names a known username, or None."""
-    if mentions is None:
-        return None
-    return next((prefix for prefix in _prefixes(name) if _username(prefix, mentions) is not None), None)
-
-
-def _username(name, mentions):
-    """The username among `mentions` that `name` names: itself, else the only
+def _username(name, members):
+    """The username among `members` that `name` names: itself, else the only
     one equal to it but for case."""
-    if name in mentions:
+    if name in members:
         return name
     folded = name.lower()
-    matches = [username for username in mentions if username.lower() == folded]
+    matches = [username for username in members if username.lower() == folded]
     return matches[0] if len(matches) == 1 else None
 
 
-def _render(token, mentions):
-    kind, value = token
-    if kind in ("text", "name"):
-        return value
-    if kind == "block":
-        return f"<pre><code>{value}</code></pre>"
-    if kind == "code":
-        return f"<code>{value}</code>"
-    if kind == "url":
-        return f'<a href="{value}" rel="{LINK_REL}" target="_blank">{value}</a>'
-    if kind == "mention":
-        return f'<span class="mention" data-user-id="{int(mentions[_username(value[1:], mentions)])}">{value}</span>'
-    if kind == "open":
-        return f"<{value}>"
-    return f"</{value}>"
+# --- rendering ---------------------------------------------------------------
+
+
+class _ChatRenderer(RendererHTML):
+    """HTML for a body styled `white-space: pre-wrap`, so that spaces typed
+    in a line show. A line break is a newline. Between blocks there is none
+    (it would show as an empty line), except at the end of a paragraph's text,
+    where it shows nothing but keeps the body's textContent (a notification's
+    excerpt) in lines. Links and mentions carry their fixed attributes."""
+
+    def renderToken(self, tokens, idx, options, env):
+        html = super().renderToken(tokens, idx, options, env).strip("\n")
+        # A hidden paragraph (a tight list item's, a lone one) has no <p>: its
+        # text still ends, unless nothing comes after it.
+        if tokens[idx].type == "paragraph_close" and idx + 1 < len(tokens):
+            return "\n" + html
+        return html
+
+    def fence(self, tokens, idx, options, env):
+        token = tokens[idx]
+        # What follows the opening fence (a language name, or "```code" with
+        # the closing fence on a later line) is text the person typed.
+        lines = [token.info] if token.info.strip() else []
+        code = "\n".join([*lines, token.content]).strip("\n")
+        return f"<pre><code>{escapeHtml(code)}</code></pre>"
+
+    def link_open(self, tokens, idx, options, env):
+        href = escapeHtml(tokens[idx].attrs["href"])
+        return f'<a href="{href}" rel="{LINK_REL}" target="_blank">'
+
+    def mention(self, tokens, idx, options, env):
+        token = tokens[idx]
+        pk = int(env["mentions"][token.meta["username"]])
+        return f'<span class="mention" data-user-id="{pk}">{escapeHtml(token.content)}</span>'
+
+    def softbreak(self, tokens, idx, options, env):
+        return "\n"
+
+    hardbreak = softbreak
+
+
+def _markdown():
+    md = MarkdownIt("zero", {"linkify": True}, renderer_cls=_ChatRenderer)
+    # Besides paragraphs: lists (fences and quotes are this module's, below)
+    # and the inline rules of the table above; "zero" starts with none.
+    md.enable(["list", "newline", "escape", "backticks", "strikethrough", "emphasis", "linkify"])
+    md.block.ruler.before("paragraph", "fence_one_line", _one_line_fence,
+                          {"alt": ["paragraph", "blockquote", "list"]})
+    md.block.ruler.before("paragraph", "fence", make_fence_rule(markers=("`",)),
+                          {"alt": ["paragraph", "blockquote", "list"]})
+    md.block.ruler.before("list", "blockquote", _quote, {"alt": ["paragraph", "blockquote", "list"]})
+    # The inline linkify rule finds every http(s):// URL as the text is read;
+    # the core rule (a second pass for schemeless links) has nothing to add.
+    md.core.ruler.disable("linkify")
+    md.core.ruler.push("chat_line", _chat_line)
+    md.inline.ruler.after("linkify", "mention", _mention)
+    md.inline.add_terminator_char("@")
+    # http and https only: no e-mail addresses, no "example.com", no ftp: or //x.
+    md.linkify = _Links({"ftp:": None, "//": None, "mailto:": None},
+                        {"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
+    # A link shows exactly what was typed (markdown-it would decode %xx and punycode).
+    md.normalizeLinkText = lambda url: url
+    md.validateLink = _is_link
+    return md
+
+
+class _Links(LinkifyIt):
+    """linkify-it, leaving sentence punctuation after a URL outside it:
+    "see https://x.test/a?" links https://x.test/a."""
+
+    def normalize(self, match):
+        super().normalize(match)
+        url = match.url
+        while url and (url[-1] in URL_TRAILING or (url[-1] == ")" and url.count(")") > url.count("("))):
+            url = url[:-1]
+        match.last_index -= len(match.url) - len(url)
+        match.raw = match.text = match.url = url
+
+
+def _is_link(href):
+    """Whether the sanitizer keeps `href` (an http or https URL whose host a
+    browser would accept: "http://¸" has none). Asked before a link is made,
+    so a URL it would strip stays text instead of becoming a link to nowhere."""
+    return "href=" in HREF_CHECK.clean(f'<a href="{escapeHtml(href)}"></a>')
+
+
+def _digits(tag, attribute, value):
+    """The only free attribute values are numbers (a user pk, a list's start)."""
+    if (tag, attribute) in (("span", "data-user-id"), ("ol", "start")):
+        return value if value.isdigit() else None
+    return value
+
+
+MARKDOWN = _markdown()
+# Exactly what _ChatRenderer makes; anything else is dropped (its text kept).
+SANITIZER = nh3.Cleaner(
+    tags={"p", "em", "strong", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"},
+    attributes={"a": {"href"}, "ol": {"start"}, "span": {"data-user-id"}},
+    tag_attribute_values={"a": {"rel": {LINK_REL}, "target": {"_blank"}}, "span": {"class": {"mention"}}},
+    attribute_filter=_digits,
+    url_schemes={"http", "https"},
+    link_rel=None,
+    strip_comments=True,
+)
+# What SANITIZER makes of an href, on its own (see _is_link).
+HREF_CHECK = nh3.Cleaner(tags={"a"}, attributes={"a": {"href"}}, url_schemes={"http", "https"}, link_rel=None)

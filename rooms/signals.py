@@ -13,9 +13,15 @@ from .models import Room
 
 @receiver(m2m_changed, sender=Room.members.through, dispatch_uid="rooms.members_changed")
 def members_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    rooms = [instance] if not reverse else list(Room.objects.filter(pk__in=pk_set or ()))
-    if reverse and action == "pre_clear":
-        rooms = list(instance.private_rooms.all())
+    if not reverse:
+        rooms = [instance]
+    elif action.startswith("pre_"):
+        # user.private_rooms.add/remove/clear: the same Room instances
+        # before and after, so each remembers who could read it.
+        rooms = list(instance.private_rooms.all() if action == "pre_clear" else Room.objects.filter(pk__in=pk_set))
+        instance._rooms_changing = rooms
+    else:
+        rooms = getattr(instance, "_rooms_changing", [])
     for room in rooms:
         if action.startswith("pre_"):
             room.members_changing()

@@ -1,10 +1,7 @@
 from django.conf import settings
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import get_object_or_404, render
 
 from .models import Message, Room
 
@@ -120,16 +117,3 @@ def message_source(request, slug, pk):
     message.check_can_edit(request.user)  # PermissionDenied: 403 with the reason
     return HttpResponse(message.text, content_type="text/plain; charset=utf-8")
 
-
-def signup(request):
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""
-    if request.user.is_authenticated:
-        return redirect(next_url or "rooms:list")
-    form = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        return redirect(next_url or "rooms:list")
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})

@@ -1,11 +1,16 @@
 """Production settings, as a Heroku-style platform sets them."""
 
+import json
 import os
+import posixpath
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.utils.module_loading import import_string
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -19,10 +24,12 @@ PRODUCTION = {
 
 
 def manage(*args, **env):
+    """manage.py in a process of its own; a variable given as None is unset."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", **env},
+        env={name: value for name, value in environment.items() if value is not None},
     )
 
 
@@ -55,11 +62,42 @@ def test_rediss_accepts_a_self_signed_certificate_everywhere():
 
 
 def test_production_serves_hashed_compressed_static_files_and_keeps_db_connections():
-    assert settings_value("settings.STORAGES['staticfiles']['BACKEND']", **PRODUCTION) == (
-        "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    )
+    backend = settings_value("settings.STORAGES['staticfiles']['BACKEND']", **PRODUCTION)
+    assert backend == "project.storage.ModuleAwareStaticFilesStorage"
+    assert issubclass(import_string(backend), CompressedManifestStaticFilesStorage)
     assert settings_value("settings.DATABASES['default']['CONN_HEALTH_CHECKS']", **PRODUCTION) == "True"
     assert settings_value("settings.DATABASES['default']['CONN_MAX_AGE']", **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == "60"
+
+
+COLLECT = """
+from django.core.management import call_command
+from django.test import override_settings
+with override_settings(STATIC_ROOT={root!r}):
+    call_command("collectstatic", interactive=False, verbosity=0)
+"""
+# A static import between the page's modules: `import ... from "./x.js"`.
+MODULE_IMPORT = re.compile(r"""\bfrom\s*["'](\.{1,2}/[^"']+)["']""")
+
+
+def test_production_modules_import_each_other_by_their_hashed_names(tmp_path):
+    result = manage("shell", "-v", "0", "-c", COLLECT.format(root=str(tmp_path)), **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    hashed = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    modules = {hashed[name] for name in hashed if re.fullmatch(r"frontend/[\w-]+\.js", name)}
+    entries = [hashed[name] for name in hashed if re.fullmatch(r"frontend/[\w-]+-page\.js", name)]
+    assert hashed["frontend/room-page.js"] in entries and hashed["frontend/room-list-page.js"] in entries
+    reached, todo = set(), list(entries)
+    while todo:
+        module = todo.pop()
+        if module in reached:
+            continue
+        reached.add(module)
+        for specifier in MODULE_IMPORT.findall((tmp_path / module).read_text()):
+            imported = posixpath.normpath(posixpath.join(posixpath.dirname(module), specifier))
+            assert imported in modules, f"{module} imports {specifier}, which is not a hashed module"
+            todo.append(imported)
+    # Every module is reached from a page's entry, each by its hashed name.
+    assert reached == modules
 
 
 def test_a_bad_redis_url_is_a_clear_error():
@@ -68,10 +106,48 @@ def test_a_bad_redis_url_is_a_clear_error():
     assert "REDIS_URL must start with redis:// or rediss://" in result.stderr
 
 
-def test_procfile_migrates_on_release_and_serves_daphne_on_port():
+def test_debug_is_off_unless_asked_for_so_a_bare_start_needs_a_secret_key():
+    result = manage("check", DEBUG=None, SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    assert settings_value("settings.DEBUG", DEBUG=None, SECRET_KEY="k" * 50) == "False"
+
+
+def test_old_secret_keys_can_be_kept_as_fallbacks_while_rotating():
+    value = settings_value("settings.SECRET_KEY_FALLBACKS", **PRODUCTION, SECRET_KEY_FALLBACKS="old-key-1,old-key-2")
+    assert value == "['old-key-1', 'old-key-2']"
+
+
+def test_procfile_checks_the_deploy_then_migrates_on_release_and_serves_daphne_on_port():
     procfile = (ROOT / "Procfile").read_text()
-    assert "release: python manage.py migrate --no-input" in procfile
-    assert "web: daphne --bind 0.0.0.0 --port $PORT --proxy-headers project.asgi:application" in procfile
+    assert (
+        "release: python manage.py check --deploy --fail-level WARNING && python manage.py migrate --no-input"
+        in procfile
+    )
+    # Proxy headers are the app's to trust (TRUST_PROXY_HEADERS): daphne's
+    # --proxy-headers would believe the client's own X-Forwarded-For entry.
+    assert "web: daphne --bind 0.0.0.0 --port $PORT project.asgi:application" in procfile
+
+
+def test_the_release_check_fails_on_any_deploy_warning():
+    # DEBUG on in production is one such warning: the release stops there.
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DEBUG": "true"})
+    assert result.returncode != 0
+    assert "DEBUG" in result.stdout + result.stderr
+
+
+def test_proxy_headers_are_trusted_only_when_configured():
+    assert settings_value("getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)", **PRODUCTION) == "None"
+    trusted = {**PRODUCTION, "TRUST_PROXY_HEADERS": "true"}
+    assert settings_value("settings.SECURE_PROXY_SSL_HEADER", **trusted) == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **trusted)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_bad_signup_policy_is_a_clear_error():
+    result = manage("check", CHAT_SIGNUP="everyone")
+    assert result.returncode != 0
+    assert "CHAT_SIGNUP must be invite, open or closed" in result.stderr
 
 
 ROUND_TRIP = """

@@ -31,7 +31,8 @@ async def through_the_stack(ws, client, slug="lobby"):
     cookie = client.cookies["sessionid"].value
     communicator, connected = await ws.open(
         f"/ws/rooms/{slug}/", app=application,
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"),
+                 (b"cookie", f"sessionid={cookie}".encode())],
     )
     assert connected
     assert 'id="presence"' in await communicator.receive_from()

@@ -88,7 +88,8 @@ async def test_session_cookie_with_allowed_origin_connects(ws, lobby, alice):
     cookie = await session_cookie(alice)
     communicator, connected = await ws.open(
         "/ws/rooms/lobby/", app=application,
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"),
+                 (b"cookie", f"sessionid={cookie}".encode())],
     )
     assert connected
     assert "alice" in await communicator.receive_from()
@@ -104,7 +105,9 @@ async def test_foreign_origin_is_refused(ws, lobby, alice):
 
 
 async def test_no_session_cookie_is_closed_with_4401(ws, lobby):
-    communicator, connected = await ws.open("/ws/rooms/lobby/", app=application, headers=[(b"origin", b"http://localhost")])
+    communicator, connected = await ws.open(
+        "/ws/rooms/lobby/", app=application, headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    )
     assert connected
     assert (await communicator.receive_output())["code"] == 4401
 

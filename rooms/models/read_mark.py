@@ -2,31 +2,69 @@
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 
 from realtime import broadcast
 
 from .room import Room
 
+# The room list shows "99+" above this many unread messages or mentions in a
+# room; frontend/static/frontend/room-list.js (COUNT_LIMIT) counts on from it.
+UNREAD_COUNT_LIMIT = 100
 
-def _count(messages):
-    return Subquery(messages.order_by().values("room").annotate(n=Count("pk")).values("n"))
+
+class _CountOf(Subquery):
+    """(SELECT COUNT(*) FROM (<a sliced queryset>)): counts what a LIMIT let through."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = models.IntegerField()
+
+
+def _count_up_to(queryset, limit=UNREAD_COUNT_LIMIT):
+    return _CountOf(queryset.values("pk")[:limit])
 
 
 def unread_annotations(user):
-    """Annotations of a Room queryset with `user`'s read state (see RoomQuerySet.with_unread)."""
+    """Annotations of a Room queryset with `user`'s read state (see
+    RoomQuerySet.with_unread): last_read, and unread, a keyset range on the
+    (room, id, author) index that stops after UNREAD_COUNT_LIMIT rows, so a
+    room never opened does not count its whole history."""
     from .message import Message
 
     mark = ReadMark.objects.filter(user=user, room=OuterRef("pk")).values("last_read")[:1]
     after = Message.objects.filter(room=OuterRef("pk"), pk__gt=Coalesce(OuterRef("last_read"), 0)).exclude(
         author=user
     )
-    return {
-        "last_read": Subquery(mark),
-        "unread": Coalesce(_count(after), 0),
-        "mentions": Coalesce(_count(after.filter(mentions=user)), 0),
-    }
+    return {"last_read": Subquery(mark), "unread": _count_up_to(after.order_by("pk"))}
+
+
+class CountingMentions(ModelIterable):
+    """Rooms of RoomQuerySet.with_unread, each given `mentions`: how many of
+    the user's newest UNREAD_COUNT_LIMIT mentions (by others) are in it,
+    after its read mark. One query for all the rooms, from the index on
+    (user, message): counted per room in SQL, each room would walk the
+    user's mentions again, and a list of 200 rooms would cost 200 times as
+    many lookups as the user has mentions (150 ms instead of 15 at 100)."""
+
+    def __iter__(self):
+        from .message import Message
+
+        rooms = list(super().__iter__())
+        user = self.queryset._mentions_of
+        if rooms and user is not None:
+            recent = (
+                Message.mentions.through.objects.filter(user=user).exclude(message__author=user)
+                .order_by("-message_id").values_list("message__room_id", "message_id")[:UNREAD_COUNT_LIMIT]
+            )
+            by_room = {}
+            for room_id, message_id in recent:
+                by_room.setdefault(room_id, []).append(message_id)
+            for room in rooms:
+                last_read = room.last_read or 0
+                room.mentions = sum(1 for pk in by_room.get(room.pk, ()) if pk > last_read)
+        yield from rooms
 
 
 class ReadMarkQuerySet(models.QuerySet):

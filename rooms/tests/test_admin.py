@@ -51,6 +51,42 @@ def test_messages_listed_searchable(staff_client, lobby, alice):
     assert "find me please" in page and "other words" not in page
 
 
+def test_message_list_pages_newest_first_without_counting(staff_client, lobby, alice, bob, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rooms.admin import MessageAdmin
+
+    monkeypatch.setattr(MessageAdmin, "list_per_page", 2)
+    for text in ("first", "second", "third"):
+        lobby.post_message(alice, text)
+    with CaptureQueriesContext(connection) as queries:
+        page = staff_client.get("/admin/rooms/message/").content.decode()
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert page.index(">third<") < page.index(">second<") and ">first<" not in page
+    assert 'rel="next"' in page and 'rel="prev"' not in page and "3 messages" not in page
+    assert "0 of 2 selected" in page
+    older = staff_client.get("/admin/rooms/message/?p=2").content.decode()
+    assert ">first<" in older and 'rel="prev"' in older and 'rel="next"' not in older
+
+
+def test_message_search_by_author(staff_client, lobby, alice, bob):
+    lobby.post_message(alice, "from alice")
+    lobby.post_message(bob, "from bob, naming alice")
+    page = staff_client.get("/admin/rooms/message/?q=%40alice").content.decode()
+    assert "from alice" in page and "from bob" not in page
+    page = staff_client.get("/admin/rooms/message/?q=NAMING").content.decode()
+    assert "from bob, naming alice" in page and ">from alice<" not in page
+
+
+def test_message_list_filters_by_room(staff_client, lobby, alice):
+    other = Room.objects.create(name="Other", slug="other")
+    lobby.post_message(alice, "in the lobby")
+    other.post_message(alice, "in the other room")
+    page = staff_client.get(f"/admin/rooms/message/?room__id__exact={other.pk}").content.decode()
+    assert "in the other room" in page and "in the lobby" not in page
+
+
 def test_non_staff_cannot_reach_the_admin(client, alice):
     client.force_login(alice)
     assert client.get("/admin/rooms/room/").status_code == 302

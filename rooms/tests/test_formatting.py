@@ -21,6 +21,11 @@ def mention(name):
     return f'<span class="mention" data-user-id="{MEMBERS[name]}">@{name}</span>'
 
 
+# What the renderer makes, and where each element may stand.
+BLOCKS = {"p", "pre", "blockquote", "ul", "ol"}
+CONTAINERS = {"blockquote", "li"}  # hold blocks
+
+
 class Page(HTMLParser):
     """What a browser would build from the output, and anything not on the allow-list."""
 
@@ -36,9 +41,11 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.elements.append((tag, attrs))
-        self.open.append(tag)
-        if tag in ("code", "pre", "em", "strong"):
+        parent = self.open[-1] if self.open else None
+        if tag in ("code", "pre", "em", "strong", "s", "p", "blockquote", "ul", "li"):
             ok = attrs == {}
+        elif tag == "ol":
+            ok = attrs == {} or (set(attrs) == {"start"} and attrs["start"].isdigit())
         elif tag == "a":
             ok = (set(attrs) == {"href", "rel", "target"} and re.match(r"(?i)https?://\S", attrs["href"])
                   and attrs["rel"] == LINK_REL and attrs["target"] == "_blank")
@@ -49,6 +56,15 @@ class Page(HTMLParser):
             ok = False
         if not ok:
             self.problems.append(f"<{tag} {attrs}>")
+        # Blocks stand at the top or in a quote or a list item; items only in
+        # lists; a mention, a link or code holds text only.
+        if tag in BLOCKS and not (parent is None or parent in CONTAINERS):
+            self.problems.append(f"<{tag}> inside <{parent}>")
+        if (tag == "li") != (parent in ("ul", "ol")):
+            self.problems.append(f"<{tag}> inside <{parent}>")
+        if parent in ("a", "span", "code"):
+            self.problems.append(f"<{tag}> inside <{parent}>")
+        self.open.append(tag)
 
     def handle_startendtag(self, tag, attrs):
         self.problems.append(f"self-closing <{tag}>")
@@ -58,6 +74,8 @@ class Page(HTMLParser):
             self.problems.append(f"misnested </{tag}>")
 
     def handle_data(self, data):
+        if data.strip() and self.open and self.open[-1] in ("ul", "ol"):
+            self.problems.append(f"text {data!r} in <{self.open[-1]}>")
         self.text.append(data)
 
     def handle_comment(self, data):
@@ -78,11 +96,35 @@ class Page(HTMLParser):
 
 
 def without_markers(text):
-    # A newline next to a fence belongs to the fence.
-    return re.sub(r"[*`\n]", "", text)
+    """What the text says once Markdown's own markers are gone, for comparing
+    what was typed with what the page shows. The same function runs on both
+    sides, so a marker that stayed text counts the same as one consumed.
+
+    Markdown may consume: * _ ~ ` (emphasis, strikethrough, code, fences),
+    > (quotes), \\ (escapes), - + and a number ending in . or ) (list items;
+    the number becomes <ol start>), and whitespace (paragraphs reflow, lines
+    lose leading and trailing spaces, blank lines become paragraphs). Those
+    go wherever they are: whether one is a marker depends on what is around it
+    (`-` before a space is a bullet, unless inside ```-```), which a
+    comparison of two strings cannot tell. Markdown-it, like HTML, turns NUL
+    into U+FFFD. Everything else (letters, other digits and punctuation, < & #
+    [ ] ( ) and so on) must come through, in order."""
+    text = re.sub(r"[*_~`>\\+-]", "", text.replace("\0", "\ufffd"))
+    text = re.sub(r"\d{1,9}[.)]", "", text)
+    return re.sub(r"\s", "", text)
 
 
 # --- each rule ---------------------------------------------------------------
+
+
+def p(html):
+    """A paragraph of several blocks, not the last: its text ends with a
+    newline (see rooms/formatting.py). A message of one paragraph is its text."""
+    return f"<p>{html}\n</p>"
+
+
+def items(*htmls):
+    return "".join(f"<li>{html}\n</li>" for html in htmls)
 
 
 def test_plain_text_is_escaped_and_nothing_else():
@@ -102,12 +144,17 @@ def test_ampersands_in_a_url_are_escaped_in_href_and_text():
     assert render("https://x.test/?a=1&b=2") == link("https://x.test/?a=1&amp;b=2")
 
 
+def test_a_link_shows_the_url_as_typed_and_its_href_is_encoded():
+    assert render("https://x.test/é%41") == link("https://x.test/%C3%A9%41", "https://x.test/é%41")
+
+
 @pytest.mark.parametrize(("text", "url", "after"), [
     ("https://x.test.", "https://x.test", "."),
     ("https://x.test/a, then", "https://x.test/a", ", then"),
     ("https://x.test/a?!", "https://x.test/a", "?!"),
     ("https://x.test/a:", "https://x.test/a", ":"),
     ("https://x.test/a;", "https://x.test/a", ";"),
+    ("https://x.test/a_", "https://x.test/a", "_"),
 ])
 def test_trailing_punctuation_stays_outside_the_link(text, url, after):
     assert render(text) == link(url) + after
@@ -127,7 +174,8 @@ def test_quotes_and_angle_brackets_end_a_url():
 
 @pytest.mark.parametrize("text", [
     "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox",
-    "ftp://example.com", "http://", "https://.", "http://&", "www.example.com", "//example.com",
+    "ftp://example.com", "http://", "https://.", "http://&", "www.example.com", "//example.com", "example.com",
+    "bob@example.com", "mailto:bob@example.com",
 ])
 def test_only_http_and_https_make_links(text):
     assert "<a" not in render(text)
@@ -149,29 +197,37 @@ def test_lone_backtick_stays_literal():
 
 def test_fenced_block_on_one_line_and_across_lines():
     assert render("```print(1)```") == "<pre><code>print(1)</code></pre>"
+    assert render("```print(1)``` is short") == "<pre><code>print(1)</code></pre><p>is short</p>"
     assert render("before\n```\nif a < b:\n    go()\n```\nafter") == (
-        "before\n<pre><code>if a &lt; b:\n    go()</code></pre>\nafter"
+        p("before") + "<pre><code>if a &lt; b:\n    go()</code></pre><p>after</p>"
     )
 
 
+def test_a_word_after_the_opening_fence_is_shown_not_lost():
+    assert render("```python\nprint(1)\n```") == "<pre><code>python\nprint(1)</code></pre>"
+    assert render("```unclosed") == "<pre><code>unclosed</code></pre>"
+
+
 def test_nothing_is_formatted_inside_a_fenced_block():
-    assert render("```\n*a* `b` https://x.test @bob\n```", MEMBERS) == (
-        "<pre><code>*a* `b` https://x.test @bob</code></pre>"
+    assert render("```\n*a* `b` https://x.test @bob <i>\n```", MEMBERS) == (
+        "<pre><code>*a* `b` https://x.test @bob &lt;i&gt;</code></pre>"
     )
 
 
 def test_emphasis_and_strong():
     assert render("*soft* and **loud**") == "<em>soft</em> and <strong>loud</strong>"
+    assert render("_soft_ and __loud__") == "<em>soft</em> and <strong>loud</strong>"
     assert render("**loud and *soft* inside**") == "<strong>loud and <em>soft</em> inside</strong>"
 
 
-@pytest.mark.parametrize("text", ["2 * 3 * 4", "****", "**", "* list item", "a* b*", "*unclosed", "**unclosed*"])
-def test_stars_that_do_not_pair_stay_literal(text):
+@pytest.mark.parametrize("text", ["2 * 3 * 4", "****", "**", "a* b*", "*unclosed", "snake_case_name", "~one~"])
+def test_markers_that_do_not_pair_stay_literal(text):
     assert render(text) == text
 
 
 def test_emphasis_tags_always_nest():
-    assert render("*a **b* c**") == "<em>a **b</em> c**"
+    assert render("*a **b* c**") == "<em>a <em><em>b</em> c</em></em>"
+    assert render("**unclosed*") == "*<em>unclosed</em>"
 
 
 def test_emphasis_around_links_and_mentions():
@@ -179,8 +235,61 @@ def test_emphasis_around_links_and_mentions():
     assert render("**@bob**", MEMBERS) == f"<strong>{mention('bob')}</strong>"
 
 
-def test_newlines_are_kept_for_pre_wrap():
-    assert render("one\ntwo\r\nthree") == "one\ntwo\r\nthree"
+def test_strikethrough():
+    assert render("~~gone~~ kept") == "<s>gone</s> kept"
+    assert render("~~`code` and *em*~~") == "<s><code>code</code> and <em>em</em></s>"
+
+
+def test_a_message_of_one_paragraph_is_a_line_of_text():
+    assert render("hi") == "hi"
+    assert render("hi\n\nthere") == p("hi") + "<p>there</p>"
+
+
+def test_a_line_break_is_kept_and_a_blank_line_starts_a_paragraph():
+    assert render("one\ntwo\r\nthree") == "one\ntwo\nthree"
+    assert render("one\n\n\ntwo") == p("one") + "<p>two</p>"
+
+
+def test_spaces_typed_inside_a_line_are_kept_for_pre_wrap():
+    assert render("a    b") == "a    b"
+
+
+def test_a_quote_is_its_lines_that_start_with_a_marker():
+    assert render("> you said\n> this\nmy reply") == "<blockquote>" + p("you said\nthis") + "</blockquote><p>my reply</p>"
+    assert render("> > nested") == "<blockquote><blockquote>" + p("nested") + "</blockquote></blockquote>"
+
+
+def test_bulleted_and_numbered_lists():
+    assert render("- one\n* two\n\n+ three") == f"<ul>{items('one')}</ul><ul>{items('two')}</ul><ul>{items('three')}</ul>"
+    assert render("- one\n- *two*") == f"<ul>{items('one', '<em>two</em>')}</ul>"
+    assert render("1. one\n2. two") == f"<ol>{items('one', 'two')}</ol>"
+    assert render("3) three\n4) four") == f'<ol start="3">{items("three", "four")}</ol>'
+    assert render("text\n- item") == p("text") + f"<ul>{items('item')}</ul>"
+    assert render("- loose\n\n- items") == f"<ul><li>{p('loose')}</li><li>{p('items')}</li></ul>"
+
+
+def test_a_number_in_a_sentence_starts_no_list():
+    assert render("we have 2. and\n3. stays text") == "we have 2. and\n3. stays text"
+
+
+@pytest.mark.parametrize("text", [
+    "# not a heading", "title\n===", "---", "***", "| a | b |\n|---|---|", "    indented is not code",
+    "[text](https://x.test)", "[x](javascript:alert(1))", "![img](https://x.test/a.png)", "[ref]: https://x.test",
+    "<https://x.test>", "<b>raw</b> &amp; &#60;",
+])
+def test_markdown_we_do_not_support_stays_text(text):
+    page = Page(render(text))
+    assert page.problems == []
+    assert {tag for tag, attrs in page.elements} <= {"p", "a"}
+    assert without_markers(page.visible) == without_markers(text)
+    for tag, attrs in page.elements:
+        if tag == "a":  # only the URL itself links, never a [label]
+            assert page.visible.count(attrs["href"]) >= 1
+
+
+def test_a_backslash_keeps_a_marker_literal():
+    assert render(r"\*not em\* and \- item") == "*not em* and - item"
+    assert render("\\- not a list") == "- not a list"
 
 
 # --- mentions ----------------------------------------------------------------
@@ -225,6 +334,24 @@ def test_mention_candidates_are_every_name_the_text_could_mean():
     }
 
 
+def test_a_name_in_code_or_a_link_mentions_nobody():
+    text = "`@bob` ```@bob``` https://x.test/@bob\n```\n@al.ice\n```"
+    assert mention_candidates(text) == set()
+    assert mentioned(text, MEMBERS) == set()
+    assert Page(render(text, MEMBERS)).mentions == []
+
+
+def test_mentions_in_quotes_lists_and_emphasis_count():
+    text = "> @bob\n- *@al.ice*"
+    assert mentioned(text, MEMBERS) == {"bob", "al.ice"}
+    assert Page(render(text, MEMBERS)).mentions == ["7", "8"]
+
+
+def test_an_escaped_at_sign_mentions_nobody():
+    assert render("\\@bob", MEMBERS) == "@bob"
+    assert mentioned("\\@bob", MEMBERS) == set()
+
+
 def test_mentioned_picks_the_longest_known_name():
     assert mentioned("@bob. @al.ice", {"bob", "bob.", "al", "al.ice"}) == {"bob.", "al.ice"}
     assert mentioned("@bob. @al.ice", {"bob", "al"}) == {"bob"}
@@ -255,12 +382,15 @@ XSS = [
 def test_hostile_text_makes_no_element_or_attribute_off_the_allow_list(text):
     page = Page(render(text, MEMBERS))
     assert page.problems == []
-    assert page.visible == text.replace("**", "").replace("```", "").replace("`", "")
+    # Every character shows, as typed (the newline ends the paragraph).
+    assert page.visible.removesuffix("\n") == text.replace("**", "").replace("```", "").replace("`", "")
 
 
 def test_a_url_cannot_break_out_of_its_href():
+    # linkify-it takes a quoted part into the path; its quotes are encoded in the href.
     html = render('https://x.test/"onmouseover="alert(1)')
-    assert html == link("https://x.test/") + "&quot;onmouseover=&quot;alert(1)"
+    assert html == link("https://x.test/%22onmouseover=%22alert(1)", "https://x.test/&quot;onmouseover=&quot;alert(1)")
+    assert [attrs for tag, attrs in Page(html).elements if tag == "a"][0]["href"].count('"') == 0
 
 
 # --- properties --------------------------------------------------------------
@@ -280,6 +410,8 @@ def test_any_text_renders_only_allow_listed_markup_and_keeps_its_text(text):
     page = Page(html)
     assert page.problems == [], html
     assert without_markers(page.visible) == without_markers(text)
+    # Quotes in text are written as Django's escape() writes them.
+    assert not re.search(r"""(?<![^>])[^<"']*["']""", html), html
     assert set(page.mentions) <= {str(pk) for pk in MEMBERS.values()}
 
 

@@ -498,3 +498,56 @@ def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, a
     assert (entry.unread, entry.mentions) == (2, 1)
     activity = [(message.pk, mentioned) for kind, message, _, mentioned in list_events[-2:]]
     assert activity == [(mention.pk, [alice.pk]), (mention.pk + 1, [])]
+
+
+def test_a_member_removed_from_the_users_side_loses_the_entry_and_nobody_else_hears(private_room, alice, bob,
+                                                                                    monkeypatch):
+    listed = []
+    monkeypatch.setattr("realtime.broadcast.room_listed",
+                        lambda room, allowed, previously: listed.append((room.pk, allowed, previously)))
+    private_room.members.add(bob)
+    listed.clear()
+    bob.private_rooms.remove(private_room)
+    assert listed == [(private_room.pk, {alice.pk}, {alice.pk, bob.pk})]
+
+
+# --- counts that stay bounded as the history grows ----------------------------------------
+
+
+def post_many(room, author, count, text="hello"):
+    return Message.objects.bulk_create(Message(room=room, author=author, text=text) for _ in range(count))
+
+
+def mention_all(messages, user):
+    Mention = Message.mentions.through
+    Mention.objects.bulk_create(Mention(message=message, user=user) for message in messages)
+
+
+def test_unread_and_mention_counts_stop_at_the_limit(lobby, alice, bob):
+    from rooms.models import UNREAD_COUNT_LIMIT
+
+    mention_all(post_many(lobby, bob, UNREAD_COUNT_LIMIT + 5, "@alice look"), alice)
+    (room,) = Room.objects.filter(pk=lobby.pk).with_unread(alice)
+    assert (room.unread, room.mentions) == (UNREAD_COUNT_LIMIT, UNREAD_COUNT_LIMIT)
+    # Below the limit the counts are exact, from the read mark on.
+    messages = list(lobby.messages.order_by("pk"))
+    ReadMark.objects.mark_read(alice, lobby, messages[-4].pk)
+    (room,) = Room.objects.filter(pk=lobby.pk).with_unread(alice)
+    assert (room.unread, room.mentions) == (3, 3)
+
+
+def test_mentions_count_the_users_newest_mentions_and_never_their_own_messages(lobby, alice, bob):
+    from rooms.models import UNREAD_COUNT_LIMIT
+
+    other = Room.objects.create(name="Other", slug="other")
+    mention_all(post_many(lobby, bob, 2), alice)
+    mention_all(post_many(lobby, alice, 1), alice)  # alice naming herself
+    assert counts_of(alice)["lobby"] == (2, 2)
+    # A mention older than the user's newest UNREAD_COUNT_LIMIT mentions
+    # elsewhere no longer counts: the list looks no further back.
+    mention_all(post_many(other, bob, UNREAD_COUNT_LIMIT), alice)
+    assert counts_of(alice) == {"lobby": (2, 0), "other": (UNREAD_COUNT_LIMIT, UNREAD_COUNT_LIMIT)}
+
+
+def counts_of(user):
+    return {room.slug: (room.unread, room.mentions) for room in Room.objects.sidebar_for(user)}

@@ -86,45 +86,6 @@ def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monke
     assert live in fragments[0]
 
 
-def test_signup_creates_account_logs_in_and_follows_next(client, lobby):
-    response = client.post(
-        "/accounts/signup/?next=/rooms/lobby/",
-        {"username": "carol", "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
-         "next": "/rooms/lobby/"},
-    )
-    assert response.status_code == 302 and response["Location"] == "/rooms/lobby/"
-    assert client.get("/rooms/lobby/").status_code == 200
-
-
-def test_signup_refuses_foreign_next(client):
-    response = client.post(
-        "/accounts/signup/",
-        {"username": "dave", "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
-         "next": "https://evil.example/"},
-    )
-    assert response["Location"] == reverse("rooms:list")
-
-
-def test_signup_shows_errors_and_keeps_username(client):
-    response = client.post("/accounts/signup/", {"username": "erin", "password1": "x", "password2": "y"})
-    assert response.status_code == 200
-    assert b"didn" in response.content  # "The two password fields didn't match."
-    assert b'value="erin"' in response.content
-
-
-def test_login_page_has_the_contract_fields(client):
-    page = client.get("/accounts/login/").content.decode()
-    assert 'name="username"' in page and 'name="password"' in page
-
-
-def test_login_then_logout_by_post(client, alice):
-    response = client.post("/accounts/login/", {"username": "alice", "password": "pw-alice-123"})
-    assert response.status_code == 302
-    assert client.get("/").status_code == 200
-    assert client.post("/accounts/logout/").status_code == 302
-    assert client.get("/").status_code == 302
-
-
 def test_pages_send_a_strict_content_security_policy(client, alice, lobby):
     client.force_login(alice)
     policy = client.get("/rooms/lobby/")["Content-Security-Policy"]
@@ -250,6 +211,47 @@ def test_room_list_and_sidebar_show_the_viewers_unread_counts(client, alice, bob
     client.force_login(bob)
     entry = re.search(rf'<li id="room-entry-{lobby.pk}".*?</li>', client.get("/").content.decode(), re.S).group()
     assert 'data-unread="0"' in entry and '<span class="unread-count" hidden>' in entry
+
+
+def test_a_count_at_the_limit_shows_99_plus(client, alice, bob, lobby):
+    from rooms.models import UNREAD_COUNT_LIMIT
+
+    Message.objects.bulk_create(Message(room=lobby, author=bob, text="hi") for _ in range(UNREAD_COUNT_LIMIT + 1))
+    client.force_login(alice)
+    entry = re.search(rf'<li id="room-entry-{lobby.pk}".*?</li>', client.get("/").content.decode(), re.S).group()
+    assert f'data-unread="{UNREAD_COUNT_LIMIT}"' in entry
+    assert f'<span class="count-number">{UNREAD_COUNT_LIMIT - 1}+</span><span class="visually-hidden"> unread' in entry
+
+
+def test_the_room_list_script_counts_on_from_the_servers_limit():
+    from pathlib import Path
+
+    from rooms.models import UNREAD_COUNT_LIMIT
+
+    script = (Path(__file__).parents[2] / "frontend/static/frontend/room-list.js").read_text()
+    assert f"const COUNT_LIMIT = {UNREAD_COUNT_LIMIT};" in script
+
+
+@pytest.mark.parametrize("url", ["/", "/rooms/lobby/"])
+def test_room_list_queries_do_not_grow_with_the_rooms(client, alice, bob, lobby, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rooms.models import ReadMark, Room
+
+    def queries_with(rooms):
+        for i in range(Room.objects.count(), rooms):
+            room = Room.objects.create(name=f"Room {i}", slug=f"room-{i}", is_private=i % 2 == 0)
+            room.members.add(alice)
+            message = Message.objects.create(room=room, author=bob, text="@alice hello")
+            message.mentions.add(alice)
+            ReadMark.objects.create(user=alice, room=room, last_read=0)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    client.force_login(alice)
+    assert queries_with(3) == queries_with(30)
 
 
 def test_one_entry_with_the_viewers_counts_for_a_room_that_just_appeared(client, alice, bob, private_room):

@@ -5,9 +5,7 @@
 // land on the copy the first one removed and the older version would stay
 // on the page. Naming each target by its id makes htmx look it up when that
 // swap runs: the fragments of a frame apply in order, as separate frames do.
-(function () {
-  "use strict";
-
+export function start() {
   document.addEventListener("htmx:before:swap", (event) => {
     for (const task of event.detail.tasks || []) {
       if (task.type === "oob" && task.target instanceof Element && task.target.id) {
@@ -15,4 +13,4 @@
       }
     }
   });
-})();
+}

@@ -1,0 +1,91 @@
+"""Who may create an account: invitations that staff make, and the first run."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+def new_token():
+    # 192 random bits: a link nobody can guess or count their way to.
+    return secrets.token_urlsafe(24)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked=False, expires_at__gt=timezone.now(), uses__lt=F("max_uses"))
+
+    def create_for(self, created_by=None, uses=None, hours=None):
+        """A new invitation for `uses` accounts, valid for `hours` (the
+        CHAT_INVITE_* defaults when None)."""
+        uses = settings.CHAT_INVITE_USES if uses is None else uses
+        hours = settings.CHAT_INVITE_HOURS if hours is None else hours
+        return self.create(
+            created_by=created_by, max_uses=uses, expires_at=timezone.now() + timedelta(hours=hours)
+        )
+
+
+class Invitation(models.Model):
+    """A join link: it lets up to `max_uses` people create an account until
+    `expires_at`, unless revoked. The token is the link's secret, kept as
+    is so staff can copy the link again."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    max_uses = models.PositiveIntegerField("uses allowed", default=1)
+    uses = models.PositiveIntegerField("used", default=0, editable=False)
+    revoked = models.BooleanField(default=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(max_uses__gte=1), name="invitation_allows_a_use")]
+
+    def __str__(self):
+        return f"Invitation by {self.created_by or 'the command line'} on {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("join", args=[self.token])
+
+    def link(self, request=None):
+        """The join link: absolute with CHAT_BASE_URL (or from `request`), else its path."""
+        if settings.CHAT_BASE_URL:
+            return settings.CHAT_BASE_URL + self.get_absolute_url()
+        if request is not None:
+            return request.build_absolute_uri(self.get_absolute_url())
+        return self.get_absolute_url()
+
+    @property
+    def uses_left(self):
+        return max(0, self.max_uses - self.uses)
+
+    def refusal(self):
+        """Why this link lets nobody in now, or None when it does."""
+        if self.revoked:
+            return "This invitation has been withdrawn."
+        if self.expires_at <= timezone.now():
+            return f"This invitation expired on {timezone.localtime(self.expires_at):%Y-%m-%d at %H:%M %Z}."
+        if self.uses >= self.max_uses:
+            return "This invitation has already been used as many times as it allows."
+        return None
+
+    def claim(self):
+        """Takes one use, or returns False when none is left. Call inside the
+        transaction that creates the account: the conditional UPDATE is atomic,
+        so concurrent sign-ups cannot take more uses than there are, and a
+        failed account creation gives the use back by rolling back."""
+        assert transaction.get_connection().in_atomic_block, "claim() inside the account's transaction"
+        claimed = Invitation.objects.usable().filter(pk=self.pk).update(uses=F("uses") + 1)
+        if claimed:
+            self.uses += 1
+        return bool(claimed)

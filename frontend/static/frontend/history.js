@@ -1,0 +1,135 @@
+// The conversation in #messages: each message in its place by id and shown
+// once, older history loaded above without moving what the reader is
+// reading, the view kept at the bottom while the reader is there, and a
+// "new messages" pill while they read further up. Every time the socket
+// opens it asks for what the page missed.
+//
+// A page opened at a permalink (/rooms/<slug>/messages/<id>/) shows a window
+// of history ending in #load-newer until the reader scrolls to the present.
+// Its socket is open all along (presence, edits and deletions of what it
+// shows, the composer), but live messages land after that link, beyond the
+// gap: they are dropped, the catch-up sync starts from the room's newest
+// message when the page was made (data-latest), and once the newest page is
+// in, a sync from the newest message shown fills whatever arrived meanwhile
+// (ids drop the repeats): nothing missed, nothing twice.
+import { me, messageNumber } from "./page.js";
+
+const room = document.getElementById("room");
+const messages = document.getElementById("messages");
+const pill = document.getElementById("new-messages");
+// How close to the bottom counts as "at the bottom", in pixels.
+const NEAR_BOTTOM_PX = 80;
+
+let stick = true;
+let unseen = 0;
+// Where the text being read was, while a page of older history goes in above it.
+let olderAnchor = null;
+
+function nearBottom() {
+  return messages.scrollHeight - messages.scrollTop - messages.clientHeight < NEAR_BOTTOM_PX;
+}
+
+function showUnseen() {
+  pill.hidden = unseen === 0;
+  pill.textContent = unseen === 1 ? "1 new message ↓" : unseen + " new messages ↓";
+}
+
+// Broadcasts from several processes may arrive out of id order, and a
+// catch-up may repeat a message already shown: the id decides both.
+function place(el) {
+  const twins = messages.querySelectorAll("#" + CSS.escape(el.id));
+  if (twins.length > 1) {
+    el.remove();
+    return;
+  }
+  const n = messageNumber(el);
+  let before = el.previousElementSibling;
+  while (before && before.classList.contains("message") && messageNumber(before) > n) {
+    before = before.previousElementSibling;
+  }
+  if (before !== el.previousElementSibling) {
+    messages.insertBefore(el, before ? before.nextElementSibling : messages.firstElementChild);
+  }
+}
+
+function beyondGap(el) {
+  const gap = document.getElementById("load-newer");
+  return gap !== null && (gap.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+}
+
+// Before the DOM changes. Older history goes in above the reader: keep the
+// text they were reading where it was (its day heading may move up to the
+// older page, so the message's own box is not the anchor). Newer history
+// goes in below it: the same anchor keeps the view where it is.
+export function noteReadingPlace(arrival) {
+  if (!arrival.olderPage && !arrival.newerPage) return;
+  const body = messages.querySelector(":scope > .message .message-body");
+  olderAnchor = { body: body, top: body ? body.getBoundingClientRect().top : 0 };
+}
+
+// First of the handlers: the ones after it see each message in its place, once.
+export function placeArrivals(arrival) {
+  for (const el of arrival.added) {
+    if (!el.isConnected || !beyondGap(el)) continue;
+    el.remove();
+    // One's own message sent from the past is saved: go to the present to see it.
+    if (el.dataset.authorId === me && el.dataset.clientId) location.assign(room.dataset.messageUrl.replace(/messages\/0\/$/, ""));
+  }
+  for (const el of [...arrival.older, ...arrival.newer, ...arrival.added, ...arrival.replaced]) {
+    if (el.isConnected) place(el);
+  }
+}
+
+// The last page of newer history is in: from here the live stream appends.
+export function reachedPresent(arrival) {
+  return arrival.newerPage && !document.getElementById("load-newer");
+}
+
+// Last of the layout handlers: after the others have changed the messages' heights.
+export function followArrivals(arrival) {
+  if (!stick) unseen += arrival.news.filter((el) => !el.classList.contains("mine")).length;
+  showUnseen();
+  if (olderAnchor !== null) {
+    if (olderAnchor.body) messages.scrollTop += olderAnchor.body.getBoundingClientRect().top - olderAnchor.top;
+    olderAnchor = null;
+  } else if (stick) {
+    messages.scrollTop = messages.scrollHeight;
+  }
+}
+
+// Every time the socket opens (first load, reconnect after a drop, a tab
+// the browser froze or a phone suspended) ask for what this page missed:
+// the messages after its newest one, and edits and deletions among those
+// it shows.
+export function syncRoom(socket) {
+  const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
+  // Short of the present, what lies beyond the gap is loaded by scrolling.
+  const gap = document.getElementById("load-newer");
+  const after = gap ? Number(gap.dataset.latest) : shown.length ? Math.max(...shown) : 0;
+  // The newest 1000 shown are enough to find deletions a reader may notice.
+  const known = shown.slice(-1000);
+  // Edited messages say which revision this page shows; newer ones come back.
+  const revised = {};
+  for (const el of messages.querySelectorAll(".message[data-revision]")) {
+    revised[messageNumber(el)] = Number(el.dataset.revision);
+  }
+  socket.syncRoom(after, known, revised);
+}
+
+export function start() {
+  pill.addEventListener("click", () => {
+    messages.scrollTop = messages.scrollHeight;
+    unseen = 0;
+    showUnseen();
+  });
+  messages.addEventListener("scroll", () => {
+    stick = nearBottom();
+    if (stick && unseen) {
+      unseen = 0;
+      showUnseen();
+    }
+  }, { passive: true });
+  messages.scrollTop = messages.scrollHeight;
+  const linked = messages.querySelector(".message-linked");
+  if (linked) linked.scrollIntoView({ block: "center" });
+}

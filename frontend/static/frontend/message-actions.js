@@ -1,0 +1,172 @@
+// "Copy link" on every message; editing and deleting messages. The fragment is the same for everyone, so
+// the buttons a viewer may use are added here (their own messages, within
+// the edit window; staff may delete any); the server checks every request
+// again. An edit's box stays open until the edited message comes back from
+// the server, which replaces the whole article.
+import { focusComposer } from "./composer.js";
+import { clearErrors, showError } from "./errors.js";
+import { fromTemplate, me, messageNumber } from "./page.js";
+
+const room = document.getElementById("room");
+const messages = document.getElementById("messages");
+const EDIT_WINDOW_MS = Number(room.dataset.editWindow || 0) * 1000;
+const isStaff = room.hasAttribute("data-staff");
+const NOT_CONNECTED = "Not connected right now; try again when the page says Connected.";
+
+// The message being edited, if any.
+let editing = null;
+
+function editDeadline(el) {
+  const time = el.querySelector("time[datetime]");
+  return time ? new Date(time.getAttribute("datetime")).getTime() + EDIT_WINDOW_MS : 0;
+}
+
+function actionButton(templateId, el) {
+  const button = fromTemplate(templateId);
+  // Several messages carry these buttons: say which one each is for.
+  const author = el.querySelector(".message-author");
+  const time = el.querySelector(".message-meta time");
+  const when = time && time.textContent ? ` at ${time.textContent}` : "";
+  button.setAttribute("aria-label", `${button.textContent} message from ${author ? author.textContent : "someone"}${when}`);
+  return button;
+}
+
+// After time.js has put the time of day in the viewer's locale (the labels name it).
+export function addActions(el) {
+  const mine = el.dataset.authorId === me;
+  const actions = fromTemplate("message-actions-template");
+  el.querySelector(".message-meta").append(actions);
+  actions.append(actionButton("copy-link-button-template", el));
+  if (!mine && !isStaff) return;
+  const left = editDeadline(el) - Date.now();
+  if (mine && left > 0) {
+    const edit = actionButton("edit-button-template", el);
+    actions.append(edit);
+    setTimeout(() => edit.remove(), left);
+  }
+  actions.append(actionButton("delete-button-template", el));
+}
+
+// The permalink: /rooms/<slug>/messages/<id>/.
+async function copyLink(el, button) {
+  const url = new URL(room.dataset.messageUrl.replace(/\/0\/$/, `/${messageNumber(el)}/`), location.href).href;
+  try {
+    await navigator.clipboard.writeText(url);
+  } catch (error) {
+    showError(`Could not copy the link; here it is: ${url}`);
+    return;
+  }
+  const label = button.textContent;
+  button.textContent = "Link copied";
+  setTimeout(() => { button.textContent = label; }, 2000);
+}
+
+export function actOnArrivals(arrival) {
+  for (const el of arrival.shown) {
+    addActions(el);
+    // The edited message is back: the box it replaced is gone.
+    if (editing && editing.id === el.id && editing !== el) {
+      editing = null;
+      focusComposer();
+    }
+  }
+}
+
+async function startEdit(el) {
+  if (editing) cancelEdit();
+  const body = el.querySelector(".message-body");
+  let text;
+  try {
+    const response = await fetch(room.dataset.sourceUrl.replace(/\/0\/source\/$/, `/${messageNumber(el)}/source/`),
+                                 { credentials: "same-origin" });
+    if (!response.ok) throw new Error(response.status === 403 ? "You can only edit your own messages." : "");
+    text = await response.text();
+  } catch (error) {
+    showError(error.message || "Could not load the message to edit it; try again in a moment.");
+    return;
+  }
+  if (!el.isConnected) return;
+  const form = fromTemplate("edit-form-template");
+  form.dataset.original = text;
+  const input = form.elements.message;
+  input.value = text;
+  input.id = form.querySelector("label").htmlFor = `edit-${el.id}`;
+  body.hidden = true;
+  body.after(form);
+  editing = el;
+  input.focus();
+  input.setSelectionRange(input.value.length, input.value.length);
+}
+
+function cancelEdit() {
+  if (!editing) return;
+  const form = editing.querySelector(".edit-form");
+  if (form) form.remove();
+  const body = editing.querySelector(".message-body");
+  if (body) body.hidden = false;
+  editing = null;
+  focusComposer();
+}
+
+export function start(socket) {
+  messages.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const el = button.closest(".message");
+    if (button.dataset.action === "copy-link") {
+      copyLink(el, button);
+    } else if (button.dataset.action === "edit") {
+      startEdit(el);
+    } else if (button.dataset.action === "cancel-edit") {
+      cancelEdit();
+    } else if (button.dataset.action === "delete" && window.confirm("Delete this message for everyone?")) {
+      if (!socket.delete(messageNumber(el))) showError(NOT_CONNECTED);
+    }
+  });
+
+  messages.addEventListener("submit", (event) => {
+    const form = event.target.closest(".edit-form");
+    if (!form) return;
+    event.preventDefault();
+    const el = form.closest(".message");
+    const text = form.elements.message.value;
+    if (text === form.dataset.original) {
+      cancelEdit();
+    } else if (socket.edit(messageNumber(el), text)) {
+      // Sent again on reconnect until the edited message comes back, like
+      // unconfirmed messages: an edit of the same text twice changes nothing.
+      form.dataset.sent = text;
+      clearErrors();
+    } else {
+      showError(NOT_CONNECTED);
+    }
+  });
+
+  messages.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.target.closest(".edit-form")) cancelEdit();
+  });
+
+  // Up arrow in an empty composer edits one's latest message, as in most chats.
+  room.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowUp" || event.target.id !== "message-input" || event.target.value) return;
+    const mine = Array.from(messages.querySelectorAll(".message.mine")).pop();
+    if (mine && mine.querySelector('button[data-action="edit"]')) {
+      event.preventDefault();
+      startEdit(mine);
+    }
+  });
+
+  socket.on("open", () => {
+    const sent = editing && editing.querySelector(".edit-form[data-sent]");
+    if (sent) socket.edit(messageNumber(editing), sent.dataset.sent);
+  });
+
+  // A refused edit is not sent again on reconnect (the box stays open to fix it).
+  socket.on("errors", (said) => {
+    const refused = said.find((el) => el.matches("[data-refused-edit]"));
+    if (refused && editing && messageNumber(editing) === Number(refused.dataset.refusedEdit)) {
+      const form = editing.querySelector(".edit-form");
+      if (form) delete form.dataset.sent;
+    }
+  });
+}

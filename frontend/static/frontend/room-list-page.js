@@ -1,0 +1,13 @@
+// The room list page (/, rooms/templates/rooms/room_list.html). Its socket
+// only listens; each time it opens, the server answers a sync with this
+// viewer's current list.
+import { Socket } from "./socket.js";
+import * as frames from "./frames.js";
+import * as roomList from "./room-list.js";
+import * as status from "./status.js";
+
+const socket = new Socket(document.getElementById("rooms"));
+frames.start();
+status.showListConnection(socket);
+socket.on("open", () => socket.syncList());
+roomList.start(socket);

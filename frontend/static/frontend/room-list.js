@@ -1,0 +1,239 @@
+// The room list (the / page, and the room page's sidebar): entries appear,
+// change and disappear live, with this viewer's unread counts. The server
+// sends the same HTML to everyone; the viewer's numbers live in each entry's
+// data attributes (data-last-read, data-unread, data-mentions, data-latest)
+// and are kept here.
+import { me } from "./page.js";
+
+const list = document.getElementById("room-list");
+const room = document.getElementById("room"); // null on /
+const currentId = room ? room.dataset.roomId : null;
+const VIEWER_KEYS = ["lastRead", "unread", "mentions", "latest", "unknown"];
+// The server counts unread messages and mentions up to this many per room
+// (rooms/models/read_mark.py UNREAD_COUNT_LIMIT): from there a count is
+// "99+", a floor rather than a number.
+const COUNT_LIMIT = 100;
+
+function num(value) {
+  return Number(value) || 0;
+}
+
+function entryOf(roomId) {
+  return document.getElementById("room-entry-" + roomId);
+}
+
+// Messages counted live, above what the server last counted (data-latest):
+// room id -> Map(message id -> mentions the viewer). A later read mark or
+// list from the server counts up to its own data-latest, and these add the rest.
+const counted = new Map();
+function countedIn(entry) {
+  const id = entry.dataset.roomId;
+  if (!counted.has(id)) counted.set(id, new Map());
+  return counted.get(id);
+}
+
+// A deleted message leaves the counts, once: room id -> Set(message ids
+// taken back off the server's count).
+const uncounted = new Map();
+
+function badge(count) {
+  return count >= COUNT_LIMIT ? COUNT_LIMIT - 1 + "+" : String(count);
+}
+
+function show(entry) {
+  const unread = num(entry.dataset.unread);
+  const mentions = num(entry.dataset.mentions);
+  // A room that just became visible: its history may hold unread messages
+  // the page cannot count (the next page load does).
+  const unknown = "unknown" in entry.dataset && !unread;
+  const unreadBadge = entry.querySelector(".unread-count");
+  unreadBadge.hidden = !unread && !unknown;
+  unreadBadge.querySelector(".count-number").textContent = unknown ? "new" : badge(unread);
+  unreadBadge.querySelector(".visually-hidden").textContent = unknown ? " messages" : " unread";
+  const mentionBadge = entry.querySelector(".mention-count");
+  mentionBadge.hidden = !mentions;
+  mentionBadge.querySelector(".count-number").textContent = badge(mentions);
+  mentionBadge.querySelector(".visually-hidden").textContent = mentions === 1 ? " mention" : " mentions";
+  entry.classList.toggle("has-unread", unread > 0 || unknown);
+  const link = entry.querySelector("a");
+  if (entry.dataset.roomId === currentId) link.setAttribute("aria-current", "page");
+  else link.removeAttribute("aria-current");
+}
+
+// Live entries arrive at the end of the list: put them where the server
+// would (by name, case-insensitively, then by id).
+function before(a, b) {
+  if (a.dataset.sort !== b.dataset.sort) return a.dataset.sort < b.dataset.sort;
+  return num(a.dataset.roomId) < num(b.dataset.roomId);
+}
+function place(entry) {
+  let next = null;
+  for (const other of list.children) {
+    if (other !== entry && before(entry, other)) {
+      next = other;
+      break;
+    }
+  }
+  if (entry.nextElementSibling !== next) list.insertBefore(entry, next);
+}
+
+// The entry rendered for this viewer replaces the live one (adopt() takes
+// its counts). A room made public appears on every open page at once:
+// the requests are spread over two seconds.
+function fetchEntry(entry) {
+  const url = entry.querySelector("a").getAttribute("href") + "entry/";
+  setTimeout(async () => {
+    let html;
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) return; // gone again: the list says so itself
+      html = await response.text();
+    } catch (error) {
+      return; // offline: "new" until the next sync
+    }
+    // Parsed, not shown: a <template> runs nothing and loads nothing.
+    const parsed = document.createElement("template");
+    parsed.innerHTML = html.trim();
+    const fresh = parsed.content.firstElementChild;
+    if (fresh && entryOf(entry.dataset.roomId)) {
+      list.append(fresh);
+      adopt(fresh);
+    }
+  }, Math.random() * 2000);
+}
+
+// An entry just put in the list (live, fetched, or a fresh list): take over
+// this viewer's counts, drop the one it replaces, and put it in its place.
+function adopt(entry) {
+  let old = null;
+  for (const twin of list.querySelectorAll("#" + CSS.escape(entry.id))) if (twin !== entry) old = twin;
+  if ("lastRead" in entry.dataset) {
+    // Rendered for this viewer (a fresh list after a sync): the server's
+    // counts, plus what arrived after its data-latest.
+    rebase(entry, entry.dataset.lastRead, entry.dataset.unread, entry.dataset.mentions, entry.dataset.latest, true);
+  } else if (old) {
+    // Renamed, archived, ...: rendered for everyone; this viewer's counts stay.
+    for (const key of VIEWER_KEYS) {
+      if (key in old.dataset) entry.dataset[key] = old.dataset[key];
+      else delete entry.dataset[key];
+    }
+  } else {
+    // A room that just appeared for this viewer: "new" until its entry
+    // with this viewer's counts arrives.
+    Object.assign(entry.dataset, { lastRead: "0", unread: "0", mentions: "0" });
+    if (num(entry.dataset.latest) > 0) {
+      entry.dataset.unknown = "";
+      fetchEntry(entry);
+    }
+  }
+  if (old) {
+    const hadFocus = old.contains(document.activeElement);
+    old.remove();
+    if (hadFocus) entry.querySelector("a").focus();
+  }
+  place(entry);
+  show(entry);
+}
+
+// A new message in a room listed here, unless it is already counted.
+export function count(roomId, id, mentionsMe) {
+  const entry = entryOf(roomId);
+  if (!entry || id <= num(entry.dataset.lastRead) || id <= num(entry.dataset.latest)) return;
+  const ids = countedIn(entry);
+  if (ids.has(id)) return;
+  ids.set(id, mentionsMe);
+  entry.dataset.unread = num(entry.dataset.unread) + 1;
+  if (mentionsMe) entry.dataset.mentions = num(entry.dataset.mentions) + 1;
+  show(entry);
+}
+
+// Whether it was counted live (it is in countedIn) or by the server (after
+// lastRead, up to latest).
+function uncount(entry, id, mentionsMe) {
+  if (num(entry.dataset.unread) >= COUNT_LIMIT || num(entry.dataset.mentions) >= COUNT_LIMIT) {
+    // A floor minus one says nothing: the server counts again.
+    fetchEntry(entry);
+    return;
+  }
+  const live = countedIn(entry);
+  const taken = uncounted.get(entry.dataset.roomId) || new Set();
+  uncounted.set(entry.dataset.roomId, taken);
+  if (live.has(id)) {
+    mentionsMe = live.get(id);
+    live.delete(id);
+  } else if (id <= num(entry.dataset.lastRead) || id > num(entry.dataset.latest) || taken.has(id)) {
+    return;
+  } else {
+    taken.add(id);
+  }
+  entry.dataset.unread = Math.max(0, num(entry.dataset.unread) - 1);
+  if (mentionsMe) entry.dataset.mentions = Math.max(0, num(entry.dataset.mentions) - 1);
+  show(entry);
+}
+
+// The server's counts for this viewer, up to message `latest`.
+function rebase(entry, lastRead, unread, mentions, latest, force) {
+  lastRead = num(lastRead);
+  latest = num(latest);
+  // Marks from two processes may arrive out of order: never go back.
+  const stale = lastRead < num(entry.dataset.lastRead) ||
+    (lastRead === num(entry.dataset.lastRead) && latest < num(entry.dataset.latest));
+  if (stale && !force) return;
+  let total = num(unread);
+  let totalMentions = num(mentions);
+  const ids = countedIn(entry);
+  for (const [id, mentionsMe] of ids) {
+    if (id <= latest) ids.delete(id);
+    else if (id > lastRead) {
+      total += 1;
+      if (mentionsMe) totalMentions += 1;
+    }
+  }
+  Object.assign(entry.dataset, { lastRead: lastRead, unread: total, mentions: totalMentions, latest: latest });
+  uncounted.delete(entry.dataset.roomId); // the server's new count leaves deleted messages out
+  delete entry.dataset.unknown;
+  show(entry);
+}
+
+// A fresh list for this viewer (the answer to a sync) replaces the entries.
+function replaceAll(fresh) {
+  const focused = document.activeElement && document.activeElement.closest(".room-entry");
+  const entries = Array.from(fresh.children);
+  list.replaceChildren(...entries);
+  entries.forEach(adopt);
+  const again = focused && focused.parentNode !== list && entryOf(focused.dataset.roomId);
+  if (again) again.querySelector("a").focus();
+}
+
+function mentioned(data) {
+  return (data.mentioned || "").split(" ").includes(me);
+}
+
+// Activity, read marks and fresh lists arrive as signals in the hidden #room-activity.
+function receive(signals) {
+  for (const signal of signals) {
+    signal.remove();
+    if (signal.matches("[data-room-list]")) {
+      replaceAll(signal);
+      continue;
+    }
+    const data = signal.dataset;
+    const entry = entryOf(data.roomId);
+    if (!entry) continue;
+    if ("read" in data) {
+      rebase(entry, data.read, data.unread, data.mentions, data.latest, false);
+    } else if ("gone" in data) {
+      if (data.authorId !== me) uncount(entry, num(data.gone), mentioned(data));
+    } else if (data.authorId !== me) {
+      count(data.roomId, num(data.message), mentioned(data));
+    }
+  }
+}
+
+export function start(socket) {
+  socket.on("entries", (entries) => {
+    for (const entry of entries) if (entry.isConnected) adopt(entry);
+  });
+  socket.on("activity", receive);
+  list.querySelectorAll(".room-entry").forEach(show);
+}
