@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "accounts",
     "rooms",
     "realtime",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,10 @@ CHAT_LIST_COALESCE_MS = env_int("CHAT_LIST_COALESCE_MS", 500)
 # and in all: a page further behind is told to reload.
 CHAT_CATCH_UP_BATCH = 200
 CHAT_SYNC_MAX_MESSAGES = env_int("CHAT_SYNC_MAX_MESSAGES", 500)
+# PostgreSQL's text search configuration for messages (stemming, stop words):
+# `manage.py search_reindex` after changing it. SQLite always uses FTS5's porter.
+CHAT_SEARCH_CONFIG = os.environ.get("CHAT_SEARCH_CONFIG", "english")
+CHAT_SEARCH_PAGE_SIZE = 20
 # Per user, across processes: open sockets, and frames of each kind per
 # window (realtime/protocol.py has the defaults; {"read": 240} raises one).
 CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20)

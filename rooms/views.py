@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 
 from .models import Message, Room
@@ -33,6 +33,26 @@ def room_detail(request, slug):
     room, context = _history(request, slug)
     if context is None:
         return HttpResponseBadRequest(BAD_BEFORE)
+    return _room_page(request, room, context)
+
+
+@login_required
+def message_permalink(request, slug, pk):
+    """The room page opened around one message (a link from search or
+    "Copy link"): a page of history before and after it, the message
+    highlighted, newer history loading as the reader scrolls down."""
+    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    if pk > MAX_ID:
+        raise Http404("No such message.")
+    get_object_or_404(Message.objects.filter(room=room), pk=pk)
+    history, has_older, has_newer = room.history_around(pk)
+    return _room_page(request, room, {
+        "room": room, "history": history, "has_older": has_older, "has_newer": has_newer, "linked": pk,
+        "latest": room.latest_message_id() if has_newer else None,
+    })
+
+
+def _room_page(request, room, context):
     return render(request, "rooms/room.html", {
         **context, **_room_list(request.user, room, context["history"]),
         "max_length": settings.CHAT_MAX_MESSAGE_LENGTH, "edit_window": settings.CHAT_EDIT_WINDOW_SECONDS,
@@ -58,6 +78,25 @@ def older_messages(request, slug):
     if context is None:
         return HttpResponseBadRequest(BAD_BEFORE)
     return render(request, "rooms/room.html#older-page", context)
+
+
+BAD_AFTER = "?after= must be a message id."
+MAX_ID = 2**63 - 1  # past the largest id a database holds
+
+
+@login_required
+def newer_messages(request, slug):
+    """The page of history below what a room page opened in the past shows
+    (a permalink), for "Load newer"."""
+    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    after = request.GET.get("after", "")
+    if not after.isdigit() or int(after) > MAX_ID:
+        return HttpResponseBadRequest(BAD_AFTER)
+    history, has_newer = room.history_after(int(after))
+    return render(request, "rooms/room.html#newer-page", {
+        "room": room, "history": history, "has_newer": has_newer,
+        "latest": room.latest_message_id() if has_newer else None,
+    })
 
 
 @login_required

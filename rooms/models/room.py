@@ -194,6 +194,29 @@ class Room(models.Model):
         page = list(messages[: limit + 1])
         return list(reversed(page[:limit])), len(page) > limit
 
+    def history_after(self, after, limit=None):
+        """(messages, has_newer): up to `limit` messages after id `after`,
+        oldest first, and whether newer ones exist."""
+        limit = limit or settings.CHAT_HISTORY_LENGTH
+        page = list(self.messages.for_display().filter(pk__gt=after).order_by("id")[: limit + 1])
+        return page[:limit], len(page) > limit
+
+    def history_around(self, pk, limit=None):
+        """(messages, has_older, has_newer): a page of history with message
+        `pk` in the middle (it must be in this room), oldest first."""
+        limit = limit or settings.CHAT_HISTORY_LENGTH
+        earlier, has_older = self.history_page(before=pk + 1, limit=limit)  # ends with the message
+        later, has_newer = self.history_after(pk, limit=limit)
+        # Half before and half after; near either end, more of the other side.
+        keep_later = min(len(later), max(limit - len(earlier), limit - (limit // 2 + 1)))
+        keep_earlier = min(len(earlier), limit - keep_later)
+        has_older = has_older or keep_earlier < len(earlier)
+        has_newer = has_newer or keep_later < len(later)
+        return earlier[len(earlier) - keep_earlier:] + later[:keep_later], has_older, has_newer
+
+    def latest_message_id(self):
+        return self.messages.order_by("-id").values_list("id", flat=True).first() or 0
+
     def post_message(self, author, text, client_id=None):
         from .message import Message
 

@@ -99,7 +99,7 @@ def test_older_history_pages_back_to_the_first_message(client, alice, lobby, set
     pks = [lobby.post_message(alice, f"m{n}").pk for n in range(12)]
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()
-    assert f'href="?before={pks[7]}"' in page and f"/rooms/lobby/older/?before={pks[7]}" in page
+    assert f'href="/rooms/lobby/?before={pks[7]}"' in page and f"/rooms/lobby/older/?before={pks[7]}" in page
     shown = []
     before = pks[7]
     while before:
@@ -288,3 +288,57 @@ def test_room_list_page_opens_its_listening_socket(client, alice, lobby):
     client.force_login(alice)
     page = client.get("/").content.decode()
     assert 'hx-ws:connect="/ws/rooms/"' in page and 'id="room-activity"' in page
+
+
+# --- permalinks: the room page opened around one message ------------------------------
+
+
+@pytest.fixture
+def long_history(lobby, alice, settings):
+    settings.CHAT_HISTORY_LENGTH = 10
+    return [Message.objects.create(room=lobby, author=alice, text=f"line {i}") for i in range(40)]
+
+
+def test_a_permalink_opens_the_room_around_the_message(client, alice, lobby, long_history):
+    target = long_history[20]
+    client.force_login(alice)
+    response = client.get(f"/rooms/lobby/messages/{target.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    shown = [int(pk) for pk in re.findall(r'<article id="message-(\d+)"', page)]
+    assert shown == [m.pk for m in long_history[15:25]]
+    assert f'<article id="message-{target.pk}" class="message message-linked"' in page
+    assert 'id="message-form"' in page and 'id="load-older"' in page
+    assert f'hx-get="/rooms/lobby/newer/?after={long_history[24].pk}"' in page
+    assert f'data-latest="{long_history[-1].pk}"' in page
+
+
+def test_newer_pages_reach_the_present(client, alice, lobby, long_history):
+    client.force_login(alice)
+    page = client.get(f"/rooms/lobby/newer/?after={long_history[24].pk}").content.decode()
+    assert [int(pk) for pk in re.findall(r'<article id="message-(\d+)"', page)] == [m.pk for m in long_history[25:35]]
+    assert f"?after={long_history[34].pk}" in page
+    page = client.get(f"/rooms/lobby/newer/?after={long_history[34].pk}").content.decode()
+    assert len(re.findall(r"<article ", page)) == 5 and "load-newer" not in page
+    assert client.get("/rooms/lobby/newer/?after=x").status_code == 400
+    assert client.get(f"/rooms/lobby/newer/?after={2**64}").status_code == 400
+
+
+def test_a_permalink_to_a_recent_message_is_already_at_the_present(client, alice, lobby, long_history):
+    client.force_login(alice)
+    page = client.get(f"/rooms/lobby/messages/{long_history[-2].pk}/").content.decode()
+    assert "load-newer" not in page and len(re.findall(r"<article ", page)) == 10
+
+
+def test_permalinks_are_404_where_the_room_page_is(client, alice, bob, lobby, private_room):
+    secret = Message.objects.create(room=private_room, author=alice, text="hush")
+    public = Message.objects.create(room=lobby, author=alice, text="hi")
+    client.force_login(bob)
+    response = client.get(f"/rooms/secret/messages/{secret.pk}/")
+    assert response.status_code == 404 and b"Secret" not in response.content
+    assert client.get(f"/rooms/secret/newer/?after=0").status_code == 404
+    # A message of another room, or none at all.
+    assert client.get(f"/rooms/lobby/messages/{secret.pk}/").status_code == 404
+    assert client.get(f"/rooms/lobby/messages/{public.pk + 100}/").status_code == 404
+    assert client.get(f"/rooms/lobby/messages/{2**64}/").status_code == 404
+    assert client.get(f"/rooms/lobby/messages/{public.pk}/").status_code == 200

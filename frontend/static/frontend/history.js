@@ -3,8 +3,18 @@
 // reading, the view kept at the bottom while the reader is there, and a
 // "new messages" pill while they read further up. Every time the socket
 // opens it asks for what the page missed.
-import { messageNumber } from "./page.js";
+//
+// A page opened at a permalink (/rooms/<slug>/messages/<id>/) shows a window
+// of history ending in #load-newer until the reader scrolls to the present.
+// Its socket is open all along (presence, edits and deletions of what it
+// shows, the composer), but live messages land after that link, beyond the
+// gap: they are dropped, the catch-up sync starts from the room's newest
+// message when the page was made (data-latest), and once the newest page is
+// in, a sync from the newest message shown fills whatever arrived meanwhile
+// (ids drop the repeats): nothing missed, nothing twice.
+import { me, messageNumber } from "./page.js";
 
+const room = document.getElementById("room");
 const messages = document.getElementById("messages");
 const pill = document.getElementById("new-messages");
 // How close to the bottom counts as "at the bottom", in pixels.
@@ -42,20 +52,37 @@ function place(el) {
   }
 }
 
+function beyondGap(el) {
+  const gap = document.getElementById("load-newer");
+  return gap !== null && (gap.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+}
+
 // Before the DOM changes. Older history goes in above the reader: keep the
 // text they were reading where it was (its day heading may move up to the
-// older page, so the message's own box is not the anchor).
+// older page, so the message's own box is not the anchor). Newer history
+// goes in below it: the same anchor keeps the view where it is.
 export function noteReadingPlace(arrival) {
-  if (!arrival.olderPage) return;
+  if (!arrival.olderPage && !arrival.newerPage) return;
   const body = messages.querySelector(":scope > .message .message-body");
   olderAnchor = { body: body, top: body ? body.getBoundingClientRect().top : 0 };
 }
 
 // First of the handlers: the ones after it see each message in its place, once.
 export function placeArrivals(arrival) {
-  for (const el of [...arrival.older, ...arrival.added, ...arrival.replaced]) {
+  for (const el of arrival.added) {
+    if (!el.isConnected || !beyondGap(el)) continue;
+    el.remove();
+    // One's own message sent from the past is saved: go to the present to see it.
+    if (el.dataset.authorId === me && el.dataset.clientId) location.assign(room.dataset.messageUrl.replace(/messages\/0\/$/, ""));
+  }
+  for (const el of [...arrival.older, ...arrival.newer, ...arrival.added, ...arrival.replaced]) {
     if (el.isConnected) place(el);
   }
+}
+
+// The last page of newer history is in: from here the live stream appends.
+export function reachedPresent(arrival) {
+  return arrival.newerPage && !document.getElementById("load-newer");
 }
 
 // Last of the layout handlers: after the others have changed the messages' heights.
@@ -76,7 +103,9 @@ export function followArrivals(arrival) {
 // it shows.
 export function syncRoom(socket) {
   const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
-  const after = shown.length ? Math.max(...shown) : 0;
+  // Short of the present, what lies beyond the gap is loaded by scrolling.
+  const gap = document.getElementById("load-newer");
+  const after = gap ? Number(gap.dataset.latest) : shown.length ? Math.max(...shown) : 0;
   // The newest 1000 shown are enough to find deletions a reader may notice.
   const known = shown.slice(-1000);
   // Edited messages say which revision this page shows; newer ones come back.
@@ -101,4 +130,6 @@ export function start() {
     }
   }, { passive: true });
   messages.scrollTop = messages.scrollHeight;
+  const linked = messages.querySelector(".message-linked");
+  if (linked) linked.scrollIntoView({ block: "center" });
 }

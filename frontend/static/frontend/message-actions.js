@@ -1,4 +1,4 @@
-// Editing and deleting messages. The fragment is the same for everyone, so
+// "Copy link" on every message; editing and deleting messages. The fragment is the same for everyone, so
 // the buttons a viewer may use are added here (their own messages, within
 // the edit window; staff may delete any); the server checks every request
 // again. An edit's box stays open until the edited message comes back from
@@ -34,8 +34,10 @@ function actionButton(templateId, el) {
 // After time.js has put the time of day in the viewer's locale (the labels name it).
 export function addActions(el) {
   const mine = el.dataset.authorId === me;
-  if (!mine && !isStaff) return;
   const actions = fromTemplate("message-actions-template");
+  el.querySelector(".message-meta").append(actions);
+  actions.append(actionButton("copy-link-button-template", el));
+  if (!mine && !isStaff) return;
   const left = editDeadline(el) - Date.now();
   if (mine && left > 0) {
     const edit = actionButton("edit-button-template", el);
@@ -43,7 +45,20 @@ export function addActions(el) {
     setTimeout(() => edit.remove(), left);
   }
   actions.append(actionButton("delete-button-template", el));
-  el.querySelector(".message-meta").append(actions);
+}
+
+// The permalink: /rooms/<slug>/messages/<id>/.
+async function copyLink(el, button) {
+  const url = new URL(room.dataset.messageUrl.replace(/\/0\/$/, `/${messageNumber(el)}/`), location.href).href;
+  try {
+    await navigator.clipboard.writeText(url);
+  } catch (error) {
+    showError(`Could not copy the link; here it is: ${url}`);
+    return;
+  }
+  const label = button.textContent;
+  button.textContent = "Link copied";
+  setTimeout(() => { button.textContent = label; }, 2000);
 }
 
 export function actOnArrivals(arrival) {
@@ -98,7 +113,9 @@ export function start(socket) {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const el = button.closest(".message");
-    if (button.dataset.action === "edit") {
+    if (button.dataset.action === "copy-link") {
+      copyLink(el, button);
+    } else if (button.dataset.action === "edit") {
       startEdit(el);
     } else if (button.dataset.action === "cancel-edit") {
       cancelEdit();

@@ -46,6 +46,7 @@ socket.on("messages", notifications.notifyArrivals); // needs .mentions-me
 socket.on("messages", time.arrange); // day headings, grouping, "… ago"
 socket.on("messages", history.followArrivals); // the pill, and where the view goes
 socket.on("messages", readMarks.countArrivals); // unread if nobody is looking: after the view moved
+socket.on("messages", (arrival) => { if (history.reachedPresent(arrival)) history.syncRoom(socket); });
 
 // The messages the server rendered with the page get the same touches.
 for (const el of document.querySelectorAll("#messages .message")) {

@@ -22,6 +22,7 @@ const FINAL_CLOSES = [4401, 4403, 4404, 4429];
 const LANDINGS = [
   { target: /^messages$/, style: "beforeend", kind: "added", only: ".message" },
   { target: /^load-older$/, style: "outerHTML", kind: "older", only: ".message" },
+  { target: /^load-newer$/, style: "outerHTML", kind: "newer", only: ".message" },
   { target: /^message-\d+$/, style: "outerHTML", kind: "replaced", only: ".message" },
   { target: /^message-\d+$/, style: "delete", kind: "removed" },
   { target: /^typing-signals$/, style: "beforeend", kind: "typing" },
@@ -30,7 +31,7 @@ const LANDINGS = [
   { target: /^chat-errors$/, style: "innerHTML", kind: "errors" },
 ];
 // The kinds handlers of "messages" hear about.
-const MESSAGE_KINDS = ["added", "older", "replaced", "removed"];
+const MESSAGE_KINDS = ["added", "older", "newer", "replaced", "removed"];
 
 // What one swap brought. Elements are the ones htmx inserts, so a handler may
 // find them already gone again (a duplicate dropped, or replaced later in the
@@ -40,6 +41,7 @@ class Arrival {
     this.landed = new Set(); // the kinds of LANDINGS this swap has
     this.added = []; // messages appended live
     this.older = []; // a page of older history, inserted above
+    this.newer = []; // a page of newer history below a permalink's window
     this.replaced = []; // edited messages, each replacing its namesake
     this.removed = []; // ids of deleted messages
     this.typing = []; // <span data-user-id data-username>
@@ -57,9 +59,14 @@ class Arrival {
     return this.landed.has("older");
   }
 
+  // "Load newer messages" (a page opened at a permalink) was answered.
+  get newerPage() {
+    return this.landed.has("newer");
+  }
+
   // Every message of this swap now on the page: each needs its per-viewer touches.
   get shown() {
-    return [...this.older, ...this.added, ...this.replaced].filter((el) => el.isConnected);
+    return [...this.older, ...this.newer, ...this.added, ...this.replaced].filter((el) => el.isConnected);
   }
 
   // Messages that are news to the reader: live, not an edit, not a repeat.
