@@ -173,6 +173,25 @@ def strict_server(server_env, tmp_path):
 
 
 @pytest.fixture
+def server_with(server_env, tmp_path, private_redis):
+    """server_with(**env): a daphne server of this test's own whose settings
+    differ by `env` (strings, as in the environment), on a Redis of this
+    test's own: a server stopped under open sockets leaves their presence
+    entries behind, and "Here now" in later tests would show those ghosts
+    until they expire. Stopped at the end of the test."""
+    started = []
+
+    def start(**env):
+        srv = Server({**server_env, "REDIS_URL": private_redis.url, **env}, tmp_path).start()
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
 def private_redis():
     """A Redis of this test's own, which it may stop and start again."""
     import shutil

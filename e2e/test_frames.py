@@ -9,14 +9,12 @@ the later one (frontend/static/frontend/frames.js).
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, Server, message_with, open_room, send
+from e2e.conftest import LIVE_TIMEOUT_MS, message_with, open_room, send
 
 
 @pytest.fixture
-def gathering_server(server_env, tmp_path):
-    srv = Server({**server_env, "CHAT_BROADCAST_COALESCE_MS": "1000"}, tmp_path).start()
-    yield srv
-    srv.stop()
+def gathering_server(server_with):
+    return server_with(CHAT_BROADCAST_COALESCE_MS="1000")
 
 
 def test_someone_who_comes_says_hi_and_leaves_within_one_frame(make_user, gathering_server, sign_in):

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, Server, open_room, send
+from e2e.conftest import LIVE_TIMEOUT_MS, open_room, send
 
 
 def test_a_page_logged_out_elsewhere_closes_and_says_so(make_user, sign_in):
@@ -37,10 +37,8 @@ def test_a_user_deactivated_in_the_admin_sees_their_pages_close(make_user, sign_
 
 
 @pytest.fixture
-def two_tabs_each(server_env, tmp_path):
-    srv = Server({**server_env, "CHAT_MAX_SOCKETS_PER_USER": "2"}, tmp_path).start()
-    yield srv
-    srv.stop()
+def two_tabs_each(server_with):
+    return server_with(CHAT_MAX_SOCKETS_PER_USER="2")
 
 
 def test_one_tab_too_many_is_refused_and_says_why(make_user, sign_in, two_tabs_each):

@@ -17,8 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from e2e.conftest import Server
-
 CAP = 256 * 1024
 FRAGMENTS = 120
 FRAGMENT_BYTES = 256 * 1024
@@ -43,11 +41,8 @@ def session_cookie(username):
 
 
 @pytest.fixture
-def capped_server(server_env, private_redis, tmp_path):
-    env = {**server_env, "REDIS_URL": private_redis.url, "CHAT_SOCKET_MAX_BUFFER_BYTES": str(CAP)}
-    srv = Server(env, tmp_path).start()
-    yield srv
-    srv.stop()
+def capped_server(server_with):
+    return server_with(CHAT_SOCKET_MAX_BUFFER_BYTES=str(CAP))
 
 
 def open_without_reading(server, cookie):
