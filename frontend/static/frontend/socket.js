@@ -180,7 +180,7 @@ export class Socket {
     return true;
   }
 
-  // --- The frames a page sends (the server's table: rooms/consumers.py) ---
+  // --- The frames a page sends (the server's table: realtime/protocol.py and realtime/consumers.py) ---
 
   // The room page: what it shows, so the server sends what it missed.
   syncRoom(after, known, revised) {
