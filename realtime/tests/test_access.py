@@ -190,3 +190,14 @@ async def test_a_page_too_far_behind_is_told_to_reload(ws, lobby, alice, setting
     # The page has been told: the socket stays, nothing was built beyond the bound.
     await tab.send_to(text_data=frame("and now?"))
     assert "and now?" in await tab.receive_from()
+
+
+async def test_a_budget_that_cannot_be_counted_lets_the_frame_through(ws, lobby, alice, monkeypatch):
+    def cache_away(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr("rooms.flood.allow", cache_away)
+    tab = await ws.joined(alice)
+    await tab.send_to(text_data=json.dumps({"typing": True}))
+    await tab.send_to(text_data=json.dumps({"sync": {"after": 0}}))
+    assert await sync_answered(tab)  # answered, not a crashed socket
