@@ -120,6 +120,10 @@ def test_arriving_messages_do_not_shift_the_layout(look, busy_lobby, sign_in, me
         send(bob, text)
         expect(bodies(alice).last).to_have_text(text, timeout=LIVE_TIMEOUT_MS)
         expect(bodies(alice).last).to_be_in_viewport()
+    # People come and go: "Here now" changes, the history stays put.
+    for name in ("carol", "dan"):
+        open_room(sign_in(name))
+        expect(alice.locator(f'#presence [data-username="{name}"]')).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     expect(alice.locator("#typing")).to_be_empty()
     # Reading further up while more arrive: the pill appears, nothing moves.
     alice.locator("#messages").evaluate("(el) => { el.scrollTop = 0; }")
