@@ -205,14 +205,23 @@ class Room(models.Model):
         """(messages, has_older, has_newer): a page of history with message
         `pk` in the middle (it must be in this room), oldest first."""
         limit = limit or settings.CHAT_HISTORY_LENGTH
-        earlier, has_older = self.history_page(before=pk + 1, limit=limit)  # ends with the message
-        later, has_newer = self.history_after(pk, limit=limit)
+        # The window is chosen on ids alone (index-only scans); only the
+        # messages shown are loaded with their authors and mentions.
+        ids = self.messages.values_list("pk", flat=True)
+        earlier = list(ids.filter(pk__lte=pk).order_by("-id")[: limit + 1])  # newest first, the message first
+        later = list(ids.filter(pk__gt=pk).order_by("id")[: limit + 1])
+        if not earlier:
+            return [], False, False
+        has_older, has_newer = len(earlier) > limit, len(later) > limit
+        earlier, later = earlier[:limit], later[:limit]
         # Half before and half after; near either end, more of the other side.
         keep_later = min(len(later), max(limit - len(earlier), limit - (limit // 2 + 1)))
         keep_earlier = min(len(earlier), limit - keep_later)
         has_older = has_older or keep_earlier < len(earlier)
         has_newer = has_newer or keep_later < len(later)
-        return earlier[len(earlier) - keep_earlier:] + later[:keep_later], has_older, has_newer
+        last = later[keep_later - 1] if keep_later else pk
+        window = self.messages.for_display().filter(pk__gte=earlier[keep_earlier - 1], pk__lte=last).order_by("id")
+        return list(window), has_older, has_newer
 
     def latest_message_id(self):
         return self.messages.order_by("-id").values_list("id", flat=True).first() or 0
