@@ -66,6 +66,11 @@ def parse_json(data):
 PARSERS = {"html": parse_html, "json": parse_json}
 
 
+# The room list's activity span (rooms/room_list.html#room-activity): a
+# page's sidebar hearing of one message in another room.
+NEWS = b' data-message="'
+
+
 class Record:
     """One sent message: which receivers got it, when the last one did."""
 
@@ -157,6 +162,9 @@ class Client(asyncio.Protocol):
         self.close_code = None
         self.partial = None
         self.frames = 0
+        # Room-list news: one span per message elsewhere that this page's
+        # sidebar learns of (its unread count moves), coalesced into frames.
+        self.news = 0
 
     def connection_made(self, transport):
         self.transport = transport
@@ -187,6 +195,7 @@ class Client(asyncio.Protocol):
                 payload = event.data if self.partial is None else self.partial + event.data
                 self.partial = None
                 self.frames += 1
+                self.news += payload.count(NEWS)
                 self.on_text(self.index, payload, now)
             elif opcode is Opcode.CLOSE:
                 self.close_code = ws.close_rcvd.code if ws.close_rcvd else None
@@ -284,6 +293,10 @@ class StepResult:
     expected_deliveries: int = 0
     deliveries: int = 0
     deliveries_per_s: float = 0.0
+    # Sidebar news: pages told of a message in another room (their unread
+    # counts move); every_delivery = message deliveries + news.
+    news: int = 0
+    server_cpu_us_per_any_delivery: float | None = None
     complete: int = 0
     lost: int = 0
     late: int = 0
@@ -335,7 +348,7 @@ def judge(result, p99_limit_ms=2000.0):
     return result
 
 
-def summarize(result, records, receivers, first_send, end, cpu):
+def summarize(result, records, receivers, first_send, end, cpu, news=0):
     """Fill a StepResult from the step's records (sent order) and CPU deltas."""
     result.sent = len(records)
     span = (records[-1].sent_ns - records[0].sent_ns) / 1e9 if len(records) > 1 else 0
@@ -375,4 +388,7 @@ def summarize(result, records, receivers, first_send, end, cpu):
         result.server_cpu_us_per_delivery = server_cpu / result.deliveries * 1e6
         result.redis_cpu_us_per_delivery = redis_cpu / result.deliveries * 1e6
         result.loadgen_cpu_us_per_delivery = loadgen_cpu / result.deliveries * 1e6
+    result.news = news
+    if result.deliveries + news:
+        result.server_cpu_us_per_any_delivery = server_cpu / (result.deliveries + news) * 1e6
     return result

@@ -349,6 +349,7 @@ class Sweep:
         errors_before = self.sender_errors
         per_process = self.cluster.cpu_each()
         before = self.cluster.snapshot()
+        news_before = sum(client.news for client in self.clients)
         records = []
         start = time.monotonic()
         for k in range(count):
@@ -364,7 +365,8 @@ class Sweep:
         after = self.cluster.snapshot()
         result.sender_errors = self.sender_errors - errors_before
         result.dropped = sum(1 for client in self.clients if not client.is_open)
-        summarize(result, records, n, records[0].sent_ns, after[-1], delta(before, after))
+        news = sum(client.news for client in self.clients) - news_before
+        summarize(result, records, n, records[0].sent_ns, after[-1], delta(before, after), news)
         if len(per_process) > 1:
             seconds = max(after[-1] - records[0].sent_ns / 1e9, 1e-3)
             result.server_cpu_shares = [(b - a) / seconds for a, b in zip(per_process, self.cluster.cpu_each())]
