@@ -224,6 +224,10 @@ CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
 # Authors may edit a message for this long after sending (delete any time).
 CHAT_EDIT_WINDOW_SECONDS = env_int("CHAT_EDIT_WINDOW_SECONDS", 900)
 CHAT_HISTORY_LENGTH = 50
+# Reactions: at most this many different emoji on one message, and per
+# person on one message (a row of buttons, not a wall).
+CHAT_REACTION_EMOJI_PER_MESSAGE = 20
+CHAT_REACTION_EMOJI_PER_PERSON = 10
 # A dead process's presence entries vanish within TTL + HEARTBEAT seconds.
 CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 60)
 CHAT_PRESENCE_HEARTBEAT = env_int("CHAT_PRESENCE_HEARTBEAT", 20)

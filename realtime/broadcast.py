@@ -37,8 +37,15 @@ def message_posted(message):
 
 
 def message_edited(message):
-    """An edited message is replaced, by id, on every open page that shows it."""
+    """An edited message is replaced, by id, on every open page that shows
+    it (and so are the quotes of it in replies: messages-edited)."""
     async_to_sync(send)(message.room.group_name, FRAGMENT, render("messages-edited", edited=[message]))
+
+
+def reactions_changed(message):
+    """Someone reacted: the message's reactions block, with who reacted, is
+    replaced on every open page (each page marks its own viewer's)."""
+    async_to_sync(send)(message.room.group_name, FRAGMENT, render("reactions-changed", message=message))
 
 
 def messages_deleted(room_group, pks):

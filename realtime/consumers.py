@@ -34,6 +34,7 @@ class RoomConsumer(PageSocket):
         protocol.Typing: "typing",
         protocol.Edit: "edit",
         protocol.Delete: "delete",
+        protocol.React: "react",
     }
     room = None
     last_typing = float("-inf")
@@ -96,7 +97,7 @@ class RoomConsumer(PageSocket):
             await self.error(UNAVAILABLE, **refused)
 
     def _post(self, frame):
-        return Message.objects.post(self.room, self.current_user(), frame.text, frame.client_id)
+        return Message.objects.post(self.room, self.current_user(), frame.text, frame.client_id, frame.reply_to)
 
     async def edit(self, frame):
         await self.change(frame, lambda message, user: message.edit(user, frame.text), edit=frame.message_id)
@@ -104,8 +105,11 @@ class RoomConsumer(PageSocket):
     async def delete(self, frame):
         await self.change(frame, lambda message, user: message.delete_by(user))
 
+    async def react(self, frame):
+        await self.change(frame, lambda message, user: message.toggle_reaction(user, frame.emoji))
+
     async def change(self, frame, act, **refused):
-        """Edit or delete one message of this room. The page keeps an edit
+        """Edit, delete or react to one message of this room. The page keeps an edit
         box open until the edited message comes back, so a refusal only needs
         to say why (and name the message, so it is not sent again)."""
 

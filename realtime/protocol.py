@@ -47,6 +47,8 @@ class BadFrame(Exception):
 class Post:
     text: str
     client_id: str | None = None
+    # The message this one answers (its quote goes above it), if any.
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,14 @@ class Delete:
     message_id: int
 
 
+@dataclass(frozen=True)
+class React:
+    """Add one's emoji reaction to a message, or take it back."""
+
+    message_id: int
+    emoji: str
+
+
 def _message_id(value, key):
     # bool is an int in Python, never an id; digit strings are what forms send.
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
@@ -101,7 +111,13 @@ def read_post(payload):
         raise BadFrame("'client_id' must be a string.", text=text)
     if client_id is not None and len(client_id) > CLIENT_ID_LENGTH:
         raise BadFrame(f"'client_id' is limited to {CLIENT_ID_LENGTH} characters.", text=text)
-    return Post(text, client_id)
+    reply_to = payload.get("reply_to") or None
+    if reply_to is not None:
+        try:
+            reply_to = _message_id(reply_to, "reply_to")
+        except BadFrame as bad:
+            raise BadFrame(str(bad), text=text, client_id=client_id) from None
+    return Post(text, client_id, reply_to)
 
 
 SYNC_USAGE = ("A sync request needs 'after' (a message id), 'known' (a list of ids) "
@@ -157,6 +173,15 @@ def read_delete(payload):
     return Delete(_message_id(payload["delete"], "delete"))
 
 
+def read_react(payload):
+    message_id = _message_id(payload["react"], "react")
+    emoji = payload.get("emoji")
+    # Longer than any emoji: the model layer says what a valid one is.
+    if not isinstance(emoji, str) or not emoji or len(emoji) > 64:
+        raise BadFrame("A reaction must carry one emoji in its 'emoji' field.")
+    return React(message_id, emoji)
+
+
 class Kind(NamedTuple):
     read: object  # payload -> frame, or BadFrame
     # Frames of this kind one user may send per window, across sockets and
@@ -172,6 +197,8 @@ KINDS = {
     "typing": Kind(read_typing, budget=60, seconds=60),
     "edit": Kind(read_edit, budget=30, seconds=60),
     "delete": Kind(read_delete, budget=30, seconds=60),
+    # Flood control also counts reactions where they are saved (rooms/flood.py).
+    "react": Kind(read_react, budget=60, seconds=60),
 }
 # Posts: flood control (CHAT_RATE_LIMIT_*, checked where messages are saved)
 # counts the messages; the frames get twice that, for resends after a

@@ -59,3 +59,18 @@ def check(user):
             code="flood",
             params={"limit": limit, "window": window},
         )
+
+
+def check_reactions(user):
+    """Count one reaction added or taken back for `user`; raise FloodError
+    over twice the message limit. Counted apart from messages: clicking
+    emoji never keeps anyone from writing."""
+    limit = 2 * settings.CHAT_RATE_LIMIT_MESSAGES
+    window = settings.CHAT_RATE_LIMIT_SECONDS
+    if not allow(f"flood-reactions:{user.pk}", limit, window):
+        raise FloodError(
+            "You are reacting too quickly: at most %(limit)d reactions every %(window)d seconds. "
+            "Wait a moment and try again.",
+            code="flood",
+            params={"limit": limit, "window": window},
+        )

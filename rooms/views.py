@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 
-from .models import Message, Room
+from .models import Message, Reaction, Room
 
 
 @login_required
@@ -56,6 +56,7 @@ def _room_page(request, room, context):
     return render(request, "rooms/room.html", {
         **context, **_room_list(request.user, room, context["history"]),
         "max_length": settings.CHAT_MAX_MESSAGE_LENGTH, "edit_window": settings.CHAT_EDIT_WINDOW_SECONDS,
+        "reaction_palette": Reaction.objects.palette_for(request.user),
     })
 
 

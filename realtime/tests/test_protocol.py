@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from realtime import protocol
-from realtime.protocol import BadFrame, Delete, Edit, Post, Read, Sync, Typing, parse
+from realtime.protocol import BadFrame, Delete, Edit, Post, React, Read, Sync, Typing, parse
 
 
 def frame(payload):
@@ -27,6 +27,9 @@ def frame(payload):
         ({"typing": True}, ("typing", Typing())),
         ({"edit": "12", "message": "new"}, ("edit", Edit(12, "new"))),
         ({"delete": 12}, ("delete", Delete(12))),
+        ({"react": "12", "emoji": "👍"}, ("react", React(12, "👍"))),
+        ({"message": "hi", "client_id": "c-1", "reply_to": 12}, ("message", Post("hi", "c-1", 12))),
+        ({"message": "hi", "reply_to": None}, ("message", Post("hi"))),
     ],
 )
 def test_each_kind_reads_into_its_frame(payload, expected):
@@ -37,7 +40,10 @@ def test_each_kind_reads_into_its_frame(payload, expected):
     "payload, reason",
     [
         ({"text": "hi"}, "does not know that kind of frame"),
-        ({"react": "👍"}, "does not know that kind of frame"),
+        ({"react": "👍"}, "'react' must be a message id"),
+        ({"react": 1}, "one emoji in its 'emoji' field"),
+        ({"react": 1, "emoji": "x" * 65}, "one emoji in its 'emoji' field"),
+        ({"message": "hi", "reply_to": "abc"}, "'reply_to' must be a message id"),
         ({"delete": 1, "edit": 2, "message": "x"}, "one thing at a time"),
         ({"message": "hi", "client_id": 5}, "'client_id' must be a string"),
         ({"edit": 0, "message": "x"}, "'edit' must be a message id"),
@@ -68,6 +74,9 @@ def test_a_refused_post_hands_its_text_back():
     with pytest.raises(BadFrame) as refused:
         frame({"message": "keep me", "client_id": ["x"]})
     assert refused.value.refused == {"text": "keep me"}
+    with pytest.raises(BadFrame) as refused:
+        frame({"message": "keep me too", "client_id": "c-2", "reply_to": -1})
+    assert refused.value.refused == {"text": "keep me too", "client_id": "c-2"}
 
 
 def test_every_kind_has_a_budget(settings):
@@ -83,7 +92,7 @@ def test_every_kind_has_a_budget(settings):
 
 # --- fuzz: any JSON shape against the real consumer ------------------------------------
 
-KEYS = [*protocol.KINDS, "message", "client_id", "headers", "after", "known", "revised", "HEADERS"]
+KEYS = [*protocol.KINDS, "message", "client_id", "reply_to", "emoji", "headers", "after", "known", "revised", "HEADERS"]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats(allow_nan=False)
     | st.text(max_size=30) | st.sampled_from(["1", "0", "-1", "999999999999999999999", ""]),

@@ -1,10 +1,11 @@
 """The chat's domain: rooms, who may see them, the messages posted in them and how far each person read."""
 
 from .message import Message, MessageQuerySet, validate_length, validate_not_blank
+from .reaction import Reaction
 from .read_mark import UNREAD_COUNT_LIMIT, ReadMark
 from .room import LOBBY_SLUG, NotAMember, NotSignedIn, Room, RoomArchived, RoomQuerySet
 
 __all__ = [
-    "LOBBY_SLUG", "Message", "MessageQuerySet", "NotAMember", "NotSignedIn", "ReadMark", "Room", "RoomArchived",
-    "RoomQuerySet", "UNREAD_COUNT_LIMIT", "validate_length", "validate_not_blank",
+    "LOBBY_SLUG", "Message", "MessageQuerySet", "NotAMember", "NotSignedIn", "Reaction", "ReadMark", "Room",
+    "RoomArchived", "RoomQuerySet", "UNREAD_COUNT_LIMIT", "validate_length", "validate_not_blank",
 ]

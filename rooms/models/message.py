@@ -14,19 +14,27 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import Truncator
 
 from realtime import broadcast
 
 from .. import flood, formatting
+from .reaction import Reaction, grouped
 from .room import Room
+
+# A reply quotes this many characters of its original.
+QUOTE_LENGTH = 80
 
 
 class MessageQuerySet(models.QuerySet):
     def for_display(self):
         """What rendering a message needs, in a fixed number of queries for any number of messages."""
-        return self.select_related("author").prefetch_related("mentions")
+        reactions = models.Prefetch("reactions", Reaction.objects.select_related("user").order_by("pk"))
+        return (self.select_related("author", "room", "reply_to__author")
+                .prefetch_related("mentions", reactions))
 
-    def post(self, room, author, text, client_id=None):
+    def post(self, room, author, text, client_id=None, reply_to=None):
         """Validate, save, then broadcast a message; returns the saved Message.
 
         Raises ValidationError for text that must not be saved and
@@ -34,12 +42,15 @@ class MessageQuerySet(models.QuerySet):
         here. The broadcast runs after commit, so nobody sees a message that
         was rolled back. `client_id` makes the send idempotent: a second post
         with the same id by the same author returns the first message and
-        broadcasts nothing.
+        broadcasts nothing. `reply_to` (a message id) quotes a message of
+        the same room; any other is refused with ValidationError.
         """
         if not isinstance(text, str):
             raise ValidationError("A message must be text.", code="invalid")
         room.check_can_post(author)
         message = self.model(room=room, author=author, text=text, client_id=client_id or None)
+        if reply_to is not None:
+            message.reply_to, message.is_reply = self._reply_target(room, reply_to), True
         message.full_clean(exclude=["room", "author"], validate_unique=False, validate_constraints=False)
         if client_id and (earlier := self._sent_earlier(author, client_id)):
             return earlier
@@ -48,6 +59,7 @@ class MessageQuerySet(models.QuerySet):
             with transaction.atomic():
                 message.save()
                 message.refresh_mentions()
+                message.reaction_groups = []  # a new message has none: rendering it asks nothing
                 transaction.on_commit(lambda: broadcast.message_posted(message), robust=True)
                 transaction.on_commit(lambda: message.announce_activity(), robust=True)
         except IntegrityError:
@@ -56,6 +68,15 @@ class MessageQuerySet(models.QuerySet):
                 return earlier
             raise
         return message
+
+    def _reply_target(self, room, pk):
+        # One answer for "elsewhere" and "gone": ids of other rooms' messages stay unconfirmed.
+        original = room.messages.filter(pk=pk).select_related("author").first()
+        if original is None:
+            raise ValidationError(
+                "You can only reply to a message of this room that still exists.", code="reply_elsewhere"
+            )
+        return original
 
     def _sent_earlier(self, author, client_id):
         return self.filter(author=author, client_id=client_id).first()
@@ -153,6 +174,13 @@ class Message(models.Model):
     # Counts edits: a reconnecting page says which revision it shows, and
     # gets the newer ones (MessageQuerySet.changed_among).
     revision = models.PositiveIntegerField(default=0, editable=False)
+    # The message this one answers, quoted above it (same room). Deleting the
+    # original empties reply_to; is_reply remains so the quote says "message
+    # deleted" (db_default: rows bulk-loaded without it are not replies).
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies", editable=False
+    )
+    is_reply = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -240,6 +268,21 @@ class Message(models.Model):
             self.refresh_mentions()
             transaction.on_commit(lambda: broadcast.message_edited(self), robust=True)
         return self
+
+    def toggle_reaction(self, user, emoji):
+        """Add `user`'s emoji reaction, or take it back; True when added.
+        Every open page shows the new counts (rooms/models/reaction.py)."""
+        return Reaction.objects.toggle(self, user, emoji)
+
+    @cached_property
+    def reaction_groups(self):
+        """The reactions as the page shows them: one ReactionGroup per emoji."""
+        return grouped(self.reactions.all())
+
+    @property
+    def quote_text(self):
+        """The start of the text, as a reply quotes it."""
+        return Truncator(" ".join(self.text.split())).chars(QUOTE_LENGTH)
 
     def delete_by(self, user):
         """Delete one message as `user` (check_can_delete); it disappears from every open page."""

@@ -6,7 +6,7 @@ import { clearErrors } from "./errors.js";
 
 const room = document.getElementById("room");
 
-// Messages sent but not yet seen back from the server, by client id. A
+// Messages sent but not yet seen back from the server ({text, replyTo}), by client id. A
 // socket can die after a frame left the browser and before the server
 // handled it: these are sent again on every reconnect, and the client id
 // makes the server post each one once.
@@ -45,7 +45,7 @@ export function start(socket) {
   // hx-ws has collected the form's values by now: clear the box for the
   // next message and keep the cursor in it.
   socket.on("post", (post) => {
-    unconfirmed.set(post.clientId, post.text);
+    unconfirmed.set(post.clientId, { text: post.text, replyTo: post.replyTo });
     clearErrors();
     post.form.elements.message.value = "";
     post.form.elements.client_id.value = "";
@@ -53,7 +53,7 @@ export function start(socket) {
   });
 
   socket.on("open", () => {
-    for (const [clientId, text] of unconfirmed) socket.resend(text, clientId);
+    for (const [clientId, sent] of unconfirmed) socket.resend(sent.text, clientId, sent.replyTo);
   });
 
   // A refused message comes back with its text: put it back in the box

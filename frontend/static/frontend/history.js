@@ -109,9 +109,12 @@ export function syncRoom(socket) {
   // The newest 1000 shown are enough to find deletions a reader may notice.
   const known = shown.slice(-1000);
   // Edited messages say which revision this page shows; newer ones come back.
+  // A reaction is a revision too, and live it replaces only the message's
+  // reactions block: the newer of the two counts.
   const revised = {};
-  for (const el of messages.querySelectorAll(".message[data-revision]")) {
-    revised[messageNumber(el)] = Number(el.dataset.revision);
+  for (const el of messages.querySelectorAll(".message[data-revision], .message .reactions[data-revision]")) {
+    const pk = messageNumber(el.closest(".message"));
+    revised[pk] = Math.max(revised[pk] || 0, Number(el.dataset.revision));
   }
   socket.syncRoom(after, known, revised);
 }

@@ -1,4 +1,5 @@
-// "Copy link" on every message; editing and deleting messages. The fragment is the same for everyone, so
+// "Copy link" on every message, "Reply" and "React" in rooms open to posts;
+// editing and deleting messages. The fragment is the same for everyone, so
 // the buttons a viewer may use are added here (their own messages, within
 // the edit window; staff may delete any); the server checks every request
 // again. An edit's box stays open until the edited message comes back from
@@ -11,6 +12,7 @@ const room = document.getElementById("room");
 const messages = document.getElementById("messages");
 const EDIT_WINDOW_MS = Number(room.dataset.editWindow || 0) * 1000;
 const isStaff = room.hasAttribute("data-staff");
+const isArchived = room.hasAttribute("data-archived");
 const NOT_CONNECTED = "Not connected right now; try again when the page says Connected.";
 
 // The message being edited, if any.
@@ -36,6 +38,8 @@ export function addActions(el) {
   const mine = el.dataset.authorId === me;
   const actions = fromTemplate("message-actions-template");
   el.querySelector(".message-meta").append(actions);
+  // Replying and reacting: replies.js and reactions.js handle these.
+  if (!isArchived) actions.append(actionButton("reply-button-template", el), actionButton("react-button-template", el));
   actions.append(actionButton("copy-link-button-template", el));
   if (!mine && !isStaff) return;
   const left = editDeadline(el) - Date.now();

@@ -8,7 +8,9 @@ import * as frames from "./frames.js";
 import * as history from "./history.js";
 import * as messageActions from "./message-actions.js";
 import * as notifications from "./notifications.js";
+import * as reactions from "./reactions.js";
 import * as readMarks from "./read-marks.js";
+import * as replies from "./replies.js";
 import * as roomList from "./room-list.js";
 import * as status from "./status.js";
 import * as time from "./time.js";
@@ -25,6 +27,8 @@ status.showRoomConnection(socket);
 socket.on("open", () => history.syncRoom(socket));
 composer.start(socket);
 messageActions.start(socket);
+reactions.start(socket);
+replies.start(socket);
 readMarks.start(socket);
 
 // A frame's typing signals before its messages, which end their authors' "is typing".
@@ -42,17 +46,22 @@ socket.on("messages", typing.stopForArrivals);
 socket.on("messages", viewer.markArrivals); // .mine, .mentions-me
 socket.on("messages", time.formatArrivals); // the time of day in the viewer's locale
 socket.on("messages", messageActions.actOnArrivals); // Edit/Delete, labelled with that time
+socket.on("messages", reactions.markArrivals); // the viewer's own reactions pressed
 socket.on("messages", notifications.notifyArrivals); // needs .mentions-me
 socket.on("messages", time.arrange); // day headings, grouping, "… ago"
 socket.on("messages", history.followArrivals); // the pill, and where the view goes
 socket.on("messages", readMarks.countArrivals); // unread if nobody is looking: after the view moved
 socket.on("messages", (arrival) => { if (history.reachedPresent(arrival)) history.syncRoom(socket); });
 
+// Someone reacted: one message's reactions block, replaced.
+socket.on("reactions", reactions.markChanged);
+
 // The messages the server rendered with the page get the same touches.
 for (const el of document.querySelectorAll("#messages .message")) {
   viewer.mark(el);
   time.format(el);
   messageActions.addActions(el);
+  reactions.markMessage(el);
 }
 time.start();
 notifications.start();

@@ -25,6 +25,7 @@ const LANDINGS = [
   { target: /^load-newer$/, style: "outerHTML", kind: "newer", only: ".message" },
   { target: /^message-\d+$/, style: "outerHTML", kind: "replaced", only: ".message" },
   { target: /^message-\d+$/, style: "delete", kind: "removed" },
+  { target: /^reactions-\d+$/, style: "outerHTML", kind: "reactions", only: ".reactions" },
   { target: /^typing-signals$/, style: "beforeend", kind: "typing" },
   { target: /^room-activity$/, style: "beforeend", kind: "activity" },
   { target: /^room-list$/, style: "beforeend", kind: "entries", only: ".room-entry" },
@@ -44,6 +45,7 @@ class Arrival {
     this.newer = []; // a page of newer history below a permalink's window
     this.replaced = []; // edited messages, each replacing its namesake
     this.removed = []; // ids of deleted messages
+    this.reactions = []; // a message's reactions block, someone reacted
     this.typing = []; // <span data-user-id data-username>
     this.activity = []; // room-list signals (rooms/templates/rooms/room_list.html)
     this.entries = []; // room-list entries, new or changed
@@ -134,7 +136,7 @@ export class Socket {
       const form = event.target.closest("form");
       if (!form) return;
       const values = event.detail.message.values;
-      this.emit("post", { form: form, clientId: values.client_id, text: values.message });
+      this.emit("post", { form: form, clientId: values.client_id, text: values.message, replyTo: values.reply_to || null });
     });
 
     document.addEventListener("htmx:before:swap", (event) => {
@@ -151,8 +153,9 @@ export class Socket {
   }
 
   // kind: "open", "close" ({code, final, removed}), "post" ({form, clientId,
-  // text}), "arriving" (an Arrival, before the DOM changes), "messages" (an
-  // Arrival), "typing", "activity", "entries", "errors" (arrays of elements).
+  // text, replyTo}), "arriving" (an Arrival, before the DOM changes), "messages"
+  // (an Arrival), "typing", "activity", "entries", "errors", "reactions"
+  // (arrays of elements).
   on(kind, handler) {
     this.handlers.push({ kind: kind, handler: handler });
   }
@@ -193,8 +196,9 @@ export class Socket {
   }
 
   // A message sent before and not seen back yet (the composer's own frames go through hx-ws).
-  resend(text, clientId) {
-    return this.send({ message: text, client_id: clientId });
+  resend(text, clientId, replyTo) {
+    return this.send(replyTo ? { message: text, client_id: clientId, reply_to: replyTo }
+                             : { message: text, client_id: clientId });
   }
 
   read(messageId) {
@@ -211,5 +215,10 @@ export class Socket {
 
   delete(messageId) {
     return this.send({ delete: messageId });
+  }
+
+  // Add one's reaction, or take it back.
+  react(messageId, emoji) {
+    return this.send({ react: messageId, emoji: emoji });
   }
 }
