@@ -741,3 +741,69 @@ async def test_a_bad_read_frame_gets_an_error_and_marks_nothing(ws, lobby, alice
     assert not await ReadMark.objects.aexists()
     await communicator.send_to(text_data=frame("still fine"))
     assert "still fine" in await room_frame(communicator)
+
+
+# --- reactions and replies -------------------------------------------------------------
+
+
+async def test_a_reaction_reaches_every_page_as_the_messages_reactions_block(ws, lobby, alice, bob):
+    from rooms.models import Reaction
+
+    message = await sync_to_async(lobby.post_message)(alice, "lunch?")
+    author, reader = await ws.joined(alice), await ws.joined(bob)
+    await author.receive_from()  # bob's arrival
+    await reader.send_to(text_data=json.dumps({"react": message.pk, "emoji": "🍕"}))
+    for communicator in (author, reader):
+        html = await room_frame(communicator)
+        assert html.startswith(f'<div id="reactions-{message.pk}" class="reactions"')
+        assert 'class="reaction-count">1<' in html and f'data-user-ids=" {bob.pk} "' in html
+    assert [r.emoji async for r in Reaction.objects.all()] == ["🍕"]
+    await reader.send_to(text_data=json.dumps({"react": message.pk, "emoji": "🍕"}))
+    assert 'class="reaction"' not in await room_frame(author)  # taken back
+    assert not await Reaction.objects.aexists()
+
+
+@pytest.mark.parametrize(
+    "emoji, reason",
+    [("lol", "single emoji"), ("👍👍", "single emoji")],
+)
+async def test_a_reaction_that_is_not_one_emoji_gets_a_clear_error(ws, lobby, alice, emoji, reason):
+    from rooms.models import Reaction
+
+    message = await sync_to_async(lobby.post_message)(alice, "lunch?")
+    communicator = await ws.joined(alice)
+    await communicator.send_to(text_data=json.dumps({"react": message.pk, "emoji": emoji}))
+    html = await room_frame(communicator)
+    assert 'id="chat-errors"' in html and reason in html
+    assert not await Reaction.objects.aexists()
+
+
+async def test_a_reply_to_a_message_of_another_room_is_refused_and_its_text_handed_back(ws, lobby, alice):
+    other = await Room.objects.acreate(name="Other", slug="other")
+    elsewhere = await Message.objects.acreate(room=other, author=alice, text="elsewhere")
+    communicator = await ws.joined(alice)
+    await communicator.send_to(text_data=frame("my answer", client_id="c-9", reply_to=elsewhere.pk))
+    html = await room_frame(communicator)
+    assert "only reply to a message of this room" in html and 'data-unsent="my answer"' in html
+    assert await saved_texts() == ["elsewhere"]
+
+
+async def test_a_reply_arrives_with_its_quote(ws, lobby, alice, bob):
+    original = await sync_to_async(lobby.post_message)(alice, "lunch?")
+    communicator = await ws.joined(bob)
+    await communicator.send_to(text_data=frame("yes!", client_id="c-1", reply_to=str(original.pk)))
+    html = await room_frame(communicator)
+    assert f"quote-of-message-{original.pk}" in html and "lunch?" in html and "yes!" in html
+
+
+async def test_sync_sends_the_reactions_a_page_missed(ws, lobby, alice, bob):
+    message = await sync_to_async(lobby.post_message)(alice, "lunch?")
+    communicator = await ws.joined(alice)
+    await sync_to_async(message.toggle_reaction)(bob, "👍")
+    # The page still shows the message as it was before bob reacted.
+    sync = {"after": message.pk, "known": [message.pk], "revised": {}}
+    await communicator.send_to(text_data=json.dumps({"sync": sync}))
+    html = await communicator.receive_from()
+    while f'id="reactions-{message.pk}"' in html and "<article" not in html:  # the live update, first
+        html = await communicator.receive_from()
+    assert f'id="message-{message.pk}"' in html and 'class="reaction-count">1<' in html

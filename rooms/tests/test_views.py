@@ -86,6 +86,29 @@ def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monke
     assert live in fragments[0]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_page_reply_and_reactions_markup_is_the_broadcast_markup(client, alice, bob, lobby, monkeypatch):
+    """A reply with its quote, and reactions, render the same on page load as live."""
+    from realtime import broadcast
+
+    fragments = []
+    async def send(group, event_type, html, **extra):
+        if group == lobby.group_name:
+            fragments.append(html)
+
+    monkeypatch.setattr(broadcast, "send", send)
+    original = lobby.post_message(alice, "lunch?")
+    reply = lobby.post_message(bob, "yes", reply_to=original.pk)
+    original.toggle_reaction(bob, "👍")
+    original.toggle_reaction(alice, "👍")
+    client.force_login(alice)
+    page = client.get("/rooms/lobby/").content.decode()
+    live_reply = fragments[1].removeprefix('<div hx-swap-oob="beforeend:#messages">').removesuffix("</div>")
+    assert "reply-quote" in live_reply and live_reply.strip() in page
+    live_reactions = fragments[-1].replace(' hx-swap-oob="outerHTML"', "")
+    assert 'class="reaction-count">2<' in live_reactions and live_reactions in page
+
+
 def test_pages_send_a_strict_content_security_policy(client, alice, lobby):
     client.force_login(alice)
     policy = client.get("/rooms/lobby/")["Content-Security-Policy"]
