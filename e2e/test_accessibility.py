@@ -55,6 +55,37 @@ def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
 
 
 @pytest.mark.parametrize("look", LOOKS)
+def test_reactions_and_replies_pass_the_scan(look, make_user, sign_in):
+    make_user("alice")
+    make_user("bob")
+    page, bob = open_room(sign_in("alice", **LOOKS[look])), open_room(sign_in("bob"))
+    send(bob, "Release at 3 pm, then cake.")
+    # Reactions of others and alice's own (pressed), a reply with its quote,
+    # the palette open, and a reply being written above the composer.
+    original = message_with(page, "then cake")
+    original.hover()
+    original.locator('button[data-action="react"]').click()
+    original.locator('.reaction-choice[aria-label="party popper"]').click()
+    bob_message = message_with(bob, "then cake")
+    bob_message.hover()
+    bob_message.locator('button[data-action="react"]').click()
+    bob_message.locator('.reaction-choice[aria-label="thumbs up"]').click()
+    expect(original.locator(".reaction")).to_have_count(2, timeout=LIVE_TIMEOUT_MS)
+    expect(original.locator('.reaction[aria-pressed="true"]')).to_have_count(1)
+    original.hover()
+    original.locator('button[data-action="reply"]').click()
+    send(page, "Cake first?")
+    expect(message_with(page, "Cake first?").locator(".reply-quote")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    message_with(page, "Cake first?").hover()
+    message_with(page, "Cake first?").locator('button[data-action="react"]').click()
+    expect(page.locator(".reaction-palette")).to_be_visible()
+    original.hover()
+    original.locator('button[data-action="reply"]').click()
+    expect(page.locator("#reply-preview")).to_be_visible()
+    assert_accessible(page, f"reactions and replies, {look}")
+
+
+@pytest.mark.parametrize("look", LOOKS)
 def test_login_and_signup_pass_the_scan_also_with_errors(look, browser, server, make_user):
     from accounts.models import Invitation
 
@@ -118,7 +149,7 @@ FOCUSED = """() => {
 }"""
 
 
-def tab_until(page, selector, key="Tab", limit=40):
+def tab_until(page, selector, key="Tab", limit=80):
     """Presses `key` until `selector` has focus, checking that every element
     on the way shows it has focus; returns the names of the stops."""
     stops = []

@@ -40,8 +40,8 @@ def test_author_edits_and_every_page_shows_the_new_text_marked_edited(alice_and_
     send(alice, "see you at *noon*")
     expect(bodies(bob)).to_have_text(["see you at noon"], timeout=LIVE_TIMEOUT_MS)
     expect(message_with(bob, "noon").locator(".message-body em")).to_have_text("noon")
-    # Nobody else gets to edit or delete it (only to copy a link to it).
-    expect(message_with(bob, "noon").locator("button[data-action]")).to_have_text(["Copy link"])
+    # Nobody else gets to edit or delete it (only to reply, react, and copy a link to it).
+    expect(message_with(bob, "noon").locator("button[data-action]")).to_have_text(["Reply", "React", "Copy link"])
 
     action(alice, "noon", "edit").click()
     # The box holds the text as typed, not as displayed.

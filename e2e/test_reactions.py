@@ -1,0 +1,89 @@
+"""Reactions: "React" on a message, a palette of emoji, and counts that
+change live on every open page, each person's own reaction pressed."""
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import LIVE_TIMEOUT_MS, bodies, message_with, open_room, send
+
+
+@pytest.fixture
+def alice_and_bob(make_user, sign_in):
+    make_user("alice")
+    make_user("bob")
+    return open_room(sign_in("alice")), open_room(sign_in("bob"))
+
+
+def open_palette(page, text):
+    message = message_with(page, text)
+    message.hover()
+    message.locator('button[data-action="react"]').click()
+    palette = message.locator(".reaction-palette")
+    expect(palette).to_be_visible()
+    return palette
+
+
+def reaction(page, text):
+    return message_with(page, text).locator(".reaction")
+
+
+def test_a_reaction_shows_on_every_page_pressed_only_for_the_one_who_reacted(alice_and_bob):
+    alice, bob = alice_and_bob
+    send(alice, "lunch at noon?")
+    expect(bodies(bob)).to_have_text(["lunch at noon?"], timeout=LIVE_TIMEOUT_MS)
+
+    palette = open_palette(bob, "lunch at noon?")
+    expect(palette.locator(".reaction-choice")).to_have_count(8)
+    expect(palette.locator(".reaction-choice").first).to_be_focused()
+    palette.locator('.reaction-choice[aria-label="thumbs up"]').click()
+    expect(palette).to_have_count(0)
+    for page in (alice, bob):
+        expect(reaction(page, "lunch")).to_have_text("👍 1", timeout=LIVE_TIMEOUT_MS)
+        expect(reaction(page, "lunch")).to_have_attribute("title", "bob reacted with thumbs up")
+    expect(reaction(bob, "lunch")).to_have_attribute("aria-pressed", "true")
+    expect(reaction(alice, "lunch")).to_have_attribute("aria-pressed", "false")
+
+    # alice adds hers by clicking the reaction: both pressed, the count is 2.
+    reaction(alice, "lunch").click()
+    for page in (alice, bob):
+        expect(reaction(page, "lunch")).to_have_text("👍 2", timeout=LIVE_TIMEOUT_MS)
+        expect(reaction(page, "lunch")).to_have_attribute("aria-pressed", "true")
+        expect(reaction(page, "lunch")).to_have_attribute("title", "bob and alice reacted with thumbs up")
+
+    # bob takes his back from the keyboard; the focus stays on the reaction.
+    reaction(bob, "lunch").focus()
+    bob.keyboard.press("Enter")
+    for page in (alice, bob):
+        expect(reaction(page, "lunch")).to_have_text("👍 1", timeout=LIVE_TIMEOUT_MS)
+    expect(reaction(bob, "lunch")).to_have_attribute("aria-pressed", "false")
+    expect(reaction(alice, "lunch")).to_have_attribute("aria-pressed", "true")
+    expect(reaction(bob, "lunch")).to_be_focused()
+
+    # A fresh page load shows the same, pressed for its own viewer.
+    alice.reload()
+    expect(reaction(alice, "lunch")).to_have_attribute("aria-pressed", "true")
+    expect(reaction(alice, "lunch")).to_have_text("👍 1")
+
+
+def test_any_emoji_can_be_typed_and_anything_else_is_refused_clearly(alice_and_bob):
+    alice, bob = alice_and_bob
+    send(alice, "ducks or geese?")
+    expect(bodies(bob)).to_have_text(["ducks or geese?"], timeout=LIVE_TIMEOUT_MS)
+
+    palette = open_palette(bob, "ducks")
+    palette.get_by_label("Any emoji").fill("🦆")
+    palette.get_by_label("Any emoji").press("Enter")
+    expect(reaction(alice, "ducks")).to_have_text("🦆 1", timeout=LIVE_TIMEOUT_MS)
+    expect(reaction(alice, "ducks")).to_have_attribute("aria-label", "🦆 1, duck: bob")
+
+    palette = open_palette(bob, "ducks")
+    palette.get_by_label("Any emoji").fill("geese")
+    palette.get_by_label("Any emoji").press("Enter")
+    expect(bob.locator("#chat-errors")).to_contain_text("single emoji", timeout=LIVE_TIMEOUT_MS)
+    expect(reaction(bob, "ducks")).to_have_count(1)
+
+    # Escape closes the palette and gives the focus back to "React".
+    palette = open_palette(bob, "ducks")
+    bob.keyboard.press("Escape")
+    expect(palette).to_have_count(0)
+    expect(message_with(bob, "ducks").locator('button[data-action="react"]')).to_be_focused()

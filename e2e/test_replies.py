@@ -1,0 +1,86 @@
+"""Replies: "Reply" quotes a message above the composer; the sent message
+shows the quote, which follows edits of the original and says "message
+deleted" once it is gone, on every open page."""
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import LIVE_TIMEOUT_MS, bodies, message_with, open_room, send
+
+
+@pytest.fixture
+def alice_and_bob(make_user, sign_in):
+    make_user("alice")
+    make_user("bob")
+    return open_room(sign_in("alice")), open_room(sign_in("bob"))
+
+
+def act(page, text, name):
+    message = message_with(page, text)
+    message.hover()
+    message.locator(f'button[data-action="{name}"]').click()
+
+
+def quote_in(page, text):
+    return message_with(page, text).locator(".reply-quote")
+
+
+def test_a_reply_quotes_the_original_which_follows_edits_and_deletion(alice_and_bob):
+    alice, bob = alice_and_bob
+    send(alice, "Shall we ship on Friday?")
+    expect(bodies(bob)).to_have_text(["Shall we ship on Friday?"], timeout=LIVE_TIMEOUT_MS)
+    original = message_with(bob, "ship on Friday").get_attribute("id").removeprefix("message-")
+
+    act(bob, "ship on Friday", "reply")
+    preview = bob.locator("#reply-preview")
+    expect(preview).to_contain_text("Replying to alice Shall we ship on Friday?")
+    expect(bob.locator("#message-input")).to_be_focused()
+    bob.keyboard.type("Friday works for me")
+    bob.keyboard.press("Enter")
+    expect(preview).to_have_count(0)
+    for page in (alice, bob):
+        quote = quote_in(page, "Friday works for me")
+        expect(quote).to_contain_text("alice Shall we ship on Friday?", timeout=LIVE_TIMEOUT_MS)
+        expect(quote).to_have_attribute("href", f"/rooms/lobby/messages/{original}/")
+
+    # The original is edited: the quote follows on every page.
+    act(alice, "ship on Friday", "edit")
+    alice.locator(".edit-form input").fill("Shall we ship on Monday?")
+    alice.locator(".edit-form input").press("Enter")
+    for page in (alice, bob):
+        expect(quote_in(page, "Friday works for me")).to_contain_text("Shall we ship on Monday?",
+                                                                       timeout=LIVE_TIMEOUT_MS)
+
+    # The original is deleted: the quote says so, live and after a reload.
+    alice.once("dialog", lambda dialog: dialog.accept())
+    act(alice, "ship on Monday", "delete")
+    for page in (alice, bob):
+        expect(bodies(page)).to_have_text(["Friday works for me"], timeout=LIVE_TIMEOUT_MS)
+        expect(quote_in(page, "Friday works for me")).to_have_text("Reply to a message deleted")
+    bob.reload()
+    expect(quote_in(bob, "Friday works for me")).to_have_text("Reply to a message deleted")
+
+
+def test_reply_works_from_the_keyboard_and_can_be_cancelled(alice_and_bob):
+    alice, bob = alice_and_bob
+    send(alice, "anyone for coffee?")
+    expect(bodies(bob)).to_have_text(["anyone for coffee?"], timeout=LIVE_TIMEOUT_MS)
+    reply = message_with(bob, "coffee").locator('button[data-action="reply"]')
+    reply.focus()
+    bob.keyboard.press("Enter")
+    expect(bob.locator("#reply-preview")).to_be_visible()
+    expect(bob.locator("#message-input")).to_be_focused()
+    bob.keyboard.press("Escape")
+    expect(bob.locator("#reply-preview")).to_have_count(0)
+    expect(bob.locator("#message-input")).to_be_focused()
+
+    # Again, and cancelled with its button (Shift+Tab from the box reaches it).
+    reply.focus()
+    bob.keyboard.press("Enter")
+    bob.keyboard.press("Shift+Tab")
+    expect(bob.get_by_role("button", name="Cancel reply")).to_be_focused()
+    bob.keyboard.press("Enter")
+    expect(bob.locator("#reply-preview")).to_have_count(0)
+    send(bob, "just a message")
+    expect(bodies(alice)).to_have_text(["anyone for coffee?", "just a message"], timeout=LIVE_TIMEOUT_MS)
+    expect(message_with(alice, "just a message").locator(".reply-quote")).to_have_count(0)
