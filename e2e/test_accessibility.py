@@ -55,7 +55,7 @@ def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
 
 
 @pytest.mark.parametrize("look", LOOKS)
-def test_reactions_and_replies_pass_the_scan(look, make_user, sign_in):
+def test_reactions_and_replies_pass_the_scan(look, make_user, sign_in, screenshot):
     make_user("alice")
     make_user("bob")
     page, bob = open_room(sign_in("alice", **LOOKS[look])), open_room(sign_in("bob"))
@@ -83,6 +83,8 @@ def test_reactions_and_replies_pass_the_scan(look, make_user, sign_in):
     original.locator('button[data-action="reply"]').click()
     expect(page.locator("#reply-preview")).to_be_visible()
     assert_accessible(page, f"reactions and replies, {look}")
+    if look == "desktop":
+        screenshot(page, "reactions-replies")
 
 
 @pytest.mark.parametrize("look", LOOKS)
