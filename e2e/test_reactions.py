@@ -87,3 +87,34 @@ def test_any_emoji_can_be_typed_and_anything_else_is_refused_clearly(alice_and_b
     bob.keyboard.press("Escape")
     expect(palette).to_have_count(0)
     expect(message_with(bob, "ducks").locator('button[data-action="react"]')).to_be_focused()
+
+
+def test_reactions_made_while_a_page_was_disconnected_are_caught_up(make_user, cluster, sign_in):
+    from e2e.test_nothing_lost import RECOVERY_TIMEOUT_MS
+
+    make_user("alice")
+    make_user("bob")
+    one, two = cluster
+    alice, bob = open_room(sign_in("alice", one)), open_room(sign_in("bob", two))
+    send(alice, "pizza or sushi?")
+    send(alice, "or both?")
+    expect(bodies(bob)).to_have_text(["pizza or sushi?", "or both?"], timeout=LIVE_TIMEOUT_MS)
+    # One reaction seen live first: the page then shows a newer revision of
+    # the message in its reactions block than in the message itself.
+    open_palette(alice, "pizza").locator('.reaction-choice[aria-label="thumbs up"]').click()
+    expect(reaction(bob, "pizza")).to_have_text("👍 1", timeout=LIVE_TIMEOUT_MS)
+
+    # Bob's server dies; alice changes her mind and reacts to the other one.
+    two.kill()
+    expect(bob.locator("#room")).to_have_attribute("data-ws", "reconnecting", timeout=LIVE_TIMEOUT_MS)
+    reaction(alice, "pizza").click()
+    expect(reaction(alice, "pizza")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    open_palette(alice, "or both?").locator('.reaction-choice[aria-label="red heart"]').click()
+    expect(reaction(alice, "or both?")).to_have_text("❤️ 1", timeout=LIVE_TIMEOUT_MS)
+    expect(reaction(bob, "pizza")).to_have_text("👍 1")
+
+    two.start()
+    expect(reaction(bob, "pizza")).to_have_count(0, timeout=RECOVERY_TIMEOUT_MS)
+    expect(reaction(bob, "or both?")).to_have_text("❤️ 1", timeout=LIVE_TIMEOUT_MS)
+    expect(reaction(bob, "or both?")).to_have_attribute("aria-pressed", "false")
+    expect(bodies(bob)).to_have_text(["pizza or sushi?", "or both?"])

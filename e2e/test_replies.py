@@ -84,3 +84,27 @@ def test_reply_works_from_the_keyboard_and_can_be_cancelled(alice_and_bob):
     send(bob, "just a message")
     expect(bodies(alice)).to_have_text(["anyone for coffee?", "just a message"], timeout=LIVE_TIMEOUT_MS)
     expect(message_with(alice, "just a message").locator(".reply-quote")).to_have_count(0)
+
+
+def test_a_quote_catches_up_with_an_original_deleted_while_the_page_was_away(make_user, cluster, sign_in):
+    from e2e.test_nothing_lost import RECOVERY_TIMEOUT_MS
+
+    make_user("alice")
+    make_user("bob")
+    one, two = cluster
+    alice, bob = open_room(sign_in("alice", one)), open_room(sign_in("bob", two))
+    send(alice, "who brings the cake?")
+    expect(bodies(bob)).to_have_text(["who brings the cake?"], timeout=LIVE_TIMEOUT_MS)
+    act(bob, "who brings the cake?", "reply")
+    send(bob, "I do")
+    expect(quote_in(alice, "I do")).to_contain_text("who brings the cake?", timeout=LIVE_TIMEOUT_MS)
+
+    two.kill()
+    expect(bob.locator("#room")).to_have_attribute("data-ws", "reconnecting", timeout=LIVE_TIMEOUT_MS)
+    alice.once("dialog", lambda dialog: dialog.accept())
+    act(alice, "who brings the cake?", "delete")
+    expect(quote_in(alice, "I do")).to_have_text("Reply to a message deleted", timeout=LIVE_TIMEOUT_MS)
+
+    two.start()
+    expect(bodies(bob)).to_have_text(["I do"], timeout=RECOVERY_TIMEOUT_MS)
+    expect(quote_in(bob, "I do")).to_have_text("Reply to a message deleted")

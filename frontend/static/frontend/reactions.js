@@ -52,15 +52,15 @@ function react(socket, el, emoji) {
 
 function openPalette(el, button) {
   closePalette(false);
-  const el_ = fromTemplate("reaction-palette-template");
-  el_.id = `reaction-palette-${messageNumber(el)}`;
-  const input = el_.querySelector("input");
-  input.id = el_.querySelector("label").htmlFor = `${el_.id}-emoji`;
-  el.querySelector(".reactions").after(el_);
+  const picker = fromTemplate("reaction-palette-template");
+  picker.id = `reaction-palette-${messageNumber(el)}`;
+  const input = picker.querySelector("input");
+  input.id = picker.querySelector("label").htmlFor = `${picker.id}-emoji`;
+  el.querySelector(".reactions").after(picker);
   button.setAttribute("aria-expanded", "true");
-  button.setAttribute("aria-controls", el_.id);
-  palette = { el: el_, button: button };
-  el_.querySelector("button").focus();
+  button.setAttribute("aria-controls", picker.id);
+  palette = { el: picker, button: button };
+  picker.querySelector("button").focus();
 }
 
 function closePalette(returnFocus) {
