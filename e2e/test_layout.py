@@ -22,11 +22,27 @@ def busy_lobby():
     Room.objects.filter(slug="lobby").update(topic="Say hello; everything else goes in its own room")
     lobby = Room.objects.get(slug="lobby")
     users = seed_conversation(lobby)
+    add_reactions_and_replies(lobby, users)
     Room.objects.create(name="Releases", slug="releases", topic="Release planning, checklists and go/no-go calls")
     Room.objects.create(name="Design reviews", slug="design", topic="Screens and flows before they ship",
                         is_private=True).members.add(users["alice"])
     Room.objects.create(name="Launch 2023", slug="launch-2023", topic="How we shipped v1", is_archived=True)
     return users
+
+
+def add_reactions_and_replies(room, users):
+    """Reactions on two messages and two of the conversation's answers made
+    replies, quoting what they answer (the long link among them)."""
+    from rooms.models import Message, Reaction
+
+    def said(start):
+        return Message.objects.get(room=room, text__startswith=start)
+
+    for name, emoji in [("alice", "🎉"), ("carol", "🎉"), ("dan", "👍"), ("bob", "👍")]:
+        Reaction.objects.create(message=said("Morning all!"), user=users[name], emoji=emoji)
+    Reaction.objects.create(message=said("Android fix merged"), user=users["alice"], emoji="🚀")
+    for answer, original in [("Thanks, I'll review", "https://git.example.com"), ("Guilty.", "Someone named")]:
+        Message.objects.filter(pk=said(answer).pk).update(reply_to=said(original), is_reply=True)
 
 
 @pytest.mark.parametrize("look", LOOKS)
@@ -43,6 +59,8 @@ def test_room_list_and_busy_room_fit_the_screen(look, busy_lobby, sign_in, scree
     page = open_room(alice)
     expect(page.locator("#presence li")).to_have_text(["alice", "bob", "carol"], timeout=LIVE_TIMEOUT_MS)
     expect(bodies(page)).to_have_count(len(CONVERSATION))
+    expect(page.locator("#messages .reply-quote")).to_have_count(2)
+    expect(page.locator('#messages .reaction[aria-pressed="true"]')).to_have_count(2)  # alice's own
     assert_no_horizontal_scroll(page)
     # The long link wraps inside the history instead of widening it.
     assert page.evaluate("(el) => el.scrollWidth <= el.clientWidth", page.locator("#messages").element_handle())
