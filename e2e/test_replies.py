@@ -2,6 +2,8 @@
 shows the quote, which follows edits of the original and says "message
 deleted" once it is gone, on every open page."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -66,6 +68,8 @@ def test_reply_works_from_the_keyboard_and_can_be_cancelled(alice_and_bob):
     send(alice, "anyone for coffee?")
     expect(bodies(bob)).to_have_text(["anyone for coffee?"], timeout=LIVE_TIMEOUT_MS)
     reply = message_with(bob, "coffee").locator('button[data-action="reply"]')
+    # Each message's buttons say which message they are for.
+    expect(reply).to_have_attribute("aria-label", re.compile(r"^Reply to message from alice at \d"))
     reply.focus()
     bob.keyboard.press("Enter")
     expect(bob.locator("#reply-preview")).to_be_visible()

@@ -29,7 +29,9 @@ function actionButton(templateId, el) {
   const author = el.querySelector(".message-author");
   const time = el.querySelector(".message-meta time");
   const when = time && time.textContent ? ` at ${time.textContent}` : "";
-  button.setAttribute("aria-label", `${button.textContent} message from ${author ? author.textContent : "someone"}${when}`);
+  // data-label: what the button does, where its text alone reads badly ("React to").
+  const does = button.dataset.label || button.textContent;
+  button.setAttribute("aria-label", `${does} message from ${author ? author.textContent : "someone"}${when}`);
   return button;
 }
 
