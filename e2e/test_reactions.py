@@ -27,6 +27,13 @@ def reaction(page, text):
     return message_with(page, text).locator(".reaction")
 
 
+def swap(page, block, html):
+    """Swaps `html` in out of band, as a fragment from the socket is."""
+    html = html.replace("<div ", '<div hx-swap-oob="outerHTML" ', 1)
+    page.evaluate("""(html) => htmx.swap({sourceElement: document.getElementById("room"), text: html,
+                                          target: document.getElementById("room"), swap: "none"})""", html)
+
+
 def test_a_reaction_shows_on_every_page_pressed_only_for_the_one_who_reacted(alice_and_bob):
     alice, bob = alice_and_bob
     send(alice, "lunch at noon?")
@@ -58,6 +65,15 @@ def test_a_reaction_shows_on_every_page_pressed_only_for_the_one_who_reacted(ali
     expect(reaction(bob, "lunch")).to_have_attribute("aria-pressed", "false")
     expect(reaction(alice, "lunch")).to_have_attribute("aria-pressed", "true")
     expect(reaction(bob, "lunch")).to_be_focused()
+
+    # A late broadcast of an older state (another process's, overtaken) is
+    # ignored; a newer one is shown.
+    block = message_with(alice, "lunch").locator(".reactions")
+    stale = block.evaluate("(el) => el.dataset.revision - 1")
+    swap(alice, block, f'<div id="{block.get_attribute("id")}" class="reactions" data-revision="{stale}"></div>')
+    expect(reaction(alice, "lunch")).to_have_text("👍 1")
+    swap(alice, block, f'<div id="{block.get_attribute("id")}" class="reactions" data-revision="999"></div>')
+    expect(reaction(alice, "lunch")).to_have_count(0)
 
     # A fresh page load shows the same, pressed for its own viewer.
     alice.reload()

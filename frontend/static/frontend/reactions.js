@@ -73,7 +73,26 @@ function closePalette(returnFocus) {
   if (returnFocus && button.isConnected) button.focus();
 }
 
+function revision(el) {
+  return Number(el.dataset.revision || 0);
+}
+
+// Broadcasts from several server processes may arrive out of order: a
+// reactions block older (by the message's revision) than the one shown is
+// not swapped in, so counts never step back to a state already replaced.
+function dropStale(event) {
+  const tasks = event.detail.tasks || [];
+  for (let i = tasks.length - 1; i >= 0; i--) {
+    const task = tasks[i];
+    const target = typeof task.target === "string" ? document.querySelector(task.target) : task.target;
+    if (!(target instanceof Element) || !/^reactions-\d+$/.test(target.id) || !task.fragment) continue;
+    const incoming = task.fragment.firstElementChild;
+    if (incoming && revision(incoming) < revision(target)) tasks.splice(i, 1);
+  }
+}
+
 export function start(socket) {
+  document.addEventListener("htmx:before:swap", dropStale);
   messages.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
