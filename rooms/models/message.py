@@ -24,9 +24,9 @@ from .room import Room
 class MessageQuerySet(models.QuerySet):
     def for_display(self):
         """What rendering a message needs, in a fixed number of queries for any number of messages."""
-        return self.select_related("author").prefetch_related("mentions")
+        return self.select_related("author").prefetch_related("mentions", "attachments")
 
-    def post(self, room, author, text, client_id=None):
+    def post(self, room, author, text, client_id=None, attachments=()):
         """Validate, save, then broadcast a message; returns the saved Message.
 
         Raises ValidationError for text that must not be saved and
@@ -35,18 +35,25 @@ class MessageQuerySet(models.QuerySet):
         was rolled back. `client_id` makes the send idempotent: a second post
         with the same id by the same author returns the first message and
         broadcasts nothing.
+
+        `attachments`: files already stored (files.uploads.StoredUpload), saved
+        with the message in its transaction (`save_with(message)`); with them
+        the text is a caption and may be blank.
         """
         if not isinstance(text, str):
             raise ValidationError("A message must be text.", code="invalid")
         room.check_can_post(author)
         message = self.model(room=room, author=author, text=text, client_id=client_id or None)
-        message.full_clean(exclude=["room", "author"], validate_unique=False, validate_constraints=False)
+        exclude = ["room", "author"] + (["text"] if attachments and not text.strip() else [])
+        message.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         if client_id and (earlier := self._sent_earlier(author, client_id)):
             return earlier
         flood.check(author)
         try:
             with transaction.atomic():
                 message.save()
+                for attachment in attachments:
+                    attachment.save_with(message)
                 message.refresh_mentions()
                 transaction.on_commit(lambda: broadcast.message_posted(message), robust=True)
                 transaction.on_commit(lambda: message.announce_activity(), robust=True)
