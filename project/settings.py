@@ -218,21 +218,23 @@ AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "")
 CHAT_FILE_URL_SECONDS = env_int("CHAT_FILE_URL_SECONDS", 60)
 
 
-def s3_storage():
-    """django-storages' S3 backend, private objects read through signed URLs.
-    Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads
-    them, or an instance role, itself)."""
+def s3_storage(environ):
+    """django-storages' S3 backend for the bucket `environ` names, private
+    objects read through signed URLs. Keys come from AWS_ACCESS_KEY_ID /
+    AWS_SECRET_ACCESS_KEY (or whatever else boto3 finds: an instance role)."""
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "bucket_name": environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+            "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or None,
             "signature_version": "s3v4",
             "default_acl": None,
             "querystring_auth": True,
-            "querystring_expire": CHAT_FILE_URL_SECONDS,
+            "querystring_expire": env_int("CHAT_FILE_URL_SECONDS", 60),
             "file_overwrite": False,
         },
     }
@@ -251,7 +253,7 @@ def s3_origins():
 
 
 STORAGES = {
-    "default": s3_storage() if AWS_STORAGE_BUCKET_NAME else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": s3_storage(os.environ) if AWS_STORAGE_BUCKET_NAME else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
