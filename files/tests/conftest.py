@@ -46,3 +46,25 @@ def upload(client):
             data["client_id"] = client_id
         return browser.post(f"/rooms/{room.slug}/files/", data)
     return post
+
+
+def signed_in(user):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.fixture
+def fragments(monkeypatch):
+    """What the broadcasts send, in order, instead of sending it."""
+    from realtime import broadcast
+
+    sent = []
+
+    async def send(group, event_type, html, **extra):
+        sent.append(html)
+
+    monkeypatch.setattr(broadcast, "send", send)
+    return sent

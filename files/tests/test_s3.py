@@ -3,20 +3,20 @@ server mode (moto[server], pinned in requirements/dev.txt), started on
 127.0.0.1 by this module. Storage is configured by project/settings.py's
 own s3_storage(), as AWS_STORAGE_BUCKET_NAME would configure it."""
 
-import urllib.error
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from moto.server import ThreadedMotoServer
 
 from conftest import free_port, wait_for_port
 from files.models import Attachment
 from project.settings import s3_storage
 from rooms.models import Message
+
+from .conftest import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,12 +55,6 @@ def bucket(s3_server, settings):
 
 def keys(client):
     return sorted(item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []))
-
-
-def signed_in(user):
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 def fetch(url):

@@ -13,19 +13,6 @@ from .conftest import stored_files
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def fragments(monkeypatch):
-    from realtime import broadcast
-
-    sent = []
-
-    async def send(group, event_type, html, **extra):
-        sent.append(html)
-
-    monkeypatch.setattr(broadcast, "send", send)
-    return sent
-
-
 def test_several_files_and_a_caption_become_one_message(upload, alice, lobby, png, fragments):
     notes = SimpleUploadedFile("notes.txt", b"the minutes", content_type="text/plain")
     response = upload(alice, lobby, [png("a.png"), notes], caption="from the meeting")

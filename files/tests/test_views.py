@@ -8,15 +8,9 @@ from django.test import Client
 from files.models import Attachment
 from rooms.models import Message, Room
 
-from .conftest import stored_files
+from .conftest import signed_in, stored_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def signed_in(user):
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 @pytest.fixture
