@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, open_room, send
+from e2e.conftest import LIVE_TIMEOUT_MS, LOOKS, assert_no_horizontal_scroll, open_room, seed_conversation, send
 
 UPLOAD_TIMEOUT_MS = 10_000
 
@@ -16,6 +16,22 @@ UPLOAD_TIMEOUT_MS = 10_000
 def png(size=(320, 200), color=(30, 120, 200)):
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def picture(size, top, bottom):
+    """A vertical gradient with a sun: something a screenshot can show."""
+    from PIL import ImageDraw
+
+    width, height = size
+    image = Image.new("RGB", size)
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        mix = y / max(1, height - 1)
+        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom)))
+    draw.ellipse([width * 0.6, height * 0.2, width * 0.8, height * 0.2 + width * 0.2], fill=(255, 214, 102))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -188,3 +204,23 @@ def test_an_over_size_file_is_refused_naming_the_limit_and_the_caption_kept(serv
     expect(alice.locator("#message-input")).to_have_value("the logs")
     expect(alice.locator("#uploads .upload")).to_have_count(0)
     assert not Message.objects.exists()
+
+
+def test_a_room_with_images_fits_the_screen(make_user, sign_in, screenshot):
+    """The README's picture of files in a room (make screenshots)."""
+    from rooms.models import Room
+
+    seed_conversation(Room.objects.get(slug="lobby"))
+    page = open_room(sign_in("alice", **LOOKS["desktop"]))
+    attach(page, file("release-dashboard.jpg", picture((1600, 900), (40, 70, 140), (230, 120, 90)), "image/jpeg"),
+           file("rc3-on-device.jpg", picture((900, 1200), (20, 110, 100), (200, 220, 160)), "image/jpeg"),
+           file("release-notes-2.4.pdf", b"%PDF-1.4 " + b"x" * 180_000, "application/pdf"))
+    send(page, "Dashboards after the rc3 rollout, and the notes for 15:00")
+    images = page.locator('#messages .attachment img')
+    expect(images).to_have_count(2, timeout=UPLOAD_TIMEOUT_MS)
+    page.wait_for_function("() => [...document.querySelectorAll('#messages .attachment img')]"
+                           ".every(img => img.complete && img.naturalWidth > 0)")
+    expect(page.locator(".attachment-download")).to_have_text("release-notes-2.4.pdf 175.8 KiB")
+    page.locator("#messages").evaluate("el => el.scrollTop = el.scrollHeight")
+    assert_no_horizontal_scroll(page)
+    screenshot(page, "room-files")
