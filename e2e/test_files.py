@@ -224,3 +224,38 @@ def test_a_room_with_images_fits_the_screen(make_user, sign_in, screenshot):
     page.locator("#messages").evaluate("el => el.scrollTop = el.scrollHeight")
     assert_no_horizontal_scroll(page)
     screenshot(page, "room-files")
+
+
+def test_on_s3_compatible_storage_images_load_through_signed_urls(server_with, make_user, sign_in):
+    """The S3 path end to end: moto's S3 server (a real one, started here), a
+    chat server configured for it, and a browser following the redirects."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from conftest import free_port
+
+    port = free_port()
+    s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    s3.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        bucket = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        bucket.create_bucket(Bucket="chat-e2e")
+        server = server_with(AWS_STORAGE_BUCKET_NAME="chat-e2e", AWS_S3_ENDPOINT_URL=endpoint,
+                             AWS_S3_REGION_NAME="us-east-1", AWS_S3_ADDRESSING_STYLE="path",
+                             AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        make_user("alice")
+        make_user("bob")
+        alice, bob = open_room(sign_in("alice", server)), open_room(sign_in("bob", server))
+        attach(alice, file("bucket.png", png((600, 300)), "image/png"))
+        send(alice, "stored in the bucket")
+        preview = bob.locator('.attachment img[alt="bucket.png"]')
+        expect(preview).to_have_attribute("width", "480", timeout=UPLOAD_TIMEOUT_MS)
+        bob.wait_for_function("img => img.complete && img.naturalWidth === 480", arg=preview.element_handle())
+        keys = [item["Key"] for item in bucket.list_objects_v2(Bucket="chat-e2e")["Contents"]]
+        assert len(keys) == 2  # the image and its preview
+        answer = bob.request.get(preview.get_attribute("src"), max_redirects=0)
+        assert answer.status == 302 and answer.headers["location"].startswith(endpoint)
+    finally:
+        s3.stop()

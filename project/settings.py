@@ -213,7 +213,6 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "media/"
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
-AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "")
 # How long a signed URL, issued after the permission check, stays valid.
 CHAT_FILE_URL_SECONDS = env_int("CHAT_FILE_URL_SECONDS", 60)
 
@@ -240,20 +239,24 @@ def s3_storage(environ):
     }
 
 
-def s3_origins():
+def s3_origins(environ):
     """Where a browser loads images from once redirected to a signed URL (CSP img-src)."""
-    if not AWS_STORAGE_BUCKET_NAME:
+    if not environ.get("AWS_STORAGE_BUCKET_NAME"):
         return []
-    if AWS_S3_ENDPOINT_URL:
+    if environ.get("AWS_S3_ENDPOINT_URL"):
         from urllib.parse import urlsplit
 
-        endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        endpoint = urlsplit(environ["AWS_S3_ENDPOINT_URL"])
+        # Path-style URLs on the endpoint itself, virtual-hosted ones on a subdomain.
         return [f"{endpoint.scheme}://{endpoint.netloc}", f"{endpoint.scheme}://*.{endpoint.netloc}"]
     return ["https://*.amazonaws.com"]
 
 
 STORAGES = {
-    "default": s3_storage(os.environ) if AWS_STORAGE_BUCKET_NAME else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_storage(os.environ) if AWS_STORAGE_BUCKET_NAME
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -326,7 +329,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", *s3_origins()],
+    "img-src": [CSP.SELF, "data:", *s3_origins(os.environ)],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],

@@ -104,3 +104,12 @@ def test_deleting_the_message_deletes_its_objects(bucket, upload, alice, lobby, 
     assert len(keys(bucket)) == 2
     Message.objects.get().delete_by(alice)
     assert keys(bucket) == []
+
+
+def test_images_may_load_from_the_bucket_after_the_redirect():
+    from project.settings import s3_origins
+
+    assert s3_origins({}) == []
+    assert s3_origins({"AWS_STORAGE_BUCKET_NAME": "b"}) == ["https://*.amazonaws.com"]
+    assert s3_origins({"AWS_STORAGE_BUCKET_NAME": "b", "AWS_S3_ENDPOINT_URL": "https://minio.example.com:9000"}) == [
+        "https://minio.example.com:9000", "https://*.minio.example.com:9000"]
