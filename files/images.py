@@ -14,9 +14,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Names and types that claim to be images: they must decode as one. SVG is
-# not among them: it is a document (scripts included), served as a download.
+# Names and types of the images we show: a file claiming to be one must
+# decode as one. Other images (SVG, a document that can hold scripts; TIFF,
+# HEIC and the like, which browsers do not all show) are files to download.
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"}
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/pjpeg", "image/gif", "image/webp", "image/bmp"}
 DECODABLE = {"PNG", "JPEG", "GIF", "WEBP", "BMP"}
 PREVIEW_BOX = (480, 360)
 
@@ -26,9 +28,7 @@ TOO_MANY_PIXELS = "%(name)s is too large an image: at most %(limit)s megapixels.
 
 def claims_to_be_image(name, content_type):
     extension = os.path.splitext(name)[1].lower()
-    return extension in IMAGE_EXTENSIONS or (
-        content_type.startswith("image/") and content_type != "image/svg+xml"
-    )
+    return extension in IMAGE_EXTENSIONS or content_type in IMAGE_TYPES
 
 
 @dataclass

@@ -80,6 +80,12 @@ def test_decompression_bombs_are_refused_before_decoding(upload, alice, lobby, m
     assert not Message.objects.exists() and stored_files(media_root) == []
 
 
+def test_images_browsers_do_not_all_show_are_files(upload, alice, lobby):
+    scan = SimpleUploadedFile("scan.tiff", image_bytes((30, 20), "TIFF"), content_type="image/tiff")
+    assert upload(alice, lobby, [scan]).status_code == 201
+    assert not Attachment.objects.get().is_image
+
+
 def test_svg_is_a_file_not_an_image(upload, alice, lobby):
     svg = SimpleUploadedFile("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
                              content_type="image/svg+xml")

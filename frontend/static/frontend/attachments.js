@@ -19,6 +19,19 @@ let pending = []; // [{file, el}] in the order chosen
 let sending = null; // the XMLHttpRequest in flight
 
 const FAILED = "The upload failed: check your connection and try again. Your message and files are still here.";
+// When the answer is not one of the view's plain-text refusals (a proxy's
+// or Django's own error page), what it means for the sender.
+const BY_STATUS = {
+  403: "Your session has expired: reload the page and try again.",
+  404: "This room is gone, or you no longer have access to it.",
+};
+
+function refusal(xhr) {
+  const type = xhr.getResponseHeader("Content-Type") || "";
+  if (type.startsWith("text/plain") && xhr.responseText) return xhr.responseText;
+  if (xhr.status === 413) return `These files are too large: files are limited to ${picker().dataset.maxSize} each.`;
+  return BY_STATUS[xhr.status] || FAILED;
+}
 
 function form() {
   return document.getElementById("message-form");
@@ -138,7 +151,7 @@ function send(composer) {
       composer.elements.client_id.value = "";
       composer.elements.message.focus();
     } else {
-      showError(xhr.status < 500 && xhr.responseText ? xhr.responseText : FAILED);
+      showError(refusal(xhr));
     }
   });
   xhr.addEventListener("error", () => {
