@@ -63,11 +63,11 @@ class Attachment(models.Model):
         return bool(self.preview)
 
     def get_absolute_url(self):
-        return reverse("files:download", args=[self.message.room.slug, self.pk, self.name])
+        return reverse("files:download", args=[self.pk, self.name])
 
     @property
     def preview_url(self):
-        return reverse("files:preview", args=[self.message.room.slug, self.pk])
+        return reverse("files:preview", args=[self.pk])
 
 
 class RoomStorage(Room):

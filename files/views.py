@@ -56,26 +56,25 @@ def upload(request, slug):
     return HttpResponse(str(message.pk), status=201, content_type="text/plain")
 
 
-def _attachment(request, slug, pk):
-    if not request.user.is_authenticated:
-        raise Http404("No such file.")
-    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
-    return get_object_or_404(Attachment.objects.select_related("message"), pk=pk, message__room=room)
+def _attachment(request, pk):
+    """The attachment, if its room is one the reader may see now (one query)."""
+    readable = Room.objects.visible_to(request.user)
+    return get_object_or_404(Attachment.objects.filter(message__room__in=readable), pk=pk)
 
 
 @require_GET
-def download(request, slug, pk, name):
+def download(request, pk, name):
     """The file as stored. Images (re-encoded by us) are shown inline;
     anything else is a download, never rendered by the browser."""
-    attachment = _attachment(request, slug, pk)
+    attachment = _attachment(request, pk)
     if attachment.is_image:
         return _serve(attachment.file, attachment.name, attachment.content_type, inline=True)
     return _serve(attachment.file, attachment.name, "application/octet-stream", inline=False)
 
 
 @require_GET
-def preview(request, slug, pk):
-    attachment = _attachment(request, slug, pk)
+def preview(request, pk):
+    attachment = _attachment(request, pk)
     if not attachment.is_image:
         raise Http404("No preview.")
     return _serve(attachment.preview, attachment.name, attachment.content_type, inline=True)

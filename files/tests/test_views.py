@@ -62,11 +62,16 @@ def test_a_member_removed_from_the_room_gets_404(upload, alice, bob, private_roo
     assert signed_in(bob).get(url).status_code == 404
 
 
-def test_a_file_is_only_found_under_its_own_room(upload, alice, lobby, png):
+def test_an_unknown_file_is_404(alice, lobby):
+    assert signed_in(alice).get("/files/999999/nothing.png").status_code == 404
+    assert signed_in(alice).get("/files/999999/preview/").status_code == 404
+
+
+def test_file_urls_survive_a_new_room_slug(upload, alice, lobby, png):
     upload(alice, lobby, [png()])
-    Room.objects.create(name="Other", slug="other")
-    attachment = Attachment.objects.get()
-    assert signed_in(alice).get(f"/rooms/other/files/{attachment.pk}/photo.png").status_code == 404
+    url = Attachment.objects.get().get_absolute_url()
+    Room.objects.filter(pk=lobby.pk).update(slug="hall")
+    assert signed_in(alice).get(url).status_code == 200
 
 
 def test_deleting_the_message_deletes_its_files(upload, alice, lobby, png, media_root):
