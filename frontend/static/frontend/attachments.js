@@ -17,6 +17,7 @@ import { fromTemplate } from "./page.js";
 const room = document.getElementById("room");
 let pending = []; // [{file, el}] in the order chosen
 let sending = null; // the XMLHttpRequest in flight
+let batch = []; // the entries it carries (files added meanwhile wait for the next message)
 
 const FAILED = "The upload failed: check your connection and try again. Your message and files are still here.";
 // When the answer is not one of the view's plain-text refusals (a proxy's
@@ -87,10 +88,11 @@ function add(files) {
   syncRequired();
 }
 
-// Before sending, a file leaves the list; while sending, cancelling stops
-// the whole message's upload (nothing is saved) and leaves that file out.
+// Before sending, a file leaves the list; while sending, cancelling one of
+// its files stops the whole message's upload (nothing is saved) and leaves
+// that file out.
 function remove(entry) {
-  if (sending) sending.abort();
+  if (sending && batch.includes(entry)) sending.abort();
   pending = pending.filter((each) => each !== entry);
   entry.el.remove();
   syncRequired();
@@ -111,7 +113,7 @@ function newClientId() {
 // Each file's share of the bytes sent so far (parts go in order).
 function showProgress(loaded) {
   let offset = 0;
-  for (const entry of pending) {
+  for (const entry of batch) {
     const share = entry.file.size ? (loaded - offset) / entry.file.size : loaded > offset ? 1 : 0;
     entry.el.querySelector(".upload-progress").value = Math.round(100 * Math.min(1, Math.max(0, share)));
     offset += entry.file.size;
@@ -120,8 +122,9 @@ function showProgress(loaded) {
 
 function setSending(xhr) {
   sending = xhr;
-  list().classList.toggle("uploading", Boolean(xhr));
+  batch = xhr ? pending.slice() : [];
   for (const entry of pending) {
+    entry.el.classList.toggle("uploading", batch.includes(entry));
     const cancel = entry.el.querySelector(".upload-cancel");
     cancel.textContent = xhr ? "Cancel" : "Remove";
     cancel.setAttribute("aria-label", `${xhr ? "Cancel" : "Remove"} ${entry.file.name}`);
@@ -141,11 +144,12 @@ function send(composer) {
   xhr.setRequestHeader("X-CSRFToken", csrfToken());
   xhr.upload.addEventListener("progress", (event) => showProgress(event.loaded));
   xhr.addEventListener("load", () => {
+    const sent = batch;
     setSending(null);
     if (xhr.status === 201) {
       clearErrors();
-      for (const entry of pending) entry.el.remove();
-      pending = [];
+      for (const entry of sent) entry.el.remove();
+      pending = pending.filter((entry) => !sent.includes(entry));
       syncRequired();
       composer.elements.message.value = "";
       composer.elements.client_id.value = "";
