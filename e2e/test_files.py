@@ -8,7 +8,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, LOOKS, assert_no_horizontal_scroll, open_room, seed_conversation, send
+from e2e.conftest import (
+    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, assert_no_horizontal_scroll, open_room, seed_conversation, send,
+)
 
 UPLOAD_TIMEOUT_MS = 10_000
 
@@ -105,6 +107,25 @@ def test_a_pasted_screenshot_is_attached_and_sent_without_a_caption(alice_and_bo
                                                                                      timeout=UPLOAD_TIMEOUT_MS)
 
 
+def test_files_dropped_on_the_room_are_attached(alice_and_bob):
+    alice, bob = alice_and_bob
+    alice.evaluate(
+        """() => {
+          const data = new DataTransfer();
+          data.items.add(new File(["a,b\\n1,2\\n"], "table.csv", {type: "text/csv"}));
+          data.items.add(new File(["notes"], "notes.md", {type: "text/markdown"}));
+          const messages = document.getElementById("messages");
+          for (const type of ["dragenter", "dragover", "drop"]) {
+            messages.dispatchEvent(new DragEvent(type, {dataTransfer: data, bubbles: true, cancelable: true}));
+          }
+        }"""
+    )
+    expect(alice.locator("#uploads .upload-name")).to_have_text(["table.csv", "notes.md"])
+    send(alice, "two files")
+    expect(bob.locator(".attachment-download .attachment-name")).to_have_text(["table.csv", "notes.md"],
+                                                                               timeout=UPLOAD_TIMEOUT_MS)
+
+
 def test_an_html_file_is_downloaded_not_rendered(alice_and_bob):
     alice, bob = alice_and_bob
     attach(alice, file("page.html", b"<h1>pwned</h1><script>document.title='pwned'</script>", "text/html"))
@@ -184,6 +205,7 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled(alice_and_bob):
     progress = alice.locator("#uploads .upload-progress")
     expect(progress).to_be_visible()
     alice.wait_for_function("bar => bar.value > 0 && bar.value < 100", arg=progress.element_handle(), timeout=10_000)
+    assert_accessible(alice, "a room with an upload in progress")
     alice.locator(".upload-cancel").click()
     expect(alice.locator("#chat-errors")).to_have_text("Upload cancelled: nothing was sent.")
     expect(alice.locator("#message-input")).to_have_value("watch this")
