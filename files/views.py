@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
 from rooms.flood import FloodError
-from rooms.models import NotAMember, Room, RoomArchived
+from rooms.models import NotAMember, Room
 
 from .models import Attachment
 from .storage import signed_url
@@ -38,7 +38,7 @@ def upload(request, slug):
         return _refusal(SIGNED_OUT, 403)
     room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
     limit = settings.CHAT_MAX_UPLOAD_BYTES
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit * settings.CHAT_MAX_FILES_PER_MESSAGE + MULTIPART_SLACK:
+    if _content_length(request) > limit * settings.CHAT_MAX_FILES_PER_MESSAGE + MULTIPART_SLACK:
         return _refusal(f"These files are too large: files are limited to {describe_size(limit)} each.", 413)
     files = request.FILES.getlist("file")
     caption = request.POST.get("message", "")
@@ -46,7 +46,7 @@ def upload(request, slug):
         message = Attachment.objects.post(room, request.user, caption, files, request.POST.get("client_id") or None)
     except NotAMember:
         raise Http404("No such room.") from None
-    except (RoomArchived, PermissionDenied) as refusal:
+    except PermissionDenied as refusal:  # RoomArchived, or a deactivated account
         return _refusal(str(refusal), 403)
     except FloodError as refusal:
         return _refusal(" ".join(refusal.messages), 429)
@@ -54,6 +54,13 @@ def upload(request, slug):
         status = 413 if getattr(refusal, "code", None) == "too_large" else 400
         return _refusal(" ".join(refusal.messages), status)
     return HttpResponse(str(message.pk), status=201, content_type="text/plain")
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _attachment(request, pk):
