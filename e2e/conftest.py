@@ -152,6 +152,8 @@ def server_env(tmp_path_factory):
         # Every test signs in from 127.0.0.1, hundreds in a run: the login and
         # sign-up limits are tested on a server of their own (strict_server).
         "CHAT_LOGIN_ATTEMPTS": "100000",
+        # Uploaded files (e2e/test_files.py) stay out of the checkout.
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
     }
 
 

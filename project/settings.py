@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "rooms",
     "realtime",
     "search",
+    "files",
 ]
 
 MIDDLEWARE = [
@@ -206,8 +207,56 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Attachments (files/): the local MEDIA_ROOT unless AWS_STORAGE_BUCKET_NAME
+# names an S3-compatible bucket. Either way files are only ever fetched
+# through files/views.py, which checks the reader: MEDIA_URL is not served.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "media/"
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+# How long a signed URL, issued after the permission check, stays valid.
+CHAT_FILE_URL_SECONDS = env_int("CHAT_FILE_URL_SECONDS", 60)
+
+
+def s3_storage(environ):
+    """django-storages' S3 backend for the bucket `environ` names, private
+    objects read through signed URLs. Keys come from AWS_ACCESS_KEY_ID /
+    AWS_SECRET_ACCESS_KEY (or whatever else boto3 finds: an instance role)."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+            "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env_int("CHAT_FILE_URL_SECONDS", 60),
+            "file_overwrite": False,
+        },
+    }
+
+
+def s3_origins(environ):
+    """Where a browser loads images from once redirected to a signed URL (CSP img-src)."""
+    if not environ.get("AWS_STORAGE_BUCKET_NAME"):
+        return []
+    if environ.get("AWS_S3_ENDPOINT_URL"):
+        from urllib.parse import urlsplit
+
+        endpoint = urlsplit(environ["AWS_S3_ENDPOINT_URL"])
+        # Path-style URLs on the endpoint itself, virtual-hosted ones on a subdomain.
+        return [f"{endpoint.scheme}://{endpoint.netloc}", f"{endpoint.scheme}://*.{endpoint.netloc}"]
+    return ["https://*.amazonaws.com"]
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_storage(os.environ) if AWS_STORAGE_BUCKET_NAME
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -251,6 +300,14 @@ CHAT_FRAME_BUDGETS = {}
 CHAT_SOCKET_MAX_BUFFER_BYTES = env_int("CHAT_SOCKET_MAX_BUFFER_BYTES", 1024 * 1024)
 
 # Accounts (README, "Security"). Who may sign up: invite, open or closed.
+# Files (README, "Files and images"): each file's limit, files per message;
+# images past the pixel limit are refused before decoding (decompression
+# bombs), and stored at most this wide or high (previews are smaller).
+CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+CHAT_MAX_FILES_PER_MESSAGE = env_int("CHAT_MAX_FILES_PER_MESSAGE", 10)
+CHAT_MAX_IMAGE_PIXELS = env_int("CHAT_MAX_IMAGE_PIXELS", 40_000_000)
+CHAT_IMAGE_MAX_DIMENSION = env_int("CHAT_IMAGE_MAX_DIMENSION", 4096)
+
 CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "invite")
 if CHAT_SIGNUP not in {"invite", "open", "closed"}:
     raise ImproperlyConfigured(f"CHAT_SIGNUP must be invite, open or closed, not {CHAT_SIGNUP!r}")
@@ -276,7 +333,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *s3_origins(os.environ)],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],

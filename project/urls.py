@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("search/", include("search.urls")),
+    path("", include("files.urls")),
     path("", include("rooms.urls")),
 ]

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -57,16 +58,18 @@ class PostgresSearch:
         return "websearch_to_tsquery(%s::regconfig, %s)", [self.config, query.websearch()]
 
     def matching(self, messages, query):
+        return messages.filter(self.condition(query))
+
+    def condition(self, query):
+        """The text matches `query` (a condition, to combine with others)."""
         tsquery, params = self._tsquery(query)
-        return messages.filter(
-            RawSQL(f"rooms_message.search_vector @@ {tsquery}", params, output_field=BooleanField())
-        )
+        return RawSQL(f"rooms_message.search_vector @@ {tsquery}", params, output_field=BooleanField())
 
     def ranked(self, messages, query):
         tsquery, params = self._tsquery(query)
-        return messages.annotate(rank=RawSQL(
+        return messages.annotate(rank=Coalesce(RawSQL(
             f"ts_rank(rooms_message.search_vector, {tsquery})::float8", params, output_field=FloatField()
-        ))
+        ), 0.0))
 
     def snippets(self, pks, query):
         """{message id: snippet HTML} for the given messages."""
@@ -86,17 +89,21 @@ class PostgresSearch:
 
 class SqliteSearch:
     def matching(self, messages, query):
-        return messages.filter(RawSQL(
+        return messages.filter(self.condition(query))
+
+    def condition(self, query):
+        return RawSQL(
             f"rooms_message.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
             [query.fts5()], output_field=BooleanField(),
-        ))
+        )
 
     def ranked(self, messages, query):
-        # bm25 is lower for better matches: negated, higher is better on both databases.
-        return messages.annotate(rank=RawSQL(
+        # bm25 is lower for better matches: negated, higher is better on both
+        # databases; 0 (below any match) for a message found otherwise.
+        return messages.annotate(rank=Coalesce(RawSQL(
             f"(SELECT -bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = rooms_message.id)",
             [query.fts5()], output_field=FloatField(),
-        ))
+        ), 0.0))
 
     def snippets(self, pks, query):
         pks = list(pks)

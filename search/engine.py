@@ -17,6 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from files.search import attachment_named
 from rooms.models import Message, Room
 
 from .backends import backend
@@ -78,7 +79,8 @@ def search(user, query, order=NEWEST, cursor=None, limit=None):
         username = get_user_model().USERNAME_FIELD
         messages = messages.filter(**{f"author__{username}__iexact": query.author})
     if not query.is_empty:
-        messages = engine.matching(messages, query)
+        # Its text, or the names of its files (files/search.py).
+        messages = messages.filter(Q(engine.condition(query)) | Q(attachment_named(query)))
     if order == RELEVANCE and not query.is_empty:
         messages = engine.ranked(messages, query).order_by("-rank", "-pk")
         if cursor is not None:
@@ -88,7 +90,7 @@ def search(user, query, order=NEWEST, cursor=None, limit=None):
         messages = messages.order_by("-pk")
         if cursor is not None:
             messages = messages.filter(pk__lt=cursor.pk)
-    found = list(messages.select_related("room", "author")[: limit + 1])
+    found = list(messages.select_related("room", "author").prefetch_related("attachments")[: limit + 1])
     more, found = len(found) > limit, found[:limit]
     if query.is_empty:
         snippets = {m.pk: escape(Truncator(m.text).chars(PLAIN_SNIPPET_CHARS)) for m in found}

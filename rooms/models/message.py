@@ -32,9 +32,9 @@ class MessageQuerySet(models.QuerySet):
         """What rendering a message needs, in a fixed number of queries for any number of messages."""
         reactions = models.Prefetch("reactions", Reaction.objects.select_related("user").order_by("pk"))
         return (self.select_related("author", "room", "reply_to__author")
-                .prefetch_related("mentions", reactions))
+                .prefetch_related("mentions", reactions, "attachments"))
 
-    def post(self, room, author, text, client_id=None, reply_to=None):
+    def post(self, room, author, text, client_id=None, reply_to=None, attachments=()):
         """Validate, save, then broadcast a message; returns the saved Message.
 
         Raises ValidationError for text that must not be saved and
@@ -44,6 +44,10 @@ class MessageQuerySet(models.QuerySet):
         with the same id by the same author returns the first message and
         broadcasts nothing. `reply_to` (a message id) quotes a message of
         the same room; any other is refused with ValidationError.
+
+        `attachments`: files already stored (files.uploads.StoredUpload), saved
+        with the message in its transaction (`save_with(message)`); with them
+        the text is a caption and may be blank.
         """
         if not isinstance(text, str):
             raise ValidationError("A message must be text.", code="invalid")
@@ -51,13 +55,16 @@ class MessageQuerySet(models.QuerySet):
         message = self.model(room=room, author=author, text=text, client_id=client_id or None)
         if reply_to is not None:
             message.reply_to, message.is_reply = self._reply_target(room, reply_to), True
-        message.full_clean(exclude=["room", "author"], validate_unique=False, validate_constraints=False)
+        exclude = ["room", "author"] + (["text"] if attachments and not text.strip() else [])
+        message.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         if client_id and (earlier := self._sent_earlier(author, client_id)):
             return earlier
         flood.check(author)
         try:
             with transaction.atomic():
                 message.save()
+                for attachment in attachments:
+                    attachment.save_with(message)
                 message.refresh_mentions()
                 message.reaction_groups = []  # a new message has none: rendering it asks nothing
                 transaction.on_commit(lambda: broadcast.message_posted(message), robust=True)

@@ -3,6 +3,7 @@
 // module of its own, started here; the handlers registered with the socket
 // run in the order they are registered below, whatever their kind.
 import { Socket } from "./socket.js";
+import * as attachments from "./attachments.js";
 import * as composer from "./composer.js";
 import * as frames from "./frames.js";
 import * as history from "./history.js";
@@ -26,6 +27,7 @@ frames.start();
 status.showRoomConnection(socket);
 socket.on("open", () => history.syncRoom(socket));
 composer.start(socket);
+attachments.start(); // files go by HTTP, their message comes back through the socket
 messageActions.start(socket);
 reactions.start(socket);
 replies.start(socket);

@@ -1,0 +1,122 @@
+"""From the files of a POST to stored attachments of one message.
+
+Each file is checked (size, and for anything that claims to be an image,
+that it is one: images.py re-encodes it) and written to storage BEFORE the
+message's transaction, so no database transaction waits on a slow disk or
+S3; the rows are then saved with the message in one transaction
+(Message.objects.post). Whatever is refused or rolled back has its stored
+files deleted again: nothing is kept that no message holds."""
+
+import mimetypes
+import os
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils.text import get_valid_filename
+
+from . import images
+
+TOO_LARGE = "%(name)s is too large: files are limited to %(limit)s each."
+TOO_MANY = "At most %(limit)d files can go in one message."
+NO_NAME = "A file without a name cannot be attached."
+
+
+def describe_size(size):
+    """Bytes as people read them: 25 MiB, 1.5 MiB, 300 KiB, 12 bytes."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} byte" + ("" if size == 1 else "s")
+
+
+@dataclass
+class StoredUpload:
+    """One file written to storage, waiting for its message's transaction."""
+
+    name: str
+    path: str
+    size: int
+    content_type: str
+    width: int | None = None
+    height: int | None = None
+    preview_path: str = ""
+    preview_width: int | None = None
+    preview_height: int | None = None
+    saved: list = field(default_factory=list)
+
+    def save_with(self, message):
+        from .models import Attachment
+
+        attachment = Attachment.objects.create(
+            message=message, name=self.name, file=self.path, size=self.size, content_type=self.content_type,
+            width=self.width, height=self.height, preview=self.preview_path,
+            preview_width=self.preview_width, preview_height=self.preview_height,
+        )
+        self.saved.append(attachment)
+
+    def discard(self):
+        for path in (self.path, self.preview_path):
+            if path:
+                default_storage.delete(path)
+
+
+def check(uploads):
+    """Refuse the whole message when one of its files is refused (before
+    anything is read or stored)."""
+    if len(uploads) > settings.CHAT_MAX_FILES_PER_MESSAGE:
+        raise ValidationError(TOO_MANY, code="too_many_files", params={"limit": settings.CHAT_MAX_FILES_PER_MESSAGE})
+    for upload in uploads:
+        if not upload.name:
+            raise ValidationError(NO_NAME, code="no_name")
+        if upload.size > settings.CHAT_MAX_UPLOAD_BYTES:
+            raise ValidationError(TOO_LARGE, code="too_large",
+                                  params={"name": upload.name, "limit": describe_size(settings.CHAT_MAX_UPLOAD_BYTES)})
+
+
+def store(room, uploads):
+    """Check, re-encode images, and write every file to storage; returns
+    [StoredUpload]. On any refusal nothing stays stored."""
+    check(uploads)
+    stored = []
+    try:
+        for upload in uploads:
+            stored.append(_store_one(room, upload))
+    except BaseException:
+        discard(stored)
+        raise
+    return stored
+
+
+def discard(stored):
+    for each in stored:
+        each.discard()
+
+
+def _store_one(room, upload):
+    name = upload.name
+    folder = f"attachments/{room.pk}/{uuid.uuid4().hex}"
+    safe = get_valid_filename(name) or "file"
+    content_type = (upload.content_type or "").lower()
+    if not images.claims_to_be_image(name, content_type):
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        path = default_storage.save(f"{folder}/{safe}", upload)
+        return StoredUpload(name=name, path=path, size=upload.size, content_type=content_type[:100])
+    upload.seek(0)
+    image = images.re_encode(name, upload)
+    base = os.path.splitext(safe)[0] or "image"
+    stored = StoredUpload(name=name, path="", size=len(image.original.data), content_type=image.original.content_type,
+                          width=image.original.width, height=image.original.height,
+                          preview_width=image.preview.width, preview_height=image.preview.height)
+    stored.path = default_storage.save(f"{folder}/{base}{image.original.extension}", ContentFile(image.original.data))
+    try:
+        stored.preview_path = default_storage.save(
+            f"{folder}/preview{image.preview.extension}", ContentFile(image.preview.data)
+        )
+    except BaseException:
+        stored.discard()
+        raise
+    return stored

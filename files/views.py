@@ -1,0 +1,107 @@
+"""Uploading files to a room, and fetching them.
+
+Thin: the rules are the model layer's (files/models.py, rooms/models/);
+these views translate refusals into responses. Every file URL looks the
+room up among those the reader may see now, so a file answers 404 exactly
+when the room page would (a stranger, a member removed from a private room,
+a deleted message)."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET, require_POST
+
+from rooms.flood import FloodError
+from rooms.models import NotAMember, Room
+
+from .models import Attachment
+from .storage import signed_url
+from .uploads import describe_size
+
+SIGNED_OUT = "You are signed out. Log in again to keep chatting."
+# A body that cannot hold files within the limits is refused unread.
+MULTIPART_SLACK = 1024 * 1024
+
+
+def _refusal(text, status):
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+@require_POST
+def upload(request, slug):
+    """POST multipart: `message` (the caption), `client_id`, and `file` once
+    per file. 201 with the message's id; it reaches the room's pages, the
+    sender's included, through the broadcast. Refusals answer with the
+    reason as plain text for #chat-errors."""
+    if not request.user.is_authenticated:
+        return _refusal(SIGNED_OUT, 403)
+    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    limit = settings.CHAT_MAX_UPLOAD_BYTES
+    if _content_length(request) > limit * settings.CHAT_MAX_FILES_PER_MESSAGE + MULTIPART_SLACK:
+        return _refusal(f"These files are too large: files are limited to {describe_size(limit)} each.", 413)
+    files = request.FILES.getlist("file")
+    caption = request.POST.get("message", "")
+    try:
+        message = Attachment.objects.post(room, request.user, caption, files, request.POST.get("client_id") or None)
+    except NotAMember:
+        raise Http404("No such room.") from None
+    except PermissionDenied as refusal:  # RoomArchived, or a deactivated account
+        return _refusal(str(refusal), 403)
+    except FloodError as refusal:
+        return _refusal(" ".join(refusal.messages), 429)
+    except ValidationError as refusal:
+        status = 413 if getattr(refusal, "code", None) == "too_large" else 400
+        return _refusal(" ".join(refusal.messages), status)
+    return HttpResponse(str(message.pk), status=201, content_type="text/plain")
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _attachment(request, pk):
+    """The attachment, if its room is one the reader may see now (one query)."""
+    readable = Room.objects.visible_to(request.user)
+    return get_object_or_404(Attachment.objects.filter(message__room__in=readable), pk=pk)
+
+
+@require_GET
+def download(request, pk, name):
+    """The file as stored. Images (re-encoded by us) are shown inline;
+    anything else is a download, never rendered by the browser."""
+    attachment = _attachment(request, pk)
+    if attachment.is_image:
+        return _serve(attachment.file, attachment.name, attachment.content_type, inline=True)
+    return _serve(attachment.file, attachment.name, "application/octet-stream", inline=False)
+
+
+@require_GET
+def preview(request, pk):
+    attachment = _attachment(request, pk)
+    if not attachment.is_image:
+        raise Http404("No preview.")
+    return _serve(attachment.preview, attachment.name, attachment.content_type, inline=True)
+
+
+def _serve(file, download_name, content_type, inline):
+    url = signed_url(file.name, download_name, content_type, inline)
+    if url is not None:
+        # Issued now, after the check, and valid for CHAT_FILE_URL_SECONDS.
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+    else:
+        try:
+            stream = file.open("rb")
+        except FileNotFoundError:
+            raise Http404("No such file.") from None
+        response = FileResponse(stream, as_attachment=not inline, filename=download_name, content_type=content_type)
+        # Readers change (removed from a room): every fetch asks us again.
+        response["Cache-Control"] = "private, no-cache"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Should a browser render it anyway, it runs nothing and loads nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
