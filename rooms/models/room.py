@@ -37,8 +37,20 @@ NOT_A_MEMBER = "You are not a member of this room."
 
 
 class RoomQuerySet(models.QuerySet):
+    def at(self, slug=None, dm=None):
+        """The room a URL names: /rooms/<slug>/ names a room, /dm/<id>/ a
+        conversation, and neither resolves the other kind."""
+        if dm is not None:
+            return self.filter(kind=Room.DIRECT, pk=dm)
+        return self.filter(kind=Room.ROOM, slug=slug)
+
+    def rooms(self):
+        """Rooms proper, without direct conversations (the admin's Rooms)."""
+        return self.filter(kind=Room.ROOM)
+
     def visible_to(self, user):
-        """Rooms `user` may open: every public room, and private ones they belong to."""
+        """Rooms `user` may open: every public room, and private ones they
+        belong to (their direct conversations among them)."""
         if not user.is_authenticated:
             return self.none()
         # A subquery rather than a join: no DISTINCT over every column of
@@ -105,6 +117,17 @@ LISTED_FIELDS = ("name", "slug", "topic", "is_archived", "is_private")
 
 
 class Room(models.Model):
+    # A direct conversation (rooms/models/direct.py) is a private room whose
+    # members are its participants: every room feature works there because
+    # it is the same machinery. It has no name, slug or topic of its own.
+    ROOM, DIRECT = "room", "direct"
+    KINDS = [(ROOM, "room"), (DIRECT, "direct conversation")]
+
+    kind = models.CharField(max_length=10, choices=KINDS, default=ROOM, editable=False)
+    # The sorted participant ids ("3-8-12") of a direct conversation: unique,
+    # so the same people always get the same conversation, even when two of
+    # them start it at the same moment.
+    direct_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
     topic = models.CharField(max_length=200, blank=True)
@@ -121,12 +144,48 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="room", direct_key__isnull=True)
+                | Q(kind="direct", direct_key__isnull=False, is_private=True),
+                name="room_direct_is_private_with_key",
+            )
+        ]
 
     def __str__(self):
+        if self.is_direct:
+            return "Direct messages: " + ", ".join(person.get_username() for person in self.participants)
         return self.name
 
+    @property
+    def is_direct(self):
+        return self.kind == Room.DIRECT
+
+    @property
+    def route(self):
+        """The URL keywords that name this room: /rooms/<slug>/ or /dm/<id>/."""
+        return {"dm": self.pk} if self.is_direct else {"slug": self.slug}
+
+    def url(self, name, **kwargs):
+        """One of the room's URLs (rooms/urls.py): "detail", "older", "message" (pk=) ..."""
+        prefix = "dm-" if self.is_direct else ""
+        return reverse(f"rooms:{prefix}{name}", kwargs={**self.route, **kwargs})
+
     def get_absolute_url(self):
-        return reverse("rooms:detail", kwargs={"slug": self.slug})
+        return self.url("detail")
+
+    @property
+    def socket_path(self):
+        return f"/ws/dm/{self.pk}/" if self.is_direct else f"/ws/rooms/{self.slug}/"
+
+    @property
+    def participants(self):
+        """A conversation's people, by name (attached to a list of rooms at
+        once by direct.attach_participants)."""
+        if not hasattr(self, "_participants"):
+            people = self.members.all() if self.is_direct else []  # prefetched, or one query
+            self._participants = sorted(people, key=lambda person: person.get_username())
+        return self._participants
 
     @property
     def group_name(self):
