@@ -3,6 +3,7 @@
 from django import template
 
 from ..models import title_for
+from ..models.direct import others_in
 
 register = template.Library()
 
@@ -32,3 +33,9 @@ def conversations(rooms):
     newest message, `latest`; new empty ones by creation)."""
     direct = [room for room in rooms if room.is_direct]
     return sorted(direct, key=lambda room: (getattr(room, "latest", 0) or 0, room.pk), reverse=True)
+
+
+@register.simple_tag(takes_context=True)
+def conversation_people(context, room):
+    """{% conversation_people room as people %}: its participants but the viewer (all of them when rendered for everyone)."""
+    return others_in(room, context.get("user"))

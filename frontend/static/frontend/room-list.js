@@ -124,13 +124,21 @@ function fetchEntry(entry) {
   }, Math.random() * 2000);
 }
 
+// Rendered once for everyone, a conversation's title names its viewer too:
+// the other people's names, as the server writes them for a viewer.
+function withoutViewer(entry) {
+  const title = entry.querySelector(".room-name");
+  const others = Array.from(title.querySelectorAll(".dm-name")).filter((name) => name.dataset.userId !== me);
+  if (others.length === title.querySelectorAll(".dm-name").length) return;
+  title.replaceChildren(...others.flatMap((name, index) => (index ? [", ", name] : [name])));
+}
+
 // An entry just put in the list (live, fetched, or a fresh list): take over
 // this viewer's counts, drop the one it replaces, and put it in its place.
 function adopt(entry) {
   let old = null;
   for (const twin of document.querySelectorAll(".room-list #" + CSS.escape(entry.id))) if (twin !== entry) old = twin;
-  // Rendered once for everyone, a conversation's title names its viewer too.
-  for (const name of entry.querySelectorAll(`.dm-name[data-user-id="${me}"]`)) name.remove();
+  if (isDirect(entry)) withoutViewer(entry);
   if (old && num(old.dataset.recent) > num(entry.dataset.recent)) entry.dataset.recent = old.dataset.recent;
   if ("lastRead" in entry.dataset) {
     // Rendered for this viewer (a fresh list after a sync): the server's
