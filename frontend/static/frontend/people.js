@@ -22,9 +22,9 @@ function offer(name) {
   close(false);
   if (again) return;
   const menu = fromTemplate("person-menu-template");
-  menu.elements.with.value = name.dataset.username;
+  menu.elements.with.value = name.dataset.person;
   const button = menu.querySelector("button");
-  button.textContent = `Message ${name.dataset.username}`;
+  button.textContent = `Message ${name.dataset.person}`;
   (name.closest(".message-author") || name).after(menu); // the author's name stays just the name
   name.setAttribute("aria-expanded", "true");
   open = { name: name, menu: menu };
@@ -35,7 +35,7 @@ function offer(name) {
 function enhance(holder, username) {
   if (!username || username === myName || holder.querySelector(".person-name")) return;
   const name = fromTemplate("person-name-template");
-  name.dataset.username = username;
+  name.dataset.person = username;
   name.textContent = holder.textContent;
   holder.replaceChildren(name);
 }
