@@ -64,6 +64,11 @@ def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
     page.locator("#messages .person-name").first.click()
     expect(page.locator(".person-menu button")).to_be_focused()
     assert_accessible(page, f"direct conversation, {look}")
+    page.goto("/")  # on a phone, the room page has no sidebar
+    page.get_by_role("link", name="New message").click()
+    expect(page.get_by_role("dialog", name="New message").locator(".person-choice")).to_have_text(
+        ["bob", "carol", "dan"], timeout=LIVE_TIMEOUT_MS)
+    assert_accessible(page, f"new message dialog, {look}")
     page.goto("/dm/new/?q=b")
     expect(page.locator(".person-choice")).to_have_text(["bob"])
     assert_accessible(page, f"new message, {look}")

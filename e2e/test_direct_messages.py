@@ -35,7 +35,7 @@ def start_from_name(page, name):
     page.wait_for_selector('#room[data-ws="open"]', timeout=10_000)
 
 
-def test_a_message_started_from_a_name_arrives_live_and_nobody_else_may_read_it(people, sign_in, server):
+def test_a_message_started_from_a_name_arrives_live_and_nobody_else_may_read_it(people, sign_in, server, screenshot):
     bob_context = sign_in("bob")
     bob = open_room(bob_context)
     bob_list = open_list(bob_context)
@@ -69,6 +69,7 @@ def test_a_message_started_from_a_name_arrives_live_and_nobody_else_may_read_it(
     expect(message_with(alice, "usual place")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     expect(bob_list.locator("#dm-list .unread-count")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
     expect(alice.locator("#presence .presence-entry")).to_have_text(["alice", "bob"], timeout=LIVE_TIMEOUT_MS)
+    screenshot(alice, "direct-message")
 
     # Bob messaging alice from her name in the lobby reaches the same conversation.
     lobby = open_room(bob_context)
@@ -90,9 +91,11 @@ def test_new_message_picks_people_by_name_and_notifies_hidden_tabs(people, sign_
     carol = open_room(carol_context)
     alice = open_room(sign_in("alice"))
 
-    alice.locator("#dm-title + .new-message, .new-message").first.click()
-    alice.wait_for_url(re.compile(r"/dm/new/"))
-    search = alice.get_by_label("Find people by name")
+    alice.get_by_role("link", name="New message").click()
+    dialog = alice.get_by_role("dialog", name="New message")
+    search = dialog.get_by_label("Find people by name")
+    expect(search).to_be_focused()
+    expect(dialog.locator(".person-choice")).to_have_text(["bob", "carol"], timeout=LIVE_TIMEOUT_MS)
     search.fill("car")
     expect(alice.locator(".person-choice")).to_have_text(["carol"], timeout=LIVE_TIMEOUT_MS)
     alice.get_by_label("carol").check()

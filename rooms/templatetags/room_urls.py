@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..models import title_for
+from ..models import MAX_OTHERS, title_for
 from ..models.direct import others_in
 
 register = template.Library()
@@ -39,3 +39,9 @@ def conversations(rooms):
 def conversation_people(context, room):
     """{% conversation_people room as people %}: its participants but the viewer (all of them when rendered for everyone)."""
     return others_in(room, context.get("user"))
+
+
+@register.simple_tag
+def conversation_size_limit():
+    """How many people one may pick for a conversation besides oneself."""
+    return MAX_OTHERS

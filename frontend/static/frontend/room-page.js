@@ -5,6 +5,7 @@
 import { Socket } from "./socket.js";
 import * as composer from "./composer.js";
 import * as frames from "./frames.js";
+import * as newMessage from "./new-message.js";
 import * as history from "./history.js";
 import * as messageActions from "./message-actions.js";
 import * as notifications from "./notifications.js";
@@ -70,4 +71,5 @@ for (const el of document.querySelectorAll("#messages .message")) {
 time.start();
 notifications.start();
 people.start();
+newMessage.start();
 history.start();
