@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
+from .. import flood
 from .room import Room, RoomQuerySet
 
 # People in a conversation besides the one who starts it.
@@ -63,6 +64,9 @@ def conversation_between(starter, others):
     existing = Room.objects.filter(direct_key=key).first()
     if existing is not None:
         return existing, False
+    # A new conversation shows in other people's lists: it counts against
+    # the starter's flood control like a message (flood.FloodError).
+    flood.check(starter)
     try:
         with transaction.atomic():
             # The slug only fills the column: conversations are found by id

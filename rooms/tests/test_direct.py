@@ -133,3 +133,13 @@ def test_the_database_refuses_a_second_conversation_of_the_same_people(alice, bo
         Room.objects.create(kind=Room.DIRECT, direct_key=room.direct_key, is_private=True, slug="~other")
     with pytest.raises(IntegrityError), transaction.atomic():
         Room.objects.create(kind=Room.DIRECT, direct_key="1-99", is_private=False, slug="~public")
+
+
+def test_starting_conversations_counts_against_flood_control(alice, people, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 2
+    for person in people[:2]:
+        conversation_between(alice, [person])
+    with pytest.raises(ValidationError, match="too quickly"):
+        conversation_between(alice, [people[2]])
+    # Opening one that exists is no new conversation.
+    assert conversation_between(alice, [people[0]])[1] is False
