@@ -179,6 +179,11 @@ class Room(models.Model):
         return f"/ws/dm/{self.pk}/" if self.is_direct else f"/ws/rooms/{self.slug}/"
 
     @property
+    def participant_names(self):
+        """Who a conversation's list entry names (() for a room)."""
+        return tuple(person.get_username() for person in self.participants)
+
+    @property
     def participants(self):
         """A conversation's people, by name (attached to a list of rooms at
         once by direct.attach_participants)."""

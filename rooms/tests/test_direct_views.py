@@ -2,6 +2,7 @@
 participants only, /dm/new/ starts one, and the room list shows them."""
 
 import pytest
+from django.test import override_settings
 
 from rooms.models import Message, Room, conversation_between
 
@@ -121,3 +122,13 @@ def test_search_finds_the_readers_conversations_and_nobody_elses(client, alice, 
     assert page.count('class="search-result"') == 1
     assert f'href="/dm/{ours.pk}/messages/{mine.pk}/"' in page
     assert 'class="search-result-room">bob<' in page and "late" not in page
+
+
+@override_settings(DEBUG=False)
+def test_kept_list_entries_follow_a_participant_renamed(client, alice, bob, conversation):
+    client.force_login(alice)
+    assert 'data-user-id="%d">bob<' % bob.pk in client.get("/").content.decode()
+    bob.username = "robert"
+    bob.save()
+    page = client.get("/").content.decode()
+    assert ">robert<" in page and ">bob<" not in page
