@@ -80,3 +80,15 @@ async def test_a_new_conversation_and_its_messages_reach_only_its_peoples_room_l
     activity = await next_about(bob_list, "#room-activity")
     assert f'data-room-id="{room.pk}"' in activity
     assert await carol_list.receive_nothing(timeout=0.5)
+
+
+async def test_typing_edits_and_deletions_reach_the_other_participant(ws, alice, bob, conversation):
+    message = await sync_to_async(Message.objects.post)(conversation, bob, "lunch at 12")
+    alice_socket = await joined(ws, alice, conversation)
+    bob_socket = await joined(ws, bob, conversation)
+    await bob_socket.send_to(text_data=json.dumps({"typing": True}))
+    assert 'data-username="bob"' in await next_about(alice_socket, "#typing-signals")
+    await bob_socket.send_to(text_data=json.dumps({"edit": message.pk, "message": "lunch at 1"}))
+    assert "lunch at 1" in await next_about(alice_socket, f'id="message-{message.pk}"')
+    await bob_socket.send_to(text_data=json.dumps({"delete": message.pk}))
+    assert 'hx-swap-oob="delete"' in await next_about(alice_socket, f'id="message-{message.pk}" hx-swap-oob')
