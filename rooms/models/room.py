@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
 
 from realtime import broadcast
+
+from .address import RoomAddress
 
 LOBBY_SLUG = "lobby"
 
@@ -116,7 +117,7 @@ class RoomQuerySet(models.QuerySet):
 LISTED_FIELDS = ("name", "slug", "topic", "is_archived", "is_private")
 
 
-class Room(models.Model):
+class Room(RoomAddress, models.Model):
     # A direct conversation (rooms/models/direct.py) is a private room whose
     # members are its participants: every room feature works there because
     # it is the same machinery. It has no name, slug or topic of its own.
@@ -156,41 +157,6 @@ class Room(models.Model):
         if self.is_direct:
             return "Direct messages: " + ", ".join(person.get_username() for person in self.participants)
         return self.name
-
-    @property
-    def is_direct(self):
-        return self.kind == Room.DIRECT
-
-    @property
-    def route(self):
-        """The URL keywords that name this room: /rooms/<slug>/ or /dm/<id>/."""
-        return {"dm": self.pk} if self.is_direct else {"slug": self.slug}
-
-    def url(self, name, **kwargs):
-        """One of the room's URLs (rooms/urls.py): "detail", "older", "message" (pk=) ..."""
-        prefix = "dm-" if self.is_direct else ""
-        return reverse(f"rooms:{prefix}{name}", kwargs={**self.route, **kwargs})
-
-    def get_absolute_url(self):
-        return self.url("detail")
-
-    @property
-    def socket_path(self):
-        return f"/ws/dm/{self.pk}/" if self.is_direct else f"/ws/rooms/{self.slug}/"
-
-    @property
-    def participant_names(self):
-        """Who a conversation's list entry names (() for a room)."""
-        return tuple(person.get_username() for person in self.participants)
-
-    @property
-    def participants(self):
-        """A conversation's people, by name (attached to a list of rooms at
-        once by direct.attach_participants)."""
-        if not hasattr(self, "_participants"):
-            people = self.members.all() if self.is_direct else []  # prefetched, or one query
-            self._participants = sorted(people, key=lambda person: person.get_username())
-        return self._participants
 
     @property
     def group_name(self):
