@@ -132,3 +132,11 @@ def test_kept_list_entries_follow_a_participant_renamed(client, alice, bob, conv
     bob.save()
     page = client.get("/").content.decode()
     assert ">robert<" in page and ">bob<" not in page
+
+
+def test_a_reply_in_a_conversation_links_to_the_conversations_message(client, alice, bob, conversation):
+    original = Message.objects.post(conversation, bob, "where?")
+    Message.objects.post(conversation, alice, "the usual", reply_to=original.pk)
+    client.force_login(bob)
+    page = client.get(f"/dm/{conversation.pk}/").content.decode()
+    assert f'class="reply-quote quote-of-message-{original.pk}" href="/dm/{conversation.pk}/messages/{original.pk}/"' in page
