@@ -464,6 +464,19 @@ def seed_conversation(room, start=None):
     return users
 
 
+def direct_conversation(starter, *others, text="Can you look at the release notes before 3?"):
+    """The conversation of these people (usernames, existing or made), with
+    one message from the first of `others` (saved, not broadcast)."""
+    from django.contrib.auth import get_user_model
+
+    from rooms.models import Message, conversation_between
+
+    users = {name: get_user_model().objects.get_or_create(username=name)[0] for name in (starter, *others)}
+    room, _ = conversation_between(users[starter], [users[name] for name in others])
+    Message.objects.create(room=room, author=users[others[0]], text=text)
+    return room
+
+
 def assert_no_horizontal_scroll(page):
     widths = page.evaluate("[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
     assert widths[0] <= widths[1], f"the page scrolls sideways at {page.url}: {widths[0]} px wide in {widths[1]}"

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import (
-    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, bodies, fill_signup, message_with, open_room, seed_conversation, send,
+    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, bodies, direct_conversation, fill_signup, message_with, open_room,
+    seed_conversation, send,
 )
 
 
@@ -30,10 +31,12 @@ def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
     seed_conversation(Room.objects.get(slug="lobby"))
     alice = sign_in("alice", **LOOKS[look])
     bob = open_room(sign_in("bob"))
+    conversation = direct_conversation("alice", "bob", "carol")
 
     page = alice.new_page()
     page.goto("/")
     expect(page.locator("#room-list a")).to_have_count(2)
+    expect(page.locator("#dm-list .unread-count")).to_have_text(["1 unread"])
     assert_accessible(page, f"room list, {look}")
 
     # Several messages from two people (own and others'), both present, and
@@ -52,6 +55,23 @@ def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
     page = open_room(alice, archived_room.slug)
     expect(page.locator(".archived-note")).to_be_visible()
     assert_accessible(page, f"archived room, {look}")
+
+    # A direct conversation, its offer on a name open, and the people picker.
+    page = alice.new_page()
+    page.goto(conversation.get_absolute_url())
+    page.wait_for_selector('#room[data-ws="open"]', timeout=10_000)
+    expect(page.locator("#presence .presence-entry")).to_have_text(["alice"], timeout=LIVE_TIMEOUT_MS)
+    page.locator("#messages .person-name").first.click()
+    expect(page.locator(".person-menu button")).to_be_focused()
+    assert_accessible(page, f"direct conversation, {look}")
+    page.goto("/")  # on a phone, the room page has no sidebar
+    page.get_by_role("link", name="New message").click()
+    expect(page.get_by_role("dialog", name="New message").locator(".person-choice")).to_have_text(
+        ["bob", "carol", "dan"], timeout=LIVE_TIMEOUT_MS)
+    assert_accessible(page, f"new message dialog, {look}")
+    page.goto("/dm/new/?q=b")
+    expect(page.locator(".person-choice")).to_have_text(["bob"])
+    assert_accessible(page, f"new message, {look}")
 
 
 @pytest.mark.parametrize("look", LOOKS)

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import (
-    CONVERSATION, LIVE_TIMEOUT_MS, LOOKS, PHONE, assert_no_horizontal_scroll, bodies, message_with, open_room,
-    seed_conversation, send,
+    CONVERSATION, LIVE_TIMEOUT_MS, LOOKS, PHONE, assert_no_horizontal_scroll, bodies, direct_conversation, message_with,
+    open_room, seed_conversation, send,
 )
 
 LONG_LINK = CONVERSATION[4][1]
@@ -27,6 +27,9 @@ def busy_lobby():
     Room.objects.create(name="Design reviews", slug="design", topic="Screens and flows before they ship",
                         is_private=True).members.add(users["alice"])
     Room.objects.create(name="Launch 2023", slug="launch-2023", topic="How we shipped v1", is_archived=True)
+    # Two conversations of alice's in the sidebar, one unread.
+    direct_conversation("alice", "bob", text="Thanks for the review!")
+    direct_conversation("alice", "carol", "dan", text="Who takes the release call at 3?")
     return users
 
 
@@ -53,6 +56,7 @@ def test_room_list_and_busy_room_fit_the_screen(look, busy_lobby, sign_in, scree
     page = alice.new_page()
     page.goto("/")
     expect(page.locator("#room-list a")).to_have_count(4)
+    expect(page.locator("#dm-list .room-name")).to_have_text(["carol, dan", "bob"])
     assert_no_horizontal_scroll(page)
     screenshot(page, f"room-list-{look}")
 

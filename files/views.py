@@ -29,14 +29,14 @@ def _refusal(text, status):
 
 
 @require_POST
-def upload(request, slug):
+def upload(request, **route):
     """POST multipart: `message` (the caption), `client_id`, and `file` once
     per file. 201 with the message's id; it reaches the room's pages, the
     sender's included, through the broadcast. Refusals answer with the
     reason as plain text for #chat-errors."""
     if not request.user.is_authenticated:
         return _refusal(SIGNED_OUT, 403)
-    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    room = get_object_or_404(Room.objects.visible_to(request.user).at(**route))
     limit = settings.CHAT_MAX_UPLOAD_BYTES
     if _content_length(request) > limit * settings.CHAT_MAX_FILES_PER_MESSAGE + MULTIPART_SLACK:
         return _refusal(f"These files are too large: files are limited to {describe_size(limit)} each.", 413)

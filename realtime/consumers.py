@@ -1,6 +1,7 @@
 """The WebSocket endpoints: frames in, model calls out.
 
-`RoomConsumer` (/ws/rooms/<slug>/) posts, edits, deletes, marks read, says
+`RoomConsumer` (/ws/rooms/<slug>/, and /ws/dm/<id>/ for a direct
+conversation, which is a room) posts, edits, deletes, marks read, says
 who is typing and catches a page up; `RoomListConsumer` (/ws/rooms/) only
 listens. Each is a HANDLERS table (frame type -> method) and short handlers
 that call the model layer; what they share is in realtime/page.py.
@@ -43,7 +44,7 @@ class RoomConsumer(PageSocket):
     async def connect(self):
         if (user := await self.accept_signed_in()) is None:
             return
-        room = await Room.objects.filter(slug=self.scope["url_route"]["kwargs"]["slug"]).afirst()
+        room = await Room.objects.at(**self.scope["url_route"]["kwargs"]).afirst()
         if room is None or not await db(room.is_visible_to)(user):
             await self.close(NOT_FOUND)
             return

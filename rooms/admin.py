@@ -5,12 +5,13 @@ rooms or messages do it themselves (rooms/models/), after commit.
 """
 
 from django.contrib import admin, messages
+from django.db.models import Count, Max
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import ngettext
 
-from .models import Message, Room
+from .models import Conversation, Message, Room
 
 
 @admin.register(Room)
@@ -25,6 +26,10 @@ class RoomAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "topic"]}),
         ("Access", {"fields": ["is_archived", "is_private", "members"]}),
     ]
+
+    def get_queryset(self, request):
+        # Direct conversations are not managed here (ConversationAdmin).
+        return super().get_queryset(request).rooms()
 
     @admin.action(description="Archive selected rooms (read-only)", permissions=["change"])
     def archive(self, request, queryset):
@@ -76,10 +81,55 @@ class UncountedChangeList(ChangeList):
         self.result_count = len(self.result_list)
 
 
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    """That a conversation exists, who is in it, how many messages and when,
+    for moderation and data requests; what was said stays between its
+    participants (README, "Who can read what"). Deleting one deletes it for
+    everyone in it."""
+
+    list_display = ["__str__", "message_count", "created_at", "last_message_at"]
+    list_filter = ["created_at"]
+    search_fields = ["members__username"]
+    fields = ["participant_names", "message_count", "created_at", "last_message_at"]
+    readonly_fields = fields
+    actions = ["delete_selected"]
+
+    def get_queryset(self, request):
+        return (super().get_queryset(request).prefetch_related("members")
+                .annotate(message_count=Count("messages"), last_message_at=Max("messages__created_at")))
+
+    def has_add_permission(self, request):
+        return False  # people start conversations themselves
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="participants")
+    def participant_names(self, conversation):
+        return ", ".join(person.get_username() for person in conversation.members.all())
+
+    @admin.display(description="messages", ordering="message_count")
+    def message_count(self, conversation):
+        return conversation.message_count
+
+    @admin.display(description="last message", ordering="last_message_at")
+    def last_message_at(self, conversation):
+        return conversation.last_message_at
+
+
+class RoomFilter(admin.RelatedFieldListFilter):
+    """Rooms only: a conversation's messages are not listed here."""
+
+    def field_choices(self, field, request, model_admin):
+        return field.get_choices(include_blank=False, ordering=self.field_admin_ordering(field, request, model_admin),
+                                 limit_choices_to={"kind": Room.ROOM})
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "room", "author_name", "short_text"]
-    list_filter = ["room", "created_at"]
+    list_filter = [("room", RoomFilter), "created_at"]
     list_select_related = ["room", "author"]
     raw_id_fields = ["author"]
     readonly_fields = ["created_at"]
@@ -98,6 +148,10 @@ class MessageAdmin(admin.ModelAdmin):
         "Words in the messages' text, or @username for one person's messages. "
         "Pages are not counted: use Previous and Next."
     )
+
+    def get_queryset(self, request):
+        # Direct messages are for their participants only.
+        return super().get_queryset(request).filter(room__kind=Room.ROOM)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         try:

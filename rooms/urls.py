@@ -1,14 +1,23 @@
 from django.urls import path
 
-from . import views
+from . import direct_views, views
+
+# Every page of a room, under /rooms/<slug>/ for rooms and /dm/<id>/ for
+# direct conversations (named "dm-<name>"): one set of views serves both
+# (Room.url builds either).
+ROOM_PAGES = [
+    ("", views.room_detail, "detail"),
+    ("older/", views.older_messages, "older"),
+    ("newer/", views.newer_messages, "newer"),
+    ("messages/<int:pk>/", views.message_permalink, "message"),
+    ("entry/", views.room_entry, "entry"),
+    ("messages/<int:pk>/source/", views.message_source, "message-source"),
+]
 
 app_name = "rooms"
 urlpatterns = [
     path("", views.room_list, name="list"),
-    path("rooms/<slug:slug>/", views.room_detail, name="detail"),
-    path("rooms/<slug:slug>/older/", views.older_messages, name="older"),
-    path("rooms/<slug:slug>/newer/", views.newer_messages, name="newer"),
-    path("rooms/<slug:slug>/messages/<int:pk>/", views.message_permalink, name="message"),
-    path("rooms/<slug:slug>/entry/", views.room_entry, name="entry"),
-    path("rooms/<slug:slug>/messages/<int:pk>/source/", views.message_source, name="message-source"),
+    path("dm/new/", direct_views.new_conversation, name="dm-new"),
+    *(path(f"rooms/<slug:slug>/{tail}", view, name=name) for tail, view, name in ROOM_PAGES),
+    *(path(f"dm/<int:dm>/{tail}", view, name=f"dm-{name}") for tail, view, name in ROOM_PAGES),
 ]

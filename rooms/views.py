@@ -12,10 +12,18 @@ def room_list(request):
     return render(request, "rooms/room_list.html", {"rooms": rooms})
 
 
-def _history(request, slug):
-    """The room (404 unless visible: a private room's existence stays secret)
-    and the page of history before ?before=<message id>, or None for bad input."""
-    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+def _readable(request, route, rooms=None):
+    """The room a URL names (/rooms/<slug>/ or /dm/<id>/: `route`), 404
+    unless the user may read it: a private room's existence (and a
+    conversation's) stays secret."""
+    rooms = Room.objects.visible_to(request.user) if rooms is None else rooms
+    return get_object_or_404(rooms.at(**route))
+
+
+def _history(request, route):
+    """The room (_readable) and the page of history before ?before=<message
+    id>, or None for bad input."""
+    room = _readable(request, route)
     before = request.GET.get("before")
     if before is not None:
         if not before.isdigit():
@@ -29,19 +37,19 @@ BAD_BEFORE = "?before= must be a message id."
 
 
 @login_required
-def room_detail(request, slug):
-    room, context = _history(request, slug)
+def room_detail(request, **route):
+    room, context = _history(request, route)
     if context is None:
         return HttpResponseBadRequest(BAD_BEFORE)
     return _room_page(request, room, context)
 
 
 @login_required
-def message_permalink(request, slug, pk):
+def message_permalink(request, pk, **route):
     """The room page opened around one message (a link from search or
     "Copy link"): a page of history before and after it, the message
     highlighted, newer history loading as the reader scrolls down."""
-    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    room = _readable(request, route)
     if pk > MAX_ID:
         raise Http404("No such message.")
     get_object_or_404(Message.objects.filter(room=room), pk=pk)
@@ -73,9 +81,9 @@ def _room_list(user, room, history):
 
 
 @login_required
-def older_messages(request, slug):
+def older_messages(request, **route):
     """The page of history above what the room page shows, for "Load older"."""
-    room, context = _history(request, slug)
+    room, context = _history(request, route)
     if context is None:
         return HttpResponseBadRequest(BAD_BEFORE)
     return render(request, "rooms/room.html#older-page", context)
@@ -86,10 +94,10 @@ MAX_ID = 2**63 - 1  # past the largest id a database holds
 
 
 @login_required
-def newer_messages(request, slug):
+def newer_messages(request, **route):
     """The page of history below what a room page opened in the past shows
     (a permalink), for "Load newer"."""
-    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    room = _readable(request, route)
     after = request.GET.get("after", "")
     if not after.isdigit() or int(after) > MAX_ID:
         return HttpResponseBadRequest(BAD_AFTER)
@@ -101,19 +109,19 @@ def newer_messages(request, slug):
 
 
 @login_required
-def room_entry(request, slug):
+def room_entry(request, **route):
     """One room's entry in the room list with the viewer's counts: for a
     page on which the room has just appeared (live entries are rendered for
     everyone, without counts)."""
-    room = get_object_or_404(Room.objects.sidebar_for(request.user), slug=slug)
+    room = _readable(request, route, Room.objects.sidebar_for(request.user))
     return render(request, "rooms/room_list.html#room-entry", {"room": room})
 
 
 @login_required
-def message_source(request, slug, pk):
+def message_source(request, pk, **route):
     """The text of one's own message as typed, for the edit box (the page
     shows it formatted)."""
-    room = get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+    room = _readable(request, route)
     message = get_object_or_404(Message, room=room, pk=pk)
     message.check_can_edit(request.user)  # PermissionDenied: 403 with the reason
     return HttpResponse(message.text, content_type="text/plain; charset=utf-8")

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from rooms.models import Room
+from rooms.models.direct import attach_participants
 
 from . import engine
 from .query import BadQuery, parse
@@ -15,7 +16,7 @@ def search(request):
     order = params.get("order") if params.get("order") in engine.ORDERS else engine.NEWEST
     form = {"q": params.get("q", ""), "room": params.get("room", ""), "author": params.get("author", ""),
             "order": order}
-    context = {**form, "orders": engine.ORDERS, "rooms": Room.objects.visible_to(request.user).order_by("name"),
+    context = {**form, "orders": engine.ORDERS, "rooms": attach_participants(list(Room.objects.visible_to(request.user).order_by("name"))),
                "page": None, "error": None}
     try:
         query = parse(form["q"], author=form["author"], room=form["room"])
@@ -25,6 +26,8 @@ def search(request):
         return render(request, "search/search.html", context, status=400)
     if not query.is_empty or query.author or query.room:
         context["page"] = engine.search(request.user, query, order, cursor)
+        # Conversations are titled by their people: fetched for the page at once.
+        attach_participants([result.message.room for result in context["page"].results])
         more = params.copy()
         if context["page"].next_cursor:
             more["cursor"] = str(context["page"].next_cursor)

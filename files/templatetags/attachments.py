@@ -1,5 +1,6 @@
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 
 from ..uploads import describe_size
@@ -20,3 +21,9 @@ def upload_limits():
     limit = settings.CHAT_MAX_UPLOAD_BYTES
     return format_html('data-max-bytes="{}" data-max-size="{}" data-max-files="{}"',
                        limit, describe_size(limit), settings.CHAT_MAX_FILES_PER_MESSAGE)
+
+
+@register.simple_tag
+def upload_url(room):
+    """Where the composer posts files: /rooms/<slug>/files/ or /dm/<id>/files/."""
+    return reverse("files:dm-upload" if room.is_direct else "files:upload", kwargs=room.route)

@@ -33,6 +33,12 @@ def stored_files(root):
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()) if root.exists() else []
 
 
+def upload_url(room):
+    from files.templatetags.attachments import upload_url
+
+    return upload_url(room)
+
+
 @pytest.fixture
 def upload(client):
     """POST files to a room as `user`, as the page does (multipart, with CSRF checks on)."""
@@ -44,7 +50,7 @@ def upload(client):
         data = {"message": caption, "file": list(files)}
         if client_id:
             data["client_id"] = client_id
-        return browser.post(f"/rooms/{room.slug}/files/", data)
+        return browser.post(upload_url(room), data)
     return post
 
 

@@ -62,6 +62,21 @@ def test_a_member_removed_from_the_room_gets_404(upload, alice, bob, private_roo
     assert signed_in(bob).get(url).status_code == 404
 
 
+def test_a_direct_conversations_files_are_its_participants_alone(upload, alice, bob, django_user_model, png):
+    from rooms.models.direct import conversation_between
+
+    carol = django_user_model.objects.create_user("carol", password="pw-carol-123")
+    conversation = conversation_between(alice, [bob])[0]
+    assert upload(carol, conversation, [png()]).status_code == 404
+    assert upload(alice, conversation, [png()], caption="for bob").status_code == 201
+    attachment = Attachment.objects.get()
+    assert attachment.message.room == conversation
+    assert signed_in(bob).get(attachment.get_absolute_url()).status_code == 200
+    assert signed_in(carol).get(attachment.get_absolute_url()).status_code == 404
+    # A conversation is no room: its id is not a room's address.
+    assert signed_in(alice).post(f"/rooms/{conversation.slug}/files/", {"file": [png()]}).status_code == 404
+
+
 def test_an_unknown_file_is_404(alice, lobby):
     assert signed_in(alice).get("/files/999999/nothing.png").status_code == 404
     assert signed_in(alice).get("/files/999999/preview/").status_code == 404

@@ -1,11 +1,13 @@
 """The chat's domain: rooms, who may see them, the messages posted in them and how far each person read."""
 
+from .direct import MAX_OTHERS, Conversation, conversation_between, people_named, title_for
 from .message import Message, MessageQuerySet, validate_length, validate_not_blank
 from .reaction import Reaction
 from .read_mark import UNREAD_COUNT_LIMIT, ReadMark
 from .room import LOBBY_SLUG, NotAMember, NotSignedIn, Room, RoomArchived, RoomQuerySet
 
 __all__ = [
-    "LOBBY_SLUG", "Message", "MessageQuerySet", "NotAMember", "NotSignedIn", "Reaction", "ReadMark", "Room",
-    "RoomArchived", "RoomQuerySet", "UNREAD_COUNT_LIMIT", "validate_length", "validate_not_blank",
+    "Conversation", "LOBBY_SLUG", "MAX_OTHERS", "Message", "MessageQuerySet", "NotAMember", "NotSignedIn",
+    "Reaction", "ReadMark", "Room", "RoomArchived", "RoomQuerySet", "UNREAD_COUNT_LIMIT", "conversation_between",
+    "people_named", "title_for", "validate_length", "validate_not_blank",
 ]

@@ -237,7 +237,9 @@ class Message(models.Model):
         """Raise PermissionDenied unless `user` may delete this message: its
         author in a room open to them, or staff anywhere they can read."""
         room = Room.objects.get(pk=self.room_id)
-        if user.is_staff:  # moderators: any message of a room they can read, archived too
+        # Moderators: any message of a room they can read, archived too (not
+        # of the others in a conversation they are part of).
+        if user.is_staff and not room.is_direct:
             room.check_can_read(user)
             return
         if self.author_id is None or self.author_id != user.pk:

@@ -8,6 +8,7 @@ from django.db.models.query import ModelIterable
 
 from realtime import broadcast
 
+from .direct import attach_participants
 from .room import Room
 
 # The room list shows "99+" above this many unread messages or mentions in a
@@ -64,6 +65,7 @@ class CountingMentions(ModelIterable):
             for room in rooms:
                 last_read = room.last_read or 0
                 room.mentions = sum(1 for pk in by_room.get(room.pk, ()) if pk > last_read)
+        attach_participants(rooms)  # a conversation's entry shows who is in it
         yield from rooms
 
 

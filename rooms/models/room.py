@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
 
 from realtime import broadcast
+
+from .address import RoomAddress
 
 LOBBY_SLUG = "lobby"
 
@@ -37,8 +38,20 @@ NOT_A_MEMBER = "You are not a member of this room."
 
 
 class RoomQuerySet(models.QuerySet):
+    def at(self, slug=None, dm=None):
+        """The room a URL names: /rooms/<slug>/ names a room, /dm/<id>/ a
+        conversation, and neither resolves the other kind."""
+        if dm is not None:
+            return self.filter(kind=Room.DIRECT, pk=dm)
+        return self.filter(kind=Room.ROOM, slug=slug)
+
+    def rooms(self):
+        """Rooms proper, without direct conversations (the admin's Rooms)."""
+        return self.filter(kind=Room.ROOM)
+
     def visible_to(self, user):
-        """Rooms `user` may open: every public room, and private ones they belong to."""
+        """Rooms `user` may open: every public room, and private ones they
+        belong to (their direct conversations among them)."""
         if not user.is_authenticated:
             return self.none()
         # A subquery rather than a join: no DISTINCT over every column of
@@ -104,7 +117,18 @@ class RoomQuerySet(models.QuerySet):
 LISTED_FIELDS = ("name", "slug", "topic", "is_archived", "is_private")
 
 
-class Room(models.Model):
+class Room(RoomAddress, models.Model):
+    # A direct conversation (rooms/models/direct.py) is a private room whose
+    # members are its participants: every room feature works there because
+    # it is the same machinery. It has no name, slug or topic of its own.
+    ROOM, DIRECT = "room", "direct"
+    KINDS = [(ROOM, "room"), (DIRECT, "direct conversation")]
+
+    kind = models.CharField(max_length=10, choices=KINDS, default=ROOM, editable=False)
+    # The sorted participant ids ("3-8-12") of a direct conversation: unique,
+    # so the same people always get the same conversation, even when two of
+    # them start it at the same moment.
+    direct_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
     topic = models.CharField(max_length=200, blank=True)
@@ -121,12 +145,18 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="room", direct_key__isnull=True)
+                | Q(kind="direct", direct_key__isnull=False, is_private=True),
+                name="room_direct_is_private_with_key",
+            )
+        ]
 
     def __str__(self):
+        if self.is_direct:
+            return "Direct messages: " + ", ".join(person.get_username() for person in self.participants)
         return self.name
-
-    def get_absolute_url(self):
-        return reverse("rooms:detail", kwargs={"slug": self.slug})
 
     @property
     def group_name(self):

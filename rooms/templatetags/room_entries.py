@@ -21,7 +21,8 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 ENTRY = "rooms/room_list.html#room-entry"
-ENTRY_FIELDS = ("pk", "name", "slug", "topic", "is_archived", "is_private", "latest", "last_read", "unread", "mentions")
+ENTRY_FIELDS = ("pk", "name", "slug", "topic", "is_archived", "is_private", "latest", "last_read", "unread", "mentions",
+                "kind", "participant_names")
 # ~700 bytes each: a few MB per process, enough for everyone's lists of a
 # busy install to stay warm.
 CACHED_ENTRIES = 8192
@@ -31,11 +32,13 @@ class _Entry:
     """A room as the cache sees it: equal to another when its entry would
     render the same. It drops the room once rendered (the key stays)."""
 
-    __slots__ = ("key", "room")
+    __slots__ = ("key", "room", "viewer")
 
-    def __init__(self, room):
-        self.room = room
-        self.key = (get_script_prefix(), *(getattr(room, name, None) for name in ENTRY_FIELDS))
+    def __init__(self, room, viewer):
+        # A conversation's entry leaves its viewer's own name out.
+        self.room, self.viewer = room, (viewer if room.is_direct else None)
+        self.key = (get_script_prefix(), getattr(self.viewer, "pk", None),
+                    *(getattr(room, name, None) for name in ENTRY_FIELDS))
 
     def __hash__(self):
         return hash(self.key)
@@ -44,20 +47,21 @@ class _Entry:
         return self.key == other.key
 
 
-def _render(room):
-    return get_template(ENTRY).render({"room": room})
+def _render(entry):
+    return get_template(ENTRY).render({"room": entry.room, "user": entry.viewer})
 
 
 @lru_cache(maxsize=CACHED_ENTRIES)
 def _rendered(entry):
-    html = _render(entry.room)
-    entry.room = None
+    html = _render(entry)
+    entry.room = entry.viewer = None
     return html
 
 
-@register.simple_tag
-def room_entries(rooms):
+@register.simple_tag(takes_context=True)
+def room_entries(context, rooms):
     """The entries of `rooms` (RoomQuerySet.with_unread) for one viewer's page."""
+    entries = (_Entry(room, context.get("user")) for room in rooms)
     if settings.DEBUG:  # templates reload as they are edited
-        return mark_safe("".join(_render(room) for room in rooms))
-    return mark_safe("".join(_rendered(_Entry(room)) for room in rooms))
+        return mark_safe("".join(_render(entry) for entry in entries))
+    return mark_safe("".join(_rendered(entry) for entry in entries))

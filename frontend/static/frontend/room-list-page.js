@@ -3,6 +3,8 @@
 // viewer's current list.
 import { Socket } from "./socket.js";
 import * as frames from "./frames.js";
+import * as newMessage from "./new-message.js";
+import * as notifications from "./notifications.js";
 import * as roomList from "./room-list.js";
 import * as status from "./status.js";
 
@@ -11,3 +13,5 @@ frames.start();
 status.showListConnection(socket);
 socket.on("open", () => socket.syncList());
 roomList.start(socket);
+newMessage.start();
+notifications.start(); // direct messages to this viewer, while the tab is hidden

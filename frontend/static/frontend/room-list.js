@@ -2,10 +2,12 @@
 // change and disappear live, with this viewer's unread counts. The server
 // sends the same HTML to everyone; the viewer's numbers live in each entry's
 // data attributes (data-last-read, data-unread, data-mentions, data-latest)
-// and are kept here.
+// and are kept here. Direct conversations have a list of their own
+// (#dm-list, most recent first: data-recent, the newest message id).
 import { me } from "./page.js";
 
 const list = document.getElementById("room-list");
+const dmList = document.getElementById("dm-list");
 const room = document.getElementById("room"); // null on /
 const currentId = room ? room.dataset.roomId : null;
 const VIEWER_KEYS = ["lastRead", "unread", "mentions", "latest", "unknown"];
@@ -20,6 +22,20 @@ function num(value) {
 
 function entryOf(roomId) {
   return document.getElementById("room-entry-" + roomId);
+}
+
+function isDirect(entry) {
+  return entry.dataset.kind === "direct";
+}
+
+function listOf(entry) {
+  return isDirect(entry) ? dmList : list;
+}
+
+// Told of every new message by someone else in a conversation (notifications.js).
+let directMessageHeard = () => {};
+export function onDirectMessage(handler) {
+  directMessageHeard = handler;
 }
 
 // Messages counted live, above what the server last counted (data-latest):
@@ -61,12 +77,18 @@ function show(entry) {
 }
 
 // Live entries arrive at the end of the list: put them where the server
-// would (by name, case-insensitively, then by id).
+// would (rooms by name, case-insensitively, then by id; conversations by
+// their newest message, then the newest conversation first).
 function before(a, b) {
+  if (isDirect(a)) {
+    if (num(a.dataset.recent) !== num(b.dataset.recent)) return num(a.dataset.recent) > num(b.dataset.recent);
+    return num(a.dataset.roomId) > num(b.dataset.roomId);
+  }
   if (a.dataset.sort !== b.dataset.sort) return a.dataset.sort < b.dataset.sort;
   return num(a.dataset.roomId) < num(b.dataset.roomId);
 }
 function place(entry) {
+  const list = listOf(entry);
   let next = null;
   for (const other of list.children) {
     if (other !== entry && before(entry, other)) {
@@ -96,17 +118,28 @@ function fetchEntry(entry) {
     parsed.innerHTML = html.trim();
     const fresh = parsed.content.firstElementChild;
     if (fresh && entryOf(entry.dataset.roomId)) {
-      list.append(fresh);
+      listOf(fresh).append(fresh);
       adopt(fresh);
     }
   }, Math.random() * 2000);
+}
+
+// Rendered once for everyone, a conversation's title names its viewer too:
+// the other people's names, as the server writes them for a viewer.
+function withoutViewer(entry) {
+  const title = entry.querySelector(".room-name");
+  const others = Array.from(title.querySelectorAll(".dm-name")).filter((name) => name.dataset.userId !== me);
+  if (others.length === title.querySelectorAll(".dm-name").length) return;
+  title.replaceChildren(...others.flatMap((name, index) => (index ? [", ", name] : [name])));
 }
 
 // An entry just put in the list (live, fetched, or a fresh list): take over
 // this viewer's counts, drop the one it replaces, and put it in its place.
 function adopt(entry) {
   let old = null;
-  for (const twin of list.querySelectorAll("#" + CSS.escape(entry.id))) if (twin !== entry) old = twin;
+  for (const twin of document.querySelectorAll(".room-list #" + CSS.escape(entry.id))) if (twin !== entry) old = twin;
+  if (isDirect(entry)) withoutViewer(entry);
+  if (old && num(old.dataset.recent) > num(entry.dataset.recent)) entry.dataset.recent = old.dataset.recent;
   if ("lastRead" in entry.dataset) {
     // Rendered for this viewer (a fresh list after a sync): the server's
     // counts, plus what arrived after its data-latest.
@@ -145,6 +178,14 @@ export function count(roomId, id, mentionsMe) {
   entry.dataset.unread = num(entry.dataset.unread) + 1;
   if (mentionsMe) entry.dataset.mentions = num(entry.dataset.mentions) + 1;
   show(entry);
+  if (isDirect(entry)) directMessageHeard(entry, id);
+}
+
+// A conversation with a new message (anyone's) moves to the top of its list.
+function bump(entry, id) {
+  if (!isDirect(entry) || id <= num(entry.dataset.recent)) return;
+  entry.dataset.recent = id;
+  place(entry);
 }
 
 // Whether it was counted live (it is in countedIn) or by the server (after
@@ -195,13 +236,20 @@ function rebase(entry, lastRead, unread, mentions, latest, force) {
   show(entry);
 }
 
+// This page's own conversation: its messages come to the page, not as activity.
+export function bumpArrivals(arrival) {
+  const entry = currentId && entryOf(currentId);
+  for (const el of arrival.news) if (entry) bump(entry, num(el.id.slice("message-".length)));
+}
+
 // A fresh list for this viewer (the answer to a sync) replaces the entries.
 function replaceAll(fresh) {
   const focused = document.activeElement && document.activeElement.closest(".room-entry");
   const entries = Array.from(fresh.children);
-  list.replaceChildren(...entries);
+  list.replaceChildren(...entries.filter((entry) => !isDirect(entry)));
+  dmList.replaceChildren(...entries.filter(isDirect));
   entries.forEach(adopt);
-  const again = focused && focused.parentNode !== list && entryOf(focused.dataset.roomId);
+  const again = focused && !focused.isConnected && entryOf(focused.dataset.roomId);
   if (again) again.querySelector("a").focus();
 }
 
@@ -224,8 +272,9 @@ function receive(signals) {
       rebase(entry, data.read, data.unread, data.mentions, data.latest, false);
     } else if ("gone" in data) {
       if (data.authorId !== me) uncount(entry, num(data.gone), mentioned(data));
-    } else if (data.authorId !== me) {
-      count(data.roomId, num(data.message), mentioned(data));
+    } else {
+      bump(entry, num(data.message));
+      if (data.authorId !== me) count(data.roomId, num(data.message), mentioned(data));
     }
   }
 }
@@ -235,5 +284,5 @@ export function start(socket) {
     for (const entry of entries) if (entry.isConnected) adopt(entry);
   });
   socket.on("activity", receive);
-  list.querySelectorAll(".room-entry").forEach(show);
+  document.querySelectorAll(".room-list .room-entry").forEach(show);
 }

@@ -6,9 +6,11 @@ import { Socket } from "./socket.js";
 import * as attachments from "./attachments.js";
 import * as composer from "./composer.js";
 import * as frames from "./frames.js";
+import * as newMessage from "./new-message.js";
 import * as history from "./history.js";
 import * as messageActions from "./message-actions.js";
 import * as notifications from "./notifications.js";
+import * as people from "./people.js";
 import * as reactions from "./reactions.js";
 import * as readMarks from "./read-marks.js";
 import * as replies from "./replies.js";
@@ -39,6 +41,7 @@ typing.start(socket);
 // The sidebar's room list: new and changed entries, the viewer's read marks
 // and fresh counts, before this room's messages are counted below.
 roomList.start(socket);
+socket.on("presence", people.enhancePresence);
 
 // Messages arriving, edited or deleted, or a page of older history.
 socket.on("arriving", history.noteReadingPlace); // before the DOM changes
@@ -49,6 +52,8 @@ socket.on("messages", viewer.markArrivals); // .mine, .mentions-me
 socket.on("messages", time.formatArrivals); // the time of day in the viewer's locale
 socket.on("messages", messageActions.actOnArrivals); // Edit/Delete, labelled with that time
 socket.on("messages", reactions.markArrivals); // the viewer's own reactions pressed
+socket.on("messages", people.enhanceArrivals); // an author's name offers "Message <name>"
+socket.on("messages", roomList.bumpArrivals); // this conversation to the top of the sidebar
 socket.on("messages", notifications.notifyArrivals); // needs .mentions-me
 socket.on("messages", time.arrange); // day headings, grouping, "… ago"
 socket.on("messages", history.followArrivals); // the pill, and where the view goes
@@ -67,4 +72,6 @@ for (const el of document.querySelectorAll("#messages .message")) {
 }
 time.start();
 notifications.start();
+people.start();
+newMessage.start();
 history.start();

@@ -28,7 +28,8 @@ const LANDINGS = [
   { target: /^reactions-\d+$/, style: "outerHTML", kind: "reactions", only: ".reactions" },
   { target: /^typing-signals$/, style: "beforeend", kind: "typing" },
   { target: /^room-activity$/, style: "beforeend", kind: "activity" },
-  { target: /^room-list$/, style: "beforeend", kind: "entries", only: ".room-entry" },
+  { target: /^(room|dm)-list$/, style: "beforeend", kind: "entries", only: ".room-entry" },
+  { target: /^presence$/, style: "outerHTML", kind: "presence" },
   { target: /^chat-errors$/, style: "innerHTML", kind: "errors" },
 ];
 // The kinds handlers of "messages" hear about.
@@ -50,6 +51,7 @@ class Arrival {
     this.activity = []; // room-list signals (rooms/templates/rooms/room_list.html)
     this.entries = []; // room-list entries, new or changed
     this.errors = []; // what #chat-errors says now
+    this.presence = []; // the new "Here now" list
   }
 
   has(kind) {
@@ -154,8 +156,8 @@ export class Socket {
 
   // kind: "open", "close" ({code, final, removed}), "post" ({form, clientId,
   // text, replyTo}), "arriving" (an Arrival, before the DOM changes), "messages"
-  // (an Arrival), "typing", "activity", "entries", "errors", "reactions"
-  // (arrays of elements).
+  // (an Arrival), "typing", "activity", "entries", "errors", "reactions",
+  // "presence" (arrays of elements).
   on(kind, handler) {
     this.handlers.push({ kind: kind, handler: handler });
   }
