@@ -8,5 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("search/", include("search.urls")),
+    path("", include("integrations.urls")),
+    path("", include("notifications.urls")),
     path("", include("rooms.urls")),
 ]

@@ -31,7 +31,8 @@ class MessageQuerySet(models.QuerySet):
     def for_display(self):
         """What rendering a message needs, in a fixed number of queries for any number of messages."""
         reactions = models.Prefetch("reactions", Reaction.objects.select_related("user").order_by("pk"))
-        return (self.select_related("author", "room", "reply_to__author")
+        # author__bot: the "bot" badge (integrations/) without a query per message.
+        return (self.select_related("author", "author__bot", "room", "reply_to__author")
                 .prefetch_related("mentions", reactions))
 
     def post(self, room, author, text, client_id=None, reply_to=None):

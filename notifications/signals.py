@@ -1,0 +1,1 @@
+"""Emails about unread mentions (SPEC 13)."""
