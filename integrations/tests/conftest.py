@@ -3,7 +3,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.utils import timezone
 
 
 @pytest.fixture
@@ -21,22 +20,6 @@ def bot(bot_and_token):
 @pytest.fixture
 def token(bot_and_token):
     return bot_and_token[1]
-
-
-@pytest.fixture
-def run_tasks(django_capture_on_commit_callbacks):
-    """run_tasks(later=False): what the worker would do now (db_worker --batch);
-    later=True first makes tasks scheduled for later (retries) due."""
-    from django_tasks_db.management.commands.db_worker import Worker
-    from django_tasks_db.models import DBTaskResult
-
-    def run(later=False):
-        if later:
-            DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
-        Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-               max_tasks=50, worker_id="test", excluded_queue_names=[]).run()
-
-    return run
 
 
 class WebhookServer:

@@ -81,3 +81,18 @@ def archived_room(db):
     return Room.objects.create(name="Old", slug="old", is_archived=True)
 
 
+@pytest.fixture
+def run_tasks(db):
+    """run_tasks(later=False): what the worker would do now (db_worker --batch);
+    later=True first makes tasks scheduled for later (retries) due."""
+    from django.utils import timezone
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    def run(later=False):
+        if later:
+            DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+        Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+               max_tasks=50, worker_id="test", excluded_queue_names=[]).run()
+
+    return run
