@@ -94,6 +94,17 @@ def wait_until_healthy(url, process, timeout=30):
     raise RuntimeError(f"{url}/healthz did not answer 200 within {timeout} s")
 
 
+def stop_process(process):
+    """SIGTERM, then SIGKILL after 10 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class Server:
     """One daphne process serving the app, as in production (Procfile)."""
 
@@ -119,13 +130,7 @@ class Server:
         return self
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def kill(self):
         """SIGKILL: no disconnect() runs, nothing is cleaned up."""
@@ -159,13 +164,7 @@ class TaskWorker:
         return self.log_path.read_text()
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture

@@ -6,36 +6,9 @@ import time
 
 import pytest
 
-from conftest import free_port
 from e2e.conftest import LIVE_TIMEOUT_MS, message_with, open_room, send
 
 DELAY_SECONDS = 3
-
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def messages(self):
-        from email import message_from_bytes, policy
-
-        return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
-
-
-@pytest.fixture
-def smtp_inbox():
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.url = f"smtp://127.0.0.1:{controller.port}"
-    yield inbox
-    controller.stop()
 
 
 def wait_for_tasks(worker, server, timeout=30):
@@ -55,10 +28,10 @@ def wait_for_tasks(worker, server, timeout=30):
 
 
 def test_an_unread_mention_is_emailed_once_with_a_working_link_and_a_read_one_is_not(
-    server_with, worker_with, private_redis, smtp_inbox, make_user, sign_in
+    server_with, worker_with, private_redis, smtp_server, make_user, sign_in
 ):
     # As in a deploy, the web process (which queues the checks) and the worker share one environment.
-    env = {"EMAIL_URL": smtp_inbox.url, "CHAT_EMAIL_DELAY_SECONDS": str(DELAY_SECONDS)}
+    env = {"EMAIL_URL": smtp_server.url, "CHAT_EMAIL_DELAY_SECONDS": str(DELAY_SECONDS)}
     srv = server_with(**env)
     worker = worker_with(REDIS_URL=private_redis.url, CHAT_BASE_URL=srv.url, **env)
     make_user("alice", email="alice@example.com")  # away
@@ -70,7 +43,7 @@ def test_an_unread_mention_is_emailed_once_with_a_working_link_and_a_read_one_is
     message_with(carol, "the release notes need a look").wait_for(timeout=LIVE_TIMEOUT_MS)
     wait_for_tasks(worker, srv)
 
-    [email] = smtp_inbox.messages()
+    [email] = smtp_server.messages()
     assert email["To"] == "alice@example.com"
     assert email["Subject"] == "bob mentioned you in Lobby"
     plain = email.get_body(("plain",)).get_content()

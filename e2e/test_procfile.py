@@ -12,12 +12,13 @@ import sys
 import urllib.request
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from conftest import free_port, missing
-from e2e.conftest import ROOT, message_with, send, wait_until_healthy
+from e2e.conftest import ROOT, message_with, open_room, send, wait_until_healthy
 from e2e.webhook import api_post, webhook_for  # noqa: F401  (a fixture)
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -103,7 +104,7 @@ def deployed(deploy_env, tmp_path):
         process.wait()
 
 
-def test_procfile_runs_release_web_and_worker_as_deployed(deployed, browser, webhook_for):  # noqa: F811
+def test_procfile_runs_release_web_and_worker_as_deployed(deployed, sign_in, webhook_for):  # noqa: F811
     url, env, log_path = deployed
     port = url.rsplit(":", 1)[1]
     procfile = (ROOT / "Procfile").read_text()
@@ -114,39 +115,28 @@ def test_procfile_runs_release_web_and_worker_as_deployed(deployed, browser, web
 
     people = honcho(env, "run", "python", "manage.py", "shell", "-c",
                     "from django.contrib.auth import get_user_model as u; "
-                    "u().objects.create_user('alice', password='pw-alice-procfile')")
+                    "u().objects.create_user('alice', password='pw-alice-e2e')")
     assert people.returncode == 0, people.stderr
     made = honcho(env, "run", "python", "manage.py", "create_bot", "procbot", "--room", "lobby")
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip().splitlines()[-1]
 
-    context = browser.new_context(base_url=url, extra_http_headers=ROUTER)
+    # The sign_in fixture's login page, through the router.
+    page = open_room(sign_in("alice", server=SimpleNamespace(url=url), extra_http_headers=ROUTER))
+    status, answer = api_post(url, "lobby", token, {"text": "Released v42"}, headers=ROUTER)
+    assert status == 201 and answer["url"] == f"https://localhost:{port}/rooms/lobby/messages/{answer['id']}/"
+    message_with(page, "Released v42").wait_for(timeout=5_000)
+
+    hook = webhook_for(token)
+    hooked = honcho(env, "run", "python", "manage.py", "shell", "-c",
+                    f"from integrations.models import Bot; Bot.objects.filter(name='procbot')"
+                    f".update(webhook_url='{hook.url}')")
+    assert hooked.returncode == 0, hooked.stderr
+    send(page, "@procbot status production")
     try:
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", "alice")
-        page.fill("input[name=password]", "pw-alice-procfile")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{url}/")
-        page.goto("/rooms/lobby/")
-        page.wait_for_selector('#room[data-ws="open"]', timeout=10_000)
-
-        status, answer = api_post(url, "lobby", token, {"text": "Released v42"}, headers=ROUTER)
-        assert status == 201 and answer["url"] == f"https://localhost:{port}/rooms/lobby/messages/{answer['id']}/"
-        message_with(page, "Released v42").wait_for(timeout=5_000)
-
-        hook = webhook_for(token)
-        hooked = honcho(env, "run", "python", "manage.py", "shell", "-c",
-                        f"from integrations.models import Bot; Bot.objects.filter(name='procbot')"
-                        f".update(webhook_url='{hook.url}')")
-        assert hooked.returncode == 0, hooked.stderr
-        send(page, "@procbot status production")
-        try:
-            message_with(page, "Status for production: all green").wait_for(timeout=WORKER_TIMEOUT_MS)
-        except Exception:
-            raise AssertionError(f"the worker's answer did not appear:\n{log_path.read_text()[-4000:]}") from None
-    finally:
-        context.close()
+        message_with(page, "Status for production: all green").wait_for(timeout=WORKER_TIMEOUT_MS)
+    except Exception:
+        raise AssertionError(f"the worker's answer did not appear:\n{log_path.read_text()[-4000:]}") from None
     done = honcho(env, "run", "python", "manage.py", "shell", "-c",
                   "from django_tasks_db.models import DBTaskResult as R; "
                   "print(R.objects.filter(status='SUCCESSFUL', task_path='integrations.tasks.deliver_webhook').count())")

@@ -1,8 +1,8 @@
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from conftest import HookServer
 
 
 @pytest.fixture
@@ -22,31 +22,15 @@ def token(bot_and_token):
     return bot_and_token[1]
 
 
-class WebhookServer:
-    """A bot's webhook on 127.0.0.1: records what it receives, answers as told."""
+class WebhookServer(HookServer):
+    """Answers as told: `answers` is used in order, its last one repeating."""
 
     def __init__(self):
-        self.received = []  # (headers, raw body)
-        self.answers = []  # (status, content type, body) used in order; the last one repeats
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                server.received.append((dict(self.headers), body))
-                status, content_type, answer = server.answers.pop(0) if len(server.answers) > 1 else server.answers[0]
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/hook"
+        super().__init__()
         self.answer_json({"text": "on it"})
+
+    def answer(self, headers, body):
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
     def answer_json(self, data, status=200):
         self.answers = [(status, "application/json", json.dumps(data).encode())]
@@ -59,9 +43,6 @@ class WebhookServer:
 def webhook_server(settings):
     settings.CHAT_WEBHOOK_ALLOW_PRIVATE = True
     settings.CHAT_WEBHOOK_TIMEOUT_SECONDS = 5
-    server = WebhookServer()
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
-    thread.start()
+    server = WebhookServer().start()
     yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    server.stop()
