@@ -43,6 +43,10 @@ class BotAdmin(admin.ModelAdmin):
         # Shown after the rooms are saved too (save_related); the request outlives this.
         request._new_bot_token = bot.issue_token()
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.join_private_rooms()
+
     def response_add(self, request, bot, post_url_continue=None):
         show_token(request, bot, request._new_bot_token)
         return super().response_add(request, bot, post_url_continue)

@@ -27,6 +27,7 @@ class BotQuerySet(models.QuerySet):
         user = get_user_model().objects.create_user(name)  # no password: it cannot sign in
         bot = self.create(user=user, name=name, webhook_url=webhook_url, created_by=created_by)
         bot.rooms.set(rooms)
+        bot.join_private_rooms()
         return bot, bot.issue_token()
 
     def authenticate(self, authorization):
@@ -89,6 +90,13 @@ class Bot(models.Model):
     def signing_token(self):
         """The token, derived again to sign a webhook; None if SECRET_KEY changed (integrations/tokens.py)."""
         return tokens.recover(self.token_salt, self.token_hash) if self.token_hash else None
+
+    def join_private_rooms(self):
+        """A private room staff let the bot post to takes it as a member
+        (its messages and mentions of it need that); taking the room off
+        the bot's list leaves membership to staff."""
+        for room in self.rooms.filter(is_private=True).exclude(members=self.user):
+            room.members.add(self.user)
 
     def check_can_post(self, room):
         """Raise RoomNotAllowed unless staff let this bot post to `room`;

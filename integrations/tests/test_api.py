@@ -91,3 +91,11 @@ def test_a_bot_message_carries_the_bot_badge_on_the_room_page(api, alice, bot, t
     html = api.get("/rooms/lobby/").content.decode()
     assert '<span class="bot-badge"' in html
     assert html.count("bot-badge") == 1
+
+
+def test_a_private_room_given_to_a_bot_takes_it_as_a_member(api, bot, token, private_room):
+    assert post(api, "secret", {"text": "hi"}, token).status_code == 403
+    bot.rooms.add(private_room)
+    bot.join_private_rooms()
+    assert post(api, "secret", {"text": "hi"}, token).status_code == 201
+    assert private_room.members.filter(pk=bot.user.pk).exists()

@@ -35,16 +35,18 @@ def test_create_bot_refuses_an_unknown_room_a_taken_name_and_an_internal_webhook
     assert not Bot.objects.exists()
 
 
-def test_staff_create_a_bot_in_the_admin_and_see_its_token_once(admin_client, lobby):
+def test_staff_create_a_bot_in_the_admin_and_see_its_token_once(admin_client, lobby, private_room):
     response = admin_client.post(
-        "/admin/integrations/bot/add/", {"name": "deploybot", "rooms": [lobby.pk], "webhook_url": ""}, follow=True
+        "/admin/integrations/bot/add/", {"name": "deploybot", "rooms": [lobby.pk, private_room.pk], "webhook_url": ""},
+        follow=True,
     )
     shown = [str(m) for m in response.context["messages"]]
     assert len(shown) == 2 and "shown only this once" in shown[0]
     token = shown[0].rsplit(" ", 1)[-1]
     bot = Bot.objects.get(name="deploybot")
     assert Bot.objects.authenticate(f"Bearer {token}") == bot
-    assert list(bot.rooms.all()) == [lobby]
+    assert set(bot.rooms.all()) == {lobby, private_room}
+    assert private_room.members.filter(pk=bot.user_id).exists()
     assert token not in admin_client.get(f"/admin/integrations/bot/{bot.pk}/change/").content.decode()
 
 
