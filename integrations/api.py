@@ -8,6 +8,7 @@ Message.objects.post), this view only translates their refusals.
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 from django.urls import reverse
@@ -53,7 +54,7 @@ def post_message(request, slug):
     try:
         message = bot.post(room, data["text"])
     except FloodError as refusal:
-        return error(429, refusal.messages[0], **{"Retry-After": "10"})
+        return error(429, refusal.messages[0], **{"Retry-After": str(settings.CHAT_RATE_LIMIT_SECONDS)})
     except ValidationError as refusal:
         status = 413 if "max_length" in error_codes(refusal) else 400
         return error(status, " ".join(refusal.messages))
