@@ -1,12 +1,14 @@
 """Email for the away: a mention left unread reaches a real SMTP server as
 exactly one email whose link opens the message; a mention read in a
-visible tab sends nothing."""
+visible tab sends nothing; /settings/ sets the address and the choice."""
 
 import time
 
 import pytest
 
-from e2e.conftest import LIVE_TIMEOUT_MS, message_with, open_room, send
+from e2e.conftest import (
+    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, assert_no_horizontal_scroll, message_with, open_room, send,
+)
 
 DELAY_SECONDS = 3
 
@@ -58,3 +60,23 @@ def test_an_unread_mention_is_emailed_once_with_a_working_link_and_a_read_one_is
     linked = alice.locator(f"#message-{message.pk}")
     linked.wait_for(timeout=LIVE_TIMEOUT_MS)
     assert "the release notes need a look" in linked.inner_text()
+
+
+@pytest.mark.parametrize("look", ["desktop", "phone"])
+def test_settings_set_the_address_and_turn_emails_off(server, make_user, sign_in, look):
+    from notifications.models import NotificationSettings
+
+    user = make_user("dave")
+    page = sign_in("dave", **LOOKS[look]).new_page()
+    page.goto("/")
+    page.get_by_role("link", name="Settings").click()
+    page.wait_for_url(f"{server.url}/settings/")
+    assert_accessible(page, f"settings ({look})")
+    assert_no_horizontal_scroll(page)
+    page.get_by_label("Email address").fill("dave@example.com")
+    page.get_by_label("Email me about mentions I have not read").uncheck()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved.").wait_for(timeout=LIVE_TIMEOUT_MS)
+    user.refresh_from_db()
+    assert user.email == "dave@example.com"
+    assert not NotificationSettings.objects.get(user=user).email_mentions
