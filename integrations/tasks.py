@@ -94,6 +94,9 @@ def notify_bots(message, bot_users, event="mention"):
     if message.author_id is None or Bot.objects.filter(user_id=message.author_id).exists():
         return []
     bots = Bot.objects.filter(user__in=bot_users, revoked_at__isnull=True).exclude(webhook_url="")
+    if event == "mention":
+        # A bot hears of the rooms staff gave it, not of every public room it can read.
+        bots = bots.filter(rooms=message.room_id)
     deliveries = [Delivery.objects.create(bot=bot, message=message, event=event, url=bot.webhook_url) for bot in bots]
     for delivery in deliveries:
         transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.enqueue(pk), robust=True)

@@ -12,6 +12,7 @@ import http.client
 import ipaddress
 import json
 import socket
+import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -102,9 +103,26 @@ def post(url, body, token, timeout):
             "X-Chat-Signature": tokens.sign(body, token),
         })
         response = connection.getresponse()
-        return response.status, response.getheader("Content-Type", ""), response.read(MAX_ANSWER_BYTES)
+        return response.status, response.getheader("Content-Type", ""), read_answer(response, timeout)
     finally:
         connection.close()
+
+
+def read_answer(response, timeout):
+    """At most MAX_ANSWER_BYTES within `timeout` seconds in all: the socket's
+    timeout bounds each read, and a server dripping a byte at a time would
+    otherwise hold the worker for as long as it likes."""
+    deadline = time.monotonic() + timeout
+    chunks, size = [], 0
+    while size < MAX_ANSWER_BYTES:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the answer took more than {timeout} s")
+        chunk = response.read1(min(8192, MAX_ANSWER_BYTES - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def reply_text(content_type, answer):

@@ -113,6 +113,54 @@ def test_a_timeout_counts_as_a_failed_attempt(
     assert delivery.status == "pending" and "timed out" in delivery.last_error
 
 
+def test_a_bot_mentioned_in_a_room_it_was_not_given_is_not_called(
+    hooked_bot, webhook_server, alice, run_tasks, django_capture_on_commit_callbacks
+):
+    from rooms.models import Room
+
+    ops = Room.objects.create(name="Ops", slug="ops")
+    mention(ops, alice, "@deploybot are you here?", django_capture_on_commit_callbacks)
+    run_tasks()
+    assert webhook_server.received == [] and not Delivery.objects.exists()
+
+
+def test_an_answer_dripping_slower_than_the_timeout_is_a_failed_attempt(
+    hooked_bot, lobby, alice, run_tasks, django_capture_on_commit_callbacks, settings
+):
+    import socket
+    import threading
+    import time
+
+    dripping = socket.socket()
+    dripping.bind(("127.0.0.1", 0))
+    dripping.listen()
+
+    def drip():
+        connection, _ = dripping.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n")
+            for _ in range(30):  # a byte every 0.1 s: each read is quick, the whole is not
+                try:
+                    connection.sendall(b"x")
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+    threading.Thread(target=drip, daemon=True).start()
+    hooked_bot.webhook_url = f"http://127.0.0.1:{dripping.getsockname()[1]}/"
+    hooked_bot.save()
+    settings.CHAT_WEBHOOK_TIMEOUT_SECONDS = 1
+    try:
+        mention(lobby, alice, "@deploybot status?", django_capture_on_commit_callbacks)
+        run_tasks()
+    finally:
+        dripping.close()
+    delivery = Delivery.objects.get()
+    assert delivery.status == "pending" and "took more than 1 s" in delivery.last_error
+    assert not Message.objects.filter(author=hooked_bot.user).exists()
+
+
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.10", "172.16.5.4", "169.254.169.254",
                                      "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1"])
 def test_internal_addresses_are_refused(address, settings):
