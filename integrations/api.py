@@ -11,7 +11,6 @@ import json
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import JsonResponse
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -60,5 +59,4 @@ def post_message(request, slug):
         return error(status, " ".join(refusal.messages))
     except PermissionDenied as refusal:
         return error(403, str(refusal) or "This bot may not post here.")
-    url = request.build_absolute_uri(reverse("rooms:message", kwargs={"slug": room.slug, "pk": message.pk}))
-    return JsonResponse({"id": message.pk, "url": url}, status=201)
+    return JsonResponse({"id": message.pk, "url": request.build_absolute_uri(message.get_absolute_url())}, status=201)

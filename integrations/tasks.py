@@ -1,18 +1,14 @@
 """The worker's side of bots: calling their webhooks."""
 
 import http.client
-import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
 
+from . import webhooks
 from .background import GiveUp, retrying_task
 from .models import Delivery
-from . import webhooks
-
-logger = logging.getLogger(__name__)
 
 # SPEC 13: 3 retries with backoff after the first attempt.
 WEBHOOK_RETRIES = 3
@@ -42,7 +38,7 @@ def deliver_webhook(delivery_id, attempt=1):
     if not bot.is_active or token is None:
         finish(Delivery.FAILED, "The bot's token was revoked, or SECRET_KEY changed since it was issued: issue a new one.")
         raise GiveUp(delivery.last_error)
-    body = webhooks.encode(webhooks.payload(bot, message, delivery.event, absolute_url(message)))
+    body = webhooks.encode(webhooks.payload(bot, message, delivery.event, settings.CHAT_BASE_URL + message.get_absolute_url()))
     try:
         status, content_type, answer = webhooks.post(
             delivery.url, body, token, timeout=settings.CHAT_WEBHOOK_TIMEOUT_SECONDS
@@ -74,11 +70,6 @@ def _failed(delivery, attempt, error):
         delivery.status = Delivery.FAILED
     delivery.save()
     raise DeliveryFailed(error)
-
-
-def absolute_url(message):
-    """The message's permalink, absolute from CHAT_BASE_URL (a path when it is unset)."""
-    return settings.CHAT_BASE_URL + reverse("rooms:message", kwargs={"slug": message.room.slug, "pk": message.pk})
 
 
 def notify_bots(message, bot_users, event="mention"):

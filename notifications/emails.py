@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import MAX_LISTED, NotificationSettings, absolute, permalink
+from .models import MAX_LISTED, NotificationSettings, absolute
 
 
 def send_unread_mentions(user_id, now=None):
@@ -44,7 +44,7 @@ def build(prefs, mentions, more=0):
     )
     context = {
         "user": prefs.user,
-        "items": [{"message": m, "url": permalink(m)} for m in mentions],
+        "items": [{"message": m, "url": absolute(m.get_absolute_url())} for m in mentions],
         "more": more,
         "settings_url": absolute(reverse("notifications:settings")),
         "unsubscribe_url": prefs.unsubscribe_url(),

@@ -97,6 +97,3 @@ def absolute(path):
     """A link for outside the site: from CHAT_BASE_URL (a bare path when it is unset)."""
     return settings.CHAT_BASE_URL + path
 
-
-def permalink(message):
-    return absolute(reverse("rooms:message", kwargs={"slug": message.room.slug, "pk": message.pk}))
