@@ -1,6 +1,10 @@
 """Outgoing webhooks: a mention of a bot reaches its URL signed, its answer
 is posted as the bot, failures are retried, internal addresses refused."""
 
+import socket
+import threading
+import time
+
 import pytest
 
 from integrations import tokens, webhooks
@@ -93,26 +97,6 @@ def test_a_retry_that_succeeds_delivers_once(
     assert list(Message.objects.filter(author=hooked_bot.user).values_list("text", flat=True)) == ["ok now"]
 
 
-def test_a_timeout_counts_as_a_failed_attempt(
-    hooked_bot, webhook_server, lobby, alice, run_tasks, django_capture_on_commit_callbacks, settings
-):
-    import socket
-
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen()  # accepts, never answers
-    hooked_bot.webhook_url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
-    hooked_bot.save()
-    settings.CHAT_WEBHOOK_TIMEOUT_SECONDS = 0.3
-    try:
-        mention(lobby, alice, "@deploybot status?", django_capture_on_commit_callbacks)
-        run_tasks()
-    finally:
-        silent.close()
-    delivery = Delivery.objects.get()
-    assert delivery.status == "pending" and "timed out" in delivery.last_error
-
-
 def test_a_bot_mentioned_in_a_room_it_was_not_given_is_not_called(
     hooked_bot, webhook_server, alice, run_tasks, django_capture_on_commit_callbacks
 ):
@@ -124,19 +108,37 @@ def test_a_bot_mentioned_in_a_room_it_was_not_given_is_not_called(
     assert webhook_server.received == [] and not Delivery.objects.exists()
 
 
-def test_an_answer_dripping_slower_than_the_timeout_is_a_failed_attempt(
-    hooked_bot, lobby, alice, run_tasks, django_capture_on_commit_callbacks, settings
+@pytest.fixture
+def raw_listener():
+    """A TCP socket listening on 127.0.0.1 that answers nothing unless a test makes it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    yield listener
+    listener.close()
+
+
+def call_webhook_at(listener, bot, room, author, capture, run_tasks):
+    bot.webhook_url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    bot.save()
+    mention(room, author, "@deploybot status?", capture)
+    run_tasks()
+    return Delivery.objects.get()
+
+
+def test_a_timeout_counts_as_a_failed_attempt(
+    hooked_bot, raw_listener, lobby, alice, run_tasks, django_capture_on_commit_callbacks, settings
 ):
-    import socket
-    import threading
-    import time
+    settings.CHAT_WEBHOOK_TIMEOUT_SECONDS = 0.3  # it accepts, and never answers
+    delivery = call_webhook_at(raw_listener, hooked_bot, lobby, alice, django_capture_on_commit_callbacks, run_tasks)
+    assert delivery.status == "pending" and "timed out" in delivery.last_error
 
-    dripping = socket.socket()
-    dripping.bind(("127.0.0.1", 0))
-    dripping.listen()
 
+def test_an_answer_dripping_slower_than_the_timeout_is_a_failed_attempt(
+    hooked_bot, raw_listener, lobby, alice, run_tasks, django_capture_on_commit_callbacks, settings
+):
     def drip():
-        connection, _ = dripping.accept()
+        connection, _ = raw_listener.accept()
         with connection:
             connection.recv(65536)
             connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n")
@@ -148,15 +150,8 @@ def test_an_answer_dripping_slower_than_the_timeout_is_a_failed_attempt(
                 time.sleep(0.1)
 
     threading.Thread(target=drip, daemon=True).start()
-    hooked_bot.webhook_url = f"http://127.0.0.1:{dripping.getsockname()[1]}/"
-    hooked_bot.save()
     settings.CHAT_WEBHOOK_TIMEOUT_SECONDS = 1
-    try:
-        mention(lobby, alice, "@deploybot status?", django_capture_on_commit_callbacks)
-        run_tasks()
-    finally:
-        dripping.close()
-    delivery = Delivery.objects.get()
+    delivery = call_webhook_at(raw_listener, hooked_bot, lobby, alice, django_capture_on_commit_callbacks, run_tasks)
     assert delivery.status == "pending" and "took more than 1 s" in delivery.last_error
     assert not Message.objects.filter(author=hooked_bot.user).exists()
 
