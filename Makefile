@@ -41,6 +41,10 @@ run: $(VENV)/.installed
 	@echo "  invite people from the room list, then open the lobby in two tabs)"
 	@echo "  Another staff account for /admin/:  make admin   (or: $(PY) manage.py createsuperuser)"
 	@echo
+	@echo "  Background tasks (bots' webhooks, emails) run in a worker beside the server; it stops with it."
+	@echo
+	@$(LOCAL) $(PY) manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 admin: $(VENV)/.installed

@@ -1,11 +1,14 @@
-"""Fixtures shared by the unit suite and the e2e suite: a real Redis server."""
+"""Fixtures shared by the unit suite and the e2e suite: a real Redis server, a
+real SMTP server, an HTTP server standing in for a bot's webhook."""
 
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -131,3 +134,71 @@ def tls_redis_url(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class SmtpInbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, keeping what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.envelopes = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+        self.port = self.controller.port
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    def messages(self):
+        """What arrived, parsed (email.message.EmailMessage), in order."""
+        from email import message_from_bytes, policy
+
+        return [message_from_bytes(envelope.content, policy=policy.default) for envelope in self.envelopes]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = SmtpInbox()
+    inbox.controller.start()
+    yield inbox
+    inbox.controller.stop()
+
+
+class HookServer:
+    """A bot's webhook on 127.0.0.1 (a thread): keeps every (headers, raw
+    body) it receives and answers with what answer(headers, body) returns,
+    (status, content type, bytes)."""
+
+    def __init__(self):
+        self.received = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.received.append((dict(self.headers), body))
+                status, content_type, answer = hook.answer(self.headers, body)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/hook"
+
+    def answer(self, headers, body):
+        return 200, "text/plain", b""
+
+    def start(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -94,6 +94,17 @@ def wait_until_healthy(url, process, timeout=30):
     raise RuntimeError(f"{url}/healthz did not answer 200 within {timeout} s")
 
 
+def stop_process(process):
+    """SIGTERM, then SIGKILL after 10 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class Server:
     """One daphne process serving the app, as in production (Procfile)."""
 
@@ -119,13 +130,7 @@ class Server:
         return self
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def kill(self):
         """SIGKILL: no disconnect() runs, nothing is cleaned up."""
@@ -135,6 +140,47 @@ class Server:
     def freeze(self):
         """SIGSTOP: sockets stay open but nothing sent to this server is handled."""
         self.process.send_signal(signal.SIGSTOP)
+
+
+class TaskWorker:
+    """The Procfile's worker: (manage.py db_worker) beside a server, polling often."""
+
+    def __init__(self, env, log_dir):
+        self.env = env
+        self.log_path = Path(log_dir) / f"worker-{uuid.uuid4().hex[:8]}.log"
+        self.process = None
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.1",
+             "--no-startup-delay"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        return self
+
+    def log(self):
+        return self.log_path.read_text()
+
+    def stop(self):
+        stop_process(self.process)
+
+
+@pytest.fixture
+def worker_with(server_env, tmp_path):
+    """worker_with(**env): a task worker of this test's own (settings differ
+    by `env`), on the e2e database; stopped at the end of the test."""
+    started = []
+
+    def start(**env):
+        worker = TaskWorker({**server_env, **env}, tmp_path).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
 
 
 @pytest.fixture(scope="session")

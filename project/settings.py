@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from redis.asyncio.retry import Retry as AsyncRetry
@@ -79,6 +80,9 @@ INSTALLED_APPS = [
     "realtime",
     "search",
     "files",
+    "django_tasks_db",
+    "integrations",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +325,43 @@ CHAT_BASE_URL = os.environ.get("CHAT_BASE_URL", "").rstrip("/")
 # What a new invitation allows unless its maker says otherwise.
 CHAT_INVITE_USES = env_int("CHAT_INVITE_USES", 1)
 CHAT_INVITE_HOURS = env_int("CHAT_INVITE_HOURS", 72)
+
+# Background work (integrations/background.py): django.tasks on a queue kept
+# in the database, run by `manage.py db_worker` (the Procfile's worker:).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A failed attempt of a retrying task runs again after BASE, 2 BASE, 4 BASE... seconds.
+CHAT_TASK_RETRY_BASE_SECONDS = env_int("CHAT_TASK_RETRY_BASE_SECONDS", 10)
+# Bots' outgoing webhooks: seconds to wait for an answer, and whether URLs
+# that resolve to loopback, private or link-local addresses may be called.
+CHAT_WEBHOOK_TIMEOUT_SECONDS = env_int("CHAT_WEBHOOK_TIMEOUT_SECONDS", 10)
+CHAT_WEBHOOK_ALLOW_PRIVATE = env_bool("CHAT_WEBHOOK_ALLOW_PRIVATE", False)
+
+# Email (notifications/): SMTP from EMAIL_URL (smtp://user:pass@host:587/?tls=True,
+# parsed by dj-email-url into Django 6.1's MAILERS), else printed to the
+# console (the worker's log): with no EMAIL_URL nothing is sent, so the
+# deploy check that forbids the console backend is silenced then only.
+# Mentions unread this long are emailed, at most one email per person per
+# CHAT_EMAIL_INTERVAL_SECONDS.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+
+
+def mailer(url):
+    parsed = dj_email_url.parse(url)
+    options = {
+        "host": parsed["EMAIL_HOST"], "port": parsed["EMAIL_PORT"], "username": parsed["EMAIL_HOST_USER"],
+        "password": parsed["EMAIL_HOST_PASSWORD"], "use_tls": parsed["EMAIL_USE_TLS"],
+        "use_ssl": parsed["EMAIL_USE_SSL"], "timeout": parsed["EMAIL_TIMEOUT"] or 20,
+    }
+    if parsed["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
+        return {"BACKEND": parsed["EMAIL_BACKEND"]}
+    return {"BACKEND": parsed["EMAIL_BACKEND"], "OPTIONS": {k: v for k, v in options.items() if v is not None}}
+
+
+MAILERS = {"default": mailer(EMAIL_URL or "console:")}
+SILENCED_SYSTEM_CHECKS = [] if EMAIL_URL else ["mail.E001"]
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chat@localhost")
+CHAT_EMAIL_DELAY_SECONDS = env_int("CHAT_EMAIL_DELAY_SECONDS", 600)
+CHAT_EMAIL_INTERVAL_SECONDS = env_int("CHAT_EMAIL_INTERVAL_SECONDS", 900)
 
 # Only behind a proxy that sets them (Heroku-style routers do) may
 # X-Forwarded-For and X-Forwarded-Proto be believed: anyone else can send them.

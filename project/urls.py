@@ -9,5 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("search/", include("search.urls")),
     path("", include("files.urls")),
+    path("", include("integrations.urls")),
+    path("", include("notifications.urls")),
     path("", include("rooms.urls")),
 ]

@@ -81,3 +81,23 @@ def archived_room(db):
     return Room.objects.create(name="Old", slug="old", is_archived=True)
 
 
+@pytest.fixture
+def run_tasks(db, monkeypatch):
+    """run_tasks(later=False): what the worker would do now (db_worker --batch);
+    later=True first makes tasks scheduled for later (retries) due."""
+    from django.utils import timezone
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    # The worker closes connections between tasks (as requests do); inside
+    # the test's transaction that would close the test's own connection.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run(later=False):
+        if later:
+            DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+        Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+               max_tasks=50, worker_id="test", excluded_queue_names=[]).run()
+
+    return run

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
@@ -31,7 +32,8 @@ class MessageQuerySet(models.QuerySet):
     def for_display(self):
         """What rendering a message needs, in a fixed number of queries for any number of messages."""
         reactions = models.Prefetch("reactions", Reaction.objects.select_related("user").order_by("pk"))
-        return (self.select_related("author", "room", "reply_to__author")
+        # author__bot: the "bot" badge (integrations/) without a query per message.
+        return (self.select_related("author", "author__bot", "room", "reply_to__author")
                 .prefetch_related("mentions", reactions, "attachments"))
 
     def post(self, room, author, text, client_id=None, reply_to=None, attachments=()):
@@ -205,6 +207,10 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.author_name}: {self.text[:50]}"
+
+    def get_absolute_url(self):
+        """Its permalink: the room opened around it."""
+        return reverse("rooms:message", kwargs={"slug": self.room.slug, "pk": self.pk})
 
     @property
     def dom_id(self):

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    verbose_name = "Bots and webhooks"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import api
+
+app_name = "integrations"
+urlpatterns = [
+    path("api/v1/rooms/<slug:slug>/messages/", api.post_message, name="post-message"),
+]

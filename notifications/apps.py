@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Email notifications"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,0 +1,51 @@
+"""The worker's side of email: a check per mention, after the delay."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.background import retrying_task
+
+from . import emails
+from .models import NotificationSettings
+
+
+@retrying_task(retries=3)
+def email_unread_mentions(user_id, attempt=1):
+    """Email the user's due unread mentions (SMTP errors are retried); when
+    the 15-minute pause holds them back, one check is queued for its end."""
+    outcome = emails.send_unread_mentions(user_id)
+    if "retry_at" in outcome:
+        queue_check(user_id, outcome["retry_at"])
+        outcome["retry_at"] = outcome["retry_at"].isoformat()
+    return outcome
+
+
+def queue_check(user_id, when):
+    """Queue a check at `when` unless one is queued for then already (mentions
+    that arrive during a pause share it)."""
+    if NotificationSettings.objects.filter(user_id=user_id).exclude(check_queued_for=when).update(check_queued_for=when):
+        email_unread_mentions.using(run_after=when).enqueue(user_id)
+
+
+def mentioned(message, user_ids):
+    """After the message's transaction commits: a check for each person it
+    mentions who wants email, CHAT_EMAIL_DELAY_SECONDS later (if they read
+    it by then, the check finds nothing)."""
+    from django.contrib.auth import get_user_model
+
+    people = (
+        get_user_model().objects.filter(pk__in=user_ids, is_active=True, bot__isnull=True).exclude(email="")
+        .exclude(pk=message.author_id).exclude(notification_settings__email_mentions=False)
+    )
+    for user in people:
+        NotificationSettings.objects.for_user(user)
+
+    def queue():
+        when = timezone.now() + timedelta(seconds=settings.CHAT_EMAIL_DELAY_SECONDS)
+        for user_id in people.values_list("pk", flat=True):
+            email_unread_mentions.using(run_after=when).enqueue(user_id)
+
+    transaction.on_commit(queue, robust=True)
