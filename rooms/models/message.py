@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
@@ -209,8 +208,8 @@ class Message(models.Model):
         return f"{self.author_name}: {self.text[:50]}"
 
     def get_absolute_url(self):
-        """Its permalink: the room opened around it."""
-        return reverse("rooms:message", kwargs={"slug": self.room.slug, "pk": self.pk})
+        """Its permalink: the room (or conversation) opened around it."""
+        return self.room.url("message", pk=self.pk)
 
     @property
     def dom_id(self):

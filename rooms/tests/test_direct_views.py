@@ -140,3 +140,11 @@ def test_a_reply_in_a_conversation_links_to_the_conversations_message(client, al
     client.force_login(bob)
     page = client.get(f"/dm/{conversation.pk}/").content.decode()
     assert f'class="reply-quote quote-of-message-{original.pk}" href="/dm/{conversation.pk}/messages/{original.pk}/"' in page
+
+
+def test_a_conversations_message_links_into_the_conversation(client, bob, conversation):
+    """Emails and bots' answers link with Message.get_absolute_url."""
+    message = conversation.post_message(bob, "see this")
+    assert message.get_absolute_url() == f"/dm/{conversation.pk}/messages/{message.pk}/"
+    client.force_login(bob)
+    assert client.get(message.get_absolute_url()).status_code == 200
