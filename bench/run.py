@@ -45,7 +45,7 @@ SCENARIOS = {
                  "ours, many rooms (daphne, 2 processes, same Redis)"),
 }
 MANY_ROOMS = {"rooms", "rooms-2p"}
-DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "datascale"]
+DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "uploads", "datascale"]
 OPTIONAL = ["peer-uvicorn", "ours-uvicorn-2p", "rooms", "rooms-2p"]
 # Memory per idle socket is measured for these, one process each.
 IDLE_KINDS = ["ours", "peer", "bare", "ours-uvicorn", "peer-uvicorn"]
@@ -643,13 +643,27 @@ def run_datascale(config):
     return subprocess.run(argv, cwd=ROOT).returncode
 
 
+def run_uploads(config):
+    """Fan-out with and without large, slow uploads in flight (bench/uploads.py),
+    in its own process with its own server."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "bench.uploads", "--out", config.out]
+    if config.quick:
+        argv += ["--receivers", "100", "--seconds", "4"]
+    log("uploads part: " + " ".join(argv[1:]))
+    return subprocess.run(argv, cwd=ROOT).returncode
+
+
 def main(argv=None):
     config = parse_args(sys.argv[1:] if argv is None else argv)
-    datascale = "datascale" in config.scenarios
-    config.scenarios = [name for name in config.scenarios if name != "datascale"]
+    parts = {name: name in config.scenarios for name in ("uploads", "datascale")}
+    config.scenarios = [name for name in config.scenarios if name not in parts]
     if config.scenarios:
         run_fanout(config)
-    if datascale and run_datascale(config):
+    if parts["uploads"] and run_uploads(config):
+        raise SystemExit("the uploads part failed")
+    if parts["datascale"] and run_datascale(config):
         raise SystemExit("the data-scale part failed")
 
 

@@ -29,28 +29,41 @@ from .loadgen import Endpoint, Tracker, connect_many, monotonic_ns, parse_html, 
 from .run import server_env
 from .services import Daphne, Database, Redis
 
-RESULTS = Path(__file__).resolve().parent / "results" / "uploads.md"
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
-async def upload(port, cookie, size, bytes_per_s, n):
-    """One multipart POST of `size` bytes to the lobby, written at `bytes_per_s`; returns the status line."""
+def photo_png(width=2400, height=1600):
+    """A PNG the size of a phone photo, noisy enough not to compress away:
+    the server decodes, re-encodes and previews it (Pillow, in the upload's
+    worker thread)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.effect_noise((width, height), 64).convert("RGB").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+async def upload(port, cookie, body, filename, content_type, bytes_per_s, n):
+    """One multipart POST of `body` as a file to the lobby, written at `bytes_per_s`; returns the status line."""
     token = secrets.token_hex(16)  # a CSRF secret: cookie and header agree
     boundary = uuid.uuid4().hex
     head = (f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\nupload {n}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big-{n}.bin"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n").encode()
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n").encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write((f"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                   f"Cookie: {cookie}; csrftoken={token}\r\nX-CSRFToken: {token}\r\n"
                   f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-                  f"Content-Length: {len(head) + size + len(tail)}\r\nConnection: close\r\n\r\n").encode() + head)
+                  f"Content-Length: {len(head) + len(body) + len(tail)}\r\nConnection: close\r\n\r\n").encode() + head)
     chunk, sent, start = 64 * 1024, 0, time.monotonic()
-    while sent < size:
-        piece = min(chunk, size - sent)
-        writer.write(b"\0" * piece)
+    while sent < len(body):
+        piece = body[sent:sent + chunk]
+        writer.write(piece)
         await writer.drain()
-        sent += piece
+        sent += len(piece)
         await asyncio.sleep(max(0.0, start + sent / bytes_per_s - time.monotonic()))
     writer.write(tail)
     await writer.drain()
@@ -103,15 +116,20 @@ async def measure(args, port, accounts):
     quiet = await step()
     size = args.upload_mib * 1024 * 1024
     rate = args.upload_mib_per_s * 1024 * 1024
-    uploads = [asyncio.create_task(upload(port, accounts[0][1], size, rate, n)) for n in range(args.uploads)]
+    blob, photo = bytes(size), photo_png()
+    # One upload in four is a photo, which the server re-encodes and previews.
+    uploads = [asyncio.create_task(upload(port, accounts[0][1], photo, f"photo-{n}.png", "image/png", rate, n)
+                                   if n % 4 == 0 else
+                                   upload(port, accounts[0][1], blob, f"big-{n}.bin", "application/octet-stream", rate, n))
+               for n in range(args.uploads)]
     busy = await step()
     statuses = await asyncio.gather(*uploads)
     for client in [*clients, sender]:
         client.abort()
-    return quiet, busy, statuses
+    return quiet, busy, statuses, len(photo) / 2**20
 
 
-def report(args, quiet, busy, statuses):
+def report(args, quiet, busy, statuses, photo_mib):
     def ms(value):
         return "-" if value is None else f"{value:.0f}"
 
@@ -122,15 +140,17 @@ def report(args, quiet, busy, statuses):
         "|---|---|---|---|---|---|",
         *(f"| {name} | {r['messages']} | {r['lost']} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])} |"
           for name, r in (("no uploads", quiet),
-                          (f"{args.uploads} uploads of {args.upload_mib} MiB at {args.upload_mib_per_s} MiB/s", busy))),
+                          (f"{args.uploads} uploads of {args.upload_mib} MiB (one in four a {photo_mib:.0f} MiB "
+                           f"photo) at {args.upload_mib_per_s} MiB/s", busy))),
         "",
         f"Uploads answered: {', '.join(statuses)}",
         "",
     ]
     text = "\n".join(lines)
     print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "uploads.md").write_text(text)
 
 
 def main():
@@ -141,6 +161,7 @@ def main():
     parser.add_argument("--uploads", type=int, default=4, help="concurrent uploads in the second step")
     parser.add_argument("--upload-mib", type=int, default=20, help="size of each upload (under CHAT_MAX_UPLOAD_BYTES)")
     parser.add_argument("--upload-mib-per-s", type=float, default=2, help="how fast each upload's body is sent")
+    parser.add_argument("--out", default=str(RESULTS), help="results folder (uploads.md)")
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="chat-bench-uploads-"))
     with contextlib.ExitStack() as stack:
@@ -155,8 +176,7 @@ def main():
         close_connections()
         server = Daphne(log_dir, env).start()
         stack.callback(server.stop)
-        quiet, busy, statuses = asyncio.run(measure(args, server.port, accounts))
-        report(args, quiet, busy, statuses)
+        report(args, *asyncio.run(measure(args, server.port, accounts)))
 
 
 if __name__ == "__main__":
