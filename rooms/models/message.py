@@ -1,4 +1,4 @@
-"""Messages: posting, editing and deleting them, and what a page missed.
+"""Messages: posting, editing and deleting them (what a page missed: catch_up.py).
 
 Every change is validated here, saved, and broadcast after commit through
 realtime/broadcast.py, so no caller can forget to tell open pages and no
@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from realtime import broadcast
 
 from .. import flood, formatting
+from .catch_up import CatchUp
 from .reaction import Reaction, grouped
 from .room import Room
 
@@ -27,7 +28,7 @@ from .room import Room
 QUOTE_LENGTH = 80
 
 
-class MessageQuerySet(models.QuerySet):
+class MessageQuerySet(CatchUp, models.QuerySet):
     def for_display(self):
         """What rendering a message needs, in a fixed number of queries for any number of messages."""
         reactions = models.Prefetch("reactions", Reaction.objects.select_related("user").order_by("pk"))
@@ -106,31 +107,6 @@ class MessageQuerySet(models.QuerySet):
                 transaction.on_commit(partial(broadcast.messages_deleted, group, list(messages)), robust=True)
                 transaction.on_commit(partial(_uncount, room_id, list(messages.values())), robust=True)
         return result
-
-    # --- catch-up: what a reconnecting page missed --------------------------------------
-
-    def missed_since(self, room, after, limit):
-        """Up to `limit` messages of `room` after id `after`, oldest first."""
-        return list(self.filter(room=room, pk__gt=after).for_display().order_by("pk")[:limit])
-
-    def missed_more_than(self, room, after, limit):
-        """Whether a page showing up to `after` missed more than `limit`
-        messages (one index probe, whatever the history holds)."""
-        return self.filter(room=room, pk__gt=after).order_by("pk")[limit : limit + 1].exists()
-
-    def changed_among(self, room, known, revised):
-        """(gone ids, edited messages) among the messages a page shows: those
-        deleted since, and those edited after the revision it shows
-        (`revised`: id -> revision, for the ones above 0)."""
-        still_there = set(self.filter(room=room, pk__in=known).values_list("pk", flat=True))
-        gone = sorted(set(known) - still_there)
-        return gone, self.revised_since(room, {pk: revised.get(pk, 0) for pk in still_there})
-
-    def revised_since(self, room, revisions):
-        """Messages of `room` among `revisions` ({id: revision a page shows})
-        that were edited after that revision, oldest first."""
-        candidates = self.filter(room=room, pk__in=revisions, revision__gt=0).for_display().order_by("pk")
-        return [message for message in candidates if message.revision > revisions[message.pk]]
 
 
 def _uncount(room_pk, gone):
