@@ -21,7 +21,7 @@ def test_deleting_a_message_in_the_admin_removes_it_from_open_pages(staff, alice
 
     staff.goto("/admin/rooms/message/?q=spam")
     staff.locator("#result_list tbody tr", has_text="spam spam spam").locator("th a").click()
-    staff.click("text=Delete")
+    staff.click("a.deletelink")  # not the files inline's "Delete?" column
     staff.click("input[type=submit]")  # "Yes, I'm sure"
     expect(staff.locator(".messagelist")).to_contain_text("deleted successfully")
     for page in (alice, bob):
@@ -74,7 +74,7 @@ def test_removing_a_member_closes_their_page(staff, make_user, sign_in):
 def test_deleting_a_room_closes_its_pages(staff, alice):
     staff.goto("/admin/rooms/room/")
     staff.click("#result_list a:text('Lobby')")
-    staff.click("text=Delete")
+    staff.click("a.deletelink")  # not the files inline's "Delete?" column
     staff.click("input[type=submit]")
     expect(staff.locator(".messagelist")).to_contain_text("deleted successfully")
     expect(alice.locator("#chat-errors")).to_contain_text("has been deleted", timeout=LIVE_TIMEOUT_MS)

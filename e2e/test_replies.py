@@ -78,9 +78,12 @@ def test_reply_works_from_the_keyboard_and_can_be_cancelled(alice_and_bob):
     expect(bob.locator("#reply-preview")).to_have_count(0)
     expect(bob.locator("#message-input")).to_be_focused()
 
-    # Again, and cancelled with its button (Shift+Tab from the box reaches it).
+    # Again, and cancelled with its button (Shift+Tab from the box reaches
+    # it, past the attach button beside the box).
     reply.focus()
     bob.keyboard.press("Enter")
+    bob.keyboard.press("Shift+Tab")
+    expect(bob.locator("#attach-button")).to_be_focused()
     bob.keyboard.press("Shift+Tab")
     expect(bob.get_by_role("button", name="Cancel reply")).to_be_focused()
     bob.keyboard.press("Enter")
