@@ -1,4 +1,5 @@
-"""The bots' JSON API (SPEC 13): POST /api/v1/rooms/<slug>/messages/.
+"""The bots' JSON API (SPEC 13): POST /api/v1/rooms/<slug>/messages/, to
+rooms only (a direct conversation is answered through the webhook).
 
 Bearer tokens only: a session cookie is never looked at (request.user is
 not consulted), which is also why CSRF does not apply. Every answer is JSON,
@@ -39,7 +40,8 @@ def post_message(request, slug):
         bot = Bot.objects.authenticate(request.headers.get("Authorization"))
     except BadToken as refusal:
         return error(401, str(refusal), **{"WWW-Authenticate": 'Bearer realm="chat"'})
-    room = Room.objects.filter(slug=slug).first()
+    # Rooms only: a bot answers a direct conversation through its webhook.
+    room = Room.objects.rooms().filter(slug=slug).first()
     if room is None:
         return error(404, f"There is no room {slug}.")
     try:

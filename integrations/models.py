@@ -49,7 +49,7 @@ class Bot(models.Model):
     name = models.CharField(max_length=150, unique=True, help_text="Also its username: people mention it as @name.")
     rooms = models.ManyToManyField(Room, blank=True, related_name="bots", help_text="Rooms it may post to.")
     webhook_url = models.URLField(
-        blank=True, help_text="Called with a signed JSON POST when the bot is mentioned; its answer is posted as the bot."
+        blank=True, help_text="Called with a signed JSON POST when the bot is mentioned or sent a direct message; its answer is posted as the bot."
     )
     token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     token_salt = models.CharField(max_length=32, blank=True, editable=False)
@@ -100,7 +100,11 @@ class Bot(models.Model):
 
     def check_can_post(self, room):
         """Raise RoomNotAllowed unless staff let this bot post to `room`;
-        the room's own rules (archived, private) are Message.objects.post's."""
+        the room's own rules (archived, private) are Message.objects.post's.
+        A direct conversation needs no leave from staff: someone started it
+        with the bot, and being a participant is the room's own rule."""
+        if room.is_direct:
+            return
         if not self.rooms.filter(pk=room.pk).exists():
             raise RoomNotAllowed(f"This bot may not post to {room.slug}.")
 

@@ -66,12 +66,21 @@ def check_url(url):
     resolve(url)
 
 
+def place(room):
+    """Where the message was: a room by slug (what the API posts to), or a
+    direct conversation by id and participants (answered through the webhook)."""
+    if room.is_direct:
+        return {"kind": "direct", "id": room.pk, "participants": list(room.participant_names)}
+    return {"kind": "room", "slug": room.slug, "name": room.name}
+
+
 def payload(bot, message, event, absolute_url):
-    """The JSON body: what happened, the message and where to see it."""
+    """The JSON body: what happened ("mention" or "direct_message"), the
+    message and where to see it."""
     return {
         "event": event,
         "bot": {"id": bot.pk, "name": bot.name},
-        "room": {"slug": message.room.slug, "name": message.room.name},
+        "room": place(message.room),
         "message": {
             "id": message.pk,
             "text": message.text,
