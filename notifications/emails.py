@@ -1,4 +1,5 @@
-"""The email about unread mentions: one per person per interval, batched."""
+"""The email about unread mentions and direct messages: one per person per
+interval, batched."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -10,8 +11,8 @@ from django.utils import timezone
 from .models import MAX_LISTED, NotificationSettings, absolute
 
 
-def send_unread_mentions(user_id, now=None):
-    """Email `user_id` their unread mentions if any are due and the interval
+def send_unread(user_id, now=None):
+    """Email `user_id` their unread mentions and direct messages if any are due and the interval
     allows; returns what happened (for the task result). When the interval
     does not allow it yet, returns the time to try again."""
     now = now or timezone.now()
@@ -19,36 +20,65 @@ def send_unread_mentions(user_id, now=None):
         prefs = NotificationSettings.objects.select_for_update().select_related("user").filter(user_id=user_id).first()
         if prefs is None or not prefs.wants_email:
             return {"sent": 0, "why": "email off or no address"}
-        due = prefs.unread_mentions(now)
-        mentions = list(due[:MAX_LISTED])
-        if not mentions:
+        due = prefs.unread_to_email(now)
+        messages = list(due[:MAX_LISTED])
+        if not messages:
             return {"sent": 0, "why": "nothing unread"}
         allowed_at = prefs.next_email_allowed_at()
         if allowed_at is not None and now < allowed_at:
             return {"sent": 0, "retry_at": allowed_at}
-        total = due.count() if len(mentions) == MAX_LISTED else len(mentions)
+        total = due.count() if len(messages) == MAX_LISTED else len(messages)
         # Inside the lock: a second worker waits, then finds them emailed.
-        build(prefs, mentions, more=total - len(mentions)).send()
+        build(prefs, messages, more=total - len(messages)).send()
         prefs.last_emailed_at = now
         prefs.emailed_through = due.order_by("-pk").values_list("pk", flat=True).first()
         prefs.save(update_fields=["last_emailed_at", "emailed_through"])
         return {"sent": total}
 
 
-def build(prefs, mentions, more=0):
-    rooms = sorted({m.room.name for m in mentions})
-    count = len(mentions) + more
-    subject = (
-        f"{mentions[0].author_name} mentioned you in {mentions[0].room.name}" if count == 1
-        else f"{count} unread mentions in {', '.join(rooms[:3])}{' and more' if len(rooms) > 3 else ''}"
-    )
+def subject_for(messages, count):
+    """"bob mentioned you in Lobby", "bob sent you a direct message", or a count
+    and where they are: the rooms of the mentions, the senders of direct messages."""
+    if count == 1:
+        first = messages[0]
+        if first.room.is_direct:
+            return f"{first.author_name} sent you a direct message"
+        return f"{first.author_name} mentioned you in {first.room.name}"
+    rooms = sorted({m.room.name for m in messages if not m.room.is_direct})
+    senders = sorted({m.author_name for m in messages if m.room.is_direct})
+    places = []
+    if rooms:
+        places.append(f"mentions in {', '.join(rooms[:3])}{' and more' if len(rooms) > 3 else ''}")
+    if senders:
+        places.append(f"direct messages from {', '.join(senders[:3])}{' and more' if len(senders) > 3 else ''}")
+    return f"{count} unread {' and '.join(places)}" if places else f"{count} unread messages"
+
+
+def intro_for(messages, count):
+    if count == 1:
+        if messages[0].room.is_direct:
+            return "You have a direct message you have not read yet:"
+        return "You were mentioned and have not read it yet:"
+    if any(m.room.is_direct for m in messages):
+        return f"You have {count} mentions and direct messages you have not read yet:"
+    return f"You were mentioned {count} times and have not read them yet:"
+
+
+def build(prefs, messages, more=0):
+    count = len(messages) + more
     context = {
         "user": prefs.user,
-        "items": [{"message": m, "url": absolute(m.get_absolute_url())} for m in mentions],
+        "items": [
+            {"message": m, "where": "a direct message" if m.room.is_direct else f"#{m.room.slug}",
+             "url": absolute(m.get_absolute_url())}
+            for m in messages
+        ],
         "more": more,
         "settings_url": absolute(reverse("notifications:settings")),
         "unsubscribe_url": prefs.unsubscribe_url(),
     }
+    subject = subject_for(messages, count)
+    context["intro"] = intro_for(messages, count)
     email = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("notifications/unread_mentions.txt", context),

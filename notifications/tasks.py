@@ -1,4 +1,4 @@
-"""The worker's side of email: a check per mention, after the delay."""
+"""The worker's side of email: a check per mention or direct message, after the delay."""
 
 from datetime import timedelta
 
@@ -14,9 +14,9 @@ from .models import NotificationSettings
 
 @retrying_task(retries=3)
 def email_unread_mentions(user_id, attempt=1):
-    """Email the user's due unread mentions (SMTP errors are retried); when
+    """Email the user's due unread mentions and direct messages (SMTP errors are retried); when
     the 15-minute pause holds them back, one check is queued for its end."""
-    outcome = emails.send_unread_mentions(user_id)
+    outcome = emails.send_unread(user_id)
     if "retry_at" in outcome:
         queue_check(user_id, outcome["retry_at"])
         outcome["retry_at"] = outcome["retry_at"].isoformat()
@@ -24,16 +24,17 @@ def email_unread_mentions(user_id, attempt=1):
 
 
 def queue_check(user_id, when):
-    """Queue a check at `when` unless one is queued for then already (mentions
+    """Queue a check at `when` unless one is queued for then already (messages
     that arrive during a pause share it)."""
     if NotificationSettings.objects.filter(user_id=user_id).exclude(check_queued_for=when).update(check_queued_for=when):
         email_unread_mentions.using(run_after=when).enqueue(user_id)
 
 
-def mentioned(message, user_ids):
+def addressed(message, user_ids):
     """After the message's transaction commits: a check for each person it
-    mentions who wants email, CHAT_EMAIL_DELAY_SECONDS later (if they read
-    it by then, the check finds nothing)."""
+    addresses (mentions, or the other participants of a direct conversation)
+    who wants email, CHAT_EMAIL_DELAY_SECONDS later (if they read it by
+    then, the check finds nothing)."""
     from django.contrib.auth import get_user_model
 
     people = (
