@@ -1,9 +1,13 @@
 """Bots: a message posted through the API appears live with a "bot" badge;
-mentioning a bot calls its webhook (on the worker) and its answer appears."""
+mentioning a bot, or sending it a direct message, calls its webhook (on the
+worker) and its answer appears."""
 
 import pytest
+from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, message_with, open_room, send
+from e2e.conftest import HIDE, LIVE_TIMEOUT_MS, message_with, open_room, send
+from e2e.test_direct_messages import DM_URL, conversations
+from e2e.test_mentions import allow_notifications, notified
 from e2e.webhook import api_post, webhook_for  # noqa: F401  (a fixture)
 
 # The worker polls every 0.1 s; a webhook round trip and the reply's broadcast follow.
@@ -64,3 +68,51 @@ def test_mentioning_a_bot_calls_its_webhook_and_its_answer_appears(
 
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("delivered", 1)
+
+
+def test_a_direct_message_to_a_bot_is_answered_live_in_the_conversation(
+    server_with, worker_with, private_redis, make_user, sign_in, make_bot, webhook_for
+):
+    srv = server_with()
+    worker = worker_with(REDIS_URL=private_redis.url, CHAT_WEBHOOK_ALLOW_PRIVATE="true", CHAT_BASE_URL=srv.url)
+    bot, token = make_bot()
+    hook = webhook_for(token)
+    bot.webhook_url = hook.url
+    bot.save()
+    make_user("alice")
+    context = allow_notifications(sign_in("alice", server=srv), srv)
+    alice = open_room(context)
+
+    # A bot is a person to the picker: "New message", find it, start.
+    alice.get_by_role("link", name="New message").click()
+    dialog = alice.get_by_role("dialog", name="New message")
+    dialog.get_by_label("Find people by name").fill("deploy")
+    expect(dialog.locator(".person-choice")).to_have_text(["deploybot"], timeout=LIVE_TIMEOUT_MS)
+    dialog.get_by_label("deploybot").check()
+    dialog.get_by_role("button", name="Start conversation").click()
+    alice.wait_for_url(DM_URL)
+    expect(alice.locator("h1")).to_have_text("Direct messages with deploybot")
+    expect(alice.locator('#room[data-ws="open"]')).to_have_count(1, timeout=10_000)
+
+    # Alice steps away: both her tabs are in the background (nothing is
+    # marked read), and each hears of the answer as of any direct message.
+    lobby = open_room(context)
+    for page in (lobby, alice):
+        page.evaluate(HIDE, True)
+    send(alice, "status production")
+    answer = message_with(alice, "Status for production: all green")
+    try:
+        answer.wait_for(timeout=WEBHOOK_TIMEOUT_MS)
+    except Exception:
+        raise AssertionError(f"no answer; worker log:\n{worker.log()[-3000:]}") from None
+    assert answer.locator(".message-author").inner_text() == "deploybot"
+    assert answer.locator(".bot-badge").is_visible()
+    [(signed, payload)] = hook.calls
+    assert signed and payload["event"] == "direct_message" and payload["message"]["author"] == "alice"
+    assert payload["message"]["url"] == f"{alice.url}messages/{payload['message']['id']}/"
+    assert notified(alice, 1)[0]["title"] == "deploybot (direct message)"
+    expect(conversations(lobby).locator(".unread-count")).to_have_text("1 unread", timeout=LIVE_TIMEOUT_MS)
+    assert notified(lobby, 1)[0]["title"] == "New direct message: deploybot"
+    # Back at the conversation: the answer is read, everywhere.
+    alice.evaluate(HIDE, False)
+    expect(conversations(lobby).locator(".unread-count")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
