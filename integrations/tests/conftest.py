@@ -22,6 +22,14 @@ def token(bot_and_token):
     return bot_and_token[1]
 
 
+@pytest.fixture
+def hooked_bot(bot, webhook_server):
+    """The bot, its webhook URL the test's webhook server."""
+    bot.webhook_url = webhook_server.url
+    bot.save()
+    return bot
+
+
 class WebhookServer(HookServer):
     """Answers as told: `answers` is used in order, its last one repeating."""
 

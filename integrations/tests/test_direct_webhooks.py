@@ -10,13 +10,6 @@ from rooms.models.direct import people_matching
 
 
 @pytest.fixture
-def hooked_bot(bot, webhook_server):
-    bot.webhook_url = webhook_server.url
-    bot.save()
-    return bot
-
-
-@pytest.fixture
 def conversation(alice, hooked_bot):
     return conversation_between(alice, [hooked_bot.user])[0]
 

@@ -12,13 +12,6 @@ from integrations.models import Delivery
 from rooms.models import Message
 
 
-@pytest.fixture
-def hooked_bot(bot, webhook_server):
-    bot.webhook_url = webhook_server.url
-    bot.save()
-    return bot
-
-
 def mention(room, author, text, capture):
     with capture(execute=True):
         return Message.objects.post(room, author, text)

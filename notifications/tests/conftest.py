@@ -8,3 +8,16 @@ def smtp_inbox(settings, smtp_server):
                                     "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 10}}}
     settings.CHAT_BASE_URL = "https://chat.example.com"
     return smtp_server
+
+
+@pytest.fixture(autouse=True)
+def no_delay(settings):
+    """Unread messages are due at once (the delay is the worker's run_after)."""
+    settings.CHAT_EMAIL_DELAY_SECONDS = 0
+
+
+@pytest.fixture
+def alice_with_email(alice):
+    alice.email = "alice@example.com"
+    alice.save()
+    return alice

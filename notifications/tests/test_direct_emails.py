@@ -10,18 +10,6 @@ from notifications.models import NotificationSettings
 from rooms.models import Message, ReadMark, conversation_between
 
 
-@pytest.fixture(autouse=True)
-def no_delay(settings):
-    settings.CHAT_EMAIL_DELAY_SECONDS = 0
-
-
-@pytest.fixture
-def alice_with_email(alice):
-    alice.email = "alice@example.com"
-    alice.save()
-    return alice
-
-
 @pytest.fixture
 def conversation(alice_with_email, bob):
     return conversation_between(bob, [alice_with_email])[0]

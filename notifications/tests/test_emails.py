@@ -4,22 +4,8 @@ absolute links and a one-click way out."""
 
 from datetime import timedelta
 
-import pytest
-
 from notifications.models import NotificationSettings
 from rooms.models import Message, ReadMark
-
-
-@pytest.fixture(autouse=True)
-def no_delay(settings):
-    settings.CHAT_EMAIL_DELAY_SECONDS = 0
-
-
-@pytest.fixture
-def alice_with_email(alice):
-    alice.email = "alice@example.com"
-    alice.save()
-    return alice
 
 
 def mention(room, author, text, capture):
