@@ -74,7 +74,7 @@ def test_settings_set_the_address_and_turn_emails_off(server, make_user, sign_in
     assert_accessible(page, f"settings ({look})")
     assert_no_horizontal_scroll(page)
     page.get_by_label("Email address").fill("dave@example.com")
-    page.get_by_label("Email me about mentions I have not read").uncheck()
+    page.get_by_label("Email me about mentions and direct messages I have not read").uncheck()
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Saved.").wait_for(timeout=LIVE_TIMEOUT_MS)
     user.refresh_from_db()

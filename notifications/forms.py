@@ -8,7 +8,7 @@ class EmailSettingsForm(forms.ModelForm):
 
     email = forms.EmailField(
         label="Email address", required=False,
-        help_text="Where emails about mentions you have not read go. Leave empty for none.",
+        help_text="Where emails about mentions and direct messages you have not read go. Leave empty for none.",
     )
 
     class Meta:
