@@ -48,9 +48,9 @@ def seed(conn, messages, rooms, users, rng, words):
                 copy.write_row((f"user{n}", "!", False, "", "", "", False, True, datetime.now(UTC)))
         cur.execute("SELECT min(id) FROM auth_user")
         first_user = cur.fetchone()[0]
-        with cur.copy("COPY rooms_room (name, slug, topic, is_archived, is_private, created_at) FROM STDIN") as copy:
+        with cur.copy("COPY rooms_room (kind, name, slug, topic, is_archived, is_private, created_at) FROM STDIN") as copy:
             for n in range(rooms):
-                copy.write_row((f"Room {n}", f"room-{n}", "", n % 17 == 0, n % 10 == 0, datetime.now(UTC)))
+                copy.write_row(("room", f"Room {n}", f"room-{n}", "", n % 17 == 0, n % 10 == 0, datetime.now(UTC)))
         cur.execute("SELECT id, is_private FROM rooms_room WHERE slug LIKE 'room-%' ORDER BY id")
         room_rows = cur.fetchall()
         private = [pk for pk, is_private in room_rows if is_private]

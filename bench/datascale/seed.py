@@ -89,9 +89,9 @@ def people_and_rooms(rng):
     copy(table(User), ["id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
                        "is_active", "date_joined"], users)
     # Private rooms are the last PRIVATE_ROOMS; the reader belongs to 5 of them.
-    rooms = [f"{k + 1}\tRoom {k:03d}\t{room_slug(k)}\tTalk about topic {k}\tf\t"
+    rooms = [f"{k + 1}\t{Room.ROOM}\tRoom {k:03d}\t{room_slug(k)}\tTalk about topic {k}\tf\t"
              f"{'t' if k >= ROOMS - PRIVATE_ROOMS else 'f'}\t{now}\n" for k in range(ROOMS)]
-    copy(table(Room), ["id", "name", "slug", "topic", "is_archived", "is_private", "created_at"], rooms)
+    copy(table(Room), ["id", "kind", "name", "slug", "topic", "is_archived", "is_private", "created_at"], rooms)
     members = []
     for k in range(ROOMS - PRIVATE_ROOMS, ROOMS):
         chosen = set(rng.sample(range(1, PEOPLE), PRIVATE_MEMBERS - 1))
