@@ -17,7 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from files.search import attachment_named
+from files.search import messages_with_files_named
 from rooms.models import Message, Room
 
 from .backends import backend
@@ -80,7 +80,10 @@ def search(user, query, order=NEWEST, cursor=None, limit=None):
         messages = messages.filter(**{f"author__{username}__iexact": query.author})
     if not query.is_empty:
         # Its text, or the names of its files (files/search.py).
-        messages = messages.filter(Q(engine.condition(query)) | Q(attachment_named(query)))
+        condition = Q(engine.condition(query))
+        if named := messages_with_files_named(query):
+            condition |= Q(pk__in=named)
+        messages = messages.filter(condition)
     if order == RELEVANCE and not query.is_empty:
         messages = engine.ranked(messages, query).order_by("-rank", "-pk")
         if cursor is not None:
