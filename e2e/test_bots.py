@@ -114,6 +114,7 @@ def test_a_direct_message_to_a_bot_is_answered_live_in_the_conversation(
     [notice] = notified(alice, 1)
     assert (notice["title"], notice["body"]) == ("deploybot (direct message)", "Status for production: all green")
     expect(conversations(lobby).locator(".unread-count")).to_have_text("1 unread", timeout=LIVE_TIMEOUT_MS)
+    assert notified(lobby, 1)[0]["title"] == "New direct message: deploybot"
     # Back at the conversation: the answer is read, everywhere.
     alice.evaluate(HIDE, False)
     expect(conversations(lobby).locator(".unread-count")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)

@@ -143,7 +143,8 @@ function adopt(entry) {
   if ("lastRead" in entry.dataset) {
     // Rendered for this viewer (a fresh list after a sync): the server's
     // counts, plus what arrived after its data-latest.
-    rebase(entry, entry.dataset.lastRead, entry.dataset.unread, entry.dataset.mentions, entry.dataset.latest, true);
+    rebase(entry, entry.dataset.lastRead, entry.dataset.unread, entry.dataset.mentions, entry.dataset.latest, true,
+           old || entry);
   } else if (old) {
     // Renamed, archived, ...: rendered for everyone; this viewer's counts stay.
     for (const key of VIEWER_KEYS) {
@@ -212,8 +213,9 @@ function uncount(entry, id, mentionsMe) {
   show(entry);
 }
 
-// The server's counts for this viewer, up to message `latest`.
-function rebase(entry, lastRead, unread, mentions, latest, force) {
+// The server's counts for this viewer, up to message `latest` (`previous`:
+// the entry it replaces, whose counts the page had until now).
+function rebase(entry, lastRead, unread, mentions, latest, force, previous = entry) {
   lastRead = num(lastRead);
   latest = num(latest);
   // Marks from two processes may arrive out of order: never go back.
@@ -223,6 +225,10 @@ function rebase(entry, lastRead, unread, mentions, latest, force) {
   let total = num(unread);
   let totalMentions = num(mentions);
   const ids = countedIn(entry);
+  // An entry that just appeared counted nothing yet, whatever its latest.
+  const known = !("unknown" in previous.dataset);
+  const before = { unread: num(previous.dataset.unread), latest: known ? num(previous.dataset.latest) : 0,
+                   heard: ids.has(latest) };
   for (const [id, mentionsMe] of ids) {
     if (id <= latest) ids.delete(id);
     else if (id > lastRead) {
@@ -234,6 +240,14 @@ function rebase(entry, lastRead, unread, mentions, latest, force) {
   uncounted.delete(entry.dataset.roomId); // the server's new count leaves deleted messages out
   delete entry.dataset.unknown;
   show(entry);
+  // A direct message the server counted before its news reached this page
+  // (the list's signals wait for their window, a read mark or a fetched
+  // entry does not): news all the same. This page's own conversation
+  // tells of its messages as they arrive.
+  const news = latest > before.latest && total > before.unread && !before.heard;
+  if (news && isDirect(entry) && entry.dataset.roomId !== currentId) {
+    directMessageHeard(entry, latest);
+  }
 }
 
 // This page's own conversation: its messages come to the page, not as activity.
