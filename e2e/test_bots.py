@@ -24,6 +24,18 @@ def make_bot():
 
     return make
 
+def bot_answer(page, worker):
+    """The webhook's answer on `page`, posted as the bot with its badge."""
+    answer = message_with(page, "Status for production: all green")
+    try:
+        answer.wait_for(timeout=WEBHOOK_TIMEOUT_MS)
+    except Exception:
+        raise AssertionError(f"no answer; worker log:\n{worker.log()[-3000:]}") from None
+    assert answer.locator(".message-author").inner_text() == "deploybot"
+    assert answer.locator(".bot-badge").is_visible()
+    return answer
+
+
 
 def test_a_bot_posts_through_the_api_and_an_open_page_shows_it_live(server, make_user, sign_in, make_bot):
     make_user("alice")
@@ -55,13 +67,7 @@ def test_mentioning_a_bot_calls_its_webhook_and_its_answer_appears(
     make_user("alice")
     page = open_room(sign_in("alice", server=srv))
     send(page, "@deploybot status production")
-    answer = message_with(page, "Status for production: all green")
-    try:
-        answer.wait_for(timeout=WEBHOOK_TIMEOUT_MS)
-    except Exception:
-        raise AssertionError(f"no answer; worker log:\n{worker.log()[-3000:]}") from None
-    assert answer.locator(".message-author").inner_text() == "deploybot"
-    assert answer.locator(".bot-badge").is_visible()
+    bot_answer(page, worker)
     [(signed, payload)] = hook.calls
     assert signed and payload["event"] == "mention" and payload["message"]["author"] == "alice"
     from integrations.models import Delivery
@@ -101,13 +107,7 @@ def test_a_direct_message_to_a_bot_is_answered_live_in_the_conversation(
     for page in (lobby, alice):
         page.evaluate(HIDE, True)
     send(alice, "status production")
-    answer = message_with(alice, "Status for production: all green")
-    try:
-        answer.wait_for(timeout=WEBHOOK_TIMEOUT_MS)
-    except Exception:
-        raise AssertionError(f"no answer; worker log:\n{worker.log()[-3000:]}") from None
-    assert answer.locator(".message-author").inner_text() == "deploybot"
-    assert answer.locator(".bot-badge").is_visible()
+    bot_answer(alice, worker)
     [(signed, payload)] = hook.calls
     assert signed and payload["event"] == "direct_message" and payload["message"]["author"] == "alice"
     assert payload["message"]["url"] == f"{alice.url}messages/{payload['message']['id']}/"
