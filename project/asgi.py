@@ -13,7 +13,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
+from .daphne_uploads import leave_bodies_to_django  # noqa: E402
 from .origin import SameOriginValidator  # noqa: E402
+
+# Uploads must not hold the event loop (project/daphne_uploads.py).
+leave_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {
