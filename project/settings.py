@@ -303,7 +303,6 @@ CHAT_FRAME_BUDGETS = {}
 # A socket whose unsent output passes this is dropped (its page reconnects and catches up).
 CHAT_SOCKET_MAX_BUFFER_BYTES = env_int("CHAT_SOCKET_MAX_BUFFER_BYTES", 1024 * 1024)
 
-# Accounts (README, "Security"). Who may sign up: invite, open or closed.
 # Files (README, "Files and images"): each file's limit, files per message;
 # images past the pixel limit are refused before decoding (decompression
 # bombs), and stored at most this wide or high (previews are smaller).
@@ -311,7 +310,11 @@ CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 CHAT_MAX_FILES_PER_MESSAGE = env_int("CHAT_MAX_FILES_PER_MESSAGE", 10)
 CHAT_MAX_IMAGE_PIXELS = env_int("CHAT_MAX_IMAGE_PIXELS", 40_000_000)
 CHAT_IMAGE_MAX_DIMENSION = env_int("CHAT_IMAGE_MAX_DIMENSION", 4096)
+# Images are re-encoded in child processes (files/reencoder.py), at most this
+# many at once per server process; further uploads wait their turn.
+CHAT_IMAGE_PROCESSES = env_int("CHAT_IMAGE_PROCESSES", 2)
 
+# Accounts (README, "Security"). Who may sign up: invite, open or closed.
 CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "invite")
 if CHAT_SIGNUP not in {"invite", "open", "closed"}:
     raise ImproperlyConfigured(f"CHAT_SIGNUP must be invite, open or closed, not {CHAT_SIGNUP!r}")

@@ -100,3 +100,35 @@ def test_transparency_survives(upload, alice, lobby):
     upload(alice, lobby, [SimpleUploadedFile("clear.png", buffer.getvalue(), "image/png")])
     with Attachment.objects.get().file.open("rb") as stored:
         assert Image.open(stored).getpixel((0, 0))[3] == 0
+
+
+def test_an_image_that_needs_more_memory_than_allowed_is_refused_and_the_server_goes_on(
+        upload, alice, lobby, png, media_root, monkeypatch):
+    # Pillow decodes in a child process whose address space is capped; here
+    # the cap leaves room for the interpreter but not for 36 megapixels.
+    monkeypatch.setattr("files.images.BASE_MEMORY", 160 * 2**20)
+    monkeypatch.setattr("files.images.MEMORY_PER_PIXEL", 0)
+    response = upload(alice, lobby, [png("huge.png", size=(6000, 6000))], caption="the whole wall")
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "huge.png could not be processed as an image; try again, or send it in another format.")
+    assert not Message.objects.exists() and stored_files(media_root) == []
+    assert upload(alice, lobby, [png("small.png")], caption="a smaller one").status_code == 201
+
+
+def test_images_are_re_encoded_at_a_lower_priority_than_the_server():
+    # The child confines itself first thing (files/reencoder.py's main):
+    # niced behind the server, with its memory and CPU time capped.
+    import os
+    import subprocess
+    import sys
+
+    from files import reencoder
+
+    program = (f"import os, resource, sys; sys.path.insert(0, {os.path.dirname(reencoder.__file__)!r}); "
+               "import reencoder; reencoder._confine(2**30, 30); "
+               "print(os.nice(0), resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])")
+    done = subprocess.run([sys.executable, "-I", "-c", program], capture_output=True, text=True, check=True)
+    niceness, memory, cpu = map(int, done.stdout.split())
+    assert niceness == os.nice(0) + reencoder.NICENESS
+    assert (memory, cpu) == (2**30, 30)
