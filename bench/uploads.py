@@ -7,9 +7,11 @@ One daphne process (production settings, a private redis-server, a fresh
 database as `make bench` makes one), N receivers in the lobby and one
 sender at a steady rate. The same step runs twice: alone, then while K
 clients upload large files to the same room, each body trickled at a set
-rate so the uploads last the whole step (slow uplinks: the worst case for
-a server that would hold a worker or the event loop per upload). The
-files' messages are posted when their uploads end, like any other. Fan-out
+rate (slow uplinks: the worst case for a server that would hold a worker
+or the event loop per upload). The second step goes on until every upload
+has been answered and SETTLE seconds more, so the server's work on a
+finished upload (parsing the body, storing the file, re-encoding the photo,
+posting its message) is measured too, not only the bytes arriving. Fan-out
 latency is from the send to the last receiver's copy (bench/loadgen.py).
 Writes bench/results/uploads.md.
 """
@@ -17,8 +19,11 @@ Writes bench/results/uploads.md.
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
+import os
 import secrets
+import statistics
 import tempfile
 import time
 import uuid
@@ -27,7 +32,7 @@ from pathlib import Path
 from .accounts import close_connections, make_accounts, setup_django
 from .loadgen import Endpoint, Tracker, connect_many, monotonic_ns, parse_html, percentile, token_text
 from .run import server_env
-from .services import Daphne, Database, Redis
+from .services import CLOCK_TICKS, Daphne, Database, Redis, cpu_seconds
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -45,8 +50,13 @@ def photo_png(width=2400, height=1600):
     return buffer.getvalue()
 
 
+SETTLE = 2  # seconds measured after the last upload was answered
+
+
 async def upload(port, cookie, body, filename, content_type, bytes_per_s, n):
-    """One multipart POST of `body` as a file to the lobby, written at `bytes_per_s`; returns the status line."""
+    """One multipart POST of `body` as a file to the lobby, written at
+    `bytes_per_s`; returns the status line and the seconds from the last
+    byte sent to the answer."""
     token = secrets.token_hex(16)  # a CSRF secret: cookie and header agree
     boundary = uuid.uuid4().hex
     head = (f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\nupload {n}\r\n'
@@ -67,12 +77,27 @@ async def upload(port, cookie, body, filename, content_type, bytes_per_s, n):
         await asyncio.sleep(max(0.0, start + sent / bytes_per_s - time.monotonic()))
     writer.write(tail)
     await writer.drain()
+    last_byte = time.monotonic()
     status = (await asyncio.wait_for(reader.readline(), 120)).decode().strip()
+    answered = time.monotonic() - last_byte
     writer.close()
-    return status
+    return status, answered
 
 
-async def measure(args, port, accounts):
+def children_cpu_seconds(pid):
+    """CPU of the server's children that have exited (the image re-encoders)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+
+
+def stolen_seconds():
+    """CPU time the hypervisor gave to others while this machine wanted it (all cores)."""
+    with open("/proc/stat") as f:
+        return int(f.readline().split()[8]) / CLOCK_TICKS
+
+
+async def measure(args, port, pid, accounts):
     run_id = uuid.uuid4().hex[:8]
     tracker = Tracker(run_id, args.receivers)
     endpoint = Endpoint("127.0.0.1", port, "/ws/rooms/lobby/", f"http://127.0.0.1:{port}")
@@ -100,52 +125,87 @@ async def measure(args, port, accounts):
     else:
         raise RuntimeError("no probe reached every receiver")
 
-    async def step():
-        records, count, start = [], round(args.rate * args.seconds), time.monotonic()
-        for k in range(count):
-            await asyncio.sleep(max(0.0, start + k / args.rate - time.monotonic()))
+    async def step(busy=None):
+        """Send at args.rate for args.seconds; with `busy` (a future), also
+        until it is done and SETTLE seconds more (60 s at most in all)."""
+        records, start, ended = [], time.monotonic(), []
+        cpu_before, children_before, stolen_before = cpu_seconds(pid), children_cpu_seconds(pid), stolen_seconds()
+        if busy is not None:
+            busy.add_done_callback(lambda _: ended.append(time.monotonic()))
+        for k in itertools.count():
+            send_at = start + k / args.rate
+            until = max(start + args.seconds, ended[0] + SETTLE if ended else 0)
+            if ((busy is None or ended) and send_at >= until) or send_at >= start + 60:
+                break
+            await asyncio.sleep(max(0.0, send_at - time.monotonic()))
             records.append(send())
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(r.count < args.receivers for r in records):
             await asyncio.sleep(0.05)
+        seconds = time.monotonic() - start
+        server_cpu = cpu_seconds(pid) - cpu_before
+        children_cpu = children_cpu_seconds(pid) - children_before
+        stolen = (stolen_seconds() - stolen_before) / (seconds * os.cpu_count())
         complete = [(r.last_ns - r.sent_ns) / 1e6 for r in records if r.count == args.receivers]
         lost = sum(args.receivers - r.count for r in records)
         return {"messages": len(records), "lost": lost, "p50_ms": percentile(complete, 50) if complete else None,
-                "p99_ms": percentile(complete, 99) if complete else None, "max_ms": max(complete, default=None)}
+                "p99_ms": percentile(complete, 99) if complete else None, "max_ms": max(complete, default=None),
+                "server_cpu_s": server_cpu, "children_cpu_s": children_cpu, "seconds": seconds, "stolen": stolen}
 
-    quiet = await step()
     size = args.upload_mib * 1024 * 1024
     rate = args.upload_mib_per_s * 1024 * 1024
     blob, photo = bytes(size), photo_png()
     # One upload in four is a photo, which the server re-encodes and previews.
-    uploads = [asyncio.create_task(upload(port, accounts[0][1], photo, f"photo-{n}.png", "image/png", rate, n)
-                                   if n % 4 == 0 else
-                                   upload(port, accounts[0][1], blob, f"big-{n}.bin", "application/octet-stream", rate, n))
-               for n in range(args.uploads)]
-    busy = await step()
-    statuses = await asyncio.gather(*uploads)
+    args.upload_names = [f"photo-{n}.png" if n % 4 == 0 else f"big-{n}.bin" for n in range(args.uploads)]
+    rounds = []
+    for _ in range(args.repeats):
+        alone = await step()
+        uploads = [upload(port, accounts[0][1], photo, name, "image/png", rate, n) if n % 4 == 0 else
+                   upload(port, accounts[0][1], blob, name, "application/octet-stream", rate, n)
+                   for n, name in enumerate(args.upload_names)]
+        answers = asyncio.ensure_future(asyncio.gather(*uploads))
+        uploading = await step(answers)
+        rounds.append((alone, uploading, await answers))
     for client in [*clients, sender]:
         client.abort()
-    return quiet, busy, statuses, len(photo) / 2**20
+    return rounds, len(photo) / 2**20
 
 
-def report(args, quiet, busy, statuses, photo_mib):
+def report(args, rounds, photo_mib):
     def ms(value):
         return "-" if value is None else f"{value:.0f}"
 
+    def row(name, r):
+        return (f"| {name} | {r['seconds']:.0f} | {r['messages']:.0f} | {r['lost']:.0f} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} "
+                f"| {ms(r['max_ms'])} | {r['server_cpu_s'] / r['seconds']:.2f} | {r['children_cpu_s']:.1f} "
+                f"| {100 * r['stolen']:.0f}% |")
+
+    def median_of(steps):
+        return {key: statistics.median(step[key] for step in steps) if all(step[key] is not None for step in steps)
+                else None for key in steps[0]}
+
+    uploading = (f"{args.uploads} uploads of {args.upload_mib} MiB (one in four a {photo_mib:.0f} MiB photo) "
+                 f"at {args.upload_mib_per_s} MiB/s")
     lines = [
-        f"# Fan-out while files upload ({args.receivers} receivers, {args.rate} msg/s for {args.seconds} s)",
+        f"# Fan-out while files upload ({args.receivers} receivers, {args.rate:g} msg/s)",
         "",
-        "| step | messages | lost | p50 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|",
-        *(f"| {name} | {r['messages']} | {r['lost']} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])} |"
-          for name, r in (("no uploads", quiet),
-                          (f"{args.uploads} uploads of {args.upload_mib} MiB (one in four a {photo_mib:.0f} MiB "
-                           f"photo) at {args.upload_mib_per_s} MiB/s", busy))),
+        f"Each round: {args.seconds:g} s alone, then while {uploading}, until every upload was answered and "
+        f"{SETTLE} s more. Server CPU is the daphne process's, in cores; re-encoders' CPU is its image children's, "
+        "in seconds; stolen is the machine's CPU time taken by the host while the step ran (a shared VM).",
         "",
-        f"Uploads answered: {', '.join(statuses)}",
-        "",
+        "| step | s | messages | lost | p50 ms | p99 ms | max ms | server CPU | re-encoders' CPU s | stolen |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    for n, (alone, busy, _) in enumerate(rounds, 1):
+        lines += [row(f"round {n}: alone", alone), row(f"round {n}: uploading", busy)]
+    if len(rounds) > 1:
+        lines += [row(f"median of {len(rounds)}: alone", median_of([r[0] for r in rounds])),
+                  row(f"median of {len(rounds)}: uploading", median_of([r[1] for r in rounds]))]
+    lines += ["", "Uploads answered, from the last byte sent to the answer:", ""]
+    for n, (_, _, answers) in enumerate(rounds, 1):
+        lines.append(f"- round {n}: " + ", ".join(f"{name} {status.removeprefix('HTTP/1.1 ')} in {seconds:.1f} s"
+                                                  for name, (status, seconds) in zip(args.upload_names, answers)))
+    lines.append("")
     text = "\n".join(lines)
     print(text)
     out = Path(args.out)
@@ -161,6 +221,8 @@ def main():
     parser.add_argument("--uploads", type=int, default=4, help="concurrent uploads in the second step")
     parser.add_argument("--upload-mib", type=int, default=20, help="size of each upload (under CHAT_MAX_UPLOAD_BYTES)")
     parser.add_argument("--upload-mib-per-s", type=float, default=2, help="how fast each upload's body is sent")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds of the two steps (a shared machine's noise shows between rounds)")
     parser.add_argument("--out", default=str(RESULTS), help="results folder (uploads.md)")
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="chat-bench-uploads-"))
@@ -176,7 +238,7 @@ def main():
         close_connections()
         server = Daphne(log_dir, env).start()
         stack.callback(server.stop)
-        report(args, *asyncio.run(measure(args, server.port, accounts)))
+        report(args, *asyncio.run(measure(args, server.port, server.pid, accounts)))
 
 
 if __name__ == "__main__":
