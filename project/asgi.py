@@ -14,14 +14,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 from .origin import SameOriginValidator  # noqa: E402
-from .request_bodies import WholeBodyChunks, leave_bodies_to_django  # noqa: E402
+from .request_bodies import leave_bodies_to_django  # noqa: E402
 
 # Uploads must not hold the event loop (project/request_bodies.py).
 leave_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {
-        "http": WholeBodyChunks(django_asgi_app),
+        "http": django_asgi_app,
         # Only the site's own pages may open a socket with the user's
         # cookies (project/origin.py).
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
