@@ -88,8 +88,10 @@ def _confine(memory_bytes, cpu_seconds):
     import resource
 
     os.nice(NICENESS)
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    for limit, wanted in ((resource.RLIMIT_AS, memory_bytes), (resource.RLIMIT_CPU, cpu_seconds)):
+        hard = resource.getrlimit(limit)[1]
+        # Never above what the server itself was allowed.
+        resource.setrlimit(limit, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
 def main():
