@@ -13,8 +13,8 @@ only this process; and whatever Pillow took is returned when it exits.
 It imports Pillow and the standard library only (no Django: it starts in
 a few tens of milliseconds). Input: the limits as JSON in its one argument,
 the file's bytes on stdin. Output on stdout: one JSON line, then the bytes
-it names. JSON and raw bytes, not pickle: this process reads untrusted files, and
-what it answers must not be able to run code in the server.
+it names. JSON and raw bytes, not pickle: this process reads untrusted
+files, and what it answers must not be able to run code in the server.
 """
 
 import io
@@ -23,7 +23,6 @@ import os
 import sys
 import warnings
 
-# Photos stay JPEG; everything else (with its transparency) becomes PNG.
 DECODABLE = ("BMP", "GIF", "JPEG", "PNG", "WEBP")
 NICENESS = 10
 
@@ -53,6 +52,7 @@ def re_encode(data, max_pixels, max_dimension, preview_box):
         return {"refused": "too_many_pixels"}
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         return {"refused": "not_an_image"}
+    # Photos stay JPEG; everything else (with its transparency) becomes PNG.
     # An animated GIF keeps its first frame.
     as_jpeg = source_format == "JPEG"
     image = image.convert("RGB") if as_jpeg else image.convert("RGBA" if _has_alpha(image) else "RGB")

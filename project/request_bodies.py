@@ -25,6 +25,7 @@ app, runserver included):
 import inspect
 
 from daphne import http_protocol
+from django.core.exceptions import ImproperlyConfigured
 from twisted.web import http
 
 PIECE = 1 << 20
@@ -33,6 +34,7 @@ PIECE = 1 << 20
 class WebRequest(http_protocol.WebRequest):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, parsePOSTFormSubmission=False, **kwargs)
+        # The size is the server's (daphne reads it per request); its CLI cannot set it.
         if self.server.request_buffer_size < PIECE:
             self.server.request_buffer_size = PIECE
 
@@ -40,8 +42,17 @@ class WebRequest(http_protocol.WebRequest):
 def leave_bodies_to_django():
     if http_protocol.WebRequest is WebRequest:
         return
-    # Fail loudly should an upgrade of Twisted or daphne move what this relies on.
-    assert "parsePOSTFormSubmission" in inspect.signature(http.Request.__init__).parameters
-    assert "protocol.requestFactory = WebRequest" in inspect.getsource(http_protocol.HTTPFactory.buildProtocol)
-    assert "self.content.read(buffer_size)" in inspect.getsource(http_protocol.WebRequest.process)
+    # Fail loudly, at start-up, should an upgrade of Twisted or daphne move
+    # what this relies on: uploads would hold the event loop again, silently.
+    relied_on = {
+        "Twisted's Request(parsePOSTFormSubmission=)":
+            "parsePOSTFormSubmission" in inspect.signature(http.Request.__init__).parameters,
+        "daphne's HTTPFactory building requests with WebRequest":
+            "protocol.requestFactory = WebRequest" in inspect.getsource(http_protocol.HTTPFactory.buildProtocol),
+        "daphne's WebRequest.process reading the body by request_buffer_size":
+            "self.content.read(buffer_size)" in inspect.getsource(http_protocol.WebRequest.process),
+    }
+    missing = [what for what, there in relied_on.items() if not there]
+    if missing:
+        raise ImproperlyConfigured(f"project/request_bodies.py relies on what is no longer there: {missing}")
     http_protocol.WebRequest = WebRequest
