@@ -52,18 +52,38 @@ def wait_for_port(port, timeout, process=None):
     return False
 
 
+def _process_stat(pid):
+    """The fields of /proc/<pid>/stat after the command name: [0] is state (field 3)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def _machine_stat():
+    """The aggregate "cpu" line of /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal, ..."""
+    with open("/proc/stat") as f:
+        return [int(x) for x in f.readline().split()[1:]]
+
+
 def cpu_seconds(pid):
     """utime + stime of a process (all its threads), in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # fields[0] is state (field 3); utime, stime are fields 14, 15.
+    fields = _process_stat(pid)  # utime, stime are fields 14, 15
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_cpu_seconds(pid):
+    """cutime + cstime: CPU of a process's children that have exited and been waited for."""
+    fields = _process_stat(pid)  # cutime, cstime are fields 16, 17
+    return (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+
+
+def stolen_seconds():
+    """CPU time the hypervisor gave to others while this machine wanted it (all cores)."""
+    return _machine_stat()[7] / CLOCK_TICKS
 
 
 def machine_busy_seconds():
     """CPU seconds every core of the machine spent busy since boot (not idle, not iowait)."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
+    fields = _machine_stat()
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
     # guest time is already counted in user time.
     return (sum(fields[:8]) - idle) / CLOCK_TICKS

@@ -34,7 +34,7 @@ from pathlib import Path
 from .accounts import close_connections, make_accounts, setup_django
 from .loadgen import Endpoint, Tracker, connect_many, monotonic_ns, parse_html, percentile, token_text
 from .run import server_env
-from .services import CLOCK_TICKS, Daphne, Database, Redis, cpu_seconds
+from .services import Daphne, Database, Redis, children_cpu_seconds, cpu_seconds, stolen_seconds
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -84,19 +84,6 @@ async def upload(port, cookie, body, filename, content_type, bytes_per_s, n):
     answered = time.monotonic() - last_byte
     writer.close()
     return status, answered
-
-
-def children_cpu_seconds(pid):
-    """CPU of the server's children that have exited (the image re-encoders)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
-
-
-def stolen_seconds():
-    """CPU time the hypervisor gave to others while this machine wanted it (all cores)."""
-    with open("/proc/stat") as f:
-        return int(f.readline().split()[8]) / CLOCK_TICKS
 
 
 async def measure(args, port, pid, accounts):
