@@ -1,13 +1,17 @@
 """Staff see each message's files and their sizes (on the message's page
 and in a list of all files), and how much storage each room holds.
 
+Rooms only: the files of direct conversations, even their names, are for
+their participants (README, "Who can read what"), like their messages.
+
 Deleting an attachment, its message or its room here deletes the stored
 files after commit (files/signals.py)."""
 
 from django.contrib import admin
 from django.db.models import Count, Sum
 
-from rooms.models import Message
+from rooms.admin import RoomFilter
+from rooms.models import Message, Room
 
 from .models import Attachment, RoomStorage
 from .uploads import describe_size
@@ -37,11 +41,14 @@ _message_admin.inlines = [*_message_admin.inlines, AttachmentInline]
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["name", "readable_size", "content_type", "room", "message_id", "created_at"]
     list_select_related = ["message__room"]
-    list_filter = ["message__room", "created_at"]
+    list_filter = [("message__room", RoomFilter), "created_at"]
     search_fields = ["name"]
     ordering = ["-id"]
     fields = ["message", "name", "readable_size", "content_type", "width", "height", "created_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(message__room__kind=Room.ROOM)
 
     def has_add_permission(self, request):
         return False
@@ -62,7 +69,7 @@ class RoomStorageAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
+        return super().get_queryset(request).rooms().annotate(
             file_count=Count("messages__attachments"), stored_bytes=Sum("messages__attachments__size")
         )
 

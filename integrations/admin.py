@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .forms import BotForm
 from .models import Bot, Delivery
@@ -63,12 +65,35 @@ class BotAdmin(admin.ModelAdmin):
             show_token(request, bot, bot.issue_token())
 
 
+def message_reference(message):
+    """A message a delivery names: its start and a link for a room's; only
+    that it was a direct message otherwise (its participants alone read it)."""
+    if message is None:
+        return "-"
+    if message.room.is_direct:
+        return f"a direct message (#{message.pk}, not shown)"
+    return format_html('<a href="{}">{}</a>', reverse("admin:rooms_message_change", args=[message.pk]), message)
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "bot", "event", "status", "attempts", "response_status", "last_error"]
     list_filter = ["status", "event", "bot"]
     list_select_related = ["bot"]
-    readonly_fields = [field.name for field in Delivery._meta.fields]
+    fields = ["bot", "sent_message", "event", "url", "status", "attempts", "last_error", "response_status",
+              "bot_reply", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("message__room", "message__author", "reply__room", "reply__author")
+
+    @admin.display(description="message")
+    def sent_message(self, delivery):
+        return message_reference(delivery.message)
+
+    @admin.display(description="reply")
+    def bot_reply(self, delivery):
+        return message_reference(delivery.reply)
 
     def has_add_permission(self, request):
         return False

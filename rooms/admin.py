@@ -9,6 +9,7 @@ from django.db.models import Count, Max
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
 from .models import Conversation, Message, Room
@@ -105,6 +106,14 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_deleted_objects(self, objs, request):
+        """The confirmation page names the conversations and counts what goes
+        with them: Django's list would name each message (its first words)
+        and each file."""
+        _, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        named = [f"{capfirst(self.opts.verbose_name)}: {conversation}" for conversation in objs]
+        return named, counts, perms_needed, protected
+
     @admin.display(description="participants")
     def participant_names(self, conversation):
         return ", ".join(person.get_username() for person in conversation.members.all())
@@ -152,6 +161,12 @@ class MessageAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Direct messages are for their participants only.
         return super().get_queryset(request).filter(room__kind=Room.ROOM)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "room":
+            # Nor can staff write into a conversation (or move a message there).
+            kwargs["queryset"] = Room.objects.rooms()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         try:
