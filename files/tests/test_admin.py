@@ -49,3 +49,26 @@ def test_deleting_a_file_in_the_admin_deletes_it_from_storage(staff_client, uplo
     response = staff_client.post(f"/admin/files/attachment/{attachment.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert stored_files(media_root) == []
+
+
+def test_staff_never_see_a_direct_conversations_files_in_the_admin(staff_client, upload, alice, bob, lobby):
+    from files.models import Attachment
+    from rooms.models import conversation_between
+
+    conversation = conversation_between(alice, [bob])[0]
+    upload(alice, lobby, [SimpleUploadedFile("minutes.txt", b"x" * 2048)])
+    upload(alice, conversation, [SimpleUploadedFile("our-secret-plan.pdf", b"%PDF-1.4 secret")])
+    secret = Attachment.objects.get(name="our-secret-plan.pdf")
+
+    listed = staff_client.get("/admin/files/attachment/").content.decode()
+    assert "minutes.txt" in listed and "our-secret-plan" not in listed
+    # Neither as a room to filter by.
+    assert "Direct messages" not in listed and f"message__room__id__exact={conversation.pk}" not in listed
+    searched = staff_client.get("/admin/files/attachment/", {"q": "secret"}).content.decode()
+    assert "our-secret-plan" not in searched and "0 attachments" in searched
+    filtered = staff_client.get("/admin/files/attachment/", {"message__room__id__exact": conversation.pk})
+    assert "our-secret-plan" not in filtered.content.decode()
+    assert staff_client.get(f"/admin/files/attachment/{secret.pk}/change/").status_code == 302  # "doesn't exist"
+    storage = staff_client.get("/admin/files/roomstorage/").content.decode()
+    assert ">Lobby<" in storage and f"/admin/files/roomstorage/{conversation.pk}/" not in storage
+    assert "1 room storage" in storage

@@ -78,3 +78,17 @@ def test_the_api_posts_to_rooms_only_not_to_a_conversation(client, conversation,
     )
     assert response.status_code == 404
     assert not Message.objects.exists()
+
+
+def test_staff_see_a_delivery_of_a_direct_message_without_its_text(
+    conversation, webhook_server, alice, lobby, admin_client, run_tasks, django_capture_on_commit_callbacks
+):
+    send(conversation, alice, "my salary is secret", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_tasks()
+    delivery = Delivery.objects.get()
+    page = admin_client.get(f"/admin/integrations/delivery/{delivery.pk}/change/").content.decode()
+    assert "deploybot" in page and "delivered" in page
+    assert f"a direct message (#{delivery.message_id}, not shown)" in page
+    assert f"a direct message (#{delivery.reply_id}, not shown)" in page
+    assert "salary" not in page and "deploybot: on it" not in page

@@ -90,3 +90,51 @@ def test_message_list_filters_by_room(staff_client, lobby, alice):
 def test_non_staff_cannot_reach_the_admin(client, alice):
     client.force_login(alice)
     assert client.get("/admin/rooms/room/").status_code == 302
+
+
+def test_a_room_name_or_topic_with_line_breaks_or_control_characters_is_refused(staff_client):
+    one_line = "Use one line of text: line breaks, tabs and other control characters are not allowed."
+    for name, topic, error in [
+        ("Ops\r\nBcc: victim@example.com", "fine", one_line), ("Ops", "line one\nline two", one_line),
+        ("Ops\x1b[31m", "", one_line), ("Ops\u2028team", "", one_line), ("Ops\tteam", "", one_line),
+        ("Ops\x00", "", "Null characters are not allowed."),  # Django's own form check comes first
+    ]:
+        page = staff_client.post("/admin/rooms/room/add/", {"name": name, "slug": "ops", "topic": topic})
+        assert page.status_code == 200, (name, topic)  # the form again, with the error
+        assert error in page.content.decode()
+    assert not Room.objects.filter(slug="ops").exists()
+    ok = staff_client.post("/admin/rooms/room/add/", {"name": "Ops — on call 🚨", "slug": "ops", "topic": "Pagers"})
+    assert ok.status_code == 302 and Room.objects.get(slug="ops").name == "Ops — on call 🚨"
+
+
+def test_names_and_topics_stored_before_are_flattened_by_the_migration(lobby):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("rooms.migrations.0011_room_names_one_line")
+    broken = Room.objects.create(name="Ops\r\n\tteam\x0b", slug="ops", topic="line one\nline two\u2028three")
+    empty = Room.objects.create(name="\r\n", slug="nameless")
+    migration.flatten_names(apps, None)
+    broken.refresh_from_db()
+    empty.refresh_from_db()
+    lobby.refresh_from_db()
+    assert (broken.name, broken.topic) == ("Ops team", "line one line two three")
+    assert empty.name == "nameless"
+    assert (lobby.name, lobby.topic) == ("Lobby", "Say hello: everyone can read this room.")
+
+
+def test_staff_cannot_post_a_message_into_a_conversation_nor_move_one_there(staff_client, lobby, alice, bob):
+    from rooms.models import Message, conversation_between
+
+    conversation = conversation_between(alice, [bob])[0]
+    form = staff_client.get("/admin/rooms/message/add/").content.decode()
+    assert ">Lobby</option>" in form and "Direct messages" not in form
+    refused = staff_client.post("/admin/rooms/message/add/", {"room": conversation.pk, "author": alice.pk,
+                                                                "text": "written by staff"})
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    message = lobby.post_message(alice, "in the lobby")
+    moved = staff_client.post(f"/admin/rooms/message/{message.pk}/change/",
+                              {"room": conversation.pk, "author": alice.pk, "text": "in the lobby"})
+    assert moved.status_code == 200 and "Select a valid choice" in moved.content.decode()
+    assert not Message.objects.filter(room=conversation).exists()

@@ -50,3 +50,22 @@ def test_staff_delete_a_conversation_for_a_data_request(staff_client, conversati
                                  {"action": "delete_selected", "_selected_action": [conversation.pk], "post": "yes"})
     assert response.status_code == 302
     assert not Message.objects.filter(text__contains="secret").exists()
+
+
+def test_deleting_a_conversation_asks_without_showing_what_was_said(staff_client, conversation, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from files.models import Attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    Attachment.objects.post(conversation, conversation.members.first(), "",
+                            [SimpleUploadedFile("our-secret-plan.pdf", b"%PDF-1.4 secret")])
+    for page in [
+        staff_client.get(f"/admin/rooms/conversation/{conversation.pk}/delete/"),
+        staff_client.post("/admin/rooms/conversation/",
+                          {"action": "delete_selected", "_selected_action": [conversation.pk]}),
+    ]:
+        html = page.content.decode()
+        assert page.status_code == 200 and "Are you sure" in html
+        assert "Direct messages: alice, bob" in html and "Messages: 3" in html
+        assert "secret" not in html
