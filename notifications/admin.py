@@ -1,11 +1,23 @@
 from django.contrib import admin
 
+from .forms import email_mentions_help
 from .models import NotificationSettings
 
 
 @admin.register(NotificationSettings)
 class NotificationSettingsAdmin(admin.ModelAdmin):
-    list_display = ["user", "email_mentions", "last_emailed_at"]
+    list_display = ["user", "email_mentions", "email_confirmed", "last_emailed_at"]
     list_filter = ["email_mentions"]
     search_fields = ["user__username", "user__email"]
-    readonly_fields = ["user", "last_emailed_at", "emailed_through", "check_queued_for"]
+    readonly_fields = ["user", "confirmed_email", "confirmation_sent_to", "confirmation_sent_at", "last_emailed_at",
+                       "emailed_through", "check_queued_for"]
+
+    @admin.display(boolean=True, description="address confirmed")
+    def email_confirmed(self, prefs):
+        return prefs.email_confirmed
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "email_mentions":
+            field.help_text = email_mentions_help()
+        return field

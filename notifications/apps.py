@@ -6,4 +6,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Email notifications"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

@@ -1,5 +1,12 @@
-"""The email about unread mentions and direct messages: one per person per
-interval, batched."""
+"""The emails: unread mentions and direct messages (one per person per
+interval, batched), and the link that confirms an address.
+
+Names reach the subject flattened to one line and cut short
+(project/text.py): a room or person named with a line break or a NUL must
+not make an email fail, nor add a header to it.
+"""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -8,7 +15,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import MAX_LISTED, NotificationSettings, absolute
+from project.text import one_line
+
+from .models import CONFIRMATION_MAX_AGE, MAX_LISTED, NotificationSettings, absolute, pace_in_words
+
+# Characters of one name in a subject, and of the whole subject: mail
+# programs show about 60-80; the rest only makes the header longer.
+NAME_LIMIT = 40
+SUBJECT_LIMIT = 150
 
 
 def send_unread(user_id, now=None):
@@ -42,16 +56,21 @@ def subject_for(messages, count):
     if count == 1:
         first = messages[0]
         if first.room.is_direct:
-            return f"{first.author_name} sent you a direct message"
-        return f"{first.author_name} mentioned you in {first.room.name}"
-    rooms = sorted({m.room.name for m in messages if not m.room.is_direct})
-    senders = sorted({m.author_name for m in messages if m.room.is_direct})
+            return one_line(f"{name(first.author_name)} sent you a direct message", SUBJECT_LIMIT)
+        return one_line(f"{name(first.author_name)} mentioned you in {name(first.room.name)}", SUBJECT_LIMIT)
+    rooms = sorted({name(m.room.name) for m in messages if not m.room.is_direct})
+    senders = sorted({name(m.author_name) for m in messages if m.room.is_direct})
     places = []
     if rooms:
         places.append(f"mentions in {', '.join(rooms[:3])}{' and more' if len(rooms) > 3 else ''}")
     if senders:
         places.append(f"direct messages from {', '.join(senders[:3])}{' and more' if len(senders) > 3 else ''}")
-    return f"{count} unread {' and '.join(places)}" if places else f"{count} unread messages"
+    return one_line(f"{count} unread {' and '.join(places)}" if places else f"{count} unread messages", SUBJECT_LIMIT)
+
+
+def name(text):
+    """A room's or person's name as a subject shows it: one line, at most NAME_LIMIT characters."""
+    return one_line(text, NAME_LIMIT)
 
 
 def intro_for(messages, count):
@@ -76,6 +95,7 @@ def build(prefs, messages, more=0):
         "more": more,
         "settings_url": absolute(reverse("notifications:settings")),
         "unsubscribe_url": prefs.unsubscribe_url(),
+        "pace": pace_in_words(),
     }
     subject = subject_for(messages, count)
     context["intro"] = intro_for(messages, count)
@@ -91,4 +111,38 @@ def build(prefs, messages, more=0):
         },
     )
     email.attach_alternative(render_to_string("notifications/unread_mentions.html", context), "text/html")
+    return email
+
+
+def send_confirmation(user_id, address):
+    """Email the link confirming `address`, if it is still the user's address
+    and not confirmed yet (it may have changed while the task waited)."""
+    prefs = NotificationSettings.objects.select_related("user").filter(user_id=user_id).first()
+    if prefs is None or not prefs.user.is_active or prefs.user.email != address or not prefs.awaiting_confirmation:
+        return {"sent": 0, "why": "the address changed or was confirmed meanwhile"}
+    confirmation(prefs).send()
+    return {"sent": 1}
+
+
+def site_name():
+    """The chat as an email names it: the host people reach it at."""
+    return urlsplit(absolute("/")).hostname
+
+
+def confirmation(prefs):
+    context = {
+        "user": prefs.user,
+        "address": prefs.user.email,
+        "site": site_name(),
+        "confirm_url": prefs.confirmation_url(),
+        "days": CONFIRMATION_MAX_AGE.days,
+        "settings_url": absolute(reverse("notifications:settings")),
+    }
+    email = EmailMultiAlternatives(
+        subject=one_line(f"Confirm your email address for {context['site']}", SUBJECT_LIMIT),
+        body=render_to_string("notifications/confirm_address.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[prefs.user.email],
+    )
+    email.attach_alternative(render_to_string("notifications/confirm_address.html", context), "text/html")
     return email

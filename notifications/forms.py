@@ -1,14 +1,18 @@
 from django import forms
+from django.contrib.auth.base_user import BaseUserManager
 
-from .models import NotificationSettings
+from .models import NotificationSettings, pace_in_words
 
 
 class EmailSettingsForm(forms.ModelForm):
-    """The person's address (on their user) and whether to email them."""
+    """Whether to email the person, and their address: save() saves the
+    choice; the address goes through NotificationSettings.set_address (a new
+    one is sent a confirmation link)."""
 
     email = forms.EmailField(
         label="Email address", required=False,
-        help_text="Where emails about mentions and direct messages you have not read go. Leave empty for none.",
+        help_text="Where emails about mentions and direct messages you have not read go, once you confirm it "
+                  "from the link sent there. Leave empty for none.",
     )
 
     class Meta:
@@ -18,10 +22,11 @@ class EmailSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].initial = self.instance.user.email
+        self.fields["email_mentions"].help_text = email_mentions_help()
 
-    def save(self, commit=True):
-        prefs = super().save(commit=commit)
-        prefs.user.email = self.cleaned_data["email"]
-        if commit:
-            prefs.user.save(update_fields=["email"])
-        return prefs
+    def clean_email(self):
+        return BaseUserManager.normalize_email(self.cleaned_data["email"])
+
+
+def email_mentions_help():
+    return f"{pace_in_words()}, with a link to each message."

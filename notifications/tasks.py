@@ -1,9 +1,11 @@
-"""The worker's side of email: a check per mention or direct message, after the delay."""
+"""The worker's side of email: a check per mention or direct message, after
+the delay, and the links that confirm an address."""
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from integrations.background import retrying_task
@@ -15,12 +17,20 @@ from .models import NotificationSettings
 @retrying_task(retries=3)
 def email_unread_mentions(user_id, attempt=1):
     """Email the user's due unread mentions and direct messages (SMTP errors are retried); when
-    the 15-minute pause holds them back, one check is queued for its end."""
+    the pause between emails (CHAT_EMAIL_INTERVAL_SECONDS) holds them back,
+    one check is queued for its end."""
     outcome = emails.send_unread(user_id)
     if "retry_at" in outcome:
         queue_check(user_id, outcome["retry_at"])
         outcome["retry_at"] = outcome["retry_at"].isoformat()
     return outcome
+
+
+@retrying_task(retries=3)
+def email_confirmation(user_id, address, attempt=1):
+    """Send the link confirming `address`, unless it is no longer the user's
+    address or is confirmed already (the settings changed while this waited)."""
+    return emails.send_confirmation(user_id, address)
 
 
 def queue_check(user_id, when):
@@ -33,16 +43,15 @@ def queue_check(user_id, when):
 def addressed(message, user_ids):
     """After the message's transaction commits: a check for each person it
     addresses (mentions, or the other participants of a direct conversation)
-    who wants email, CHAT_EMAIL_DELAY_SECONDS later (if they read it by
-    then, the check finds nothing)."""
+    who wants email at a confirmed address, CHAT_EMAIL_DELAY_SECONDS later
+    (if they read it by then, the check finds nothing)."""
     from django.contrib.auth import get_user_model
 
     people = (
         get_user_model().objects.filter(pk__in=user_ids, is_active=True, bot__isnull=True).exclude(email="")
-        .exclude(pk=message.author_id).exclude(notification_settings__email_mentions=False)
+        .exclude(pk=message.author_id)
+        .filter(notification_settings__email_mentions=True, notification_settings__confirmed_email=F("email"))
     )
-    for user in people:
-        NotificationSettings.objects.for_user(user)
 
     def queue():
         when = timezone.now() + timedelta(seconds=settings.CHAT_EMAIL_DELAY_SECONDS)

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import EmailSettingsForm
-from .models import NotificationSettings
+from .models import BadConfirmation, ConfirmationPaused, NotificationSettings
 
 
 @login_required
@@ -12,22 +14,72 @@ def email_settings(request):
     prefs = NotificationSettings.objects.for_user(request.user)
     form = EmailSettingsForm(request.POST or None, instance=prefs)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Saved.")
+        # Only the choice: a confirmation opened meanwhile stays recorded.
+        form.save(commit=False).save(update_fields=["email_mentions"])
+        address = form.cleaned_data["email"]
+        try:
+            if prefs.set_address(address):
+                messages.success(request, f"Saved. A confirmation link is on its way to {address}: emails start "
+                                          "once you open it.")
+            else:
+                messages.success(request, "Saved.")
+        except ConfirmationPaused as paused:
+            messages.warning(request, f"Saved. {paused_text(paused)}")
         return redirect("notifications:settings")
-    return render(request, "notifications/settings.html", {"form": form})
+    return render(request, "notifications/settings.html", {"form": form, "prefs": prefs})
 
 
-# The signed token is the authority, not a session: an email client's
-# one-click POST (RFC 8058) carries no cookie and no CSRF token.
+@login_required
+@require_POST
+def send_confirmation(request):
+    """"Send again": another confirmation link to the address set now."""
+    prefs = NotificationSettings.objects.for_user(request.user)
+    if not prefs.awaiting_confirmation:
+        messages.info(request, "There is no address waiting for confirmation.")
+        return redirect("notifications:settings")
+    try:
+        prefs.request_confirmation()
+    except ConfirmationPaused as paused:
+        messages.warning(request, paused_text(paused))
+    else:
+        messages.success(request, f"A new confirmation link is on its way to {prefs.user.email}.")
+    return redirect("notifications:settings")
+
+
+def paused_text(paused):
+    until = timezone.localtime(paused.until)
+    return f"No confirmation link was sent now: several went out lately. Ask again after {until:%Y-%m-%d %H:%M %Z}."
+
+
+# The link in the email is the authority, not a session: it works signed out
+# and in another browser. GET only shows the button (mail scanners open links).
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    try:
+        prefs, address = NotificationSettings.objects.from_confirmation_token(token)
+    except BadConfirmation as refusal:
+        return render(request, "notifications/confirm.html", {"refusal": str(refusal)}, status=400)
+    confirmed = prefs.email_confirmed
+    if request.method == "POST" and not confirmed:
+        prefs.confirm(address)
+        confirmed = True
+    return render(request, "notifications/confirm.html", {
+        "address": address, "username": prefs.user.get_username(), "confirmed": confirmed,
+        "emails_off": not prefs.email_mentions,
+    })
+
+
+# RFC 8058: mail programs POST `List-Unsubscribe=One-Click` here without a
+# cookie or a CSRF token; the signed token is the authority. A GET (a mail
+# scanner following the link, or a person) only shows the button, and never
+# the address: anyone holding the link would learn it.
 @csrf_exempt
+@require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
-    """One click from an email turns these emails off (GET from the link,
-    POST from the mail client's unsubscribe button)."""
     prefs = NotificationSettings.objects.from_unsubscribe_token(token)
     if prefs is None:
-        return render(request, "notifications/unsubscribed.html", {"invalid": True}, status=400)
-    if request.method in {"GET", "POST"} and prefs.email_mentions:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST" and prefs.email_mentions:
         prefs.email_mentions = False
         prefs.save(update_fields=["email_mentions"])
-    return render(request, "notifications/unsubscribed.html", {"prefs": prefs})
+    return render(request, "notifications/unsubscribe.html", {"done": request.method == "POST"})

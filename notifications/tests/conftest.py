@@ -16,8 +16,16 @@ def no_delay(settings):
     settings.CHAT_EMAIL_DELAY_SECONDS = 0
 
 
+def confirmed(user, address):
+    """`user` with `address` set and confirmed, as after opening the link."""
+    from notifications.models import NotificationSettings
+
+    user.email = address
+    user.save()
+    NotificationSettings.objects.for_user(user).confirm(address)
+    return user
+
+
 @pytest.fixture
 def alice_with_email(alice):
-    alice.email = "alice@example.com"
-    alice.save()
-    return alice
+    return confirmed(alice, "alice@example.com")

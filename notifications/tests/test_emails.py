@@ -103,28 +103,48 @@ def test_an_smtp_failure_is_retried(
     assert len(smtp_inbox.messages()) == 1
 
 
-def test_the_unsubscribe_link_turns_emails_off_in_one_click(client, alice_with_email):
-    prefs = NotificationSettings.objects.for_user(alice_with_email)
-    response = client.get(prefs.unsubscribe_url().removeprefix("https://chat.example.com"))
-    assert response.status_code == 200 and "Emails are off" in response.content.decode()
-    prefs.refresh_from_db()
-    assert not prefs.email_mentions
-    # The mail client's one-click POST (RFC 8058) works without a session or CSRF token.
-    prefs.email_mentions = True
-    prefs.save()
-    assert client.post(prefs.unsubscribe_url().removeprefix("https://chat.example.com")).status_code == 200
-    prefs.refresh_from_db()
-    assert not prefs.email_mentions
-    assert client.get("/settings/unsubscribe/forged:token/").status_code == 400
+def unsubscribe_path(user):
+    return NotificationSettings.objects.for_user(user).unsubscribe_url().removeprefix("https://chat.example.com")
 
 
-def test_settings_page_sets_the_address_and_the_choice(client, alice):
+def test_opening_the_unsubscribe_link_only_shows_a_button_and_never_the_address(smtp_inbox, client, alice_with_email):
+    # What a mail scanner does: follow the link.
+    page = client.get(unsubscribe_path(alice_with_email))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Stop these emails?" in html
+    assert '<button type="submit" class="button">Turn emails off</button>' in html
+    assert "alice@example.com" not in html and "alice" not in html.split("<main")[1]
+    assert NotificationSettings.objects.get(user=alice_with_email).email_mentions
+    # The button turns them off.
+    done = client.post(unsubscribe_path(alice_with_email), {"List-Unsubscribe": "One-Click"}).content.decode()
+    assert "Emails are off" in done and "alice@example.com" not in done
+    assert not NotificationSettings.objects.get(user=alice_with_email).email_mentions
+
+
+def test_a_mail_programs_one_click_post_turns_emails_off_without_cookie_or_csrf_token(smtp_inbox, alice_with_email):
+    from django.test import Client
+
+    # RFC 8058, as a mail program sends it: a POST to the List-Unsubscribe
+    # URL, body "List-Unsubscribe=One-Click", no cookie, no CSRF token.
+    mail_program = Client(enforce_csrf_checks=True)
+    response = mail_program.post(unsubscribe_path(alice_with_email), "List-Unsubscribe=One-Click",
+                                 content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert not NotificationSettings.objects.get(user=alice_with_email).email_mentions
+    assert "alice@example.com" not in response.content.decode()
+    for forged in (mail_program.get, mail_program.post):
+        assert forged("/settings/unsubscribe/1:forged-signature/").status_code == 400
+    assert mail_program.put(unsubscribe_path(alice_with_email)).status_code == 405
+
+
+def test_settings_page_sets_the_address_and_the_choice(smtp_inbox, client, alice):
     assert client.get("/settings/").status_code == 302  # signed-in users only
     client.force_login(alice)
     page = client.get("/settings/").content.decode()
     assert 'name="email"' in page and 'name="email_mentions"' in page and "checked" in page
+    assert "At most one email every 15 minutes, with a link to each message." in page
     response = client.post("/settings/", {"email": "alice@example.com"}, follow=True)
-    assert "Saved." in response.content.decode()
+    assert "Saved. A confirmation link is on its way to alice@example.com" in response.content.decode()
     alice.refresh_from_db()
     assert alice.email == "alice@example.com"
     assert not NotificationSettings.objects.get(user=alice).email_mentions
