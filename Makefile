@@ -30,8 +30,9 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	@touch $@
 
 # DEBUG defaults to off (production); local runs turn it on, which also gives
-# the development SECRET_KEY.
-LOCAL := DEBUG=$${DEBUG:-true}
+# the development SECRET_KEY, and say where the chat is (links in emails,
+# printed to the worker's log, are built from CHAT_BASE_URL).
+LOCAL := DEBUG=$${DEBUG:-true} CHAT_BASE_URL=$${CHAT_BASE_URL:-http://$(HOST):$(PORT)}
 
 run: $(VENV)/.installed
 	$(LOCAL) $(PY) manage.py migrate --no-input

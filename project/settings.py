@@ -323,7 +323,8 @@ if CHAT_SIGNUP not in {"invite", "open", "closed"}:
 CHAT_LOGIN_ATTEMPTS = env_int("CHAT_LOGIN_ATTEMPTS", 5)
 CHAT_LOGIN_WINDOW_SECONDS = env_int("CHAT_LOGIN_WINDOW_SECONDS", 900)
 # Where the chat is reached from outside, for links printed outside a request
-# (manage.py invite), e.g. https://chat.example.com.
+# (manage.py invite) and every link in an email (no email is sent without
+# it), e.g. https://chat.example.com.
 CHAT_BASE_URL = os.environ.get("CHAT_BASE_URL", "").rstrip("/")
 # What a new invitation allows unless its maker says otherwise.
 CHAT_INVITE_USES = env_int("CHAT_INVITE_USES", 1)
@@ -344,7 +345,7 @@ CHAT_WEBHOOK_ALLOW_PRIVATE = env_bool("CHAT_WEBHOOK_ALLOW_PRIVATE", False)
 # console (the worker's log): with no EMAIL_URL nothing is sent, so the
 # deploy check that forbids the console backend is silenced then only.
 # Mentions unread this long are emailed, at most one email per person per
-# CHAT_EMAIL_INTERVAL_SECONDS.
+# CHAT_EMAIL_INTERVAL_SECONDS, to confirmed addresses only.
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 
 
