@@ -48,7 +48,8 @@ def send_confirmation(request):
 
 def paused_text(paused):
     until = timezone.localtime(paused.until)
-    return f"No confirmation link was sent now: several went out lately. Ask again after {until:%Y-%m-%d %H:%M %Z}."
+    when = f"{until:%H:%M %Z}" if until.date() == timezone.localdate() else f"{until:%Y-%m-%d %H:%M %Z}"
+    return f"No confirmation link was sent now: so that no inbox gets flooded, ask again after {when}."
 
 
 # The link in the email is the authority, not a session: it works signed out
