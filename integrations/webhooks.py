@@ -9,14 +9,15 @@ TLS name stay the URL's). Redirects are not followed.
 """
 
 import http.client
-import ipaddress
 import json
 import socket
-import time
+import threading
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+
+from project import netguard
 
 from . import tokens
 
@@ -26,14 +27,7 @@ MAX_ANSWER_BYTES = 64 * 1024
 
 
 class RefusedURL(ValueError):
-    """The URL may not be called: not http(s), unresolvable, or an internal address."""
-
-
-def is_internal(address):
-    ip = ipaddress.ip_address(address)
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    """The URL may not be called: not http(s), unresolvable, or an address that is not public."""
 
 
 def resolve(url):
@@ -44,17 +38,12 @@ def resolve(url):
         raise RefusedURL("Webhook URLs must be http:// or https:// with a host.")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise RefusedURL(f"{parts.hostname} does not resolve: {error}") from None
-    addresses = [info[4][0] for info in infos]
-    if not settings.CHAT_WEBHOOK_ALLOW_PRIVATE:
-        internal = [address for address in addresses if is_internal(address)]
-        if internal:
-            raise RefusedURL(
-                f"{parts.hostname} resolves to {internal[0]}, an internal address "
-                "(loopback, private or link-local); set CHAT_WEBHOOK_ALLOW_PRIVATE=true to allow it."
-            )
+        addresses = netguard.public_addresses(parts.hostname, port, allow_internal=settings.CHAT_WEBHOOK_ALLOW_PRIVATE)
+    except netguard.NotPublic as refusal:
+        raise RefusedURL(f"{refusal}: webhooks only call public addresses "
+                         "(CHAT_WEBHOOK_ALLOW_PRIVATE=true allows others).") from None
+    except netguard.Unresolvable as refusal:
+        raise RefusedURL(str(refusal)) from None
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -97,35 +86,89 @@ def encode(body):
 
 def post(url, body, token, timeout):
     """POST the raw `body` signed with `token`; returns (status, content type, answer bytes).
-    Raises RefusedURL, or OSError / http.client errors for a failed call."""
+    Raises RefusedURL, TimeoutError when the whole exchange takes more than
+    `timeout` seconds, or OSError / http.client errors for a failed call."""
     scheme, host, port, path, address = resolve(url)
     connection_class = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
     connection = connection_class(host, port, timeout=timeout)
-    # Connect to the address that was checked, not to a second lookup's answer.
-    connection._create_connection = lambda _address, *args, **kwargs: socket.create_connection(
-        (address, port), *args, **kwargs
-    )
-    try:
-        connection.request("POST", path, body=body, headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-Chat-Signature": tokens.sign(body, token),
-        })
-        response = connection.getresponse()
-        return response.status, response.getheader("Content-Type", ""), read_answer(response, timeout)
-    finally:
-        connection.close()
+    with Deadline(timeout) as deadline:
+        # Connect to the address that was checked, not to a second lookup's answer.
+        connection._create_connection = lambda _address, *args, **kwargs: deadline.connect(address, port)
+        try:
+            connection.request("POST", path, body=body, headers={
+                "Content-Type": "application/json",
+                "User-Agent": USER_AGENT,
+                "X-Chat-Signature": tokens.sign(body, token),
+            })
+            response = connection.getresponse()
+            answer = response.status, response.getheader("Content-Type", ""), read_answer(response)
+        except (OSError, http.client.HTTPException):
+            if not deadline.expired:
+                raise
+        finally:
+            connection.close()
+        if deadline.expired:
+            # Whatever was read is cut short: a half answer is no answer.
+            raise TimeoutError(f"timed out: no complete answer within {timeout} s")
+    return answer
 
 
-def read_answer(response, timeout):
-    """At most MAX_ANSWER_BYTES within `timeout` seconds in all: the socket's
-    timeout bounds each read, and a server dripping a byte at a time would
-    otherwise hold the worker for as long as it likes."""
-    deadline = time.monotonic() + timeout
+class Deadline:
+    """One deadline for a whole call: connecting, sending, the status line,
+    the headers and the body.
+
+    A socket timeout bounds each wait for bytes, not their sum: an endpoint
+    that sends a byte every second never trips it, and http.client reads the
+    status line and headers a line at a time, each line in as many reads as
+    the endpoint likes. So a timer shuts the connection down when the time is
+    up, whatever is waiting on it then; the call sees its socket closed and
+    `expired` says why."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        # A duplicate of the connection's socket: shutting it down ends the
+        # connection for both, and TLS takes the original over (detaching it).
+        self._watched = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+        with self._lock:
+            if self._watched is not None:
+                self._watched.close()
+                self._watched = None
+
+    def connect(self, address, port):
+        """A TCP connection to (address, port), watched until the deadline."""
+        sock = socket.create_connection((address, port), timeout=self.seconds)
+        with self._lock:
+            if self.expired:
+                sock.close()
+                raise TimeoutError("timed out while connecting")
+            self._watched = sock.dup()
+        return sock
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            if self._watched is not None:
+                try:
+                    self._watched.shutdown(socket.SHUT_RDWR)
+                except OSError:  # closed already
+                    pass
+
+
+def read_answer(response):
+    """At most MAX_ANSWER_BYTES of the body (the deadline bounds the time)."""
     chunks, size = [], 0
     while size < MAX_ANSWER_BYTES:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the answer took more than {timeout} s")
         chunk = response.read1(min(8192, MAX_ANSWER_BYTES - size))
         if not chunk:
             break

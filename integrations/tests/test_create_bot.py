@@ -30,7 +30,7 @@ def test_create_bot_refuses_an_unknown_room_a_taken_name_and_an_internal_webhook
         create_bot("ci", "--room", "nowhere")
     with pytest.raises(CommandError, match="taken"):
         create_bot("Alice", "--room", "lobby")
-    with pytest.raises(CommandError, match="internal address"):
+    with pytest.raises(CommandError, match="a loopback address"):
         create_bot("hook", "--room", "lobby", "--webhook-url", "http://127.0.0.1:9/hook")
     assert not Bot.objects.exists()
 
