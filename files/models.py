@@ -5,22 +5,35 @@ request by files/views.py)."""
 from django.db import models
 from django.urls import reverse
 
+from rooms import flood
 from rooms.models import Message, Room
 
 from . import uploads
 
 
 class AttachmentQuerySet(models.QuerySet):
+    def check_can_upload(self, room, author, body_size):
+        """What refuses an upload before its body is read: the room, the
+        author's rights (PermissionDenied: NotAMember, RoomArchived, a
+        deactivated account), their flood allowance (FloodError), and a body
+        too large for any files allowed (ValidationError "too_large")."""
+        room.check_can_post(author)
+        flood.check_allowance(author)
+        uploads.check_body_size(body_size)
+
     def post(self, room, author, caption, files, client_id=None):
         """Post one message holding `files` (UploadedFile) with `caption` as
         its text; returns the saved Message, broadcast after commit like any
-        other (Message.objects.post, which also checks the room and the
-        flood limit again and validates the caption).
+        other (Message.objects.post, which checks everything again).
 
-        Raises PermissionDenied (room.check_can_post) before any file is
-        read, ValidationError for a refused file (too large, not a valid
+        Cheap checks first: the room, the author's rights, the caption, the
+        flood allowance, the number and sizes of the files, before any file
+        is stored or decoded (an image's re-encoding costs a process and up
+        to seconds of CPU). Raises PermissionDenied, FloodError, or
+        ValidationError (a caption or a file refused: too large, not a valid
         image, too many): then nothing is saved or stored."""
-        room.check_can_post(author)
+        Message.objects.check_post(room, author, caption, client_id, with_attachments=bool(files))
+        uploads.check(files)
         stored = uploads.store(room, files)
         try:
             message = Message.objects.post(room, author, caption, client_id, attachments=stored)

@@ -5,7 +5,12 @@ that it is one: images.py re-encodes it) and written to storage BEFORE the
 message's transaction, so no database transaction waits on a slow disk or
 S3; the rows are then saved with the message in one transaction
 (Message.objects.post). Whatever is refused or rolled back has its stored
-files deleted again: nothing is kept that no message holds."""
+files deleted again: nothing is kept that no message holds.
+
+Also the limits of an upload as a request: how large its body may be (the
+server refuses a larger one while it arrives: project/request_bodies.py),
+and how many refused uploads a person may make before further ones are
+refused unread."""
 
 import mimetypes
 import os
@@ -18,11 +23,18 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.text import get_valid_filename
 
+from rooms.flood import FloodError, allow, exhausted
+
 from . import images
 
 TOO_LARGE = "%(name)s is too large: files are limited to %(limit)s each."
 TOO_MANY = "At most %(limit)d files can go in one message."
 NO_NAME = "A file without a name cannot be attached."
+REFUSED_TOO_OFTEN = ("Too many of your uploads were refused: at most %(limit)d every %(window)d seconds. "
+                     "Wait a while before trying again.")
+# What a multipart body holds besides the files: each part's headers (with
+# file names of up to 255 characters), the caption and the client id.
+MULTIPART_OVERHEAD = 1024 * 1024
 
 
 def describe_size(size):
@@ -64,6 +76,35 @@ class StoredUpload:
                 default_storage.delete(path)
 
 
+def body_ceiling():
+    """The largest upload body: every file at its limit, and what surrounds them."""
+    return settings.CHAT_MAX_UPLOAD_BYTES * settings.CHAT_MAX_FILES_PER_MESSAGE + MULTIPART_OVERHEAD
+
+
+def body_too_large():
+    return f"These files are too large: files are limited to {describe_size(settings.CHAT_MAX_UPLOAD_BYTES)} each."
+
+
+def check_body_size(size):
+    """Refuse a body (by its declared size) that cannot hold files within the limits, before reading it."""
+    if size > body_ceiling():
+        raise ValidationError(body_too_large(), code="too_large")
+
+
+def check_refusals(user):
+    """Raise FloodError once `user` has had CHAT_UPLOAD_ATTEMPTS uploads
+    refused within CHAT_UPLOAD_WINDOW_SECONDS (across processes, in the
+    shared cache): each refusal cost a body received and perhaps parsed,
+    and must not be repeatable at will. Counts nothing."""
+    limit, window = settings.CHAT_UPLOAD_ATTEMPTS, settings.CHAT_UPLOAD_WINDOW_SECONDS
+    if exhausted(f"upload-refusals:{user.pk}", limit, window):
+        raise FloodError(REFUSED_TOO_OFTEN, code="upload_refusals", params={"limit": limit, "window": window})
+
+
+def count_refusal(user):
+    allow(f"upload-refusals:{user.pk}", settings.CHAT_UPLOAD_ATTEMPTS, settings.CHAT_UPLOAD_WINDOW_SECONDS)
+
+
 def check(uploads):
     """Refuse the whole message when one of its files is refused (before
     anything is read or stored)."""
@@ -78,9 +119,8 @@ def check(uploads):
 
 
 def store(room, uploads):
-    """Check, re-encode images, and write every file to storage; returns
-    [StoredUpload]. On any refusal nothing stays stored."""
-    check(uploads)
+    """Re-encode images and write every file to storage (after check());
+    returns [StoredUpload]. On any refusal nothing stays stored."""
     stored = []
     try:
         for upload in uploads:

@@ -6,44 +6,66 @@ room up among those the reader may see now, so a file answers 404 exactly
 when the room page would (a stranger, a member removed from a private room,
 a deleted message)."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
+from project.csrf import csrf_token_in_header
+from project.request_bodies import accepts_body
 from rooms.flood import FloodError
 from rooms.models import NotAMember, Room
 
+from . import uploads
 from .models import Attachment
 from .storage import signed_url
-from .uploads import describe_size
 
 SIGNED_OUT = "You are signed out. Log in again to keep chatting."
-# A body that cannot hold files within the limits is refused unread.
-MULTIPART_SLACK = 1024 * 1024
 
 
 def _refusal(text, status):
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
+@accepts_body(uploads.body_ceiling, uploads.body_too_large)
+@csrf_token_in_header
 @require_POST
 def upload(request, **route):
     """POST multipart: `message` (the caption), `client_id`, and `file` once
     per file. 201 with the message's id; it reaches the room's pages, the
     sender's included, through the broadcast. Refusals answer with the
-    reason as plain text for #chat-errors."""
+    reason as plain text for #chat-errors.
+
+    Cheap checks first. Before the body is parsed: the CSRF token (from its
+    header), signed in, the sender's budget of refused uploads, the room,
+    their rights and flood allowance, the declared size. Then the caption
+    and the files, before any is stored or decoded (Attachment.objects.post).
+    Every refusal counts against that budget: past it, uploads are refused
+    unread until the window passes."""
     if not request.user.is_authenticated:
         return _refusal(SIGNED_OUT, 403)
-    room = get_object_or_404(Room.objects.visible_to(request.user).at(**route))
-    limit = settings.CHAT_MAX_UPLOAD_BYTES
-    if _content_length(request) > limit * settings.CHAT_MAX_FILES_PER_MESSAGE + MULTIPART_SLACK:
-        return _refusal(f"These files are too large: files are limited to {describe_size(limit)} each.", 413)
-    files = request.FILES.getlist("file")
-    caption = request.POST.get("message", "")
     try:
-        message = Attachment.objects.post(room, request.user, caption, files, request.POST.get("client_id") or None)
+        uploads.check_refusals(request.user)
+    except FloodError as refusal:
+        return _refusal(" ".join(refusal.messages), 429)
+    refused = True
+    try:
+        response = _upload(request, route)
+        refused = response.status_code != 201
+        return response
+    finally:  # a 404, or a body Django cannot parse, counts too
+        if refused:
+            uploads.count_refusal(request.user)
+
+
+def _upload(request, route):
+    room = get_object_or_404(Room.objects.visible_to(request.user).at(**route))
+    try:
+        Attachment.objects.check_can_upload(room, request.user, _content_length(request))
+        # The body is parsed here, once nothing cheaper refuses it.
+        files = request.FILES.getlist("file")
+        message = Attachment.objects.post(room, request.user, request.POST.get("message", ""), files,
+                                          request.POST.get("client_id") or None)
     except NotAMember:
         raise Http404("No such room.") from None
     except PermissionDenied as refusal:  # RoomArchived, or a deactivated account

@@ -14,10 +14,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 from .origin import SameOriginValidator  # noqa: E402
-from .request_bodies import leave_bodies_to_django  # noqa: E402
+from .request_bodies import install_request_handling  # noqa: E402
 
-# Uploads must not hold the event loop (project/request_bodies.py).
-leave_bodies_to_django()
+# Request bodies bounded while they arrive, and uploads that do not hold the
+# event loop (project/request_bodies.py).
+install_request_handling()
 
 application = ProtocolTypeRouter(
     {

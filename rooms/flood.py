@@ -37,8 +37,7 @@ def allow(name, limit, window):
     except ValueError:  # expired between add() and incr()
         cache.add(key, 1, timeout=timeout)
         count = 1
-    previous = cache.get(f"{name}:{int(bucket) - 1}", 0)
-    if count + previous * (1 - into / window) > limit:
+    if _sliding(name, count, bucket, into, window) > limit:
         try:
             cache.decr(key)
         except ValueError:  # gone already: nothing left to take back
@@ -47,18 +46,42 @@ def allow(name, limit, window):
     return True
 
 
+def exhausted(name, limit, window):
+    """Whether the next hit of `name` would be refused; counts nothing (for
+    a check before costly work, the hit being counted once it is done)."""
+    if limit <= 0 or window <= 0:
+        return False
+    bucket, into = divmod(time.time(), window)
+    return _sliding(name, cache.get(f"{name}:{int(bucket)}", 0) + 1, bucket, into, window) > limit
+
+
+def _sliding(name, count, bucket, into, window):
+    """`count` hits in this window, plus the previous window's as far as the sliding window still covers it."""
+    previous = cache.get(f"{name}:{int(bucket) - 1}", 0)
+    return count + previous * (1 - into / window)
+
+
 def check(user):
     """Count one message for `user`; raise FloodError when over the limit
     (a refused message is not counted)."""
-    limit = settings.CHAT_RATE_LIMIT_MESSAGES
-    window = settings.CHAT_RATE_LIMIT_SECONDS
-    if not allow(f"flood:{user.pk}", limit, window):
-        raise FloodError(
-            "You are sending messages too quickly: at most %(limit)d every %(window)d seconds. "
-            "Wait a moment and try again.",
-            code="flood",
-            params={"limit": limit, "window": window},
-        )
+    if not allow(f"flood:{user.pk}", settings.CHAT_RATE_LIMIT_MESSAGES, settings.CHAT_RATE_LIMIT_SECONDS):
+        raise _too_quickly()
+
+
+def check_allowance(user):
+    """Raise FloodError when `user`'s next message would be refused, counting
+    nothing: for what costs before its message is posted (an upload's files)."""
+    if exhausted(f"flood:{user.pk}", settings.CHAT_RATE_LIMIT_MESSAGES, settings.CHAT_RATE_LIMIT_SECONDS):
+        raise _too_quickly()
+
+
+def _too_quickly():
+    return FloodError(
+        "You are sending messages too quickly: at most %(limit)d every %(window)d seconds. "
+        "Wait a moment and try again.",
+        code="flood",
+        params={"limit": settings.CHAT_RATE_LIMIT_MESSAGES, "window": settings.CHAT_RATE_LIMIT_SECONDS},
+    )
 
 
 def check_reactions(user):

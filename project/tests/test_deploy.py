@@ -45,6 +45,12 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+def test_production_checks_csrf_with_a_secure_cookie():
+    """What Django's silenced deploy check (security.W003, and W016 with it) would say."""
+    assert settings_value("'project.csrf.CsrfViewMiddleware' in settings.MIDDLEWARE", **PRODUCTION) == "True"
+    assert settings_value("settings.CSRF_COOKIE_SECURE", **PRODUCTION) == "True"
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", **{**PRODUCTION, "SECRET_KEY": ""})
     assert result.returncode != 0

@@ -51,14 +51,7 @@ class MessageQuerySet(CatchUp, models.QuerySet):
         with the message in its transaction (`save_with(message)`); with them
         the text is a caption and may be blank.
         """
-        if not isinstance(text, str):
-            raise ValidationError("A message must be text.", code="invalid")
-        room.check_can_post(author)
-        message = self.model(room=room, author=author, text=text, client_id=client_id or None)
-        if reply_to is not None:
-            message.reply_to, message.is_reply = self._reply_target(room, reply_to), True
-        exclude = ["room", "author"] + (["text"] if attachments and not text.strip() else [])
-        message.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        message = self._validated(room, author, text, client_id, reply_to, with_attachments=bool(attachments))
         if client_id and (earlier := self._sent_earlier(author, client_id)):
             return earlier
         flood.check(author)
@@ -76,6 +69,27 @@ class MessageQuerySet(CatchUp, models.QuerySet):
             if client_id and (earlier := self._sent_earlier(author, client_id)):
                 return earlier
             raise
+        return message
+
+    def check_post(self, room, author, text, client_id=None, with_attachments=False):
+        """Raise what post() would raise for this message (PermissionDenied,
+        ValidationError, FloodError), saving and counting nothing: for a
+        caller with costly work to do before posting (an upload's files are
+        stored, its images re-encoded, before their message is posted)."""
+        self._validated(room, author, text, client_id, None, with_attachments)
+        if not (client_id and self._sent_earlier(author, client_id)):
+            flood.check_allowance(author)
+
+    def _validated(self, room, author, text, client_id, reply_to, with_attachments):
+        """The message, checked and not saved. With attachments the text is a caption and may be blank."""
+        if not isinstance(text, str):
+            raise ValidationError("A message must be text.", code="invalid")
+        room.check_can_post(author)
+        message = self.model(room=room, author=author, text=text, client_id=client_id or None)
+        if reply_to is not None:
+            message.reply_to, message.is_reply = self._reply_target(room, reply_to), True
+        exclude = ["room", "author"] + (["text"] if with_attachments and not text.strip() else [])
+        message.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         return message
 
     def _reply_target(self, room, pk):
