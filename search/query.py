@@ -17,6 +17,9 @@ TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 WORD = re.compile(r"[^\W_]+")
 
 MAX_TERMS = 20
+# Characters in a search line: no one types more, and parsing and matching
+# cost grows with it (the search boxes say so with maxlength).
+MAX_LENGTH = 500
 
 
 class BadQuery(ValueError):
@@ -58,6 +61,8 @@ def parse(line, author=None, room=None):
     A `from:`/`in:` in the line and the control must agree when both are
     given (both are applied). Raises BadQuery with a sentence for the reader.
     """
+    if len(line or "") > MAX_LENGTH:
+        raise BadQuery(f"Search for at most {MAX_LENGTH} characters at a time (this line has {len(line)}).")
     words, phrases, excluded = [], [], []
     filters = {"author": (author or "").strip() or None, "room": (room or "").strip() or None}
     for match in TOKEN.finditer(line or ""):

@@ -40,6 +40,21 @@ def test_bad_input_says_what_to_change_and_keeps_the_line(client, alice, lobby):
         assert response.status_code == 400 and "search again" in response.content.decode()
 
 
+def test_a_line_too_long_to_search_is_refused_with_a_clear_message_and_the_boxes_say_so(client, alice, lobby, say):
+    from search.query import MAX_LENGTH
+
+    say(lobby, alice, "needle")
+    client.force_login(alice)
+    response = client.get("/search/", {"q": "needle " + "x" * MAX_LENGTH})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f"Search for at most {MAX_LENGTH} characters at a time (this line has {MAX_LENGTH + 7})." in page
+    assert 'class="search-result"' not in page
+    # The top bar's box and the page's own stop typing there.
+    assert page.count(f'maxlength="{MAX_LENGTH}"') == 2
+    assert client.get("/search/", {"q": "needle " + "x" * (MAX_LENGTH - 7)}).status_code == 200
+
+
 def test_more_results_continue_after_the_last_one(client, alice, lobby, say, settings):
     settings.CHAT_SEARCH_PAGE_SIZE = 2
     for i in range(5):
