@@ -3,8 +3,9 @@ rooms only (a direct conversation is answered through the webhook).
 
 Bearer tokens only: a session cookie is never looked at (request.user is
 not consulted), which is also why CSRF does not apply. Every answer is JSON,
-errors as {"error": "..."}; the rules are the models' (Bot.post, then
-Message.objects.post), this view only translates their refusals.
+errors as {"error": "..."}; the rules are the models' (Bot.room_at,
+Bot.post, then Message.objects.post), this view only translates their
+refusals.
 """
 
 import json
@@ -16,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from rooms.flood import FloodError
-from rooms.models import Room
 
 from .models import BadToken, Bot
 
@@ -40,8 +40,7 @@ def post_message(request, slug):
         bot = Bot.objects.authenticate(request.headers.get("Authorization"))
     except BadToken as refusal:
         return error(401, str(refusal), **{"WWW-Authenticate": 'Bearer realm="chat"'})
-    # Rooms only: a bot answers a direct conversation through its webhook.
-    room = Room.objects.rooms().filter(slug=slug).first()
+    room = bot.room_at(slug)
     if room is None:
         return error(404, f"There is no room {slug}.")
     try:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rooms.models import Room
@@ -115,6 +116,16 @@ class Bot(models.Model):
         the bot's list leaves membership to staff."""
         for room in self.rooms.filter(is_private=True).exclude(members=self.user):
             room.members.add(self.user)
+
+    def room_at(self, slug):
+        """The room /api/v1/rooms/<slug>/ names for this bot, or None: any
+        public room, and the private ones staff gave it or made it a member
+        of. A private room it was not given is None, as an unknown slug is,
+        so no answer tells a token holder that it exists."""
+        given = self.rooms.values("pk")
+        member_of = Room.members.through.objects.filter(user=self.user_id).values("room_id")
+        known = Q(is_private=False) | Q(pk__in=given) | Q(pk__in=member_of)
+        return Room.objects.rooms().filter(known, slug=slug).first()
 
     def check_can_post(self, room):
         """Raise RoomNotAllowed unless staff let this bot post to `room`;
