@@ -1,5 +1,7 @@
 """The bots' JSON API: POST /api/v1/rooms/<slug>/messages/, to rooms only
-(a direct conversation is answered through the webhook).
+(a direct conversation is answered through the webhook), and its OpenAPI
+document at /api/v1/openapi.json (integrations/openapi.py; docs/bots-api.md
+for people).
 
 Bearer tokens only: a session cookie is never looked at (request.user is
 not consulted), which is also why CSRF does not apply. Every answer is JSON,
@@ -18,10 +20,11 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Validati
 from django.http import JsonResponse
 from django.views.decorators.common import no_append_slash
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from rooms.flood import FloodError
 
+from . import openapi
 from .models import BadToken, Bot
 
 # How deep the body's arrays and objects may nest. A message is one object
@@ -129,3 +132,7 @@ def post_message(request, slug):
         return error(403, str(refusal) or "This bot may not post here.")
     return JsonResponse({"id": message.pk, "url": request.build_absolute_uri(message.get_absolute_url())}, status=201)
 
+
+@require_safe
+def openapi_document(request):
+    return JsonResponse(openapi.document(), json_dumps_params={"indent": 2})

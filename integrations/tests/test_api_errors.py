@@ -58,6 +58,12 @@ def test_head_is_a_405_with_the_allowed_method_too(client):
     assert response["Content-Type"] == "application/json"
 
 
+def test_the_openapi_document_answers_get_only(client):
+    response = client.post("/api/v1/openapi.json")
+    assert_json_error(response, 405)
+    assert response["Allow"] == "GET, HEAD"
+
+
 def test_a_body_past_django_s_ceiling_is_a_json_413(client, bot, token, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = post(client, "lobby", {"text": "x" * 1500}, token)
