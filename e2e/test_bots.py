@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from e2e.conftest import HIDE, LIVE_TIMEOUT_MS, message_with, open_room, send
 from e2e.test_direct_messages import DM_URL, conversations
 from e2e.test_mentions import allow_notifications, notified
-from e2e.webhook import api_post, webhook_for  # noqa: F401  (a fixture)
+from e2e.webhook import api_call, api_post, webhook_for  # noqa: F401  (a fixture)
 
 # The worker polls every 0.1 s; a webhook round trip and the reply's broadcast follow.
 WEBHOOK_TIMEOUT_MS = 10_000
@@ -52,6 +52,25 @@ def test_a_bot_posts_through_the_api_and_an_open_page_shows_it_live(server, make
     page.goto(answer["url"])
     assert page.locator(f"#message-{answer['id']} .bot-badge").is_visible()
     assert api_post(server.url, "lobby", "chatbot_wrong", {"text": "x"})[0] == 401
+
+
+def test_the_server_answers_every_refusal_under_api_in_json(server, make_bot):
+    from rooms.models import Room
+
+    Room.objects.create(name="Secret", slug="secret", is_private=True)
+    _, token = make_bot()
+    messages = "/api/v1/rooms/{}/messages/"
+    unknown = api_call(server.url, messages.format("absent"), token, b'{"text": "hi"}')
+    assert unknown == (404, "application/json", {"error": "There is no room absent."})
+    # A private room the bot was not given: not a word more than an unknown one.
+    secret = api_call(server.url, messages.format("secret"), token, b'{"text": "hi"}')
+    assert secret == (404, "application/json", {"error": "There is no room secret."})
+    nested = api_call(server.url, messages.format("lobby"), token, b"[" * 100_000 + b"]" * 100_000)
+    assert nested[:2] == (400, "application/json") and "nests deeper" in nested[2]["error"]
+    assert api_call(server.url, messages.format("lobby"), token, method="GET")[:2] == (405, "application/json")
+    assert api_call(server.url, "/api/v2/anything/", token)[:2] == (404, "application/json")
+    status, content_type, document = api_call(server.url, "/api/v1/openapi.json", "", method="GET")
+    assert (status, content_type, document["openapi"]) == (200, "application/json", "3.1.0")
 
 
 def test_mentioning_a_bot_calls_its_webhook_and_its_answer_appears(

@@ -13,15 +13,22 @@ from conftest import HookServer
 
 
 def api_post(base_url, slug, token, body, headers=None):
+    status, _, answer = api_call(base_url, f"/api/v1/rooms/{slug}/messages/", token, json.dumps(body).encode(),
+                                 headers=headers)
+    return status, answer
+
+
+def api_call(base_url, path, token, data=None, method="POST", headers=None):
+    """(status, content type, the JSON answer) for any request to the API."""
     request = urllib.request.Request(
-        f"{base_url}/api/v1/rooms/{slug}/messages/", data=json.dumps(body).encode(), method="POST",
+        base_url + path, data=data, method=method,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
+            return response.status, response.headers["Content-Type"], json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        return error.code, error.headers["Content-Type"], json.loads(error.read())
 
 
 class Webhook(HookServer):

@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rooms.models import Room
@@ -47,7 +48,11 @@ class Bot(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bot", editable=False)
     name = models.CharField(max_length=150, unique=True, help_text="Also its username: people mention it as @name.")
-    rooms = models.ManyToManyField(Room, blank=True, related_name="bots", help_text="Rooms it may post to.")
+    # Rooms only: never offered a direct conversation (limit_choices_to), and
+    # refused one however it is added (check_rooms, integrations/signals.py).
+    rooms = models.ManyToManyField(
+        Room, blank=True, related_name="bots", limit_choices_to={"kind": Room.ROOM}, help_text="Rooms it may post to."
+    )
     webhook_url = models.URLField(
         blank=True, help_text="Called with a signed JSON POST when the bot is mentioned or sent a direct message; its answer is posted as the bot."
     )
@@ -91,12 +96,36 @@ class Bot(models.Model):
         """The token, derived again to sign a webhook; None if SECRET_KEY changed (integrations/tokens.py)."""
         return tokens.recover(self.token_salt, self.token_hash) if self.token_hash else None
 
+    @staticmethod
+    def check_rooms(room_ids):
+        """Raise ValidationError if any of `room_ids` is a direct conversation:
+        a bot belongs to rooms. Given a conversation, it would join it
+        (join_private_rooms) and read every later message at its webhook,
+        a person staff added to people's private talk. A bot is in a
+        conversation only when someone starts one with it."""
+        slugs = list(Room.objects.filter(pk__in=room_ids).exclude(kind=Room.ROOM).values_list("slug", flat=True))
+        if slugs:
+            raise ValidationError(
+                "A bot posts to rooms only; %(slugs)s is a direct conversation.",
+                code="conversation", params={"slugs": ", ".join(sorted(slugs))},
+            )
+
     def join_private_rooms(self):
         """A private room staff let the bot post to takes it as a member
         (its messages and mentions of it need that); taking the room off
         the bot's list leaves membership to staff."""
         for room in self.rooms.filter(is_private=True).exclude(members=self.user):
             room.members.add(self.user)
+
+    def room_at(self, slug):
+        """The room /api/v1/rooms/<slug>/ names for this bot, or None: any
+        public room, and the private ones staff gave it or made it a member
+        of. A private room it was not given is None, as an unknown slug is,
+        so no answer tells a token holder that it exists."""
+        given = self.rooms.values("pk")
+        member_of = Room.members.through.objects.filter(user=self.user_id).values("room_id")
+        known = Q(is_private=False) | Q(pk__in=given) | Q(pk__in=member_of)
+        return Room.objects.rooms().filter(known, slug=slug).first()
 
     def check_can_post(self, room):
         """Raise RoomNotAllowed unless staff let this bot post to `room`;

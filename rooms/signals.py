@@ -2,13 +2,15 @@
 
 Django reports changes to a many-to-many field only through m2m_changed:
 `room.members.add()`, `.remove()`, `.set()`, `.clear()` (the admin's member
-picker included) all come through here into the Room's own methods.
+picker included) all come through here into the Room's own methods, and
+into the rule that keeps a direct conversation's people as they started.
 """
 
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
 from .models import Room
+from .models.direct import check_people_fixed
 
 
 @receiver(m2m_changed, sender=Room.members.through, dispatch_uid="rooms.members_changed")
@@ -24,6 +26,8 @@ def members_changed(sender, instance, action, reverse, pk_set, **kwargs):
         rooms = getattr(instance, "_rooms_changing", [])
     for room in rooms:
         if action.startswith("pre_"):
+            if room.is_direct:
+                check_people_fixed(room, action, {instance.pk} if reverse else pk_set)
             room.members_changing()
         else:
             room.access_changed()

@@ -94,8 +94,28 @@ def test_a_bot_message_carries_the_bot_badge_on_the_room_page(api, alice, bot, t
 
 
 def test_a_private_room_given_to_a_bot_takes_it_as_a_member(api, bot, token, private_room):
-    assert post(api, "secret", {"text": "hi"}, token).status_code == 403
+    assert post(api, "secret", {"text": "hi"}, token).status_code == 404
     bot.rooms.add(private_room)
     bot.join_private_rooms()
     assert post(api, "secret", {"text": "hi"}, token).status_code == 201
     assert private_room.members.filter(pk=bot.user.pk).exists()
+
+
+@pytest.mark.parametrize("body", [{"text": "hi"}, "not json", {"text": "x" * 5000}])
+def test_a_private_room_not_given_to_the_bot_is_answered_exactly_like_an_unknown_one(api, bot, token, private_room,
+                                                                                     body):
+    def answer(slug):  # "secret" and "absent" are as long as each other: so are the answers
+        response = post(api, slug, body, token)
+        return response.status_code, dict(response.headers), response.content.replace(slug.encode(), b"<slug>")
+
+    assert answer("secret") == answer("absent")
+    status, headers, content = answer("secret")
+    assert status == 404 and headers["Content-Type"] == "application/json"
+    assert b"Secret" not in content and json.loads(content) == {"error": "There is no room <slug>."}
+    assert not Message.objects.exists()
+
+
+def test_a_private_room_the_bot_is_a_member_of_but_may_not_post_to_is_403(api, bot, token, private_room):
+    private_room.members.add(bot.user)
+    response = post(api, "secret", {"text": "hi"}, token)
+    assert response.status_code == 403 and response.json() == {"error": "This bot may not post to secret."}

@@ -59,6 +59,19 @@ def bob(django_user_model):
 
 
 @pytest.fixture
+def carol(django_user_model):
+    return django_user_model.objects.create_user("carol", password="pw-carol-123")
+
+
+@pytest.fixture
+def conversation(alice, bob):
+    """alice and bob's direct conversation."""
+    from rooms.models import conversation_between
+
+    return conversation_between(alice, [bob])[0]
+
+
+@pytest.fixture
 def lobby(db):
     from rooms.models import Room
 

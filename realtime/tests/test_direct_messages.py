@@ -13,16 +13,6 @@ from rooms.models import Message, conversation_between
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
 
 
-@pytest.fixture
-def carol(django_user_model):
-    return django_user_model.objects.create_user("carol", password="pw-carol-123")
-
-
-@pytest.fixture
-def conversation(alice, bob):
-    return conversation_between(alice, [bob])[0]
-
-
 async def dm_socket(ws, user, room):
     communicator, connected = await ws.open(f"/ws/dm/{room.pk}/", user)
     assert connected

@@ -81,6 +81,22 @@ def conversation_between(starter, others):
     return room, True
 
 
+def check_people_fixed(conversation, action, user_ids):
+    """Raise ValidationError unless this change of `conversation`'s members
+    (an m2m_changed `action` with the ids of the users it adds or removes)
+    is its start: the people of a conversation are set once, by
+    conversation_between, to exactly those its key names. Anyone added
+    later (a bot or staff among them) would read, and be shown in the
+    title of, a conversation its people started without them; anyone
+    taken out would lose it while the same people still find it."""
+    starting = action == "pre_add" and direct_key(user_ids) == conversation.direct_key
+    if not (starting and not conversation.members.exists()):
+        raise ValidationError(
+            "The people of a conversation are fixed when it starts: nobody joins or leaves it.",
+            code="people_fixed",
+        )
+
+
 def attach_participants(rooms):
     """Give the conversations among `rooms` their participants, in one
     query whatever their number (Room.participants)."""

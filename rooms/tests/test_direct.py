@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def carol(django_user_model):
-    return django_user_model.objects.create_user("carol", password="pw-carol-123")
-
-
-@pytest.fixture
 def people(django_user_model):
     return [django_user_model.objects.create_user(f"person{n}") for n in range(9)]
 

@@ -69,3 +69,12 @@ def test_deleting_a_conversation_asks_without_showing_what_was_said(staff_client
         assert page.status_code == 200 and "Are you sure" in html
         assert "Direct messages: alice, bob" in html and "Messages: 3" in html
         assert "secret" not in html
+
+
+def test_staff_cannot_change_who_is_in_a_conversation(staff_client, conversation, alice, bob, carol):
+    detail = staff_client.get(f"/admin/rooms/conversation/{conversation.pk}/change/").content.decode()
+    assert 'name="members"' not in detail and "<select" not in detail
+    change = {"name": "Ours now", "slug": "ours", "members": [alice.pk, carol.pk], "is_private": "on"}
+    assert staff_client.post(f"/admin/rooms/conversation/{conversation.pk}/change/", change).status_code == 403
+    staff_client.post(f"/admin/rooms/room/{conversation.pk}/change/", change)
+    assert set(conversation.members.all()) == {alice, bob}

@@ -9,16 +9,6 @@ from rooms.models import Message, Room, conversation_between
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def carol(django_user_model):
-    return django_user_model.objects.create_user("carol", password="pw-carol-123")
-
-
-@pytest.fixture
-def conversation(alice, bob):
-    return conversation_between(alice, [bob])[0]
-
-
 def test_the_conversation_page_is_the_room_page_titled_by_the_other_person(client, alice, bob, conversation):
     message = conversation.post_message(bob, "hi <alice>")
     client.force_login(alice)

@@ -28,11 +28,6 @@ def message(lobby, alice, fragments):
     return posted
 
 
-@pytest.fixture
-def carol(django_user_model):
-    return django_user_model.objects.create_user("carol", password="pw-carol-123")
-
-
 def emoji_of(message):
     return list(Reaction.objects.filter(message=message).values_list("user__username", "emoji"))
 

@@ -16,16 +16,17 @@ class Command(BaseCommand):
         parser.add_argument("--webhook-url", default="", help="called when the bot is mentioned")
 
     def handle(self, *args, name, room, webhook_url, **options):
-        try:
-            validate_bot_name(name)
-            validate_webhook_url(webhook_url)
-        except ValidationError as refusal:
-            raise CommandError(" ".join(refusal.messages)) from None
         rooms = list(Room.objects.filter(slug__in=room))
         unknown = sorted(set(room) - {r.slug for r in rooms})
         if unknown:
             raise CommandError(f"No such room: {', '.join(unknown)}")
-        bot, token = Bot.objects.create_bot(name, rooms=rooms, webhook_url=webhook_url)
+        try:
+            validate_bot_name(name)
+            validate_webhook_url(webhook_url)
+            # Refuses a direct conversation's slug (Bot.check_rooms).
+            bot, token = Bot.objects.create_bot(name, rooms=rooms, webhook_url=webhook_url)
+        except ValidationError as refusal:
+            raise CommandError(" ".join(refusal.messages)) from None
         where = ", ".join(r.slug for r in rooms) or "no room yet"
         self.stdout.write(f"Bot {bot.name} may post to {where}. Its token (shown only this once):")
         self.stdout.write(token)
