@@ -418,5 +418,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        # Every line goes out once, through the root's handler. Django's own
+        # default gives "django" a console handler of its own (with DEBUG on)
+        # and lets it propagate to the root too: every django.* line (a 404,
+        # daphne's request log, a task's outcome) was printed twice. Its other
+        # handler mails ADMINS, which this project never sets.
+        "django": {"handlers": []},
+        "django.channels.server": {"level": "WARNING"},
+    },
 }
