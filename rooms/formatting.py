@@ -82,6 +82,26 @@ def _escape_quotes(text_run):
     return text_run.group().replace('"', "&quot;").replace("'", "&#x27;")
 
 
+def plain_text(text: str) -> str:
+    """`text` as it reads once formatted, on one line: the words without the
+    marks that format them (`**`, backticks, `>`, `- `), a numbered item's
+    number kept, a code block's text in line with the rest. For excerpts
+    (search results), which show a message's words, not its markup."""
+    words = []
+    for token in MARKDOWN.parse(text, {"mentions": {}}):
+        if token.type == "list_item_open" and token.info:
+            words.append(f"{token.info}{token.markup}")
+        elif token.type == "fence":
+            words.extend([token.info, " ", token.content])
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                words.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+        words.append(" ")  # blocks, and inline runs that end one, read as separate words
+    return " ".join("".join(words).split())
+
+
 def mention_candidates(text: str) -> set[str]:
     """Every name an @mention in `text` could be (`@bob.` could be "bob." or
     "bob"), as typed: what the model layer looks up, ignoring case."""

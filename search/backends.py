@@ -8,20 +8,17 @@ over rooms_message kept in step by triggers. Both are created by
 search/migrations/0001_full_text.py; deleting a message deletes its row, so
 it is gone from the index with it.
 
-Highlights are marked with random strings made for each search (a message
-cannot guess them), then the snippet is escaped and the marks become
-<mark>: no HTML from a message ever reaches the page.
+Each backend marks the matches in the whole text of the messages found
+(search/snippets.py makes the marks, and the snippets from the marked text).
 """
 
-import secrets
+import html
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 FTS_TABLE = "search_message_fts"
 
@@ -30,20 +27,9 @@ def backend():
     return PostgresSearch() if connection.vendor == "postgresql" else SqliteSearch()
 
 
-class Marks:
-    def __init__(self):
-        token = secrets.token_hex(8)
-        self.start, self.stop = f"[{token}[", f"]{token}]"
-
-    def html(self, text, escaped=False):
-        """Escaped text (`escaped`: escaped already) with the marks as <mark> elements."""
-        text = text if escaped else escape(text)
-        return mark_safe(text.replace(self.start, "<mark>").replace(self.stop, "</mark>"))
-
-
 # django.utils.html.escape in SQL. PostgreSQL's parser reads <...> as HTML
 # tags and leaves them out of headlines: on escaped text every character
-# stays, and each entity is one token a fragment never cuts.
+# stays (each entity one token), and the headline is unescaped again.
 SQL_ESCAPED_TEXT = (
     "replace(replace(replace(replace(replace(text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), "
     """'"', '&quot;'), '''', '&#x27;')"""
@@ -71,20 +57,17 @@ class PostgresSearch:
             f"ts_rank(rooms_message.search_vector, {tsquery})::float8", params, output_field=FloatField()
         ), 0.0))
 
-    def snippets(self, pks, query):
-        """{message id: snippet HTML} for the given messages."""
+    def highlighted(self, pks, query, marks):
+        """{message id: its text with `marks` around each match}."""
         tsquery, params = self._tsquery(query)
-        marks = Marks()
-        # One passage around the best match (fragments would start at a word
-        # and drop an entity before it).
-        options = f'StartSel="{marks.start}", StopSel="{marks.stop}", MaxWords=35, MinWords=15'
+        options = f'StartSel="{marks.start}", StopSel="{marks.stop}", HighlightAll=true'
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id, ts_headline(%s::regconfig, {SQL_ESCAPED_TEXT}, {tsquery}, %s) "
                 "FROM rooms_message WHERE id = ANY(%s)",
                 [self.config, *params, options, list(pks)],
             )
-            return {pk: marks.html(headline, escaped=True) for pk, headline in cursor.fetchall()}
+            return {pk: html.unescape(headline) for pk, headline in cursor.fetchall()}
 
 
 class SqliteSearch:
@@ -105,13 +88,12 @@ class SqliteSearch:
             [query.fts5()], output_field=FloatField(),
         ), 0.0))
 
-    def snippets(self, pks, query):
+    def highlighted(self, pks, query, marks):
         pks = list(pks)
-        marks = Marks()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT rowid, snippet({FTS_TABLE}, 0, %s, %s, '…', 32) FROM {FTS_TABLE} "
+                f"SELECT rowid, highlight({FTS_TABLE}, 0, %s, %s) FROM {FTS_TABLE} "
                 f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({', '.join(['%s'] * len(pks))})",
                 [marks.start, marks.stop, query.fts5(), *pks],
             )
-            return {pk: marks.html(snippet) for pk, snippet in cursor.fetchall()}
+            return dict(cursor.fetchall())

@@ -13,18 +13,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 
 from files.search import messages_with_files_named
 from rooms.models import Message, Room
 
 from .backends import backend
+from .snippets import Marks, snippet
 
 NEWEST, RELEVANCE = "newest", "relevance"
 ORDERS = {NEWEST: "Newest first", RELEVANCE: "Best match first"}
-PLAIN_SNIPPET_CHARS = 200
 
 
 class BadCursor(ValueError):
@@ -57,7 +54,7 @@ class Cursor:
 @dataclass(frozen=True)
 class Result:
     message: Message
-    snippet: str  # safe HTML: escaped text, matches in <mark>
+    snippet: str  # safe HTML: the text as read, escaped, matches in <mark> (search/snippets.py)
 
 
 @dataclass(frozen=True)
@@ -95,11 +92,10 @@ def search(user, query, order=NEWEST, cursor=None, limit=None):
             messages = messages.filter(pk__lt=cursor.pk)
     found = list(messages.select_related("room", "author").prefetch_related("attachments")[: limit + 1])
     more, found = len(found) > limit, found[:limit]
-    if query.is_empty:
-        snippets = {m.pk: escape(Truncator(m.text).chars(PLAIN_SNIPPET_CHARS)) for m in found}
-    else:
-        snippets = engine.snippets([m.pk for m in found], query)
-    results = [Result(m, mark_safe(snippets.get(m.pk, escape(m.text)))) for m in found]
+    # Found by a filter alone, or by a file's name: the text has no match to mark.
+    marks = Marks()
+    highlighted = {} if query.is_empty or not found else engine.highlighted([m.pk for m in found], query, marks)
+    results = [Result(m, snippet(highlighted.get(m.pk, m.text), marks)) for m in found]
     next_cursor = None
     if more:
         last = found[-1]

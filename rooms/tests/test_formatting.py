@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from rooms.formatting import LINK_REL, mention_candidates, mentioned, render
+from rooms.formatting import LINK_REL, mention_candidates, mentioned, plain_text, render
 
 MEMBERS = {"bob": 7, "al.ice": 8}
 
@@ -422,3 +422,8 @@ def test_the_model_layer_and_the_page_agree_on_who_is_mentioned(text):
     assert {name.lower() for name in names} <= {name.lower() for name in mention_candidates(text)}
     rendered = {pk for pk in Page(render(text, MEMBERS)).mentions}
     assert rendered == {str(MEMBERS[name]) for name in names}
+
+
+def test_plain_text_reads_like_the_formatted_message():
+    text = "Noted. **Release** checklist:\n1. freeze `main`\n2. see https://x.test/a?\n\n> quoted\n```sh\nmake run\n```\n- \\*a\n- @bob"
+    assert plain_text(text) == "Noted. Release checklist: 1. freeze main 2. see https://x.test/a? quoted sh make run *a @bob"

@@ -135,3 +135,48 @@ def test_keyset_pages_cover_everything_once(alice, lobby, say, order, django_ass
         cursor = Cursor.parse(str(page.next_cursor), order)
     assert sorted(seen) == sorted(Message.objects.values_list("pk", flat=True))
     assert len(seen) == len(set(seen))
+
+
+def snippet_of(user, line):
+    (result,) = search(user, parse(line)).results
+    return str(result.snippet)
+
+
+def test_snippets_show_the_text_as_read_not_its_markup(alice, lobby, say):
+    say(lobby, alice, "**Build 1** (web) passed; `deploy` script next\n> ~~staging~~ *first*\n1. freeze __main__")
+    as_read = "Build 1 (web) passed; deploy script next staging first 1. freeze main"
+    assert snippet_of(alice, "build") == as_read.replace("Build", "<mark>Build</mark>")
+    # A match inside the formatting is marked as it reads.
+    assert snippet_of(alice, "deploying") == as_read.replace("deploy", "<mark>deploy</mark>")
+    assert snippet_of(alice, "staging") == as_read.replace("staging", "<mark>staging</mark>")
+    # Listed by a filter alone (no match to mark), it reads the same.
+    (result,) = search(alice, parse("from:alice")).results
+    assert str(result.snippet) == as_read
+
+
+def test_marked_up_text_that_looks_like_html_stays_escaped(alice, lobby, say):
+    say(lobby, alice, "**<script>alert(1)</script>** in the `<b>handshake</b>` & more")
+    html = snippet_of(alice, "handshake")
+    assert html == "&lt;script&gt;alert(1)&lt;/script&gt; in the &lt;b&gt;<mark>handshake</mark>&lt;/b&gt; &amp; more"
+
+
+def test_a_long_message_shows_a_window_around_the_first_match(alice, lobby, say):
+    words = [f"word{n}" for n in range(200)]
+    words[120] = "**needle**"
+    say(lobby, alice, " ".join(words))
+    html = snippet_of(alice, "needle")
+    assert html.startswith("…") and html.endswith("…")
+    assert "<mark>needle</mark>" in html and "**" not in html
+    # Some context before the match, more after it, about 200 characters in all.
+    shown = html.strip("…").replace("<mark>", "").replace("</mark>", "").split(" ")
+    assert 40 <= len(" ".join(shown[:shown.index("needle")])) <= 60
+    assert 180 <= len(" ".join(shown)) <= 200
+
+
+def test_a_phrase_cut_by_the_window_stays_marked():
+    from search.snippets import Marks
+
+    marks = Marks()
+    # The end of a marked phrase at the start of a window, and the start of one at its end.
+    assert str(marks.html(f"database{marks.stop} is read-only {marks.start}from")) == (
+        "<mark>database</mark> is read-only <mark>from</mark>")
