@@ -81,6 +81,15 @@ def test_an_image_chosen_in_one_tab_appears_with_its_preview_in_the_other(alice_
     expect(viewer).to_be_visible()
     expect(viewer.locator("img")).to_have_attribute("alt", "sunset.png")
     bob.wait_for_function("img => img.complete && img.naturalWidth === 1200", arg=viewer.locator("img").element_handle())
+    # It says which file it is, and saves it under that name.
+    expect(viewer.get_by_role("heading", name="sunset.png")).to_be_visible()
+    expect(viewer).to_have_accessible_name("sunset.png")
+    assert_accessible(bob, "image viewer, desktop")
+    with bob.expect_download() as saved:
+        viewer.get_by_role("link", name="Download sunset.png").click()
+    assert saved.value.suggested_filename == "sunset.png"
+    assert Image.open(saved.value.path()).size == (1200, 800)
+    expect(viewer).to_be_visible()
     bob.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
     bob.locator(".attachment-open").focus()

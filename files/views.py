@@ -93,11 +93,12 @@ def _attachment(request, pk):
 
 @require_GET
 def download(request, pk, name):
-    """The file as stored. Images (re-encoded by us) are shown inline;
-    anything else is a download, never rendered by the browser."""
+    """The file as stored. Images (re-encoded by us) are shown inline, unless
+    ?download asks to save one (the image viewer's Download); anything else
+    is a download, never rendered by the browser."""
     attachment = _attachment(request, pk)
     if attachment.is_image:
-        return _serve(attachment.file, attachment.name, attachment.content_type, inline=True)
+        return _serve(attachment.file, attachment.name, attachment.content_type, inline="download" not in request.GET)
     return _serve(attachment.file, attachment.name, "application/octet-stream", inline=False)
 
 

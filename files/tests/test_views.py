@@ -40,6 +40,13 @@ def test_an_image_and_its_preview_are_shown_inline(upload, alice, lobby, png, bo
         assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_an_image_asked_for_as_a_download_is_saved_under_its_name(upload, alice, lobby, png, bob):
+    upload(alice, lobby, [png("whiteboard.png", size=(900, 900))])
+    response = signed_in(bob).get(Attachment.objects.get().get_absolute_url() + "?download")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'attachment; filename="whiteboard.png"'
+
+
 def test_a_file_has_no_preview(html_file, bob):
     assert signed_in(bob).get(html_file.preview_url).status_code == 404
 

@@ -171,7 +171,9 @@ function send(composer) {
   xhr.send(body);
 }
 
-// The full image over the page; Escape or Close returns to the conversation.
+// The full image over the page, under its file name with a Download link
+// (the same URL, asked for as a download: saved under that name); Escape
+// or Close returns to the conversation.
 function openImage(link) {
   let viewer = document.getElementById("image-viewer");
   if (!viewer) {
@@ -181,11 +183,18 @@ function openImage(link) {
   }
   const img = viewer.querySelector("img");
   const preview = link.querySelector("img");
+  const name = preview.alt;
   img.src = link.href;
-  img.alt = preview.alt;
+  img.alt = name;
   img.width = Number(link.dataset.fullWidth);
   img.height = Number(link.dataset.fullHeight);
-  viewer.setAttribute("aria-label", preview.alt);
+  viewer.querySelector(".image-viewer-name").textContent = name;
+  const download = viewer.querySelector(".image-viewer-download");
+  const url = new URL(link.href, location.href);
+  url.search = "download";
+  download.href = url.pathname + url.search;
+  download.download = name;
+  download.setAttribute("aria-label", `Download ${name}`);
   viewer.showModal();
 }
 
