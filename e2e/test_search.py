@@ -163,3 +163,44 @@ def test_scrolling_from_a_permalink_to_the_present_joins_the_live_stream(lobby, 
     # Every message from the linked one to the newest, none missing.
     assert numbers[numbers.index(history[30].pk):] == list(range(history[30].pk, numbers[-1] + 1))
     expect(bodies(alice_page).last).to_have_text("Back in the present")
+
+
+def test_jump_to_latest_from_a_permalink_loads_the_present_and_scrolls_there(lobby, make_user, sign_in):
+    make_user("alice")
+    bob = make_user("bob")
+    history = seed_history(lobby, bob, 180, special=(30, "The old decision we need"))
+    bob_page = open_room(sign_in("bob"))
+    alice_page = sign_in("alice").new_page()
+    alice_page.goto(f"/rooms/lobby/messages/{history[30].pk}/")
+    expect(alice_page.locator("#room")).to_have_attribute("data-ws", "open", timeout=10_000)
+    jump = alice_page.get_by_role("link", name="Jump to latest")
+    # The newest message is not loaded: the way there is on screen (a plain
+    # link to the room without JavaScript).
+    expect(jump).to_be_visible()
+    expect(jump).to_have_attribute("href", "/rooms/lobby/")
+    send(bob_page, "Posted while alice was reading history")
+    expect(message_with(bob_page, "Posted while alice")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+
+    jump.click()
+    # The room's latest page, scrolled to its end, with what arrived meanwhile.
+    expect(message_with(alice_page, "Posted while alice was reading history")).to_be_in_viewport(
+        timeout=LIVE_TIMEOUT_MS)
+    expect(message_with(alice_page, "Routine update number 179")).to_have_count(1)
+    expect(message_with(alice_page, "The old decision we need")).to_have_count(0)
+    expect(alice_page.locator("#load-newer")).to_have_count(0)
+    expect(alice_page.locator("#load-older")).to_have_count(1)
+    expect(jump).to_be_hidden()
+    expect(alice_page.locator("#messages")).to_be_focused()
+    # The live stream appends again, once.
+    send(bob_page, "Back in the present")
+    expect(bodies(alice_page).last).to_have_text("Back in the present", timeout=LIVE_TIMEOUT_MS)
+    ids = alice_page.evaluate("() => Array.from(document.querySelectorAll('#messages .message'), el => el.id)")
+    numbers = [int(i.removeprefix("message-")) for i in ids]
+    assert numbers == sorted(set(numbers)) and numbers[-1] - numbers[0] == len(numbers) - 1
+
+    # Reading further up than a screen: the way back down is offered again.
+    alice_page.locator("#messages").evaluate("el => { el.scrollTop = 0; }")
+    expect(jump).to_be_visible()
+    jump.click()
+    expect(bodies(alice_page).last).to_be_in_viewport()
+    expect(jump).to_be_hidden()

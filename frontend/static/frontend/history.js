@@ -12,11 +12,19 @@
 // message when the page was made (data-latest), and once the newest page is
 // in, a sync from the newest message shown fills whatever arrived meanwhile
 // (ids drop the repeats): nothing missed, nothing twice.
+//
+// "Jump to latest" shows while the newest message is not loaded (a
+// permalink's window) or the reader is more than a screen above it, unless
+// the "new messages" pill already offers the way down. Short of the present
+// it swaps the room's latest page in for the whole window, from where the
+// page syncs as above; otherwise it scrolls to the bottom.
+import { showError } from "./errors.js";
 import { me, messageNumber } from "./page.js";
 
 const room = document.getElementById("room");
 const messages = document.getElementById("messages");
 const pill = document.getElementById("new-messages");
+const jump = document.getElementById("jump-to-latest");
 // How close to the bottom counts as "at the bottom", in pixels.
 const NEAR_BOTTOM_PX = 80;
 
@@ -31,7 +39,35 @@ function nearBottom() {
 
 function showUnseen() {
   pill.hidden = unseen === 0;
-  pill.textContent = unseen === 1 ? "1 new message ↓" : unseen + " new messages ↓";
+  const text = unseen === 1 ? "1 new message ↓" : unseen + " new messages ↓";
+  if (pill.textContent !== text) pill.textContent = text;
+  showJump();
+}
+
+function gap() {
+  return document.getElementById("load-newer");
+}
+
+function showJump() {
+  const screenAway = messages.scrollHeight - messages.scrollTop - messages.clientHeight > messages.clientHeight;
+  jump.hidden = !pill.hidden || !(gap() || screenAway);
+}
+
+function toBottom() {
+  messages.scrollTop = messages.scrollHeight;
+  unseen = 0;
+  showUnseen();
+}
+
+function jumpToLatest() {
+  // The control goes away under the keyboard's focus: the history keeps it.
+  messages.focus({ preventScroll: true });
+  if (!gap()) {
+    toBottom();
+    return;
+  }
+  htmx.ajax("GET", jump.dataset.latestPage, { target: "#messages", swap: "innerHTML" })
+    .catch(() => showError("Could not load the latest messages; check your connection and try again."));
 }
 
 // Broadcasts from several processes may arrive out of id order, and a
@@ -53,8 +89,8 @@ function place(el) {
 }
 
 function beyondGap(el) {
-  const gap = document.getElementById("load-newer");
-  return gap !== null && (gap.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+  const link = gap();
+  return link !== null && (link.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
 }
 
 // Before the DOM changes. Older history goes in above the reader: keep the
@@ -75,18 +111,23 @@ export function placeArrivals(arrival) {
     // One's own message sent from the past is saved: go to the present to see it.
     if (el.dataset.authorId === me && el.dataset.clientId) location.assign(room.dataset.messageUrl.replace(/messages\/0\/$/, ""));
   }
-  for (const el of [...arrival.older, ...arrival.newer, ...arrival.added, ...arrival.replaced]) {
+  for (const el of [...arrival.older, ...arrival.newer, ...arrival.latest, ...arrival.added, ...arrival.replaced]) {
     if (el.isConnected) place(el);
   }
 }
 
-// The last page of newer history is in: from here the live stream appends.
+// The last page of newer history is in, or the latest page: from here the
+// live stream appends.
 export function reachedPresent(arrival) {
-  return arrival.newerPage && !document.getElementById("load-newer");
+  return (arrival.newerPage || arrival.latestPage) && !gap();
 }
 
 // Last of the layout handlers: after the others have changed the messages' heights.
 export function followArrivals(arrival) {
+  if (arrival.latestPage) {
+    stick = true;
+    unseen = 0;
+  }
   if (!stick) unseen += arrival.news.filter((el) => !el.classList.contains("mine")).length;
   showUnseen();
   if (olderAnchor !== null) {
@@ -104,8 +145,8 @@ export function followArrivals(arrival) {
 export function syncRoom(socket) {
   const shown = Array.from(messages.querySelectorAll(".message"), messageNumber);
   // Short of the present, what lies beyond the gap is loaded by scrolling.
-  const gap = document.getElementById("load-newer");
-  const after = gap ? Number(gap.dataset.latest) : shown.length ? Math.max(...shown) : 0;
+  const link = gap();
+  const after = link ? Number(link.dataset.latest) : shown.length ? Math.max(...shown) : 0;
   // The newest 1000 shown are enough to find deletions a reader may notice.
   const known = shown.slice(-1000);
   // Edited messages say which revision this page shows; newer ones come back.
@@ -120,19 +161,18 @@ export function syncRoom(socket) {
 }
 
 export function start() {
-  pill.addEventListener("click", () => {
-    messages.scrollTop = messages.scrollHeight;
-    unseen = 0;
-    showUnseen();
+  pill.addEventListener("click", toBottom);
+  jump.addEventListener("click", (event) => {
+    event.preventDefault();
+    jumpToLatest();
   });
   messages.addEventListener("scroll", () => {
     stick = nearBottom();
-    if (stick && unseen) {
-      unseen = 0;
-      showUnseen();
-    }
+    if (stick && unseen) unseen = 0;
+    showUnseen();
   }, { passive: true });
   messages.scrollTop = messages.scrollHeight;
   const linked = messages.querySelector(".message-linked");
   if (linked) linked.scrollIntoView({ block: "center" });
+  showJump();
 }

@@ -23,6 +23,7 @@ const LANDINGS = [
   { target: /^messages$/, style: "beforeend", kind: "added", only: ".message" },
   { target: /^load-older$/, style: "outerHTML", kind: "older", only: ".message" },
   { target: /^load-newer$/, style: "outerHTML", kind: "newer", only: ".message" },
+  { target: /^messages$/, style: "innerHTML", kind: "latest", only: ".message" },
   { target: /^message-\d+$/, style: "outerHTML", kind: "replaced", only: ".message" },
   { target: /^message-\d+$/, style: "delete", kind: "removed" },
   { target: /^reactions-\d+$/, style: "outerHTML", kind: "reactions", only: ".reactions" },
@@ -33,7 +34,7 @@ const LANDINGS = [
   { target: /^chat-errors$/, style: "innerHTML", kind: "errors" },
 ];
 // The kinds handlers of "messages" hear about.
-const MESSAGE_KINDS = ["added", "older", "newer", "replaced", "removed"];
+const MESSAGE_KINDS = ["added", "older", "newer", "latest", "replaced", "removed"];
 
 // What one swap brought. Elements are the ones htmx inserts, so a handler may
 // find them already gone again (a duplicate dropped, or replaced later in the
@@ -44,6 +45,7 @@ class Arrival {
     this.added = []; // messages appended live
     this.older = []; // a page of older history, inserted above
     this.newer = []; // a page of newer history below a permalink's window
+    this.latest = []; // the room's latest page, in place of everything shown ("Jump to latest")
     this.replaced = []; // edited messages, each replacing its namesake
     this.removed = []; // ids of deleted messages
     this.reactions = []; // a message's reactions block, someone reacted
@@ -68,9 +70,14 @@ class Arrival {
     return this.landed.has("newer");
   }
 
+  // "Jump to latest" was answered: the history is now the room's latest page.
+  get latestPage() {
+    return this.landed.has("latest");
+  }
+
   // Every message of this swap now on the page: each needs its per-viewer touches.
   get shown() {
-    return [...this.older, ...this.newer, ...this.added, ...this.replaced].filter((el) => el.isConnected);
+    return [...this.older, ...this.newer, ...this.latest, ...this.added, ...this.replaced].filter((el) => el.isConnected);
   }
 
   // Messages that are news to the reader: live, not an edit, not a repeat.
