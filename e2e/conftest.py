@@ -366,6 +366,27 @@ def message_with(page, text):
     return page.locator("#messages .message", has=page.locator(".message-body", has_text=text))
 
 
+def is_touch(page):
+    """Whether `page` is on a touch screen (no hovering), as the stylesheet asks."""
+    return page.evaluate("matchMedia('(hover: none), (pointer: coarse)').matches")
+
+
+def message_action(page, message, action):
+    """The button of `action` ("reply", "react", "copy-link", "edit",
+    "delete") for `message`, reached as its reader reaches it: in the toolbar
+    that hovering shows, or in the message's sheet, opened by tapping the
+    message on a touch screen or with its "⋯" where the history is narrow."""
+    if is_touch(page):
+        message.locator(".message-body").tap()
+        return page.locator(f'.message-sheet button[data-action="{action}"]')
+    message.hover()
+    menu = message.locator(".message-menu-button")
+    if menu.is_visible():
+        menu.click()
+        return page.locator(f'.message-sheet button[data-action="{action}"]')
+    return message.locator(f'button[data-action="{action}"]')
+
+
 # page.evaluate(HIDE, True) makes the page believe its tab went to the
 # background (as switching tabs does); HIDE, False brings it back.
 HIDE = """hidden => {

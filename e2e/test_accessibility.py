@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import (
-    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, bodies, direct_conversation, fill_signup, message_with, open_room,
-    seed_conversation, send,
+    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, bodies, direct_conversation, fill_signup, message_action, message_with,
+    open_room, seed_conversation, send,
 )
 
 
@@ -83,24 +83,23 @@ def test_reactions_and_replies_pass_the_scan(look, make_user, sign_in, screensho
     # Reactions of others and alice's own (pressed), a reply with its quote,
     # the palette open, and a reply being written above the composer.
     original = message_with(page, "then cake")
-    original.hover()
-    original.locator('button[data-action="react"]').click()
+    message_action(page, original, "react").click()
     original.locator('.reaction-choice[aria-label="party popper"]').click()
     bob_message = message_with(bob, "then cake")
-    bob_message.hover()
-    bob_message.locator('button[data-action="react"]').click()
+    message_action(bob, bob_message, "react").click()
     bob_message.locator('.reaction-choice[aria-label="thumbs up"]').click()
     expect(original.locator(".reaction")).to_have_count(2, timeout=LIVE_TIMEOUT_MS)
     expect(original.locator('.reaction[aria-pressed="true"]')).to_have_count(1)
-    original.hover()
-    original.locator('button[data-action="reply"]').click()
+    # The actions of one's own message open (a toolbar on hover, or a sheet).
+    message_action(page, original, "reply").click()
     send(page, "Cake first?")
     expect(message_with(page, "Cake first?").locator(".reply-quote")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
-    message_with(page, "Cake first?").hover()
-    message_with(page, "Cake first?").locator('button[data-action="react"]').click()
+    message_action(page, message_with(page, "Cake first?"), "delete")
+    assert_accessible(page, f"a message's actions open, {look}")
+    page.keyboard.press("Escape")
+    message_action(page, message_with(page, "Cake first?"), "react").click()
     expect(page.locator(".reaction-palette")).to_be_visible()
-    original.hover()
-    original.locator('button[data-action="reply"]').click()
+    message_action(page, original, "reply").click()
     expect(page.locator("#reply-preview")).to_be_visible()
     assert_accessible(page, f"reactions and replies, {look}")
     if look == "desktop":

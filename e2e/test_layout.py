@@ -3,12 +3,14 @@ scrolls sideways, the composer stays usable, and arriving messages do not
 move what the reader is looking at. With --screenshots DIR (make
 screenshots) these tests also save what they checked as PNGs."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import (
-    CONVERSATION, LIVE_TIMEOUT_MS, LOOKS, PHONE, assert_no_horizontal_scroll, bodies, direct_conversation, message_with,
-    open_room, seed_conversation, send,
+    CONVERSATION, LIVE_TIMEOUT_MS, LOOKS, PHONE, assert_accessible, assert_no_horizontal_scroll, bodies,
+    direct_conversation, message_with, open_room, seed_conversation, send,
 )
 
 LONG_LINK = CONVERSATION[4][1]
@@ -157,3 +159,159 @@ def test_arriving_messages_do_not_shift_the_layout(look, busy_lobby, sign_in, me
     score = sum(s["value"] for s in shifts)
     measure(f"layout shift while messages arrived ({look})", score=f"{score:.4f}", messages=len(texts) + 1)
     assert score <= MAX_SHIFT, shifts
+
+
+# Runs of messages (consecutive, from one author within minutes) with long
+# lines, as a release morning has them: the second and later of each run
+# show no header, so their actions have no header line to sit in.
+RUNS = [
+    ("alice", "Build 1 (web) passed in 4 min 12 s, artifacts uploaded to the release bucket"),
+    ("alice", "Build 2 (android) failed: the signing key expired yesterday, renewing it now"),
+    ("alice", "Deploying 2.4.0-rc3 to staging now, smoke tests next, then the canary at 5%"),
+    ("bob", "Thanks! I'll watch the dashboards while it rolls out to the first users"),
+    ("bob", "Error rate is flat, latency p99 at 180 ms, looks healthy so far"),
+    ("bob", "ok"),
+    ("alice", "Rolling out to 50% at 11:00 unless someone shouts"),
+]
+
+# Where action controls and message text meet on screen: the text's own
+# boxes (a line wraps around a floating toolbar; its block does not), and
+# every actions control that takes room, shown or not (hovering shows them
+# without moving anything), except inside an open sheet.
+OVERLAPS = """() => {
+    const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const text = [];
+    for (const body of document.querySelectorAll("#messages .message-body")) {
+        const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            for (const rect of range.getClientRects()) text.push({text: body.textContent.slice(0, 24), rect});
+        }
+    }
+    const controls = [...document.querySelectorAll(
+        "#messages .message-actions, #messages .message-action, #messages .message-menu-button")]
+        .filter((el) => !el.closest(".message-sheet") && el.checkVisibility())
+        .map((el) => ({name: el.getAttribute("aria-label") || el.className, rect: el.getBoundingClientRect()}))
+        .filter((control) => control.rect.width > 1 && control.rect.height > 1);
+    const hits = [];
+    for (const control of controls) {
+        for (const line of text) if (meets(control.rect, line.rect)) hits.push(`${control.name} over "${line.text}"`);
+    }
+    return {controls: controls.length, hits};
+}"""
+
+
+@pytest.fixture
+def release_runs():
+    """RUNS in the lobby yesterday from 09:00, a minute apart; alice's and bob's."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from rooms.models import Message, Room
+
+    lobby = Room.objects.get(slug="lobby")
+    people = {name: get_user_model().objects.create_user(name, password=f"pw-{name}-e2e") for name in ("alice", "bob")}
+    start = (timezone.now() - datetime.timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    for n, (name, text) in enumerate(RUNS):
+        message = Message.objects.create(room=lobby, author=people[name], text=text)
+        Message.objects.filter(pk=message.pk).update(created_at=start + datetime.timedelta(minutes=n))
+    return people
+
+
+def assert_no_action_covers_text(page):
+    found = page.evaluate(OVERLAPS)
+    assert found["hits"] == [], found["hits"]
+    return found["controls"]
+
+
+PHONE_375 = {**LOOKS["phone"], "viewport": {"width": 375, "height": 740}}
+
+
+def test_on_a_touch_phone_no_action_covers_text_and_a_tap_opens_them(release_runs, sign_in, screenshot):
+    page = open_room(sign_in("bob", **PHONE_375))
+    expect(bodies(page)).to_have_count(len(RUNS))
+    expect(page.locator("#messages .message.continued")).to_have_count(4)
+    # Nothing of any message's actions is on the history: the text is all there is.
+    assert assert_no_action_covers_text(page) == 0
+    assert_no_horizontal_scroll(page)
+
+    # A tap on a message (one inside a run) opens its actions as a sheet.
+    second = message_with(page, "Build 2 (android)")
+    second.locator(".message-body").tap()
+    sheet = page.get_by_role("dialog", name="alice · 09:01")
+    expect(sheet).to_be_visible()
+    expect(sheet.locator(".message-sheet-quote")).to_have_text(RUNS[1][1])
+    expect(sheet.locator("button[data-action]")).to_have_text(["Reply", "React", "Copy link"])
+    # At the bottom of the screen, its buttons comfortable to tap.
+    box = sheet.bounding_box()
+    assert abs(box["y"] + box["height"] - 740) <= 1 and box["width"] == 375, box
+    assert all(b["height"] >= 44 for b in (el.bounding_box() for el in sheet.locator("button").all()))
+    assert_accessible(page, "a message's actions sheet, phone")
+    screenshot(page, "message-actions-phone")
+    # A tap outside closes it, and opens nothing else.
+    page.touchscreen.tap(180, 40)
+    expect(page.locator(".message-sheet")).to_have_count(0)
+    assert assert_no_action_covers_text(page) == 0
+    # Escape closes it too.
+    message_with(page, "Error rate is flat").locator(".message-body").tap()
+    expect(page.get_by_role("dialog", name="bob · 09:04")).to_be_visible()
+    expect(page.get_by_role("dialog").locator("button[data-action]")).to_have_text(
+        ["Reply", "React", "Copy link", "Delete"])
+    page.keyboard.press("Escape")
+    expect(page.locator(".message-sheet")).to_have_count(0)
+
+    # An action chosen there closes it and does what it says.
+    second.locator(".message-body").tap()
+    page.get_by_role("dialog").get_by_role("button", name=re.compile("^Reply")).tap()
+    expect(page.locator(".message-sheet")).to_have_count(0)
+    expect(page.locator("#reply-preview")).to_contain_text("Replying to alice Build 2 (android)")
+    # The reader's own message, from the keyboard: its "⋯" shows under the
+    # focus (on the message itself), Enter opens the sheet, Escape returns.
+    menu = message_with(page, "Error rate is flat").locator(".message-menu-button")
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name="bob · 09:04")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_focused()
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 760])
+def test_on_a_desktop_no_action_covers_text_at_any_width(width, release_runs, sign_in, screenshot):
+    page = open_room(sign_in("bob", viewport={"width": width, "height": 800}, locale="en-GB", timezone_id="UTC"))
+    expect(bodies(page)).to_have_count(len(RUNS))
+    expect(page.locator("#messages .message.continued")).to_have_count(4)
+    assert_no_horizontal_scroll(page)
+    # Hovering each message shows its actions, over no text of any message.
+    for n in range(len(RUNS)):
+        message = page.locator("#messages .message").nth(n)
+        message.hover()
+        shown = message.locator(".message-actions, .message-menu-button").filter(visible=True)
+        expect(shown).to_have_count(1)
+        expect(shown).to_have_css("opacity", "1")
+        assert assert_no_action_covers_text(page) > 0
+        if n == 1:
+            screenshot(page, f"message-actions-{width}")
+    # Where the toolbar has no room, the "⋯" opens the same actions as a menu beside it.
+    message = message_with(page, "Build 2 (android)")
+    menu = message.locator(".message-menu-button")
+    if not menu.is_visible():
+        expect(message.locator(".message-actions button")).to_have_text(["Reply", "React", "Copy link"])
+        return
+    menu.click()
+    sheet = page.get_by_role("dialog", name="alice · 09:01")
+    expect(sheet.locator("button[data-action]")).to_have_text(["Reply", "React", "Copy link"])
+    expect(sheet.locator("button[data-action]").first).to_be_focused()
+    screenshot(page, f"message-menu-{width}")
+    box, at = sheet.bounding_box(), menu.bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= width and abs(box["y"] - (at["y"] + at["height"] + 4)) <= 1
+    page.keyboard.press("Escape")
+    expect(page.locator(".message-sheet")).to_have_count(0)
+    expect(menu).to_be_focused()
+    # A click outside closes it too.
+    menu.click()
+    expect(sheet).to_be_visible()
+    page.mouse.click(5, 5)
+    expect(page.locator(".message-sheet")).to_have_count(0)

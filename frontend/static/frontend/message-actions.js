@@ -4,6 +4,15 @@
 // the edit window; staff may delete any); the server checks every request
 // again. An edit's box stays open until the edited message comes back from
 // the server, which replaces the whole article.
+//
+// Where the buttons show is the stylesheet's choice (chat.css, "A message's
+// actions"): a toolbar in the message's own header line on wide screens
+// with a pointer; elsewhere they open as a sheet, from the "⋯" button
+// beside the time (narrow screens, the keyboard) or by tapping the message
+// (touch screens). The sheet is a modal <dialog> put inside the message,
+// holding the message's own toolbar while it is open: the click handlers
+// here and in reactions.js and replies.js find the message around the
+// button as always. A tap outside it, Escape or Close closes it.
 import { focusComposer } from "./composer.js";
 import { clearErrors, showError } from "./errors.js";
 import { fromTemplate, me, messageNumber } from "./page.js";
@@ -17,6 +26,12 @@ const NOT_CONNECTED = "Not connected right now; try again when the page says Con
 
 // The message being edited, if any.
 let editing = null;
+// The open sheet, if any: {dialog, el (its message), actions (the toolbar it holds), menuButton}.
+let sheet = null;
+// Where there is no hovering (a touch screen), a tap on a message opens its actions.
+const TOUCH = window.matchMedia("(hover: none), (pointer: coarse)");
+// What a tap may land on without meaning "this message's actions".
+const OWN_TAP = "a, button, input, textarea, select, label, summary, .edit-form, .reaction-palette, .message-sheet";
 
 function editDeadline(el) {
   const time = el.querySelector("time[datetime]");
@@ -39,7 +54,7 @@ function actionButton(templateId, el) {
 export function addActions(el) {
   const mine = el.dataset.authorId === me;
   const actions = fromTemplate("message-actions-template");
-  el.querySelector(".message-meta").append(actions);
+  el.querySelector(".message-meta").append(actions, actionButton("message-menu-button-template", el));
   // Replying and reacting: replies.js and reactions.js handle these.
   if (!isArchived) actions.append(actionButton("reply-button-template", el), actionButton("react-button-template", el));
   actions.append(actionButton("copy-link-button-template", el));
@@ -51,6 +66,72 @@ export function addActions(el) {
     setTimeout(() => edit.remove(), left);
   }
   actions.append(actionButton("delete-button-template", el));
+}
+
+// A button of a message's actions, or its "⋯" when the toolbar is not shown
+// (the focus goes back there once what the button opened is done).
+export function focusAction(el, button) {
+  const target = button && button.isConnected && button.checkVisibility() ? button : el.querySelector(".message-menu-button");
+  if (target) target.focus();
+}
+
+function openSheet(el, opener) {
+  closeSheet();
+  const actions = el.querySelector(".message-meta .message-actions");
+  if (!actions) return;
+  const dialog = fromTemplate("message-sheet-template");
+  const author = el.querySelector(".message-author");
+  const time = el.querySelector(".message-meta time");
+  dialog.querySelector(".message-sheet-title").textContent =
+    [author && author.textContent.trim(), time && time.textContent].filter(Boolean).join(" · ");
+  const body = el.querySelector(".message-body");
+  dialog.querySelector(".message-sheet-quote").textContent = body ? body.textContent.trim() : "";
+  dialog.querySelector(".message-sheet-close").before(actions);
+  el.append(dialog);
+  // Marked while its sheet is open (the modal dialog keeps :hover and
+  // :focus-within off the message): it stays highlighted, its "⋯" shown.
+  el.classList.add("sheet-open");
+  const menuButton = el.querySelector(".message-menu-button");
+  menuButton.setAttribute("aria-expanded", "true");
+  sheet = { dialog: dialog, el: el, actions: actions, menuButton: menuButton };
+  dialog.addEventListener("close", () => putBack(dialog));
+  dialog.showModal();
+  if (!TOUCH.matches) placeBeside(dialog, opener || menuButton);
+}
+
+// With a pointer, the sheet is a menu beside the button that opened it:
+// under it, or above it when the screen ends first, within the screen.
+function placeBeside(dialog, opener) {
+  const at = opener.getBoundingClientRect();
+  const size = dialog.getBoundingClientRect();
+  const margin = 8;
+  const left = Math.min(Math.max(margin, at.right - size.width), window.innerWidth - size.width - margin);
+  const below = at.bottom + 4;
+  const top = below + size.height <= window.innerHeight - margin ? below : Math.max(margin, at.top - 4 - size.height);
+  dialog.style.setProperty("--sheet-left", `${left}px`);
+  dialog.style.setProperty("--sheet-top", `${top}px`);
+}
+
+// A click on a modal dialog's backdrop is a click on the dialog, outside its box.
+function outside(dialog, event) {
+  const box = dialog.getBoundingClientRect();
+  return event.clientX < box.left || event.clientX > box.right || event.clientY < box.top || event.clientY > box.bottom;
+}
+
+function closeSheet() {
+  if (sheet) sheet.dialog.close();
+}
+
+// The toolbar goes back where it lives, before the "⋯" (which the browser
+// gives the focus back to, when it opened the sheet).
+function putBack(dialog) {
+  if (!sheet || sheet.dialog !== dialog) return;
+  const { el, actions, menuButton } = sheet;
+  sheet = null;
+  el.classList.remove("sheet-open");
+  menuButton.before(actions);
+  menuButton.setAttribute("aria-expanded", "false");
+  dialog.remove();
 }
 
 // The permalink: /rooms/<slug>/messages/<id>/.
@@ -115,9 +196,31 @@ function cancelEdit() {
 }
 
 export function start(socket) {
+  // First of the click handlers on #messages (room-page.js starts this
+  // module before reactions.js and replies.js): an action chosen in the
+  // sheet closes it before the action opens what it opens. "Copy link"
+  // keeps it open, to say "Link copied".
   messages.addEventListener("click", (event) => {
+    const inSheet = sheet && sheet.dialog.contains(event.target);
+    if (inSheet && (event.target === sheet.dialog && outside(sheet.dialog, event) ||
+                    event.target.closest(".message-sheet-close"))) {
+      closeSheet();
+      return;
+    }
+    const menuButton = event.target.closest(".message-menu-button");
+    if (menuButton) {
+      openSheet(menuButton.closest(".message"), menuButton);
+      return;
+    }
     const button = event.target.closest("button[data-action]");
-    if (!button) return;
+    if (!button) {
+      const tapped = event.target.closest(".message");
+      if (TOUCH.matches && tapped && !event.target.closest(OWN_TAP) && window.getSelection().isCollapsed) {
+        openSheet(tapped, null);
+      }
+      return;
+    }
+    if (inSheet && button.dataset.action !== "copy-link") closeSheet();
     const el = button.closest(".message");
     if (button.dataset.action === "copy-link") {
       copyLink(el, button);

@@ -5,12 +5,14 @@
 // palette choice sends a react frame, which adds that emoji or takes it
 // back; the new counts come back through the room's broadcast.
 import { showError } from "./errors.js";
+import { focusAction } from "./message-actions.js";
 import { fromTemplate, me, messageNumber } from "./page.js";
 
 const messages = document.getElementById("messages");
 const NOT_CONNECTED = "Not connected right now; try again when the page says Connected.";
 
-// The open palette, if any: {el, button (the React button that opened it)}.
+// The open palette, if any: {el, button (the React button that opened it;
+// from a sheet, the focus goes back to the message's "⋯" instead)}.
 let palette = null;
 // The message whose reaction the viewer just clicked: when its button goes
 // away (the last one taken back), the focus goes to its React button.
@@ -40,8 +42,7 @@ export function markChanged(blocks) {
     mark(block);
     const el = block.closest(".message");
     if (toggled === el.id && document.activeElement === document.body) {
-      const react = el.querySelector('button[data-action="react"]');
-      if (react) react.focus();
+      focusAction(el, el.querySelector('button[data-action="react"]'));
     }
   }
 }
@@ -70,7 +71,7 @@ function closePalette(returnFocus) {
   el.remove();
   button.setAttribute("aria-expanded", "false");
   button.removeAttribute("aria-controls");
-  if (returnFocus && button.isConnected) button.focus();
+  if (returnFocus && button.isConnected) focusAction(button.closest(".message"), button);
 }
 
 function revision(el) {
