@@ -13,7 +13,7 @@ E2E_FLAGS := -p no:django -p no:asyncio -W ignore::pytest.PytestConfigWarning
 .PHONY: help run admin test test-unit test-e2e screenshots system-deps bench requirements clean
 
 help:
-	@echo "make run    - install, migrate and serve http://$(HOST):$(PORT)"
+	@echo "make run    - install, migrate and serve http://$(HOST):$(PORT) (HOST=0.0.0.0: the local network too)"
 	@echo "make test   - install what is missing and run the whole suite (e2e included)"
 	@echo "make admin  - create a staff account for /admin/"
 	@echo "make bench  - fan-out benchmark against the Channels tutorial design"
@@ -29,28 +29,20 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	$(PIP) install --quiet --disable-pip-version-check -r requirements/dev.txt
 	@touch $@
 
-# DEBUG defaults to off (production); local runs turn it on, which also gives
-# the development SECRET_KEY, and say where the chat is (links in emails,
-# printed to the worker's log, are built from CHAT_BASE_URL).
-LOCAL := DEBUG=$${DEBUG:-true} CHAT_BASE_URL=$${CHAT_BASE_URL:-http://$(HOST):$(PORT)}
+# A local trial (project/trial.py): local.env (DEBUG on, a SECRET_KEY of its
+# own, the addresses it serves), migrations and the lobby, then the server
+# with the task worker until Ctrl+C. HOST=0.0.0.0 serves the local network.
+# Live updates from the worker go through a private redis-server when there
+# is one (REDIS_SERVER= runs without it: the server runs the tasks itself).
+REDIS_SERVER ?= redis-server
 
 run: $(VENV)/.installed
-	$(LOCAL) $(PY) manage.py migrate --no-input
-	$(LOCAL) $(PY) manage.py ensure_lobby
-	@echo
-	@echo "  Chat is at http://$(HOST):$(PORT)/  (the first visit creates the first, staff account;"
-	@echo "  invite people from the room list, then open the lobby in two tabs)"
-	@echo "  Another staff account for /admin/:  make admin   (or: $(PY) manage.py createsuperuser)"
-	@echo
-	@echo "  Background tasks (bots' webhooks, emails) run in a worker beside the server; it stops with it."
-	@echo
-	@$(LOCAL) $(PY) manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) -m project.trial serve --host '$(HOST)' --port '$(PORT)' --redis-server '$(REDIS_SERVER)'
 
+# createsuperuser with the trial's settings (local.env, written if missing).
 admin: $(VENV)/.installed
-	$(LOCAL) $(PY) manage.py migrate --no-input
-	$(LOCAL) $(PY) manage.py createsuperuser
+	@$(PY) -m project.trial prepare
+	$(PY) manage.py createsuperuser
 
 # Chromium and redis-server come from the system; install them when missing.
 system-deps:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RedisServer, free_port, missing
+from project.trial import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -92,17 +93,6 @@ def wait_until_healthy(url, process, timeout=30):
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url}/healthz did not answer 200 within {timeout} s")
-
-
-def stop_process(process):
-    """SIGTERM, then SIGKILL after 10 s."""
-    if process and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Server:

@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -19,6 +20,12 @@ from .request_bodies import install_request_handling  # noqa: E402
 # Request bodies bounded while they arrive, and uploads that do not hold the
 # event loop (project/request_bodies.py).
 install_request_handling()
+
+if settings.CHAT_TASKS_IN_SERVER:
+    # A trial without Redis: the worker runs here (integrations/worker_in_server.py).
+    from integrations.worker_in_server import start as start_tasks_in_server
+
+    start_tasks_in_server()
 
 application = ProtocolTypeRouter(
     {

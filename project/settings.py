@@ -1,6 +1,7 @@
 """Settings for the chat, read from environment variables with safe local defaults.
 
-DEBUG is off unless DEBUG=true (`make run` sets it for local use); with it
+DEBUG is off unless DEBUG=true (`make run` sets it for local use, in the
+checkout's local.env, which is read first: project/local_env.py); with it
 off SECRET_KEY is required. In production set at least SECRET_KEY,
 ALLOWED_HOSTS, DATABASE_URL and REDIS_URL (see README, "Configuration").
 """
@@ -16,7 +17,12 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from . import local_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A local trial's settings (`make run`), under whatever the environment sets.
+local_env.load()
 
 
 def env_bool(name, default):
@@ -346,6 +352,10 @@ CHAT_INVITE_HOURS = env_int("CHAT_INVITE_HOURS", 72)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A failed attempt of a retrying task runs again after BASE, 2 BASE, 4 BASE... seconds.
 CHAT_TASK_RETRY_BASE_SECONDS = env_int("CHAT_TASK_RETRY_BASE_SECONDS", 10)
+# The server process runs the tasks itself, in a thread (integrations/worker_in_server.py):
+# for a trial on one machine without Redis, where a worker process's
+# broadcasts could not reach the server's pages (`make run` sets it then).
+CHAT_TASKS_IN_SERVER = env_bool("CHAT_TASKS_IN_SERVER", False)
 # Bots' outgoing webhooks: seconds to wait for an answer, and whether URLs
 # that resolve to loopback, private or link-local addresses may be called.
 CHAT_WEBHOOK_TIMEOUT_SECONDS = env_int("CHAT_WEBHOOK_TIMEOUT_SECONDS", 10)
