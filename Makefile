@@ -17,7 +17,7 @@ help:
 	@echo "make test   - install what is missing and run the whole suite (e2e included)"
 	@echo "make admin  - create a staff account for /admin/"
 	@echo "make bench  - fan-out benchmark against the Channels tutorial design"
-	@echo "make screenshots - refresh docs/screenshots/ (room list and a busy room: desktop, phone, dark; search results; reactions and replies; a room with images; a direct message)"
+	@echo "make screenshots - refresh docs/screenshots/ (room list and a busy room: desktop, phone, dark; search results; reactions and replies; a room with images; a direct message; a message's actions on a phone)"
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
@@ -62,7 +62,7 @@ test-e2e: $(VENV)/.installed system-deps
 
 # The layout tests, saving what they check as PNGs for the README.
 screenshots: $(VENV)/.installed system-deps
-	$(PY) -m pytest e2e/test_layout.py e2e/test_search.py e2e/test_accessibility.py e2e/test_files.py e2e/test_direct_messages.py -k "fit_the_screen or fits_the_screen or finds_a_message or (reactions_and_replies and desktop) or arrives_live" $(E2E_FLAGS) --screenshots docs/screenshots
+	$(PY) -m pytest e2e/test_layout.py e2e/test_search.py e2e/test_accessibility.py e2e/test_files.py e2e/test_direct_messages.py -k "fit_the_screen or fits_the_screen or finds_a_message or (reactions_and_replies and desktop) or arrives_live or tap_opens_them" $(E2E_FLAGS) --screenshots docs/screenshots
 
 # BENCH_QUICK=1 for a smoke run; BENCH_ARGS="--help" for the options.
 bench: $(VENV)/.installed system-deps
