@@ -75,7 +75,7 @@ export function focusAction(el, button) {
   if (target) target.focus();
 }
 
-function openSheet(el, opener) {
+function openSheet(el) {
   closeSheet();
   const actions = el.querySelector(".message-meta .message-actions");
   if (!actions) return;
@@ -96,7 +96,7 @@ function openSheet(el, opener) {
   sheet = { dialog: dialog, el: el, actions: actions, menuButton: menuButton };
   dialog.addEventListener("close", () => putBack(dialog));
   dialog.showModal();
-  if (!TOUCH.matches) placeBeside(dialog, opener || menuButton);
+  if (!TOUCH.matches) placeBeside(dialog, menuButton);
 }
 
 // With a pointer, the sheet is a menu beside the button that opened it:
@@ -119,11 +119,15 @@ function outside(dialog, event) {
 }
 
 function closeSheet() {
-  if (sheet) sheet.dialog.close();
+  if (!sheet) return;
+  const dialog = sheet.dialog;
+  dialog.close();
+  putBack(dialog);
 }
 
 // The toolbar goes back where it lives, before the "⋯" (which the browser
-// gives the focus back to, when it opened the sheet).
+// gives the focus back to, when it opened the sheet). Once: on closeSheet(),
+// or on the dialog's close event (Escape).
 function putBack(dialog) {
   if (!sheet || sheet.dialog !== dialog) return;
   const { el, actions, menuButton } = sheet;
@@ -209,14 +213,14 @@ export function start(socket) {
     }
     const menuButton = event.target.closest(".message-menu-button");
     if (menuButton) {
-      openSheet(menuButton.closest(".message"), menuButton);
+      openSheet(menuButton.closest(".message"));
       return;
     }
     const button = event.target.closest("button[data-action]");
     if (!button) {
       const tapped = event.target.closest(".message");
       if (TOUCH.matches && tapped && !event.target.closest(OWN_TAP) && window.getSelection().isCollapsed) {
-        openSheet(tapped, null);
+        openSheet(tapped);
       }
       return;
     }
