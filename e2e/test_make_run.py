@@ -199,7 +199,7 @@ def test_a_bots_answer_appears_live_under_make_run(redis, start_trial, browser):
 # A command is a line of a ```sh block, or an inline `code` span, that runs
 # make or manage.py (`python manage.py ...` as in an activated venv or a
 # platform's one-off dyno: the venv's python first on PATH).
-COMMAND = re.compile(r"^(?:make|python manage\.py|\.venv/bin/python manage\.py)\b")
+COMMAND = re.compile(r"^(?:make|python manage\.py|\.venv/bin/python manage\.py) \w")
 PASSWORD = "a-long-trial-password-42"
 
 
