@@ -6,8 +6,8 @@ app_name = "files"
 urlpatterns = [
     # Uploads go to a room or a direct conversation (rooms/urls.py names both the same way).
     path("rooms/<slug:slug>/files/", views.upload, name="upload"),
-    path("dm/<int:dm>/files/", views.upload, name="dm-upload"),
+    path("dm/<id:dm>/files/", views.upload, name="dm-upload"),
     # By id alone: a room's slug may change, and the room is checked either way.
-    path("files/<int:pk>/preview/", views.preview, name="preview"),
-    path("files/<int:pk>/<path:name>", views.download, name="download"),
+    path("files/<id:pk>/preview/", views.preview, name="preview"),
+    path("files/<id:pk>/<path:name>", views.download, name="download"),
 ]

@@ -10,6 +10,7 @@ that call the model layer; what they share is in realtime/page.py.
 import logging
 import time
 
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -212,3 +213,14 @@ class RoomListConsumer(PageSocket):
     async def post(self, frame):
         await self.error("This page cannot send messages: open a room.")
         await self.close(READ_ONLY)
+
+
+class NoSuchRoom(AsyncWebsocketConsumer):
+    """A socket path that names no room (a mistyped slug, a conversation id
+    that is no id): closed 4404 as an unknown room is. Without it the router
+    raises, and the browser sees a failed handshake (HTTP 500) that htmx
+    retries forever. Accepted first, so the close code reaches the page."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(NOT_FOUND)

@@ -24,13 +24,13 @@ from typing import NamedTuple
 
 from django.conf import settings
 
+from core.ids import BadId, parse_id
+
 # JSON escaping can at most multiply text by 6 (\uXXXX), plus the headers htmx adds.
 FRAME_OVERHEAD = 16 * 1024
 # A catch-up request names at most this many messages the page shows.
 MAX_KNOWN_IDS = 2000
 CLIENT_ID_LENGTH = 64
-# Ids are 64-bit in the database: a larger number names no message.
-MAX_ID = 2**63 - 1
 
 
 class BadFrame(Exception):
@@ -89,12 +89,11 @@ class React:
 
 
 def _message_id(value, key):
-    # bool is an int in Python, never an id; digit strings are what forms send.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
-        return value
-    if isinstance(value, str) and value.isdigit() and 0 < len(value) < 19:
-        return int(value)
-    raise BadFrame(f"'{key}' must be a message id.")
+    # A number, or ASCII digits as forms send them (core/ids.py says why no other digits).
+    try:
+        return parse_id(value)
+    except BadId:
+        raise BadFrame(f"'{key}' must be a message id.") from None
 
 
 def _text(payload, usage, **refused):
@@ -111,7 +110,9 @@ def read_post(payload):
         raise BadFrame("'client_id' must be a string.", text=text)
     if client_id is not None and len(client_id) > CLIENT_ID_LENGTH:
         raise BadFrame(f"'client_id' is limited to {CLIENT_ID_LENGTH} characters.", text=text)
-    reply_to = payload.get("reply_to") or None
+    reply_to = payload.get("reply_to")
+    if reply_to == "":  # the composer's hidden field when not replying
+        reply_to = None
     if reply_to is not None:
         try:
             reply_to = _message_id(reply_to, "reply_to")
@@ -137,27 +138,17 @@ def read_sync(payload):
             known=tuple(_whole(pk) for pk in known[:MAX_KNOWN_IDS]),
             revised={_whole(pk): _whole(revision) for pk, revision in list(revised.items())[:MAX_KNOWN_IDS]},
         )
-    except (AttributeError, TypeError, ValueError):
+    except (AttributeError, TypeError, ValueError):  # BadId is a ValueError
         raise BadFrame(SYNC_USAGE) from None
 
 
 def _whole(value):
-    """A non-negative whole number from JSON (a number or a digit string)."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise TypeError
-    if isinstance(value, str) and not (value.isdigit() and len(value) < 19):
-        raise ValueError
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
-        raise ValueError
-    return number
+    """An id or 0 ("after 0": from the start; revision 0: never edited)."""
+    return parse_id(value, minimum=0)
 
 
 def read_read(payload):
-    value = payload["read"]
-    if type(value) is not int or not 0 < value <= MAX_ID:
-        raise BadFrame("'read' must be a message id.")
-    return Read(value)
+    return Read(_message_id(payload["read"], "read"))
 
 
 def read_typing(payload):

@@ -9,9 +9,9 @@ ROOM_PAGES = [
     ("", views.room_detail, "detail"),
     ("older/", views.older_messages, "older"),
     ("newer/", views.newer_messages, "newer"),
-    ("messages/<int:pk>/", views.message_permalink, "message"),
+    ("messages/<id:pk>/", views.message_permalink, "message"),
     ("entry/", views.room_entry, "entry"),
-    ("messages/<int:pk>/source/", views.message_source, "message-source"),
+    ("messages/<id:pk>/source/", views.message_source, "message-source"),
 ]
 
 app_name = "rooms"
@@ -19,5 +19,5 @@ urlpatterns = [
     path("", views.room_list, name="list"),
     path("dm/new/", direct_views.new_conversation, name="dm-new"),
     *(path(f"rooms/<slug:slug>/{tail}", view, name=name) for tail, view, name in ROOM_PAGES),
-    *(path(f"dm/<int:dm>/{tail}", view, name=f"dm-{name}") for tail, view, name in ROOM_PAGES),
+    *(path(f"dm/<id:dm>/{tail}", view, name=f"dm-{name}") for tail, view, name in ROOM_PAGES),
 ]

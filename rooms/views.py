@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+
+from core.ids import BadId, parse_id
 
 from .models import Message, Reaction, Room
 
@@ -26,9 +28,10 @@ def _history(request, route):
     room = _readable(request, route)
     before = request.GET.get("before")
     if before is not None:
-        if not before.isdigit():
+        try:
+            before = parse_id(before)
+        except BadId:
             return room, None
-        before = int(before)
     history, has_older = room.history_page(before)
     return room, {"room": room, "history": history, "has_older": has_older}
 
@@ -50,8 +53,6 @@ def message_permalink(request, pk, **route):
     "Copy link"): a page of history before and after it, the message
     highlighted, newer history loading as the reader scrolls down."""
     room = _readable(request, route)
-    if pk > MAX_ID:
-        raise Http404("No such message.")
     get_object_or_404(Message.objects.filter(room=room), pk=pk)
     history, has_older, has_newer = room.history_around(pk)
     return _room_page(request, room, {
@@ -90,7 +91,6 @@ def older_messages(request, **route):
 
 
 BAD_AFTER = "?after= must be a message id."
-MAX_ID = 2**63 - 1  # past the largest id a database holds
 
 
 @login_required
@@ -98,10 +98,11 @@ def newer_messages(request, **route):
     """The page of history below what a room page opened in the past shows
     (a permalink), for "Load newer"."""
     room = _readable(request, route)
-    after = request.GET.get("after", "")
-    if not after.isdigit() or int(after) > MAX_ID:
+    try:
+        after = parse_id(request.GET.get("after"))
+    except BadId:
         return HttpResponseBadRequest(BAD_AFTER)
-    history, has_newer = room.history_after(int(after))
+    history, has_newer = room.history_after(after)
     return render(request, "rooms/room.html#newer-page", {
         "room": room, "history": history, "has_newer": has_newer,
         "latest": room.latest_message_id() if has_newer else None,

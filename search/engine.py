@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from core.ids import parse_id
 from files.search import messages_with_files_named
 from rooms.models import Message, Room
 
@@ -41,13 +42,13 @@ class Cursor:
         try:
             if order == RELEVANCE:
                 rank, pk = text.split("_")
-                cursor = cls(int(pk), float(rank))
+                cursor = cls(parse_id(pk), float(rank))
             else:
-                cursor = cls(int(text))
-            if not 0 < cursor.pk < 2**63 or (cursor.rank is not None and not math.isfinite(cursor.rank)):
+                cursor = cls(parse_id(text))
+            if cursor.rank is not None and not math.isfinite(cursor.rank):
                 raise ValueError
             return cursor
-        except ValueError:
+        except ValueError:  # BadId is one
             raise BadCursor("That link to more results is broken; search again.") from None
 
 
