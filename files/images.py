@@ -1,6 +1,7 @@
 """Images: every one is decoded and re-encoded by Pillow before it is
-stored, which drops its metadata (EXIF location, comments) and anything
-smuggled after the pixels; the stored copy is bounded in size and gets a
+stored, keeping nothing of the upload but its pixels and orientation (no
+EXIF location, XMP, IPTC, ICC profile, comments, text chunks, nor anything
+smuggled after the pixels); the stored copy is bounded in size and gets a
 scaled preview. Whatever does not decode as a supported image is refused,
 and so is one whose pixel count would cost more memory than we allow
 (a decompression bomb announces a huge size in a tiny file).

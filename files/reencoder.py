@@ -10,6 +10,11 @@ a lower priority (nice), so on a shared machine delivery comes first; its
 address space and CPU time are capped, so an image that needs more kills
 only this process; and whatever Pillow took is returned when it exits.
 
+What it writes holds the upload's pixels, turned as its EXIF orientation
+says and with their colours in sRGB, and nothing else: no EXIF (a
+location), XMP, IPTC, ICC profile, comment, text chunk or byte after the
+image survives (_pixels_only, _in_srgb).
+
 It imports Pillow and the standard library only (no Django: it starts in
 a few tens of milliseconds). Input: the limits as JSON in its one argument,
 the file's bytes on stdin. Output on stdout: one JSON line, then the bytes
@@ -55,12 +60,70 @@ def re_encode(data, max_pixels, max_dimension, preview_box):
     # Photos stay JPEG; everything else (with its transparency) becomes PNG.
     # An animated GIF keeps its first frame.
     as_jpeg = source_format == "JPEG"
-    image = image.convert("RGB") if as_jpeg else image.convert("RGBA" if _has_alpha(image) else "RGB")
-    original = image.copy()
-    original.thumbnail((max_dimension, max_dimension), Image.Resampling.LANCZOS)
-    preview = image.copy()
-    preview.thumbnail(tuple(preview_box), Image.Resampling.LANCZOS)
+    image = _in_srgb(image, "RGB" if as_jpeg or not _has_alpha(image) else "RGBA")
+    original = _pixels_only(_scaled(image, (max_dimension, max_dimension)))
+    preview = _pixels_only(_scaled(image, preview_box))
     return {"original": _encode(original, as_jpeg), "preview": _encode(preview, as_jpeg)}
+
+
+def _in_srgb(image, mode):
+    """The image in `mode` (RGB or RGBA), its colours in sRGB.
+
+    An embedded ICC profile says what the numbers of the pixels mean (a wide
+    gamut camera's, Adobe RGB, a printer's CMYK); browsers read pixels with
+    no profile as sRGB. Dropping the profile alone would show such a photo
+    dull or with wrong colours, and keeping it would keep bytes of the
+    upload that are no pixels (a profile names the device and its maker,
+    and may be tens of kilobytes chosen by the sender). So the colours are
+    converted to sRGB and the profile goes. One that littleCMS cannot use,
+    or that does not fit the image (a grey profile on colour pixels) is
+    ignored, as browsers ignore it."""
+    from PIL import ImageCms
+
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
+        space = profile.profile.xcolor_space.strip()
+        source_mode = PROFILE_MODES[space]
+        if _colour_family(image.mode) != space:
+            raise ValueError(f"a {space} profile on {image.mode} pixels")
+        pixels = image if image.mode == source_mode else image.convert(source_mode)
+        converted = ImageCms.profileToProfile(pixels, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    except (KeyError, TypeError, ValueError, OSError, ImageCms.PyCMSError):
+        return image.convert(mode)
+    if mode == "RGBA":
+        converted.putalpha(image.convert("RGBA").getchannel("A"))
+    return converted
+
+
+# The colour space an ICC profile describes -> the mode littleCMS reads it from.
+PROFILE_MODES = {"RGB": "RGB", "GRAY": "L", "CMYK": "CMYK"}
+
+
+def _colour_family(mode):
+    if mode == "CMYK":
+        return "CMYK"
+    return "GRAY" if mode in {"1", "L", "LA", "La", "I", "F"} or mode.startswith("I;") else "RGB"
+
+
+def _scaled(image, box):
+    from PIL import Image
+
+    scaled = image.copy()
+    scaled.thumbnail(tuple(box), Image.Resampling.LANCZOS)
+    return scaled
+
+
+def _pixels_only(image):
+    """A new image holding `image`'s pixels and nothing else. Pillow carries
+    what it read from a file (image.info: EXIF, XMP, ICC profile, comments,
+    text chunks) through every copy, and its encoders write some of it back
+    by themselves (a JPEG's comment, a PNG's profile); a fresh image has
+    nothing to pass on."""
+    from PIL import Image
+
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    return clean
 
 
 def _bounded(size, most):
@@ -70,7 +133,8 @@ def _bounded(size, most):
 
 
 def _has_alpha(image):
-    return image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info)
+    # A palette's transparent entry, or a grey or colour key (PNG tRNS): made an alpha channel.
+    return image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
 
 
 def _encode(image, as_jpeg):
