@@ -12,6 +12,7 @@ user's read marks.
 """
 
 import logging
+import re
 import uuid
 
 from channels.db import database_sync_to_async
@@ -38,11 +39,20 @@ RECONNECT = 4012
 # A refusal that means this page can no longer act here closes it.
 CLOSE_FOR = {NotSignedIn: NOT_SIGNED_IN, NotAMember: NOT_FOUND, RoomArchived: READ_ONLY}
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 NOTHING_CHANGED = "Chat is briefly unavailable; nothing was changed. Try again in a moment."
 
 
 def db(function):
     return database_sync_to_async(function)
+
+
+def _sendable(text):
+    """Refused text as a frame can carry it back: a lone surrogate (which a
+    JSON escape can smuggle in, and the model layer refuses) has no UTF-8
+    form, and the server could not send the frame; it goes back as U+FFFD."""
+    return LONE_SURROGATE.sub("\ufffd", text) if isinstance(text, str) else text
 
 
 class PageSocket(AsyncWebsocketConsumer):
@@ -125,6 +135,7 @@ class PageSocket(AsyncWebsocketConsumer):
         """An error fragment for this socket only; `text` goes back into the
         composer, and the page stops waiting for `client_id` to be confirmed
         (or for its edit of message `edit`)."""
+        text, client_id = _sendable(text), _sendable(client_id)
         await self.send_frame(broadcast.render("chat-error", error=reason, text=text, client_id=client_id, edit=edit))
 
     def current_user(self):

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from files.models import Attachment
+from project.tests.fixtures import UNSENDABLE_TEXTS
 from rooms.models import Message
 
 from .conftest import stored_files
@@ -127,3 +128,22 @@ def test_the_page_and_the_broadcast_render_the_same_attachments(client, alice, l
     assert 'class="attachment attachment-image"' in live and 'class="attachment"' in live
     assert live in page
     assert live in fragments[0]
+
+
+# A form cannot carry a lone surrogate (UTF-8 has no form for it, and what
+# is not UTF-8 is read as U+FFFD): the others.
+IN_A_FORM = {kind: text for kind, text in UNSENDABLE_TEXTS.items() if kind != "lone surrogate"}
+
+
+@pytest.mark.parametrize("text, named", IN_A_FORM.values(), ids=IN_A_FORM.keys())
+def test_a_caption_no_message_may_hold_is_refused_before_any_file_is_stored(
+    upload, alice, lobby, png, media_root, text, named
+):
+    response = upload(alice, lobby, [png()], caption=text)
+    assert response.status_code == 400 and f"cannot contain {named}" in response.content.decode()
+    assert not Message.objects.exists() and stored_files(media_root) == []
+
+
+def test_a_caption_keeps_the_crlf_a_browser_posts_between_its_lines(upload, alice, lobby, png):
+    assert upload(alice, lobby, [png()], caption="line one\r\nline two").status_code == 201
+    assert Message.objects.get().text == "line one\r\nline two"

@@ -119,3 +119,13 @@ def test_a_private_room_the_bot_is_a_member_of_but_may_not_post_to_is_403(api, b
     private_room.members.add(bot.user)
     response = post(api, "secret", {"text": "hi"}, token)
     assert response.status_code == 403 and response.json() == {"error": "This bot may not post to secret."}
+
+
+def test_text_no_message_may_hold_is_a_400_naming_it_and_posts_nothing(api, bot, token, unsendable):
+    """A lone surrogate arrives as JSON's "\\ud800" (once a 500: neither
+    database can store it), a NUL as "\\u0000" (a 500 on PostgreSQL)."""
+    text, named = unsendable
+    response = post(api, "lobby", json.dumps({"text": text}), token)
+    assert response.status_code == 400
+    assert f"cannot contain {named}" in response.json()["error"]
+    assert not Message.objects.exists()

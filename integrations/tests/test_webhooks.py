@@ -240,3 +240,17 @@ def test_deliveries_are_listed_in_the_admin(admin_client, hooked_bot, webhook_se
     run_tasks()
     page = admin_client.get("/admin/integrations/delivery/").content.decode()
     assert "deploybot" in page and "HTTP 500: boom" in page and "pending" in page
+
+
+def test_an_answer_no_message_may_hold_is_recorded_as_refused_and_posts_nothing(
+    hooked_bot, webhook_server, lobby, alice, run_tasks, django_capture_on_commit_callbacks, unsendable
+):
+    text, named = unsendable
+    webhook_server.answer_json({"text": text})
+    message = mention(lobby, alice, "@deploybot status?", django_capture_on_commit_callbacks)
+    run_tasks()
+    assert list(Message.objects.all()) == [message]
+    delivery = Delivery.objects.get()
+    # The call worked, so it is not retried; the answer's refusal is on record.
+    assert delivery.status == "delivered" and delivery.reply is None
+    assert delivery.last_error.startswith(f"The answer was not posted: Messages cannot contain {named}")

@@ -114,3 +114,21 @@ def run_tasks(db, monkeypatch):
                max_tasks=50, worker_id="test", excluded_queue_names=[]).run()
 
     return run
+
+
+# Text no message may hold (rooms.models.message.UNSENDABLE), as each way in
+# may bring it: a JSON escape brings a lone surrogate, any of them a NUL.
+UNSENDABLE_TEXTS = {
+    "NUL": ("before\x00after", "U+0000"),
+    "lone surrogate": ("before\ud800after", "U+D800"),
+    "terminal escape": ("before\x1b[2Jafter", "U+001B"),
+    "C1 control": ("before\x85after", "U+0085"),
+}
+
+
+@pytest.fixture(params=UNSENDABLE_TEXTS.values(), ids=UNSENDABLE_TEXTS.keys())
+def unsendable(request):
+    """(text, the character its refusal names), once per kind of character
+    no message may hold. The tests run on the database of DATABASE_URL:
+    SQLite by default, PostgreSQL (which refuses NUL itself) when set."""
+    return request.param

@@ -733,7 +733,7 @@ async def test_reading_moves_the_mark_and_updates_the_users_other_pages(ws, lobb
     assert await bob_list.receive_nothing() and await alice_list.receive_nothing()
 
 
-@pytest.mark.parametrize("value", ["12", -1, 0, 1.5, None, True])
+@pytest.mark.parametrize("value", ["²", -1, 0, 1.5, None, True])
 async def test_a_bad_read_frame_gets_an_error_and_marks_nothing(ws, lobby, alice, value):
     communicator = await ws.joined(alice)
     await communicator.send_to(text_data=json.dumps({"read": value}))

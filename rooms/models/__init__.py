@@ -1,7 +1,7 @@
 """The chat's domain: rooms, who may see them, the messages posted in them and how far each person read."""
 
 from .direct import MAX_OTHERS, Conversation, conversation_between, people_named, title_for
-from .message import Message, MessageQuerySet, validate_length, validate_not_blank
+from .message import Message, MessageQuerySet, validate_length, validate_not_blank, validate_sendable, validate_text
 from .reaction import Reaction
 from .read_mark import UNREAD_COUNT_LIMIT, ReadMark
 from .room import LOBBY_SLUG, NotAMember, NotSignedIn, Room, RoomArchived, RoomQuerySet
@@ -9,5 +9,5 @@ from .room import LOBBY_SLUG, NotAMember, NotSignedIn, Room, RoomArchived, RoomQ
 __all__ = [
     "Conversation", "LOBBY_SLUG", "MAX_OTHERS", "Message", "MessageQuerySet", "NotAMember", "NotSignedIn",
     "Reaction", "ReadMark", "Room", "RoomArchived", "RoomQuerySet", "UNREAD_COUNT_LIMIT", "conversation_between",
-    "people_named", "title_for", "validate_length", "validate_not_blank",
+    "people_named", "title_for", "validate_length", "validate_not_blank", "validate_sendable", "validate_text",
 ]

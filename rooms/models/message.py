@@ -5,6 +5,7 @@ realtime/broadcast.py, so no caller can forget to tell open pages and no
 page sees what was rolled back.
 """
 
+import re
 from datetime import timedelta
 from functools import partial
 
@@ -82,14 +83,13 @@ class MessageQuerySet(CatchUp, models.QuerySet):
 
     def _validated(self, room, author, text, client_id, reply_to, with_attachments):
         """The message, checked and not saved. With attachments the text is a caption and may be blank."""
-        if not isinstance(text, str):
-            raise ValidationError("A message must be text.", code="invalid")
         room.check_can_post(author)
+        validate_text(text, caption=with_attachments)
         message = self.model(room=room, author=author, text=text, client_id=client_id or None)
         if reply_to is not None:
             message.reply_to, message.is_reply = self._reply_target(room, reply_to), True
-        exclude = ["room", "author"] + (["text"] if with_attachments and not text.strip() else [])
-        message.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        # The text was checked above (a caption may be blank, which the field is not).
+        message.full_clean(exclude=["room", "author", "text"], validate_unique=False, validate_constraints=False)
         return message
 
     def _reply_target(self, room, pk):
@@ -131,6 +131,31 @@ def _uncount(room_pk, gone):
         broadcast.room_messages_gone(room_pk, gone, room.allowed_user_ids())
 
 
+# What no message may hold, whatever brings it (the socket, an upload's
+# caption, the bots' API, a bot's webhook answer, the admin):
+# - lone surrogates (U+D800-U+DFFF): half of a character cut in two, which
+#   JSON's "\ud800" lets a client send; they have no UTF-8 form, so neither
+#   database can store them and no page can be sent them;
+# - NUL, which PostgreSQL text cannot hold and HTML shows as U+FFFD;
+# - the other C0 controls, DEL and the C1 controls (U+0080-U+009F):
+#   invisible on a page, and escape sequences for the terminals that show
+#   logs or an exported history. Tab and newline are typed by people, and
+#   carriage return comes with every newline a browser posts from a form
+#   (a caption's lines arrive as CRLF), so those three stay.
+UNSENDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def validate_sendable(value):
+    """Refuse characters no message may hold (UNSENDABLE says which and why)."""
+    if found := UNSENDABLE.search(value):
+        character = found.group()
+        what = "half of a character cut in two" if "\ud800" <= character <= "\udfff" else "a control character"
+        raise ValidationError(
+            "Messages cannot contain U+%(code)04X (%(what)s); remove it and send again.",
+            code="unsendable", params={"code": ord(character), "what": what},
+        )
+
+
 def validate_not_blank(value):
     if not value.strip():
         raise ValidationError("Type a message before sending.", code="blank")
@@ -146,6 +171,19 @@ def validate_length(value):
         )
 
 
+def validate_text(value, caption=False):
+    """The one check of a message's text, whatever brings it: text (not
+    None, not a number), nothing UNSENDABLE, not blank (unless it is the
+    caption of files, which may be), within CHAT_MAX_MESSAGE_LENGTH. The
+    first problem is the one reported."""
+    if not isinstance(value, str):
+        raise ValidationError("A message must be text.", code="invalid")
+    validate_sendable(value)
+    if not caption:
+        validate_not_blank(value)
+    validate_length(value)
+
+
 class Message(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     # None once the author's account is deleted: the history keeps their
@@ -154,13 +192,12 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="chat_messages"
     )
     # Stored as typed; escaped whenever it is rendered.
-    text = models.TextField(
-        validators=[validate_not_blank, validate_length],
-        error_messages={"blank": "Type a message before sending."},
-    )
+    text = models.TextField(validators=[validate_text], error_messages={"blank": "Type a message before sending."})
     # Chosen by the sending page for each message, so a frame sent twice
     # (a resend after reconnecting, a double submit) is posted once.
-    client_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    client_id = models.CharField(
+        max_length=64, null=True, blank=True, editable=False, validators=[validate_sendable]
+    )
     # Who `@username` in the text names among the room's readers, resolved
     # when the text is saved (refresh_mentions), so rendering needs no parsing
     # against the user table and every viewer gets the same HTML.
@@ -256,11 +293,8 @@ class Message(models.Model):
 
         Raises PermissionDenied (check_can_edit) or ValidationError (bad text).
         """
-        if not isinstance(text, str):
-            raise ValidationError("A message must be text.", code="invalid")
         self.check_can_edit(user)
-        for validate in self._meta.get_field("text").validators:
-            validate(text)
+        validate_text(text)
         if text == self.text:
             return self
         flood.check(user)
