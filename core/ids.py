@@ -41,7 +41,7 @@ def parse_id(value, minimum=1):
 class IdConverter:
     """<id:name> in a URL: a path whose id is not one matches no route (404)."""
 
-    regex = "[0-9]{1,%d}" % MAX_DIGITS
+    regex = DIGITS.pattern
 
     def to_python(self, value):
         return parse_id(value)  # BadId is a ValueError: Django then tries the next route
