@@ -9,7 +9,9 @@ own clear refusal (an error fragment, a 400, a 404), never a crash.
 
 It lives outside the feature apps because all of them read ids (rooms,
 realtime, files, search) and features import shared infrastructure, never
-each other's helpers for it.
+each other's helpers for it; and in an app of its own (core/apps.py)
+because a path converter must be registered once, before any URLconf or
+socket route is read, which is what an app's ready() is for.
 """
 
 import re
