@@ -143,7 +143,8 @@ def document():
                         },
                         "400": error_answer(
                             "The body is not a JSON object holding the text as a string, nests deeper than "
-                            "any message needs, or holds a text that cannot be stored (blank, for one).",
+                            "any message needs, or holds a text that cannot be stored (blank, or holding a "
+                            "control character other than tab, newline and carriage return, or a lone surrogate).",
                             'Send JSON with the message as a string: {"text": "..."}.',
                         ),
                         "401": error_answer(
@@ -201,7 +202,9 @@ def document():
                     "required": ["text"],
                     "properties": {"text": {
                         "type": "string", "maxLength": limit,
-                        "description": "The message, formatted like people's (mentions as @name).",
+                        "description": "The message, formatted like people's (mentions as @name): not blank, "
+                                       "without control characters (tab, newline and carriage return excepted) "
+                                       "or lone surrogates.",
                     }},
                 },
                 "Posted": {
