@@ -118,10 +118,8 @@ def test_brackets_in_the_text_and_modest_nesting_are_fine(client, bot, token):
     assert Message.objects.get().text == text
 
 
-# The refusal is the model's (a text validator every way into a message
-# shares, not this API's); until it is in, the database refuses the text
-# and this answer is a 500, JSON all the same.
-@pytest.mark.xfail(strict=True, reason="waits for the message text validator refusing lone surrogates")
+# The refusal is the model's (validate_text, which every way into a message
+# shares), not this API's: the database could not store the text.
 @pytest.mark.parametrize("body", ['{"text": "\\ud800"}', '{"text": "a\\udfffb"}'])
 def test_a_lone_surrogate_in_the_text_is_a_400(client, bot, token, body):
     response = post(client, "lobby", body, token)
