@@ -124,6 +124,16 @@ def test_a_declared_300_mib_upload_is_refused_after_its_headers_and_never_read(w
     assert sent < 4 * MiB and largest == 0
 
 
+def test_an_upload_without_a_session_is_refused_after_its_headers_even_within_the_ceiling(limited_server, spool):
+    with connect(limited_server) as sock:
+        sock.sendall(head("POST", "/rooms/lobby/files/", f"Content-Length: {4 * MiB}",
+                          "Content-Type: multipart/form-data; boundary=b", "Expect: 100-continue"))
+        status, _, body = answer(sock)
+        assert (status, body) == (403, "You are signed out. Log in again to keep chatting.")
+        sent, largest = pour(sock, limited_server, spool, b"x" * 65536, 4 * MiB)
+    assert largest == 0
+
+
 def test_a_body_poured_without_waiting_stops_being_taken_after_its_headers(limited_server, spool):
     with connect(limited_server) as sock:
         sock.sendall(head("POST", "/rooms/lobby/files/", f"Content-Length: {300 * MiB}",

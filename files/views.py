@@ -27,7 +27,7 @@ def _refusal(text, status):
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
-@accepts_body(uploads.body_ceiling, uploads.body_too_large)
+@accepts_body(uploads.body_ceiling, uploads.body_too_large, signed_out=SIGNED_OUT)
 @csrf_token_in_header
 @require_POST
 def upload(request, **route):

@@ -17,7 +17,10 @@ ours in their place:
    its ceiling, declared or counted, is answered 413 there and its
    connection closed, so nothing more is read or spooled. A view that takes
    more than CHAT_MAX_REQUEST_BYTES says how much (`accepts_body`: the
-   upload views, for their files and a margin).
+   upload views, for their files and a margin). Such a view may also say
+   that it serves signed-in people only: a body within its ceiling but
+   without a session cookie at all is then answered 403 after its headers,
+   rather than received whole for the view to refuse.
 
 2. Twisted's request object parses every multipart or urlencoded POST body
    into `request.args` itself, in the reactor thread (with the email
@@ -57,31 +60,35 @@ logger = logging.getLogger(__name__)
 PIECE = 1 << 20
 
 
-def accepts_body(ceiling, refusal):
+def accepts_body(ceiling, refusal, signed_out=None):
     """Let a view take request bodies of up to `ceiling()` bytes instead of
     CHAT_MAX_REQUEST_BYTES; a larger one is answered 413 with the text
     `refusal()` before the rest of it arrives. Both are called for each such
-    request, so they follow the settings."""
+    request, so they follow the settings. `signed_out`: the view serves
+    signed-in people only, and a declared body without a session cookie is
+    answered 403 with this text before it is read (a cookie that turns out
+    stale is the view's to refuse)."""
 
     def mark(view):
-        view.body_ceiling = (ceiling, refusal)
+        view.body_ceiling = (ceiling, refusal, signed_out)
         return view
 
     return mark
 
 
 def ceiling_for(path):
-    """(most bytes, a callable giving the refusal) for a request to `path`,
-    as its view declared them (the URLconf says which view), else the
-    default. Cheap enough for the event loop: URL resolution, no I/O."""
+    """(most bytes, a callable giving the refusal, the signed-out refusal or
+    None) for a request to `path`, as its view declared them (the URLconf
+    says which view), else the default. Cheap enough for the event loop:
+    URL resolution, no I/O."""
     try:
-        ceiling, refusal = getattr(resolve(path).func, "body_ceiling", (None, None))
+        ceiling, refusal, signed_out = getattr(resolve(path).func, "body_ceiling", (None, None, None))
     except Resolver404:
         ceiling = None
     if ceiling is not None:
-        return ceiling(), refusal
+        return ceiling(), refusal, signed_out
     limit = settings.CHAT_MAX_REQUEST_BYTES
-    return limit, lambda: f"This request is too large: requests are limited to {limit / 2**20:g} MiB."
+    return limit, lambda: f"This request is too large: requests are limited to {limit / 2**20:g} MiB.", None
 
 
 def answer_and_close(channel, status, phrase, text, as_json=False):
@@ -113,9 +120,14 @@ class WebRequest(http_protocol.WebRequest):
         its ceiling is refused before any of it is read."""
         if length != 0:
             self.body_received = 0
-            self.body_ceiling, self.body_refusal = ceiling_for(self.target_path())
+            self.body_ceiling, self.body_refusal, signed_out = ceiling_for(self.target_path())
             if length is not None and length > self.body_ceiling:
                 return self._refuse_body()
+            # Past the ceiling is 413 whoever sends it (above); within it, a
+            # declared body nobody signed in could send is not worth reading.
+            # Twisted parsed the cookies before calling gotLength.
+            if length is not None and signed_out and settings.SESSION_COOKIE_NAME.encode() not in self.received_cookies:
+                return self._refuse(403, b"Forbidden", signed_out)
         return super().gotLength(length)
 
     def handleContentChunk(self, data):
@@ -145,12 +157,14 @@ class WebRequest(http_protocol.WebRequest):
         return path[len(root):] if root and path.startswith(root) else path
 
     def _refuse_body(self):
+        logger.info("refused a request body of more than %d bytes for %s", self.body_ceiling, self.target_path())
+        self._refuse(413, b"Content Too Large", self.body_refusal())
+
+    def _refuse(self, status, phrase, text):
         self.refused = True
         # The channel answers "Expect: 100-continue" after gotLength returns: not to this one.
         self.requestHeaders.removeHeader(b"Expect")
-        path = self.target_path()
-        logger.info("refused a request body of more than %d bytes for %s", self.body_ceiling, path)
-        answer_and_close(self.channel, 413, b"Content Too Large", self.body_refusal(), as_json=path.startswith("/api/"))
+        answer_and_close(self.channel, status, phrase, text, as_json=self.target_path().startswith("/api/"))
 
 
 class Channel(http.HTTPChannel):

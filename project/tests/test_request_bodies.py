@@ -25,7 +25,8 @@ def _connect(server):
 
 def _post(server, body, content_type=b"multipart/form-data; boundary=b"):
     protocol, transport = _connect(server)
-    protocol.dataReceived(b"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    # A session cookie: without one, an upload is refused after its headers.
+    protocol.dataReceived(b"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: sessionid=s\r\n"
                           b"Content-Type: " + content_type + b"\r\n"
                           b"Content-Length: %d\r\n\r\n" % len(body) + body)
     return transport
