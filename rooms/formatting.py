@@ -23,6 +23,12 @@ nh3 (ammonia) then cleans the result to exactly the tags, attributes and
 values the renderer makes, so a mistake in a rule cannot become markup; quotes
 in text come out as &quot; and &#x27;, as Django's escape() writes them.
 
+Emoji shortcodes (`:tada:`, rooms/shortcodes.py) become their emoji when a
+message is saved (with_emoji): the model layer stores the emoji, so every
+way a message comes in (the page, bots, uploads' captions, edits) gets the
+same text. The same parser decides where: code and links keep what was
+typed.
+
 Mentions are a rule of the same parser, so code spans and links keep them
 out, and the model layer (Message.refresh_mentions, through mention_candidates
 and mentioned) and the page always agree on who was named. A name matches its
@@ -43,6 +49,8 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block.blockquote import blockquote
 from markdown_it.rules_block.fence import make_fence_rule
 
+from . import shortcodes
+
 LINK_REL = "noopener noreferrer nofollow"
 
 # Django usernames are [\w.@+-]; a name after one of those characters is part
@@ -51,6 +59,8 @@ NAME = re.compile(r"[\w.@+-]+")
 # Sentence punctuation after a name, or a URL (as GitHub has it), is not part of it.
 TRAILING = ".,:;!?'\"-+@"
 URL_TRAILING = ".,:;!?'\"*_~"
+# What linkify-it makes an address of whatever follows.
+SCHEME_END = re.compile(r"(?i)https?://\Z")
 # ```code``` at the start of a line (what chat users type for a block); the
 # closing run is exactly as long as the opening one.
 ONE_LINE_FENCE = re.compile(r"(`{3,})(?!`)(.*?[^`])\1(?!`)(.*)")
@@ -126,6 +136,71 @@ def mentioned(text: str, usernames: Iterable[str]) -> set[str]:
     }
 
 
+def with_emoji(text: str) -> str:
+    """`text` as a message is saved: each `:shortcode:` that names an emoji
+    becomes the emoji, except in code spans, fenced blocks and links, which
+    show what was typed, and right beside a link (the emoji would join its
+    address, keep an address after it from being linked, or after
+    "http://" make one)."""
+    found = []
+    if ":" in text:  # most messages: no colon, nothing to look up
+        found = [(match, shortcodes.emoji_for(match.group(1))) for match in shortcodes.SHORTCODE.finditer(text)]
+        found = [(match, emoji) for match, emoji in found if emoji is not None]
+    if not found:
+        return text
+    prose = _prose_places(text, {match.group() for match, _ in found})
+    pieces, end = [], 0
+    for match, emoji in found:
+        if match.start() in prose:
+            pieces += [text[end:match.start()], emoji]
+            end = match.end()
+    pieces.append(text[end:])
+    return "".join(pieces)
+
+
+def _prose_places(text, wanted):
+    """Where in `text` the strings of `wanted` stand in prose, as the parser
+    reads it. Each token holds its part of the text as typed, in order, so
+    the n-th time a string shows in the tokens is the n-th time it is in
+    the text; a string the parser rewrote somewhere (an escape: `\\:` is
+    `:`) shows a different number of times and is left alone."""
+    seen = {shortcode: [] for shortcode in wanted}  # shortcode -> in prose?, in order
+    for token in MARKDOWN.parse(text, {"mentions": {}}):
+        if token.type != "inline":
+            for shortcode in wanted:  # a fence: its info line, then its code
+                seen[shortcode] += [False] * (token.info.count(shortcode) + token.content.count(shortcode))
+            continue
+        children, in_link = token.children, 0
+        for n, child in enumerate(children):
+            if child.type in ("link_open", "link_close"):
+                in_link += 1 if child.type == "link_open" else -1
+                continue
+            after_link = n > 0 and children[n - 1].type == "link_close"
+            before_link = n + 1 < len(children) and children[n + 1].type == "link_open"
+            for shortcode in wanted:
+                for at in _occurrences(child.content, shortcode):
+                    # Punctuation a link leaves out (_Links) would join it again before an emoji.
+                    touching = (after_link and not child.content[:at].strip(URL_TRAILING + ")")) or (
+                        before_link and at + len(shortcode) == len(child.content)) or (
+                        SCHEME_END.search(child.content, 0, at))  # "http://🎉" is an address
+                    seen[shortcode].append(child.type == "text" and not in_link and not touching)
+    places = set()
+    for shortcode, in_prose in seen.items():
+        typed = _occurrences(text, shortcode)
+        if len(typed) == len(in_prose):
+            places.update(at for at, prose in zip(typed, in_prose) if prose)
+    return places
+
+
+def _occurrences(text, part):
+    """Where `part` starts in `text`, left to right, without overlaps."""
+    found, at = [], text.find(part)
+    while at != -1:
+        found.append(at)
+        at = text.find(part, at + len(part))
+    return found
+
+
 # --- the parser's rules ------------------------------------------------------
 
 
@@ -151,6 +226,18 @@ def _mention(state, silent):
         token.content = "@" + name
         token.meta = {"username": _username(name, members)}
     state.pos += 1 + len(name)
+    return True
+
+
+def _shortcode(state, silent):
+    """An emoji's `:name:` at state.pos is one word of text: emphasis cannot
+    take its underscores (":St._Kitts_&_Nevis:"), so with_emoji finds it whole."""
+    match = shortcodes.SHORTCODE.match(state.src, state.pos)
+    if not match or shortcodes.emoji_for(match.group(1)) is None:
+        return False
+    if not silent:
+        state.pending += match.group()
+    state.pos = match.end()
     return True
 
 
@@ -274,6 +361,7 @@ def _markdown():
     md.core.ruler.disable("linkify")
     md.core.ruler.push("chat_line", _chat_line)
     md.inline.ruler.after("linkify", "mention", _mention)
+    md.inline.ruler.after("linkify", "shortcode", _shortcode)
     md.inline.add_terminator_char("@")
     # http and https only: no e-mail addresses, no "example.com", no ftp: or //x.
     md.linkify = _Links({"ftp:": None, "//": None, "mailto:": None},

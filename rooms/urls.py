@@ -12,12 +12,14 @@ ROOM_PAGES = [
     ("messages/<id:pk>/", views.message_permalink, "message"),
     ("entry/", views.room_entry, "entry"),
     ("messages/<id:pk>/source/", views.message_source, "message-source"),
+    ("people/", views.room_people, "people"),
 ]
 
 app_name = "rooms"
 urlpatterns = [
     path("", views.room_list, name="list"),
     path("dm/new/", direct_views.new_conversation, name="dm-new"),
+    path("emoji/<str:version>.json", views.emoji_table, name="emoji"),
     *(path(f"rooms/<slug:slug>/{tail}", view, name=name) for tail, view, name in ROOM_PAGES),
     *(path(f"dm/<id:dm>/{tail}", view, name=f"dm-{name}") for tail, view, name in ROOM_PAGES),
 ]

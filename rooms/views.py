@@ -1,10 +1,17 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.db.models.functions import Lower
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
 
+from accounts.names import display_name, named_like
 from core.ids import BadId, parse_id
 
+from . import shortcodes
 from .models import Message, Reaction, Room
 
 
@@ -65,7 +72,7 @@ def _room_page(request, room, context):
     return render(request, "rooms/room.html", {
         **context, **_room_list(request.user, room, context["history"]),
         "max_length": settings.CHAT_MAX_MESSAGE_LENGTH, "edit_window": settings.CHAT_EDIT_WINDOW_SECONDS,
-        "reaction_palette": Reaction.objects.palette_for(request.user),
+        "reaction_palette": Reaction.objects.palette_for(request.user), "emoji_version": shortcodes.VERSION,
     })
 
 
@@ -127,3 +134,46 @@ def message_source(request, pk, **route):
     message.check_can_edit(request.user)  # PermissionDenied: 403 with the reason
     return HttpResponse(message.text, content_type="text/plain; charset=utf-8")
 
+
+
+# The composer offers at most this many people for "@al".
+PEOPLE_OFFERED = 8
+
+
+@login_required
+@require_GET
+def room_people(request, **route):
+    """Whom "@" and ?q= may name here, for the composer's suggestions:
+    people who can read the room (a conversation's participants) whose
+    username, first or last name starts with q, the viewer left out, at most
+    PEOPLE_OFFERED by username, as JSON {"people": [{"username", "name"}]}.
+    The same 404 as the room's page for whoever may not read it."""
+    room = _readable(request, route)
+    prefix = request.GET.get("q", "").strip()
+    field = get_user_model().USERNAME_FIELD
+    if len(prefix) > get_user_model()._meta.get_field(field).max_length:
+        return JsonResponse({"people": []})  # no name is that long
+    people = room.readers().exclude(pk=request.user.pk)
+    if prefix:
+        people = people.filter(named_like(prefix))
+    people = people.order_by(Lower(field), "pk")[:PEOPLE_OFFERED]
+    return JsonResponse({"people": [{"username": person.get_username(), "name": display_name(person)}
+                                    for person in people]})
+
+
+# A year: the URL names the emoji package's version, so a new version is a new URL.
+EMOJI_TABLE_MAX_AGE = 365 * 24 * 60 * 60
+
+
+@require_GET
+@gzip_page
+def emoji_table(request, version):
+    """Every emoji shortcode and its emoji (rooms/shortcodes.py), for the
+    page to convert `:tada:` as it is typed and to offer completions: the
+    same names the server converts when a message is saved. A page made
+    before an upgrade asks for the old version and is sent to the new one."""
+    if version != shortcodes.VERSION:
+        return redirect("rooms:emoji", version=shortcodes.VERSION)
+    response = HttpResponse(shortcodes.table_json(), content_type="application/json")
+    patch_cache_control(response, public=True, max_age=EMOJI_TABLE_MAX_AGE, immutable=True)
+    return response

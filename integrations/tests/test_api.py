@@ -26,6 +26,11 @@ def test_a_bot_posts_with_its_token_and_gets_the_permalink(api, bot, token, lobb
     assert (message.author, message.text, message.room) == (bot.user, "Deploy finished", lobby)
 
 
+def test_a_bots_shortcodes_become_emoji_as_peoples_do(api, bot, token, lobby):
+    assert post(api, "lobby", {"text": "Deploy finished :rocket: (`:rocket:` in code stays)"}, token).status_code == 201
+    assert Message.objects.get().text == "Deploy finished 🚀 (`:rocket:` in code stays)"
+
+
 def test_no_token_a_wrong_one_or_a_revoked_one_is_401_and_posts_nothing(api, bot, token):
     assert post(api, "lobby", {"text": "hi"}).status_code == 401
     assert post(api, "lobby", {"text": "hi"}, token[:-2] + "xx").status_code == 401

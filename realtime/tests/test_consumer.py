@@ -154,6 +154,21 @@ async def test_text_is_stored_as_typed_and_broadcast_escaped(ws, lobby, alice):
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
 
 
+async def test_shortcodes_sent_through_the_socket_arrive_as_emoji(ws, lobby, alice, bob):
+    alice_socket, bob_socket = await ws.joined(alice), await ws.joined(bob)
+    await alice_socket.receive_from()  # bob's arrival
+    await alice_socket.send_to(text_data=frame("party :tada: `:tada:`"))
+    assert "party 🎉 <code>:tada:</code>" in await bob_socket.receive_from()
+    assert await saved_texts() == ["party 🎉 `:tada:`"]
+
+
+async def test_a_refused_message_hands_back_its_shortcodes_as_typed(ws, lobby, alice, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 5
+    communicator = await ws.joined(alice)
+    await communicator.send_to(text_data=frame("too long :tada:"))
+    assert 'data-unsent="too long :tada:"' in await communicator.receive_from()
+
+
 async def test_other_rooms_do_not_receive_the_message(ws, lobby, alice, bob, django_user_model):
     from rooms.models import Room
 

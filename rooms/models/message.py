@@ -2,7 +2,10 @@
 
 Every change is validated here, saved, and broadcast after commit through
 realtime/broadcast.py, so no caller can forget to tell open pages and no
-page sees what was rolled back.
+page sees what was rolled back. Text is saved as typed but for emoji
+shortcodes (`:tada:` outside code and links becomes 🎉: stored_text),
+converted here for every way a message comes in (a page, a bot, an upload's
+caption, an edit), before the text is checked.
 """
 
 import re
@@ -84,6 +87,7 @@ class MessageQuerySet(CatchUp, models.QuerySet):
     def _validated(self, room, author, text, client_id, reply_to, with_attachments):
         """The message, checked and not saved. With attachments the text is a caption and may be blank."""
         room.check_can_post(author)
+        text = stored_text(text)
         validate_text(text, caption=with_attachments)
         message = self.model(room=room, author=author, text=text, client_id=client_id or None)
         if reply_to is not None:
@@ -171,6 +175,13 @@ def validate_length(value):
         )
 
 
+def stored_text(text):
+    """What a message's `text` is saved as: its emoji shortcodes outside code
+    and links become the emoji (formatting.with_emoji). Anything but text is
+    left for validate_text to refuse."""
+    return formatting.with_emoji(text) if isinstance(text, str) else text
+
+
 def validate_text(value, caption=False):
     """The one check of a message's text, whatever brings it: text (not
     None, not a number), nothing UNSENDABLE, not blank (unless it is the
@@ -191,7 +202,8 @@ class Message(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="chat_messages"
     )
-    # Stored as typed; escaped whenever it is rendered.
+    # Stored as typed (emoji shortcodes converted: stored_text); escaped
+    # whenever it is rendered.
     text = models.TextField(validators=[validate_text], error_messages={"blank": "Type a message before sending."})
     # Chosen by the sending page for each message, so a frame sent twice
     # (a resend after reconnecting, a double submit) is posted once.
@@ -294,6 +306,7 @@ class Message(models.Model):
         Raises PermissionDenied (check_can_edit) or ValidationError (bad text).
         """
         self.check_can_edit(user)
+        text = stored_text(text)
         validate_text(text)
         if text == self.text:
             return self

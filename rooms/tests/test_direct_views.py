@@ -22,7 +22,7 @@ def test_the_conversation_page_is_the_room_page_titled_by_the_other_person(clien
 
 
 @pytest.mark.parametrize("tail", ["", "older/?before=5", "newer/?after=1", "entry/", "messages/{pk}/",
-                                  "messages/{pk}/source/"])
+                                  "messages/{pk}/source/", "people/?q=a"])
 def test_everyone_else_gets_404_on_every_page_of_it(client, alice, carol, conversation, tail):
     message = conversation.post_message(alice, "secret plans")
     client.force_login(carol)

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from rooms.formatting import LINK_REL, mention_candidates, mentioned, plain_text, render
+from rooms import shortcodes
+from rooms.formatting import LINK_REL, mention_candidates, mentioned, plain_text, render, with_emoji
 
 MEMBERS = {"bob": 7, "al.ice": 8}
 
@@ -33,6 +34,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.text, self.elements, self.problems, self.open = [], [], [], []
         self.mentions = []
+        self.code, self.links = [], []  # the text shown as code; links' addresses and text
         self.feed(html)
         self.close()
         if self.open:
@@ -42,6 +44,8 @@ class Page(HTMLParser):
         attrs = dict(attrs)
         self.elements.append((tag, attrs))
         parent = self.open[-1] if self.open else None
+        if tag == "a":
+            self.links.append(attrs.get("href"))
         if tag in ("code", "pre", "em", "strong", "s", "p", "blockquote", "ul", "li"):
             ok = attrs == {}
         elif tag == "ol":
@@ -77,6 +81,10 @@ class Page(HTMLParser):
         if data.strip() and self.open and self.open[-1] in ("ul", "ol"):
             self.problems.append(f"text {data!r} in <{self.open[-1]}>")
         self.text.append(data)
+        if "code" in self.open:
+            self.code.append(data)
+        if "a" in self.open:
+            self.links.append(data)
 
     def handle_comment(self, data):
         self.problems.append(f"comment {data!r}")
@@ -393,6 +401,59 @@ def test_a_url_cannot_break_out_of_its_href():
     assert [attrs for tag, attrs in Page(html).elements if tag == "a"][0]["href"].count('"') == 0
 
 
+# --- emoji shortcodes --------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed, saved", [
+    ("ship it :tada:", "ship it 🎉"),
+    (":+1: :thumbsup: :party_popper:", "👍 👍 🎉"),
+    (":tada::tada:", "🎉🎉"),
+    ("> :smile:\n- :heart: first\n1. :fire: **:rocket:**", "> 😄\n- ❤️ first\n1. 🔥 **🚀**"),
+    (":Curaçao: :keycap_#: :St._Kitts_&_Nevis: _em_", "🇨🇼 #️⃣ 🇰🇳 _em_"),
+    # Not a name the package knows, or not at the start of a word: as typed.
+    (":not_an_emoji: :Tada: key:x:value 10:30:00 nice:tada:", ":not_an_emoji: :Tada: key:x:value 10:30:00 nice:tada:"),
+    # A backslash keeps it, as it keeps a formatting mark.
+    ("\\:tada: :tada:", "\\:tada: 🎉"),
+])
+def test_shortcodes_become_their_emoji(typed, saved):
+    assert with_emoji(typed) == saved
+
+
+@pytest.mark.parametrize("typed, saved", [
+    ("`:tada:` :tada:", "`:tada:` 🎉"),
+    ("``a `:tada:` b`` :tada:", "``a `:tada:` b`` 🎉"),
+    ("```:tada:``` then :tada:", "```:tada:``` then 🎉"),
+    ("look:\n```\n:tada: :+1:\n```\n:+1:", "look:\n```\n:tada: :+1:\n```\n👍"),
+    ("- item\n  ```\n  :tada:\n  ```", "- item\n  ```\n  :tada:\n  ```"),
+    ("> ```\n> :tada:\n> ```\n:tada:", "> ```\n> :tada:\n> ```\n🎉"),
+    # A link keeps its address as typed, and one right beside it stays too.
+    ("https://x.test/:b:/c :b:", "https://x.test/:b:/c 🅱️"),
+    ("https://x.test:tada: :tada:https://x.test :tada:", "https://x.test:tada: :tada:https://x.test 🎉"),
+    ("see https://x.test.:tada: (https://x.test):+1:", "see https://x.test.:tada: (https://x.test):+1:"),
+    # An unclosed backtick is text (markdown shows it), so what follows is prose.
+    ("a ` :tada:", "a ` 🎉"),
+])
+def test_shortcodes_in_code_and_links_stay_as_typed(typed, saved):
+    assert with_emoji(typed) == saved
+    # What the page shows as code and links is what was typed.
+    before, after = Page(render(typed)), Page(render(saved))
+    assert (after.code, after.links) == (before.code, before.links)
+
+
+def test_text_without_shortcodes_is_returned_as_is():
+    text = "plain: no emoji here, :nothing: to see"
+    assert with_emoji(text) is text
+
+
+def test_the_pages_table_is_what_the_server_converts():
+    table = shortcodes.table()
+    assert table["tada"] == "🎉" and table["+1"] == "👍" and table["party_popper"] == "🎉"
+    assert len(table) > 4000
+    for name, emoji in table.items():
+        assert re.fullmatch(shortcodes.NAME, name), name
+        assert with_emoji(f":{name}:") == emoji, name
+
+
 # --- properties --------------------------------------------------------------
 
 PIECES = st.sampled_from([
@@ -413,6 +474,17 @@ def test_any_text_renders_only_allow_listed_markup_and_keeps_its_text(text):
     # Quotes in text are written as Django's escape() writes them.
     assert not re.search(r"""(?<![^>])[^<"']*["']""", html), html
     assert set(page.mentions) <= {str(pk) for pk in MEMBERS.values()}
+
+
+@hypothesis_settings(max_examples=500, deadline=None)
+@given(st.lists(PIECES | st.sampled_from([":tada:", ":", ":+1:", "tada"]) | st.text(max_size=5), max_size=30).map("".join))
+def test_shortcodes_convert_only_outside_code_and_links(text):
+    converted = with_emoji(text)
+    before, after = Page(render(text, MEMBERS)), Page(render(converted, MEMBERS))
+    # Code shows exactly what it showed before, and every link stays (an
+    # emoji after "http://" may make a new one: it is a host name).
+    assert after.code == before.code
+    assert all(after.links.count(link) >= before.links.count(link) for link in before.links)
 
 
 @hypothesis_settings(max_examples=500, deadline=None)

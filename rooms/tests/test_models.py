@@ -108,6 +108,17 @@ def test_post_keeps_text_as_typed(lobby, alice, sent):
     assert lobby.post_message(alice, text).text == text
 
 
+def test_post_saves_emoji_shortcodes_as_emoji_outside_code(lobby, alice, sent):
+    message = lobby.post_message(alice, "shipped :tada: with `:tada:` in code")
+    assert Message.objects.get(pk=message.pk).text == "shipped 🎉 with `:tada:` in code"
+    assert sent == [message] and "shipped 🎉" in message.body_html
+
+
+def test_a_text_over_the_limit_only_as_shortcodes_is_accepted(lobby, alice, sent, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 10
+    assert lobby.post_message(alice, "ok :tada: :+1:").text == "ok 🎉 👍"
+
+
 def test_flood_control_counts_per_user(lobby, alice, bob, sent, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 2
     settings.CHAT_RATE_LIMIT_SECONDS = 60
@@ -243,6 +254,15 @@ def test_edit_validates_like_a_new_message(lobby, alice, sent, edits, text):
     with pytest.raises(ValidationError):
         message.edit(alice, text)
     assert Message.objects.get(pk=message.pk).revision == 0 and edits == []
+
+
+def test_an_edit_saves_emoji_shortcodes_as_emoji(lobby, alice, sent, edits):
+    message = lobby.post_message(alice, "done")
+    message.edit(alice, "done :white_check_mark:")
+    assert Message.objects.get(pk=message.pk).text == "done ✅" and edits == [(message.pk, "done ✅")]
+    # Saving the same text again, shortcode or emoji, changes nothing.
+    message.edit(alice, "done :white_check_mark:")
+    assert Message.objects.get(pk=message.pk).revision == 1
 
 
 def test_unchanged_edit_changes_nothing(lobby, alice, sent, edits):

@@ -365,3 +365,25 @@ def test_permalinks_are_404_where_the_room_page_is(client, alice, bob, lobby, pr
     assert client.get(f"/rooms/lobby/messages/{public.pk + 100}/").status_code == 404
     assert client.get(f"/rooms/lobby/messages/{2**64}/").status_code == 404
     assert client.get(f"/rooms/lobby/messages/{public.pk}/").status_code == 200
+
+
+def test_the_emoji_table_is_the_servers_shortcodes_cached_for_good(client):
+    from rooms import shortcodes
+
+    response = client.get(f"/emoji/{shortcodes.VERSION}.json", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response["Content-Encoding"] == "gzip"
+    assert "immutable" in response["Cache-Control"] and "max-age=31536000" in response["Cache-Control"]
+    import gzip
+    import json
+
+    table = json.loads(gzip.decompress(response.content))
+    assert table == shortcodes.table() and table["tada"] == "🎉"
+
+
+def test_a_page_from_before_an_upgrade_is_sent_to_the_current_table(client):
+    from rooms import shortcodes
+
+    response = client.get("/emoji/0.0.1.json")
+    assert response.status_code == 302 and response["Location"] == f"/emoji/{shortcodes.VERSION}.json"
+    assert "immutable" not in response.get("Cache-Control", "")
