@@ -221,6 +221,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files served at the site's root by WhiteNoise: /favicon.ico (scripts/make-favicon).
+WHITENOISE_ROOT = BASE_DIR / "frontend" / "root"
 # Attachments (files/): the local MEDIA_ROOT unless AWS_STORAGE_BUCKET_NAME
 # names an S3-compatible bucket. Either way files are only ever fetched
 # through files/views.py, which checks the reader: MEDIA_URL is not served.
