@@ -582,6 +582,22 @@ async def test_typing_reaches_the_room_throttled_and_stores_nothing(ws, lobby, a
     assert await saved_texts() == []
 
 
+async def test_typing_right_after_sending_a_message_is_broadcast_at_once(ws, lobby, alice, bob):
+    alice_socket = await ws.joined(alice)
+    bob_socket = await ws.joined(bob)
+    await alice_socket.receive_from()  # bob arrived
+    await alice_socket.send_to(text_data=json.dumps({"typing": True}))
+    assert 'data-username="alice"' in await bob_socket.receive_from()
+    await alice_socket.send_to(text_data=frame("first"))
+    assert "first" in await bob_socket.receive_from()
+    # Within the throttle window, but the message ended "alice is typing"
+    # on bob's page: her next keystroke reaches it at once.
+    await alice_socket.send_to(text_data=json.dumps({"typing": True}))
+    assert 'data-username="alice"' in await bob_socket.receive_from()
+    await alice_socket.send_to(text_data=json.dumps({"typing": True}))
+    assert await bob_socket.receive_nothing()
+
+
 # --- editing and deleting ----------------------------------------------------------------
 
 

@@ -1,11 +1,12 @@
 // "alice is typing…", both ways. Signals arrive as hidden spans in
 // #typing-signals; each lasts 5 s after the last one, or until that person's
-// message arrives. Never our own. Our own keystrokes send at most one signal
-// every 2 s (the server throttles too).
+// message arrives. Never our own. Our own keystrokes send one signal at once,
+// then at most one every 3 s, and one at once again after each message sent
+// (which ended it on the other pages); the server throttles too.
 import { me } from "./page.js";
 
 const SHOWN_MS = 5000;
-const SEND_EVERY_MS = 2000;
+const SEND_EVERY_MS = 3000;
 
 const room = document.getElementById("room");
 const line = document.getElementById("typing");
