@@ -29,7 +29,7 @@ def action(page, text, name):
 
 def edit(page, text, new_text):
     action(page, text, "edit").click()
-    box = message_with(page, text).locator(".edit-form input")
+    box = message_with(page, text).locator(".edit-form [name=message]")
     expect(box).to_be_focused()
     box.fill(new_text)
     box.press("Enter")
@@ -45,9 +45,9 @@ def test_author_edits_and_every_page_shows_the_new_text_marked_edited(alice_and_
 
     action(alice, "noon", "edit").click()
     # The box holds the text as typed, not as displayed.
-    expect(alice.locator(".edit-form input")).to_have_value("see you at *noon*")
-    alice.locator(".edit-form input").fill("see you at one <sharp>")
-    alice.locator(".edit-form input").press("Enter")
+    expect(alice.locator(".edit-form [name=message]")).to_have_value("see you at *noon*")
+    alice.locator(".edit-form [name=message]").fill("see you at one <sharp>")
+    alice.locator(".edit-form [name=message]").press("Enter")
     for page in (alice, bob):
         expect(bodies(page)).to_have_text(["see you at one <sharp>"], timeout=LIVE_TIMEOUT_MS)
         expect(message_with(page, "one <sharp>").locator(".message-edited")).to_have_text("(edited)")
@@ -61,15 +61,15 @@ def test_up_arrow_edits_the_latest_own_message_and_escape_cancels(alice_and_bob)
     send(alice, "secnod")
     expect(bodies(alice)).to_have_text(["first", "secnod"], timeout=LIVE_TIMEOUT_MS)
     alice.locator("#message-input").press("ArrowUp")
-    box = message_with(alice, "secnod").locator(".edit-form input")
+    box = message_with(alice, "secnod").locator(".edit-form [name=message]")
     expect(box).to_be_focused()
     box.press("Escape")
     expect(alice.locator(".edit-form")).to_have_count(0)
     expect(alice.locator("#message-input")).to_be_focused()
 
     alice.locator("#message-input").press("ArrowUp")
-    message_with(alice, "secnod").locator(".edit-form input").fill("second")
-    message_with(alice, "secnod").locator(".edit-form input").press("Enter")
+    message_with(alice, "secnod").locator(".edit-form [name=message]").fill("second")
+    message_with(alice, "secnod").locator(".edit-form [name=message]").press("Enter")
     expect(bodies(bob)).to_have_text(["first", "second"], timeout=LIVE_TIMEOUT_MS)
 
 
@@ -79,7 +79,7 @@ def test_refused_edit_keeps_the_box_and_says_why(alice_and_bob):
     expect(bodies(alice)).to_have_text(["keep me"], timeout=LIVE_TIMEOUT_MS)
     edit(alice, "keep me", "   ")
     expect(alice.locator("#chat-errors")).to_contain_text("Type a message", timeout=LIVE_TIMEOUT_MS)
-    expect(alice.locator(".edit-form input")).to_have_value("   ")
+    expect(alice.locator(".edit-form [name=message]")).to_have_value("   ")
     expect(bodies(alice)).to_have_text(["keep me"])
 
 
@@ -162,7 +162,7 @@ def test_an_edit_its_server_never_handled_is_sent_again_after_reconnecting(users
     send(alice, "meet at 3")
     expect(bodies(bob)).to_have_text(["meet at 3"], timeout=LIVE_TIMEOUT_MS)
     action(alice, "meet at 3", "edit").click()
-    box = alice.locator(".edit-form input")
+    box = alice.locator(".edit-form [name=message]")
     expect(box).to_be_focused()
 
     # Alice's server stops handling anything, then dies: her Save left the

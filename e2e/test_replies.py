@@ -47,8 +47,8 @@ def test_a_reply_quotes_the_original_which_follows_edits_and_deletion(alice_and_
 
     # The original is edited: the quote follows on every page.
     act(alice, "ship on Friday", "edit")
-    alice.locator(".edit-form input").fill("Shall we ship on Monday?")
-    alice.locator(".edit-form input").press("Enter")
+    alice.locator(".edit-form [name=message]").fill("Shall we ship on Monday?")
+    alice.locator(".edit-form [name=message]").press("Enter")
     for page in (alice, bob):
         expect(quote_in(page, "Friday works for me")).to_contain_text("Shall we ship on Monday?",
                                                                        timeout=LIVE_TIMEOUT_MS)

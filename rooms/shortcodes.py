@@ -1,20 +1,27 @@
 """Emoji shortcodes: `:tada:` is 🎉.
 
 The names are the emoji package's (its CLDR names, `:party_popper:`, and
-the aliases people know from GitHub and Slack, `:tada:`, `:+1:`), looked up
-with emoji.emojize(..., language="alias"). The server converts them when a
-message is saved (rooms/formatting.py with_emoji, outside code and links);
-the page converts them as they are typed and offers them as completions,
-from table(): the same names and emoji, served by rooms/views.py
-emoji_table at a URL that names the package's version, so a browser keeps
-its copy until the package changes.
+the aliases people know from GitHub and Slack, `:tada:`, `:+1:`): exactly
+what emoji.emojize(text, language="alias") converts. The server converts
+them when a message is saved (rooms/formatting.py with_emoji, outside code
+and links); the page converts them as they are typed and offers them as
+completions, from table(): the same names and emoji, served by
+rooms/views.py emoji_table at a URL that names the package's version, so a
+browser keeps its copy until the package changes.
+
+emojize looks each name up by scanning the package's whole table (15 s
+for all the names here, milliseconds for each name that is none, which a
+message full of made-up ones would multiply), so table() reads the
+package's data once, with emojize's own rule, into a dict.
 """
 
 import functools
 import json
 import re
+import unicodedata
 
 import emoji
+from emoji.unicode_codes import STATUS
 
 # What the package's names are made of: letters and digits of any script
 # (":Curaçao:"), _ and a few signs (":+1:", ":keycap_#:", ":Côte_d’Ivoire:").
@@ -26,24 +33,26 @@ SHORTCODE = re.compile(rf"(?<![\w\\]):({NAME}):")
 VERSION = emoji.__version__
 
 
-def emoji_for(name):
-    """The emoji `name` (without its colons) stands for, or None."""
-    shortcode = f":{name}:"
-    converted = emoji.emojize(shortcode, language="alias")
-    return None if converted == shortcode else converted
-
-
 @functools.cache
 def table():
-    """{name: emoji} for every name emoji_for knows, in the package's order
-    (for each emoji its CLDR name, then its aliases)."""
-    names = {}
-    for data in emoji.EMOJI_DATA.values():
-        for shortcode in (data["en"], *data.get("alias", ())):
-            name = shortcode.strip(":")
-            if name not in names and (converted := emoji_for(name)) is not None:
-                names[name] = converted
-    return names
+    """{name: emoji} for every name emojize(..., language="alias") knows:
+    an alias first, else a CLDR name, of the first emoji in the package's
+    data that is at least fully qualified."""
+    aliases, names = {}, {}
+    for character, data in emoji.EMOJI_DATA.items():
+        if data["status"] > STATUS["fully_qualified"]:
+            continue
+        for alias in data.get("alias", ()):
+            aliases.setdefault(alias.strip(":"), character)
+        names.setdefault(data["en"].strip(":"), character)
+    return {**names, **aliases}
+
+
+def emoji_for(name):
+    """The emoji `name` (without its colons) stands for, or None."""
+    if not name.isascii():
+        name = unicodedata.normalize("NFKC", name)  # as emojize reads it
+    return table().get(name)
 
 
 @functools.cache

@@ -445,12 +445,19 @@ def test_text_without_shortcodes_is_returned_as_is():
     assert with_emoji(text) is text
 
 
-def test_the_pages_table_is_what_the_server_converts():
+def test_the_pages_table_is_what_emojize_and_the_server_convert():
+    import emoji as emoji_package
+
     table = shortcodes.table()
     assert table["tada"] == "🎉" and table["+1"] == "👍" and table["party_popper"] == "🎉"
-    assert len(table) > 4000
+    every_name = {name.strip(":") for data in emoji_package.EMOJI_DATA.values()
+                  for name in (data["en"], *data.get("alias", ()))}
+    assert set(table) <= every_name and len(table) > 5000
+    for name in every_name - set(table):  # only names of emoji the package does not convert
+        assert emoji_package.emojize(f":{name}:", language="alias") == f":{name}:", name
     for name, emoji in table.items():
         assert re.fullmatch(shortcodes.NAME, name), name
+        assert emoji_package.emojize(f":{name}:", language="alias") == emoji, name
         assert with_emoji(f":{name}:") == emoji, name
 
 

@@ -12,6 +12,7 @@
 // the composer knows it is ours); a refusal keeps the caption and the files
 // and says why in #chat-errors.
 import { clearErrors, showError } from "./errors.js";
+import { setText } from "./message-box.js";
 import { fromTemplate } from "./page.js";
 
 const room = document.getElementById("room");
@@ -151,7 +152,7 @@ function send(composer) {
       for (const entry of sent) entry.el.remove();
       pending = pending.filter((entry) => !sent.includes(entry));
       syncRequired();
-      composer.elements.message.value = "";
+      setText(composer.elements.message, "");
       composer.elements.client_id.value = "";
       composer.elements.message.focus();
     } else {

@@ -1,10 +1,12 @@
 // The room page's own unread bookkeeping. Its messages arrive through its
 // own socket (the server sends no activity for this room to it): those that
-// arrive while nobody is looking are counted in the sidebar, and when the
-// newest message is actually on screen the server is told how far this room
-// has been read; every page of this user follows.
+// arrive while nobody is looking are counted in the sidebar and the tab's
+// title (tab.js), and when the newest message is actually on screen the
+// server is told how far this room has been read; every page of this user
+// follows.
 import { count } from "./room-list.js";
 import { me, messageNumber } from "./page.js";
+import * as tab from "./tab.js";
 
 // A read mark is sent at once, then at most once per this many ms.
 const THROTTLE_MS = 1000;
@@ -29,7 +31,9 @@ function newestShown() {
 let socket = null;
 
 function markRead() {
-  if (!socket || !socket.isOpen || !reading()) return;
+  if (!reading()) return;
+  tab.read(); // at once, connected or not
+  if (!socket || !socket.isOpen) return;
   const newest = newestShown();
   if (newest <= sentRead) return;
   const wait = lastSentAt + THROTTLE_MS - Date.now();
@@ -48,6 +52,7 @@ export function countArrivals(arrival) {
   if (!reading()) {
     for (const el of arrival.news) {
       if (el.dataset.authorId !== me) count(room.dataset.roomId, messageNumber(el), el.classList.contains("mentions-me"));
+      tab.arrived(el);
     }
   }
   markRead();

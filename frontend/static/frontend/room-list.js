@@ -38,6 +38,12 @@ export function onDirectMessage(handler) {
   directMessageHeard = handler;
 }
 
+// Told each time an entry's counts are shown anew (tab.js).
+let countsShown = () => {};
+export function onCountsShown(handler) {
+  countsShown = handler;
+}
+
 // Messages counted live, above what the server last counted (data-latest):
 // room id -> Map(message id -> mentions the viewer). A later read mark or
 // list from the server counts up to its own data-latest, and these add the rest.
@@ -74,6 +80,7 @@ function show(entry) {
   const link = entry.querySelector("a");
   if (entry.dataset.roomId === currentId) link.setAttribute("aria-current", "page");
   else link.removeAttribute("aria-current");
+  countsShown();
 }
 
 // Live entries arrive at the end of the list: put them where the server

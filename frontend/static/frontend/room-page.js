@@ -9,13 +9,16 @@ import * as frames from "./frames.js";
 import * as newMessage from "./new-message.js";
 import * as history from "./history.js";
 import * as messageActions from "./message-actions.js";
+import * as messageBox from "./message-box.js";
 import * as notifications from "./notifications.js";
+import * as pending from "./pending.js";
 import * as people from "./people.js";
 import * as reactions from "./reactions.js";
 import * as readMarks from "./read-marks.js";
 import * as replies from "./replies.js";
 import * as roomList from "./room-list.js";
 import * as status from "./status.js";
+import * as tab from "./tab.js";
 import * as time from "./time.js";
 import * as typing from "./typing.js";
 import * as viewer from "./viewer.js";
@@ -25,10 +28,13 @@ frames.start();
 
 // Each time the socket opens: the status line, then ask for what was
 // missed, then send again what the server may not have handled (messages,
-// an edit), then the read mark.
+// an edit), then the read mark. The message boxes first see what is typed
+// and sent (a text over the limit goes nowhere).
 status.showRoomConnection(socket);
 socket.on("open", () => history.syncRoom(socket));
+messageBox.start();
 composer.start(socket);
+pending.start(socket);
 attachments.start(); // files go by HTTP, their message comes back through the socket
 messageActions.start(socket);
 reactions.start(socket);
@@ -45,8 +51,8 @@ socket.on("presence", people.enhancePresence);
 
 // Messages arriving, edited or deleted, or a page of older history.
 socket.on("arriving", history.noteReadingPlace); // before the DOM changes
+socket.on("messages", pending.settleArrivals); // "Sending…" entries go when theirs arrive; the others stay last
 socket.on("messages", history.placeArrivals); // in order by id, duplicates dropped
-socket.on("messages", composer.confirmArrivals);
 socket.on("messages", typing.stopForArrivals);
 socket.on("messages", viewer.markArrivals); // .mine, .mentions-me
 socket.on("messages", time.formatArrivals); // the time of day in the viewer's locale
@@ -71,6 +77,7 @@ for (const el of document.querySelectorAll("#messages .message")) {
   reactions.markMessage(el);
 }
 time.start();
+tab.start();
 notifications.start();
 people.start();
 newMessage.start();

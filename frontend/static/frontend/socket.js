@@ -1,6 +1,6 @@
 // The page's socket and the frame protocol, both ways. hx-ws owns the
 // WebSocket (it connects, reconnects, and sends the composer's form as
-// {"message", "client_id"}); this module takes the socket each time it opens,
+// {"message", "client_id"} while the socket is open); this module takes the socket each time it opens,
 // writes every other frame the server understands, and is the one dispatcher
 // for what arrives. Feature modules register handlers with on(); the page's
 // entry module registers them, and they run in that order.
@@ -141,11 +141,14 @@ export class Socket {
       });
     });
     // hx-ws has collected the form's values and is about to send them.
+    // While the socket is down it would keep them to send on reconnecting;
+    // the page sends what is waiting itself then (pending.js), once.
     owner.addEventListener("htmx:ws:before:message:outgoing", (event) => {
       const form = event.target.closest("form");
       if (!form) return;
       const values = event.detail.message.values;
       this.emit("post", { form: form, clientId: values.client_id, text: values.message, replyTo: values.reply_to || null });
+      if (!this.isOpen) event.detail.cancelled = true;
     });
 
     document.addEventListener("htmx:before:swap", (event) => {
