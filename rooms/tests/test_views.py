@@ -367,6 +367,17 @@ def test_permalinks_are_404_where_the_room_page_is(client, alice, bob, lobby, pr
     assert client.get(f"/rooms/lobby/messages/{public.pk}/").status_code == 200
 
 
+def test_the_composer_is_a_textarea_that_cuts_nothing_and_knows_its_limit(client, alice, lobby, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 500
+    client.force_login(alice)
+    page = client.get("/rooms/lobby/").content.decode()
+    box = re.search(r'<textarea id="message-input" name="message"[^>]*>', page).group()
+    assert 'data-max-length="500"' in box and "maxlength" not in box
+    assert 'role="combobox"' in box and 'aria-controls="message-input-completions"' in box
+    assert 'id="message-input-completions" class="completions" role="listbox"' in page
+    assert 'data-people-url="/rooms/lobby/people/"' in page
+
+
 def test_the_emoji_table_is_the_servers_shortcodes_cached_for_good(client):
     from rooms import shortcodes
 

@@ -54,7 +54,7 @@ function pick(n) {
 }
 
 // Offer `items` ([{main, detail, insert}]) for the text from `start` to the caret.
-function show(box, start, label, items) {
+function show(box, start, kind, items) {
   const list = listOf(box);
   if (!list || items.length === 0) {
     close();
@@ -67,7 +67,8 @@ function show(box, start, label, items) {
     el.querySelector(".completion-detail").textContent = item.detail;
     return { insert: item.insert, el: el };
   });
-  list.setAttribute("aria-label", label);
+  list.setAttribute("aria-label", kind);
+  list.dataset.kind = kind;
   list.replaceChildren(...options.map((option) => option.el));
   list.hidden = false;
   box.setAttribute("aria-expanded", "true");
