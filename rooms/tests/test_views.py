@@ -342,7 +342,7 @@ def test_newer_pages_reach_the_present(client, alice, lobby, long_history):
     assert [int(pk) for pk in re.findall(r'<article id="message-(\d+)"', page)] == [m.pk for m in long_history[25:35]]
     assert f"?after={long_history[34].pk}" in page
     page = client.get(f"/rooms/lobby/newer/?after={long_history[34].pk}").content.decode()
-    assert len(re.findall(r"<article ", page)) == 5 and "load-newer" not in page
+    assert len(re.findall(r'<article id="message-', page)) == 5 and "load-newer" not in page
     assert client.get("/rooms/lobby/newer/?after=x").status_code == 400
     assert client.get(f"/rooms/lobby/newer/?after={2**64}").status_code == 400
 
@@ -350,7 +350,7 @@ def test_newer_pages_reach_the_present(client, alice, lobby, long_history):
 def test_a_permalink_to_a_recent_message_is_already_at_the_present(client, alice, lobby, long_history):
     client.force_login(alice)
     page = client.get(f"/rooms/lobby/messages/{long_history[-2].pk}/").content.decode()
-    assert "load-newer" not in page and len(re.findall(r"<article ", page)) == 10
+    assert "load-newer" not in page and len(re.findall(r'<article id="message-', page)) == 10
 
 
 def test_permalinks_are_404_where_the_room_page_is(client, alice, bob, lobby, private_room):
