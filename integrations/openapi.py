@@ -202,7 +202,8 @@ def document():
                     "required": ["text"],
                     "properties": {"text": {
                         "type": "string", "maxLength": limit,
-                        "description": "The message, formatted like people's (mentions as @name): not blank, "
+                        "description": "The message, formatted like people's (mentions as @name; emoji "
+                                       "shortcodes such as :tada: saved as the emoji, outside code): not blank, "
                                        "without control characters (tab, newline and carriage return excepted) "
                                        "or lone surrogates.",
                     }},
