@@ -7,15 +7,18 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# make docs-serve: the docs beside a `make run` on 8000.
+DOCS_PORT ?= 8001
 # The e2e suite runs without the async plugins (see e2e/conftest.py).
 E2E_FLAGS := -p no:django -p no:asyncio -W ignore::pytest.PytestConfigWarning
 
-.PHONY: help run admin test test-unit test-e2e screenshots system-deps bench requirements clean
+.PHONY: help run admin test test-unit test-e2e docs docs-check docs-serve screenshots system-deps bench requirements clean
 
 help:
 	@echo "make run    - install, migrate and serve http://$(HOST):$(PORT) (HOST=0.0.0.0: the local network too)"
 	@echo "make test   - install what is missing and run the whole suite (e2e included)"
 	@echo "make admin  - create a staff account for /admin/"
+	@echo "make docs   - build the documentation site into site/ (make docs-serve: live at http://127.0.0.1:$(DOCS_PORT))"
 	@echo "make bench  - fan-out benchmark against the Channels tutorial design"
 	@echo "make screenshots - refresh docs/screenshots/ (room list and a busy room: desktop, phone, dark; search results; reactions and replies; a room with images; a direct message; a message's actions on a phone)"
 
@@ -48,9 +51,25 @@ admin: $(VENV)/.installed
 system-deps:
 	@scripts/system-deps
 
-# Async unit tests and Playwright fight over the event loop in one process:
-# they run as two pytest invocations.
-test: $(VENV)/.installed system-deps
+# The documentation site (mkdocs.yml, docs/), built strictly: a broken link,
+# anchor or image, or a page left out of the nav, fails.
+docs: $(VENV)/.installed
+	$(PY) -m mkdocs build --strict
+
+# The same build into a directory thrown away after, for `make test`: it
+# leaves site/ as it was. Not --quiet: mkdocs then drops the warnings that
+# --strict counts, and a broken link passes. The theme's end-of-life notice
+# is for whoever picks the tools, not for every test run.
+docs-check: $(VENV)/.installed
+	@set -e; out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir "$$out"
+
+docs-serve: $(VENV)/.installed
+	$(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+# The docs first, cheapest. Async unit tests and Playwright fight over the
+# event loop in one process: they run as two pytest invocations.
+test: $(VENV)/.installed system-deps docs-check
 	$(PY) -m pytest
 	$(PY) -m pytest e2e $(E2E_FLAGS)
 
@@ -60,7 +79,7 @@ test-unit: $(VENV)/.installed
 test-e2e: $(VENV)/.installed system-deps
 	$(PY) -m pytest e2e $(E2E_FLAGS)
 
-# The layout tests, saving what they check as PNGs for the README.
+# The layout tests, saving what they check as PNGs for the docs (docs/screenshots/).
 screenshots: $(VENV)/.installed system-deps
 	$(PY) -m pytest e2e/test_layout.py e2e/test_search.py e2e/test_accessibility.py e2e/test_files.py e2e/test_direct_messages.py -k "fit_the_screen or fits_the_screen or finds_a_message or (reactions_and_replies and desktop) or arrives_live or tap_opens_them" $(E2E_FLAGS) --screenshots docs/screenshots
 
@@ -74,4 +93,4 @@ requirements: $(VENV)/.installed
 	cd requirements && ../$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links dev.in -o dev.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache staticfiles
+	rm -rf $(VENV) .pytest_cache staticfiles site
