@@ -4,10 +4,12 @@ the request latency histogram.
 The id (a fresh one, or the platform router's X-Request-ID when
 TRUST_PROXY_HEADERS believes it) is bound to the log context for the whole
 request (core/logs.py): Django's own "Internal Server Error" line, logged
-after the views and middleware below have answered, carries it too. The
-context is not reset when the request ends: under ASGI each request runs in
-a task of its own, and its context ends with it. The answer names it in
-X-Request-ID, so a person reporting an error can quote it.
+after the middleware chain has answered, carries it too, so the context is
+not reset when the middleware returns. Under ASGI each request runs in a
+task of its own, and a sync middleware chain (WhiteNoise's is sync only) in
+a copy of that task's context, which asgiref hands back to it: the context
+ends with the request. The answer names the id in X-Request-ID, so a person
+reporting an error can quote it.
 
 The access line (logger chat.access) replaces daphne's own access log, which
 is not JSON; with DEBUG on it is quiet, as runserver's is (settings.LOGGING).
