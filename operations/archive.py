@@ -52,7 +52,9 @@ class ArchiveWriter:
     def __init__(self, path):
         self.path = Path(path)
         self.partial = self.path.with_name(self.path.name + ".partial")
-        self.tar = tarfile.open(self.partial, "w", format=tarfile.PAX_FORMAT)
+        # Readable by its owner only: it holds every message and password hash.
+        self.file = open(os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+        self.tar = tarfile.open(fileobj=self.file, mode="w", format=tarfile.PAX_FORMAT)
         self.members = {}
 
     def add(self, name, fileobj, size, mtime=0):
@@ -75,10 +77,12 @@ class ArchiveWriter:
         info.size, info.mode = len(body), 0o600
         self.tar.addfile(info, _BytesReader(body))
         self.tar.close()
+        self.file.close()
         os.replace(self.partial, self.path)
 
     def abandon(self):
         self.tar.close()
+        self.file.close()
         self.partial.unlink(missing_ok=True)
 
 

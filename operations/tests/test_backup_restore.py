@@ -190,6 +190,8 @@ def test_a_restored_install_holds_what_the_backup_saw(backed_up, databases, tmp_
 def test_the_manifest_says_what_the_archive_holds(backed_up, databases):
     source, token, archive, backup = backed_up
     manifest = manifest_of(archive)
+    assert archive.stat().st_mode & 0o777 == 0o600  # every message and password hash: its owner's only
+    assert not archive.with_name(archive.name + ".partial").exists()
     assert manifest["format"] == "chat-backup" and manifest["format_version"] == 1
     assert manifest["database"]["vendor"] == databases.backend
     assert "0001_initial" in manifest["migrations"]["rooms"]
