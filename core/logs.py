@@ -39,10 +39,6 @@ def bind_request(request, request_id):
     _context.set({"request_id": request_id, "request": request})
 
 
-def unbind():
-    _context.set(None)
-
-
 def current_fields():
     """The fields the current context gives a line."""
     bound = _context.get()
@@ -75,8 +71,9 @@ class JsonFormatter(logging.Formatter):
     the context's fields, and the traceback when there is one."""
 
     def format(self, record):
+        time = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         line = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": time.replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

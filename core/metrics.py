@@ -56,7 +56,9 @@ DELIVERY_LATENCY = Histogram(
     "From a message's commit until a server process has written it to every one of its sockets in the room.",
     buckets=DELIVERY_BUCKETS,
 )
-FRAMES_REFUSED = Counter("chat_frames_refused", "WebSocket frames refused with an error fragment, by reason.", ["reason"])
+FRAMES_REFUSED = Counter(
+    "chat_frames_refused", "WebSocket frames refused with an error fragment, by reason.", ["reason"]
+)
 CATCH_UPS = Counter(
     "chat_catch_ups", "Catch-ups asked for by reconnecting pages: sent, or too far behind (told to reload).", ["result"]
 )

@@ -67,7 +67,8 @@ def _run_counting(command, environment, progress, counts_line):
         else:
             said.append(line.rstrip())
     if process.wait() != 0:
-        detail = "\n".join(line for line in said if "error" in line.lower() or "fatal" in line.lower()) or "\n".join(said[-10:])
+        errors = [line for line in said if "error" in line.lower() or "fatal" in line.lower()]
+        detail = "\n".join(errors or said[-10:])
         raise DumpFailed(f"{command[0]} failed (exit {process.returncode}):\n{detail}")
 
 

@@ -1,6 +1,7 @@
 """LOG_FORMAT=json: each line one JSON object, carrying the request or
 socket it was logged for (core/logs.py)."""
 
+import contextvars
 import io
 import json
 import logging
@@ -11,7 +12,6 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient
 
-from core import logs
 from core.logs import JsonFormatter
 from realtime.routing import websocket_urlpatterns
 
@@ -52,12 +52,14 @@ async def test_a_request_s_lines_carry_its_id_user_and_room(alice):
 
 
 def test_an_error_s_traceback_stays_in_its_one_line():
-    logs.unbind()  # outside any request (the test client's requests run in this thread)
-    with json_lines("chat.test") as lines:
+    def fail():
         try:
             raise ValueError("line one\nline two")
         except ValueError:
             logging.getLogger("chat.test").exception("it failed")
+
+    with json_lines("chat.test") as lines:
+        contextvars.Context().run(fail)  # outside any request, socket or task
     [line] = lines
     assert line["message"] == "it failed" and line["level"] == "ERROR"
     assert "ValueError: line one\nline two" in line["exception"]
