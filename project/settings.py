@@ -90,10 +90,14 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "integrations",
     "notifications",
+    "operations",
 ]
 
 MIDDLEWARE = [
-    # First: it sees every answer, to make those under /api/ JSON.
+    # Outermost: every request gets its id in the log context and is timed
+    # whole, the answers below it included (core/middleware.py).
+    "core.middleware.request_context",
+    # Next: it sees every answer, to make those under /api/ JSON.
     "integrations.middleware.api_errors_as_json",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -423,13 +427,28 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    # /healthz is probed over plain HTTP by platforms' routers.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # /healthz is probed over plain HTTP by platforms' routers, and
+    # Prometheus may scrape /metrics on a private network (docs/monitoring.md).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+
+# Operations (docs/monitoring.md). GET /metrics answers only to
+# `Authorization: Bearer <METRICS_TOKEN>`, and nobody when it is unset;
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself) adds up the
+# processes of a host.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# text: lines as written; json: one JSON object per line, with the request,
+# socket or task it belongs to (core/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_FORMAT == "json" else {})},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Every line goes out once, through the root's handler. Django's own
@@ -439,5 +458,8 @@ LOGGING = {
         # handler mails ADMINS, which this project never sets.
         "django": {"handlers": []},
         "django.channels.server": {"level": "WARNING"},
+        # A line per request and socket (core/middleware.py, realtime/page.py):
+        # in production; with DEBUG on it is as quiet as runserver's log.
+        "chat.access": {"level": "WARNING" if DEBUG else "INFO"},
     },
 }

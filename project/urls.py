@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.views import metrics
+
 from .health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("search/", include("search.urls")),

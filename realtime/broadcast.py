@@ -12,6 +12,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from core import metrics
+
 # Each process's hub (rooms/hub.py) receives these once and writes fragments
 # to its sockets as they are; access and closed events also close sockets
 # that lost the room.
@@ -31,9 +33,11 @@ async def send(group, event_type, html, **extra):
 
 
 def message_posted(message):
-    """A saved message appears at the end of #messages on every open page."""
+    """A saved message appears at the end of #messages on every open page.
+    `posted_at` (its commit) lets each hub measure how long delivery took."""
+    posted_at = metrics.message_posted()
     html = render("messages-appended", batch=[message])
-    async_to_sync(send)(message.room.group_name, FRAGMENT, html)
+    async_to_sync(send)(message.room.group_name, FRAGMENT, html, posted_at=posted_at)
 
 
 def message_edited(message):

@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core import metrics
 from rooms.models import Message, NotAMember, ReadMark, Room, RoomArchived
 
 from . import broadcast, presence, protocol
@@ -101,6 +102,7 @@ class RoomConsumer(PageSocket):
         except Exception:
             # Database or Redis away: say so, hand the text back, keep the socket.
             log.exception("posting to room %s failed", self.room.pk)
+            metrics.frame_refused(metrics.UNAVAILABLE)
             await self.error(UNAVAILABLE, **refused)
 
     def _post(self, frame):
@@ -127,6 +129,7 @@ class RoomConsumer(PageSocket):
         try:
             await db(change)()
         except Message.DoesNotExist:
+            metrics.frame_refused(metrics.INVALID)
             await self.error("That message no longer exists.", **refused)
         except (ValidationError, PermissionDenied) as error:
             if isinstance(error, RoomArchived):  # the page shows the room read-only already
@@ -169,8 +172,10 @@ class RoomConsumer(PageSocket):
             return
         limit = settings.CHAT_SYNC_MAX_MESSAGES
         if await db(Message.objects.missed_more_than)(self.room, frame.after, limit):
+            metrics.catch_up(metrics.TOO_FAR_BEHIND)
             await self.send_frame(broadcast.too_far_behind(self.room))
         else:
+            metrics.catch_up(metrics.SENT)
             after, sent, changes = frame.after, 0, frame
             while sent < limit:
                 size = min(settings.CHAT_CATCH_UP_BATCH, limit - sent)
@@ -217,6 +222,7 @@ class RoomListConsumer(PageSocket):
         await self.list_feed.send()
 
     async def post(self, frame):
+        metrics.frame_refused(metrics.NOT_ALLOWED)
         await self.error("This page cannot send messages: open a room.")
         await self.close(READ_ONLY)
 

@@ -35,6 +35,8 @@ from typing import NamedTuple, Protocol
 from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.conf import settings
 
+from core import metrics
+
 from . import broadcast, presence, sockets
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,7 @@ class Hub:
         self.groups_of = {}  # socket -> the groups it is in
         self.presence_groups = set()  # groups whose sockets' presence the heartbeat refreshes
         self.pending = {}  # group -> fragments waiting for the coalescing window
+        self.posted_at = {}  # group -> commit times of the new messages among them (metrics)
         self.writing = {}  # group -> the task writing its latest frame
         self.reader = None
         self.refresher = None
@@ -123,6 +126,7 @@ class Hub:
                 self.rooms[group] = set()
             self.rooms[group].add(socket)
             self.groups_of.setdefault(socket, set()).add(group)
+            metrics.sockets_open(len(self.groups_of))
             if presence:
                 self.presence_groups.add(group)
             if self.reader is None or self.reader.done():
@@ -140,11 +144,13 @@ class Hub:
                 groups.discard(group)
                 if not groups:
                     del self.groups_of[socket]
+                    metrics.sockets_open(len(self.groups_of))
             if sockets:
                 return
             del self.rooms[group]
             self.presence_groups.discard(group)
             self.pending.pop(group, None)
+            self.posted_at.pop(group, None)
             self.writing.pop(group, None)
             if not self.rooms:
                 self.stop()
@@ -210,8 +216,10 @@ class Hub:
         sockets = list(dict.fromkeys(socket for group in self.rooms.values() for socket in group))
         self.rooms.clear()
         self.groups_of.clear()
+        metrics.sockets_open(0)
         self.presence_groups.clear()
         self.pending.clear()
+        self.posted_at.clear()
         self.writing.clear()
         self.stop()
         old, self.layer, self.channel = self.layer, private_layer(), None
@@ -227,6 +235,8 @@ class Hub:
         if event["type"] == broadcast.FRAGMENT:
             pending = self.pending.setdefault(group, [])
             pending.append(Filtered.of(event))
+            if "posted_at" in event:
+                self.posted_at.setdefault(group, []).append(event["posted_at"])
             if len(pending) == 1:
                 asyncio.get_running_loop().call_later(self.window(group), self.flush, group)
         else:
@@ -247,13 +257,14 @@ class Hub:
 
     def flush(self, group):
         fragments = self.pending.pop(group, None)
+        posted_at = self.posted_at.pop(group, ())
         if fragments and group in self.rooms:
             # One prepared frame for every socket (one per variant when some
             # fragments are filtered). A write waits for the previous one, so
             # every socket gets the group's frames in the same order even
             # when a send has to wait.
             previous = self.writing.get(group)
-            task = asyncio.create_task(self.write(previous, self.frames(fragments, self.rooms[group])))
+            task = asyncio.create_task(self.write(previous, self.frames(fragments, self.rooms[group]), posted_at))
             self.writing[group] = task
             task.add_done_callback(lambda done: self.writing.pop(group, None) if self.writing.get(group) is done else None)
 
@@ -286,15 +297,21 @@ class Hub:
         return ""
 
     @staticmethod
-    async def write(previous, deliveries):
+    async def write(previous, deliveries, posted_at=()):
+        """Write each frame to its sockets; `posted_at`: the commit times of the
+        new messages among them, measured once every socket has its frame."""
         if previous is not None:
             await asyncio.wait([previous])
+        written = 0
         for frame, members in deliveries:
             for socket in members:
                 try:
                     await socket.send_frame(frame)
+                    written += 1
                 except Exception:  # a socket closing mid-broadcast must not stop the others
                     log.debug("dropping a frame for a closing socket", exc_info=True)
+        if posted_at:
+            metrics.delivered(posted_at, written)
 
 
 _hubs = weakref.WeakKeyDictionary()

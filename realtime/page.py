@@ -20,12 +20,15 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
+from core import logs, metrics
+from rooms.flood import FloodError
 from rooms.models import NotAMember, NotSignedIn, Room, RoomArchived
 
 from . import broadcast, budgets, protocol, sockets, transport
 from .hub import get_hub
 
 log = logging.getLogger(__name__)
+access = logging.getLogger("chat.access")
 
 # Close codes the page understands (SPEC sections 6 and 9).
 NOT_SIGNED_IN = 4401
@@ -77,6 +80,8 @@ class PageSocket(AsyncWebsocketConsumer):
             await self.close(NOT_SIGNED_IN)
             return None
         self.socket_id = uuid.uuid4().hex
+        # Every line logged for this socket from here on names it and its user (core/logs.py).
+        logs.bind(socket_id=self.socket_id, user_id=user.pk, room=logs.room_label(self.scope["url_route"]["kwargs"]))
         self.username = user.get_username()
         self.transport = transport.find(self.base_send)
         try:
@@ -91,10 +96,12 @@ class PageSocket(AsyncWebsocketConsumer):
             await self.close(TOO_MANY_SOCKETS)
             return None
         self.list_feed = RoomListFeed(self)
+        access.info("socket opened: %s", self.scope["path"])
         return user
 
     async def disconnect(self, code):
         if self.user is not None:
+            access.info("socket closed (%s): %s", code, self.scope["path"])
             await get_hub().leave_all(self)
             try:
                 await sockets.registry().close(self.user.pk, self.socket_id)
@@ -109,10 +116,13 @@ class PageSocket(AsyncWebsocketConsumer):
             handler = self.HANDLERS.get(type(frame))
             if handler is None:
                 raise protocol.BadFrame(self.NOT_HERE)
-            if not await budgets.spend(self.user.pk, key):
-                raise protocol.BadFrame(budgets.OVER)
         except protocol.BadFrame as bad:
+            metrics.frame_refused(metrics.MALFORMED)
             await self.error(str(bad), **bad.refused)
+            return
+        if not await budgets.spend(self.user.pk, key):
+            metrics.frame_refused(metrics.OVER_BUDGET)
+            await self.error(budgets.OVER)
             return
         try:
             await getattr(self, handler)(frame)
@@ -120,12 +130,18 @@ class PageSocket(AsyncWebsocketConsumer):
             # A handler's own refusals are answered inside it; this is a bug
             # or an outage, and still the socket stays usable.
             log.exception("handling a %s frame failed", key)
+            metrics.frame_refused(metrics.UNAVAILABLE)
             await self.error(NOTHING_CHANGED)
 
     async def refuse(self, error, **refused):
         """Tell the page why (`refused` goes back with it); close the socket
         when the refusal means this page can no longer act here."""
         reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        metrics.frame_refused(
+            metrics.FLOOD if isinstance(error, FloodError)
+            else metrics.INVALID if isinstance(error, ValidationError)
+            else metrics.NOT_ALLOWED
+        )
         await self.error(reason, **refused)
         code = next((code for kind, code in CLOSE_FOR.items() if isinstance(error, kind)), None)
         if code is not None:

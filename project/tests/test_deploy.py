@@ -135,8 +135,12 @@ def test_procfile_checks_the_deploy_then_migrates_on_release_and_serves_daphne_o
     # Proxy headers are the app's to trust (TRUST_PROXY_HEADERS): daphne's
     # --proxy-headers would believe the client's own X-Forwarded-For entry.
     # Every interface by default, as a platform's router expects; BIND_ADDRESS
-    # narrows it (the Procfile test binds 127.0.0.1).
-    assert "web: daphne --bind ${BIND_ADDRESS:-0.0.0.0} --port $PORT project.asgi:application" in procfile
+    # narrows it (the Procfile test binds 127.0.0.1). --verbosity 0: the app
+    # writes the access log (chat.access), in LOG_FORMAT's format; daphne's
+    # own would not be JSON.
+    assert (
+        "web: daphne --bind ${BIND_ADDRESS:-0.0.0.0} --port $PORT --verbosity 0 project.asgi:application" in procfile
+    )
 
 
 def test_the_release_check_fails_on_any_deploy_warning():
