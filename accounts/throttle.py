@@ -1,4 +1,4 @@
-"""Throttled logins and sign-ups: counters on Django's cache.
+"""Throttled logins, sign-ups and password reset requests: counters on Django's cache.
 
 After CHAT_LOGIN_ATTEMPTS counted attempts for one username or one client
 address within CHAT_LOGIN_WINDOW_SECONDS of the first of them, further
@@ -6,7 +6,8 @@ attempts on that key are refused (HTTP 429, saying until when) until the
 window has passed. Failed logins count per username and per address (the
 correct password is refused too while locked out; a success resets nothing,
 so one's own login cannot clear a counter someone else is filling). Every
-sign-up attempt counts, successful or not, per address and per username. The
+sign-up attempt counts, successful or not, per address and per username, and
+every password reset request per address and per email address typed. The
 cache is Redis when REDIS_URL is set, so every process counts together.
 
 A small module rather than a library: django-axes counts authentication
@@ -32,6 +33,8 @@ from project.proxy import client_address
 
 LOGIN = "login"
 SIGNUP = "signup"
+# Password reset requests: each counts, per client address and per address typed.
+RESET = "reset"
 
 
 def _keys(scope, request, username):

@@ -83,11 +83,14 @@ async def presence_changed(room_group, people):
     await send(room_group, FRAGMENT, render("presence", people=people, oob=True))
 
 
-def signed_out(user_pk, session_key=None):
+def signed_out(user_pk, session_key=None, keep_session_key=None):
     """The user logged out (`session_key`: that session's sockets only), was
-    deactivated or deleted (all their sockets): their pages close with 4401."""
+    deactivated or deleted (all their sockets), or changed their password
+    (every session's sockets but `keep_session_key`'s): those pages close
+    with 4401."""
     html = render("notice", notice="You have been signed out. Log in again to keep chatting.")
-    async_to_sync(send)(user_group(user_pk), SIGNED_OUT, html, session_key=session_key)
+    async_to_sync(send)(user_group(user_pk), SIGNED_OUT, html, session_key=session_key,
+                        keep_session_key=keep_session_key)
 
 
 def catch_up(messages, gone_pks=(), edited=()):

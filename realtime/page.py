@@ -188,12 +188,15 @@ class PageSocket(AsyncWebsocketConsumer):
 
     def concerned_by(self, event):
         """Whether a control event closes this socket: the user signed out
-        (this session's sockets, or all of them), the room was deleted, or
+        (this session's sockets, all of them, or all but one session's), the room was deleted, or
         its readers changed and the user is not among them."""
         if event["type"] == broadcast.SIGNED_OUT:
             session = self.scope.get("session")
+            own = session.session_key if session is not None else None
+            if event.get("keep_session_key") is not None:
+                return own != event["keep_session_key"]
             key = event.get("session_key")
-            return key is None or (session is not None and session.session_key == key)
+            return key is None or own == key
         if event["type"] == broadcast.CLOSED:
             return True
         return event["type"] == broadcast.ACCESS and event["allowed"] is not None and self.user_pk not in event["allowed"]

@@ -74,6 +74,19 @@ async def test_logging_out_closes_that_sessions_sockets_only(ws, lobby, alice):
     assert "still here on the phone" in await on_phone.receive_from()
 
 
+async def test_changing_the_password_closes_the_other_sessions_sockets_only(ws, lobby, alice):
+    laptop, phone = await signed_in_client(alice), await signed_in_client(alice)
+    on_laptop = await through_the_stack(ws, laptop)
+    on_phone = await through_the_stack(ws, phone)
+    changed = await sync_to_async(laptop.post)("/accounts/password/change/", {
+        "old_password": "pw-alice-123", "new_password1": "a-fresh-pass-4321", "new_password2": "a-fresh-pass-4321"})
+    assert changed.status_code == 302
+    assert "signed out" in await on_phone.receive_from()
+    assert await closed_with(on_phone, 4401)
+    await on_laptop.send_to(text_data=frame("still here on the laptop"))
+    assert "still here on the laptop" in await past_room_lists(on_laptop)
+
+
 async def test_deactivating_a_user_closes_all_their_sockets(ws, lobby, alice, bob):
     tabs = [await ws.joined(alice), await ws.joined(alice)]
     bobs = await ws.joined(bob)
