@@ -133,15 +133,27 @@ def _allowed(user_ids):
     return None if user_ids is None else sorted(user_ids)
 
 
-def room_listed(room, allowed_user_ids, previously_allowed):
+def room_listed(room, allowed_user_ids, previously_allowed, excluded_user_ids=()):
     """A room created or changed: its entry appears or changes in the room
-    list of everyone who may see it, and disappears for those among
-    `previously_allowed` (None: everyone) who may not. Nobody else is told
-    anything about it. `room` carries `latest` (RoomQuerySet.with_latest)."""
+    list of everyone who may see it but `excluded_user_ids` (who left it),
+    and disappears for those among `previously_allowed` (None: everyone) who
+    may not. Nobody else is told anything about it. `room` carries `latest`
+    (RoomQuerySet.with_latest)."""
     html = render_list("room-entry-live", room=room)
     gone = render_list("room-entry-gone", pk=room.pk)
     async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise=gone,
-                        otherwise_to=_allowed(previously_allowed))
+                        otherwise_to=_allowed(previously_allowed), excluded=sorted(excluded_user_ids))
+
+
+def room_joined(user_pk, room):
+    """The user put a public room back in their list: its entry appears on
+    each of their pages, which then fetch their counts for it."""
+    async_to_sync(send)(user_group(user_pk), FRAGMENT, render_list("room-entry-live", room=room))
+
+
+def room_left(user_pk, room_pk):
+    """The user left a public room: its entry leaves each of their pages' lists."""
+    async_to_sync(send)(user_group(user_pk), FRAGMENT, render_list("room-entry-gone", pk=room_pk))
 
 
 def room_unlisted(room_pk, allowed_user_ids):

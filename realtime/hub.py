@@ -11,10 +11,11 @@ every out-of-band element of a frame.
 
 A socket may be registered under several groups (its room, the site-wide
 room list, its user's group); each group's frames keep their order. A
-fragment may name the users allowed to see it: the hub gives its
-`otherwise` HTML to those of `otherwise_to` (None: everyone else; a room
-made private disappears from the lists that showed it) and nothing to the
-rest, and may skip the sockets of one room (they get the message itself).
+fragment may name the users allowed to see it (and some excluded from it:
+those who left a public room): the hub gives its `otherwise` HTML to those
+of `otherwise_to` (None: everyone else; a room made private disappears from
+the lists that showed it) and nothing to the rest, and may skip the
+sockets of one room (they get the message itself).
 
 What the hub needs of a socket is the `Socket` protocol below; consumers
 (realtime/consumers.py) implement it, and the hub never calls anything else.
@@ -71,14 +72,16 @@ class PresentSocket(Socket, Protocol):
 
 class Filtered(NamedTuple):
     """A fragment not everyone gets: `html` for the users in `allowed` (None:
-    everyone), `otherwise` for those in `otherwise_to` (None: all the rest),
-    nothing for other users and for sockets in group `skip`."""
+    everyone) but those in `excluded`, `otherwise` for the others in
+    `otherwise_to` (None: all the rest), nothing for other users and for
+    sockets in group `skip`."""
 
     html: str
     otherwise: str
     allowed: frozenset | None
     skip: str | None
     otherwise_to: frozenset | None = None
+    excluded: frozenset = frozenset()
 
     @classmethod
     def of(cls, event):
@@ -86,7 +89,8 @@ class Filtered(NamedTuple):
             return event["html"]
         allowed, otherwise_to = event.get("allowed"), event.get("otherwise_to")
         return cls(event["html"], event.get("otherwise", ""), None if allowed is None else frozenset(allowed),
-                   event.get("skip"), None if otherwise_to is None else frozenset(otherwise_to))
+                   event.get("skip"), None if otherwise_to is None else frozenset(otherwise_to),
+                   frozenset(event.get("excluded", ())))
 
 
 def private_layer():
@@ -290,7 +294,7 @@ class Hub:
     def variant(self, fragment, socket):
         if fragment.skip is not None and socket in self.rooms.get(fragment.skip, ()):
             return ""
-        if fragment.allowed is None or socket.user_pk in fragment.allowed:
+        if (fragment.allowed is None or socket.user_pk in fragment.allowed) and socket.user_pk not in fragment.excluded:
             return fragment.html
         if fragment.otherwise_to is None or socket.user_pk in fragment.otherwise_to:
             return fragment.otherwise

@@ -5,8 +5,9 @@ from django.db.models.functions import Lower
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.gzip import gzip_page
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.names import display_name, named_like
 from core.ids import BadId, parse_id
@@ -19,6 +20,37 @@ from .models import Message, Reaction, Room
 def room_list(request):
     rooms = Room.objects.sidebar_for(request.user)
     return render(request, "rooms/room_list.html", {"rooms": rooms})
+
+
+@login_required
+def directory(request):
+    """/rooms/: every public room, with its topic and members, to join or leave."""
+    return render(request, "rooms/directory.html", {"directory": Room.objects.directory_for(request.user)})
+
+
+def _back(request):
+    """Where a join or leave form returns: its `next` on this site, else the directory."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return next_url
+    return "rooms:directory"
+
+
+@login_required
+@require_POST
+def join_room(request, slug):
+    """Put a public room (back) in the viewer's room list. Any other room,
+    private or archived, answers 404 like an unknown one."""
+    get_object_or_404(Room.objects.directory(), slug=slug).join(request.user)
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def leave_room(request, slug):
+    """Take a public room out of the viewer's room list (they may still open it)."""
+    get_object_or_404(Room.objects.directory(), slug=slug).leave(request.user)
+    return redirect(_back(request))
 
 
 def _readable(request, route, rooms=None):
@@ -77,15 +109,18 @@ def _room_page(request, room, context):
 
 
 def _room_list(user, room, history):
-    """The sidebar's rooms with the viewer's counts, and where the "New
-    messages" divider goes: above the first message by someone else after
-    the viewer's last read one, when they have read this room before."""
+    """The sidebar's rooms with the viewer's counts, where the "New
+    messages" divider goes (above the first message by someone else after
+    the viewer's last read one, when they have read this room before), and
+    whether the viewer left this room."""
     rooms = list(Room.objects.sidebar_for(user))
-    last_read = next((entry.last_read for entry in rooms if entry.pk == room.pk), None)
+    listed = next((entry for entry in rooms if entry.pk == room.pk), None)
+    last_read = listed.last_read if listed is not None else None
     first_unread = None
     if last_read is not None:
         first_unread = next((m.pk for m in history if m.pk > last_read and m.author_id != user.pk), None)
-    return {"rooms": rooms, "first_unread": first_unread}
+    # A public room the viewer left: the page offers to join it again.
+    return {"rooms": rooms, "first_unread": first_unread, "left": listed is None and not room.is_private}
 
 
 @login_required

@@ -747,6 +747,31 @@ async def test_rooms_created_and_made_private_in_the_admin_reach_lists_by_visibi
         assert entry in html and "# Plans for all" in html and "private" not in html
 
 
+async def test_leaving_and_joining_from_the_directory_follow_in_every_tab_of_that_person_only(
+    ws, lobby, alice, bob
+):
+    client = Client()
+    await sync_to_async(client.force_login)(alice)
+    tabs, bob_list = [await ws.listening(alice), await ws.joined(alice)], await ws.listening(bob)
+    entry = f'id="room-entry-{lobby.pk}"'
+    await sync_to_async(client.post)("/rooms/lobby/leave/")
+    for tab in tabs:
+        assert await tab.receive_from() == f'<div {entry} hx-swap-oob="delete"></div>'
+    # A change staff make reaches the lists of those who still have the room, not the leaver's.
+    lobby.topic = "Say hello"
+    await sync_to_async(lobby.save)()
+    html = await bob_list.receive_from()
+    assert entry in html and "Say hello" in html and 'hx-swap-oob="beforeend:#room-list"' in html
+    for tab in tabs:
+        assert await tab.receive_nothing()
+
+    await sync_to_async(client.post)("/rooms/lobby/join/")
+    for tab in tabs:
+        html = await tab.receive_from()
+        assert 'hx-swap-oob="beforeend:#room-list"' in html and entry in html and "# Lobby" in html
+    assert await bob_list.receive_nothing()
+
+
 async def test_reading_moves_the_mark_and_updates_the_users_other_pages(ws, lobby, alice, bob):
     alice_room, alice_list, bob_list = await ws.joined(alice), await ws.listening(alice), await ws.listening(bob)
     bob_room = await ws.joined(bob, "lobby")

@@ -61,6 +61,31 @@ class RoomQuerySet(models.QuerySet):
         member_of = Room.members.through.objects.filter(user=user).values("room_id")
         return self.filter(Q(is_private=False) | Q(pk__in=member_of))
 
+    def listed_for(self, user):
+        """The rooms in `user`'s room list: those they may open, but for the
+        public rooms they left (they may still open and read those)."""
+        left = Room.left_by.through.objects.filter(user=user).values("room_id")
+        return self.visible_to(user).exclude(pk__in=left)
+
+    def directory(self):
+        """The rooms anyone may join or leave: public, not archived, not a conversation."""
+        return self.filter(kind=Room.ROOM, is_private=False, is_archived=False)
+
+    def directory_for(self, user):
+        """The directory (/rooms/) as `user` sees it, by name: each room with
+        `member_count` (active people, not bots, who have not left it) and
+        `joined` (whether it is in `user`'s list). Two queries, whatever the
+        number of rooms or people."""
+        from django.contrib.auth import get_user_model
+
+        people = get_user_model().objects.filter(is_active=True, bot__isnull=True)
+        everyone = people.count()
+        left_by_people = Q(left_by__is_active=True, left_by__bot__isnull=True)
+        left = Room.left_by.through.objects.filter(user=user, room=models.OuterRef("pk"))
+        return (self.directory().annotate(leavers=models.Count("left_by", filter=left_by_people),
+                                          joined=~models.Exists(left))
+                .annotate(member_count=everyone - models.F("leavers")).order_by(Lower("name"), "pk"))
+
     def ensure_lobby(self):
         """The public room every new install starts with; returns (room, created)."""
         return self.get_or_create(
@@ -68,9 +93,9 @@ class RoomQuerySet(models.QuerySet):
         )
 
     def sidebar_for(self, user):
-        """The rooms `user` may see, in list order, with their unread counts
-        (two queries, whatever the number of rooms)."""
-        return self.visible_to(user).with_unread(user).order_by(Lower("name"), "pk")
+        """The rooms in `user`'s list (listed_for), in list order, with their
+        unread counts (two queries, whatever the number of rooms)."""
+        return self.listed_for(user).with_unread(user).order_by(Lower("name"), "pk")
 
     def with_unread(self, user):
         """`user`'s read state on each room: last_read (None: never opened),
@@ -142,6 +167,11 @@ class Room(RoomAddress, RoomHistory, models.Model):
         "private", default=False, help_text="Private rooms are visible only to their members."
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="private_rooms")
+    # People who left this public room (the directory, /rooms/): it is out of
+    # their room list and counts no unread there. They may still open it,
+    # and a mention still reaches them: they remain among its readers.
+    left_by = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="rooms_left",
+                                     editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RoomQuerySet.as_manager()
@@ -199,6 +229,38 @@ class Room(RoomAddress, RoomHistory, models.Model):
         except PermissionDenied:
             return False
         return True
+
+    # --- the reader's own list: leaving and joining public rooms -------------------------
+
+    def leave(self, user):
+        """Take this public room out of `user`'s room list, on every page of
+        theirs at once. Private rooms and conversations are staff's: NotAMember."""
+        self._check_in_directory()
+        with transaction.atomic():
+            self.left_by.add(user)
+            transaction.on_commit(lambda: broadcast.room_left(user.pk, self.pk), robust=True)
+
+    def join(self, user):
+        """Put this public room back in `user`'s room list, on every page of
+        theirs at once (each page then asks for its counts)."""
+        self._check_in_directory()
+        with transaction.atomic():
+            self.left_by.remove(user)
+
+            def send():
+                room = Room.objects.with_latest().filter(pk=self.pk).first()
+                if room is not None:
+                    broadcast.room_joined(user.pk, room)
+
+            transaction.on_commit(send, robust=True)
+
+    def _check_in_directory(self):
+        if self.kind != Room.ROOM or self.is_private:
+            raise NotAMember(NOT_A_MEMBER)
+
+    def leaver_ids(self):
+        """Who left this room: its live list entry is not theirs."""
+        return set(self.left_by.values_list("pk", flat=True))
 
     def allowed_user_ids(self):
         """None for a public room (every signed-in user), else the members' ids."""
@@ -284,7 +346,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
             previously, self._previously_allowed = getattr(self, "_previously_allowed", set()), set()
             room = Room.objects.with_latest().filter(pk=self.pk).first()
             if room is not None:
-                broadcast.room_listed(room, room.allowed_user_ids(), previously)
+                broadcast.room_listed(room, room.allowed_user_ids(), previously, room.leaver_ids())
 
         transaction.on_commit(send, robust=True)
 

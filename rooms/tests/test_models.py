@@ -394,7 +394,7 @@ def list_events(monkeypatch):
     """What the model layer hands to the room list's broadcast path."""
     events = []
     monkeypatch.setattr("realtime.broadcast.room_listed",
-                        lambda room, allowed, previously: events.append(("listed", room, allowed)))
+                        lambda room, allowed, previously, excluded: events.append(("listed", room, allowed)))
     monkeypatch.setattr("realtime.broadcast.room_unlisted", lambda pk, allowed: events.append(("unlisted", pk)))
     monkeypatch.setattr("realtime.broadcast.room_activity",
                         lambda message, allowed, mentioned: events.append(("activity", message, allowed, mentioned)))
@@ -524,7 +524,7 @@ def test_a_member_removed_from_the_users_side_loses_the_entry_and_nobody_else_he
                                                                                     monkeypatch):
     listed = []
     monkeypatch.setattr("realtime.broadcast.room_listed",
-                        lambda room, allowed, previously: listed.append((room.pk, allowed, previously)))
+                        lambda room, allowed, previously, excluded: listed.append((room.pk, allowed, previously)))
     private_room.members.add(bob)
     listed.clear()
     bob.private_rooms.remove(private_room)
