@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts (sign-up, invitations, first run)"
 
     def ready(self):
-        from . import throttle  # noqa: F401  (counts failed logins from every login form, the admin's too)
+        from . import signals, throttle  # noqa: F401  (throttle counts failed logins from every login form, the admin's too)

@@ -1,13 +1,20 @@
-"""Who may create an account: invitations that staff make, and the first run."""
+"""Who may create an account (invitations that staff make, and the first
+run), and how each person appears to others (their profile)."""
 
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+
+from project.text import validate_one_line
+from realtime import broadcast
 
 
 def new_token():
@@ -89,3 +96,69 @@ class Invitation(models.Model):
         if claimed:
             self.uses += 1
         return bool(claimed)
+
+
+# A display name is a name, not a paragraph: it sits beside every message.
+DISPLAY_NAME_LENGTH = 50
+# An avatar is stored as a square this many pixels wide (shown at 24-96 CSS
+# pixels: sharp on screens of 2x and more).
+AVATAR_SIZE = 128
+
+
+class Profile(models.Model):
+    """How a person appears beside their messages, in "Here now" and in
+    mentions (accounts/names.py reads it): a display name of their choice
+    and an avatar, both optional. The username stays the handle (`@alice`).
+    A person without a row has neither; it is made when they first save
+    their settings. Saving one tells every open page (live)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    # One line (project/text.py): names go in email subjects too.
+    display_name = models.CharField(
+        max_length=DISPLAY_NAME_LENGTH, blank=True, validators=[validate_one_line],
+        help_text="Shown beside your messages instead of your username, which stays your @handle.",
+    )
+    # A square re-encoded copy (files/images.py), stored through STORAGES
+    # under avatars/<user id>/<random>.<ext>: a new avatar is a new name,
+    # and so a new URL for pages and caches.
+    avatar = models.FileField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"profile of {self.user}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            transaction.on_commit(self._announce, robust=True)
+
+    def _announce(self):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.select_related("profile").filter(pk=self.user_id).first()
+        if user is not None:
+            broadcast.person_changed(user)
+
+    def set_avatar(self, image):
+        """Store `image` (files.images.Encoded, a square) as the avatar, in
+        place of any earlier one; saved by the caller's save()."""
+        self._drop_avatar()
+        self.avatar.name = default_storage.save(
+            f"avatars/{self.user_id}/{uuid.uuid4().hex}{image.extension}", ContentFile(image.data)
+        )
+
+    def remove_avatar(self):
+        """Back to the generated initial; saved by the caller's save()."""
+        self._drop_avatar()
+        self.avatar.name = ""
+
+    def _drop_avatar(self):
+        # The old file goes once the change is committed: a rollback keeps it.
+        if self.avatar:
+            name = self.avatar.name
+            transaction.on_commit(lambda: default_storage.delete(name), robust=True)
+
+    @property
+    def avatar_version(self):
+        """The stored file's random part: it names the avatar in its URL."""
+        return self.avatar.name.rsplit("/", 1)[-1].split(".", 1)[0] if self.avatar else ""

@@ -10,6 +10,7 @@ urlpatterns = [
     path("join/<str:token>/", views.join, name="join"),
     path("first-run/", views.first_run, name="first-run"),
     path("invitations/", views.create_invitation, name="create-invitation"),
+    path("avatars/<id:pk>/<str:version>/", views.avatar, name="avatar"),
     # Django's names, so its views find each other.
     path("password/change/", passwords.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", passwords.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -1,5 +1,5 @@
 """Getting in: logging in, the first run, signing up (open, by invitation,
-or not at all) and staff making invitations."""
+or not at all) and staff making invitations; and people's avatars."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
@@ -8,13 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+
+from files.views import serve_stored
 
 from . import throttle
 from .forms import SignupForm
-from .models import Invitation
+from .models import Invitation, Profile
 
 
 def _no_user_yet():
@@ -151,3 +154,16 @@ def create_invitation(request):
     return render(request, "accounts/invitation_created.html", {
         "invitation": invitation, "link": invitation.link(request),
     })
+
+
+@login_required
+@require_GET
+def avatar(request, pk, version):
+    """A person's avatar, for signed-in people. `version` names the stored
+    file: an avatar replaced since the page was made answers 404 (the page
+    is told of the new one live)."""
+    profile = get_object_or_404(Profile.objects.exclude(avatar=""), user_id=pk)
+    if profile.avatar_version != version:
+        raise Http404("That avatar has been replaced.")
+    content_type = "image/jpeg" if profile.avatar.name.endswith(".jpg") else "image/png"
+    return serve_stored(profile.avatar, profile.avatar.name.rsplit("/", 1)[-1], content_type, inline=True)

@@ -69,19 +69,22 @@ class Encoded:
 @dataclass
 class ReEncodedImage:
     original: Encoded
-    preview: Encoded
+    preview: Encoded | None  # None for a square (an avatar)
 
 
-def re_encode(name, stream):
+def re_encode(name, stream, square=None):
     """Decode `stream` and return the bounded copy and its preview, or raise
     ValidationError (not a valid image; too many pixels; could not be
     processed). The work is done by files/reencoder.py in a child process,
-    at most CHAT_IMAGE_PROCESSES at once per server process."""
+    at most CHAT_IMAGE_PROCESSES at once per server process. `square` (a
+    side in pixels): the middle square of the image at most that large, and
+    no preview (an avatar)."""
     limit = settings.CHAT_MAX_IMAGE_PIXELS
     limits = {
         "max_pixels": limit,
-        "max_dimension": settings.CHAT_IMAGE_MAX_DIMENSION,
-        "preview_box": PREVIEW_BOX,
+        "max_dimension": square or settings.CHAT_IMAGE_MAX_DIMENSION,
+        "preview_box": None if square else PREVIEW_BOX,
+        "square": bool(square),
         "memory_bytes": BASE_MEMORY + MEMORY_PER_PIXEL * limit,
         "cpu_seconds": CPU_SECONDS,
     }
@@ -112,9 +115,10 @@ def re_encode(name, stream):
         raise ValidationError(NOT_PROCESSED, code="image_failed", params={"name": name})
     if refused:
         raise ValidationError(NOT_AN_IMAGE, code="not_an_image", params={"name": name})
-    original, preview = answer["original"], answer["preview"]
+    original, preview = answer["original"], answer.get("preview")
     split = original["length"]
-    return ReEncodedImage(_encoded(original, body[:split]), _encoded(preview, body[split:split + preview["length"]]))
+    return ReEncodedImage(_encoded(original, body[:split]),
+                          preview and _encoded(preview, body[split:split + preview["length"]]))
 
 
 @contextlib.contextmanager

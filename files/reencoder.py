@@ -32,12 +32,14 @@ DECODABLE = ("BMP", "GIF", "JPEG", "PNG", "WEBP")
 NICENESS = 10
 
 
-def re_encode(data, max_pixels, max_dimension, preview_box):
+def re_encode(data, max_pixels, max_dimension, preview_box, square=False):
     """Return {"original": (bytes, meta), "preview": (bytes, meta)} or
     {"refused": code} for a file that is not a valid image
     ("not_an_image") or has more than `max_pixels` pixels
     ("too_many_pixels", checked from its header before any pixel is
-    decoded). meta: content_type, extension, width, height."""
+    decoded). meta: content_type, extension, width, height. `square`: the
+    middle square of the image is kept (an avatar); `preview_box` None:
+    no preview."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
@@ -50,9 +52,13 @@ def re_encode(data, max_pixels, max_dimension, preview_box):
                     return {"refused": "too_many_pixels"}
                 source_format = image.format
                 # JPEGs decode straight to a reduced scale when that is all we keep.
-                image.draft("RGB", _bounded(image.size, max_dimension))
+                image.draft("RGB", _covering(image.size, max_dimension) if square
+                            else _bounded(image.size, max_dimension))
                 image.load()
                 image = ImageOps.exif_transpose(image)  # the pixels as seen, before EXIF goes
+                if square:
+                    side = min(image.size)
+                    image = ImageOps.fit(image, (side, side))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return {"refused": "too_many_pixels"}
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
@@ -62,6 +68,8 @@ def re_encode(data, max_pixels, max_dimension, preview_box):
     as_jpeg = source_format == "JPEG"
     image = _in_srgb(image, "RGB" if as_jpeg or not _has_alpha(image) else "RGBA")
     original = _pixels_only(_scaled(image, (max_dimension, max_dimension)))
+    if preview_box is None:
+        return {"original": _encode(original, as_jpeg)}
     preview = _pixels_only(_scaled(image, preview_box))
     return {"original": _encode(original, as_jpeg), "preview": _encode(preview, as_jpeg)}
 
@@ -132,6 +140,13 @@ def _bounded(size, most):
     return max(1, int(width * scale)), max(1, int(height * scale))
 
 
+def _covering(size, least):
+    """`size` scaled down so that its shorter side is still at least `least`."""
+    width, height = size
+    scale = min(1, least / max(min(width, height), 1))
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
 def _has_alpha(image):
     # A palette's transparent entry, or a grey or colour key (PNG tRNS): made an alpha channel.
     return image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
@@ -163,18 +178,18 @@ def main():
     _confine(limits["memory_bytes"], limits["cpu_seconds"])
     data = sys.stdin.buffer.read()
     try:
-        result = re_encode(data, limits["max_pixels"], limits["max_dimension"], limits["preview_box"])
+        result = re_encode(data, limits["max_pixels"], limits["max_dimension"], limits["preview_box"],
+                           limits.get("square", False))
     except MemoryError:
         result = {"refused": "too_costly"}
     out = sys.stdout.buffer
     if "refused" in result:
         out.write(json.dumps(result).encode() + b"\n")
         return
-    (original, original_meta), (preview, preview_meta) = result["original"], result["preview"]
-    head = {"original": {**original_meta, "length": len(original)}, "preview": {**preview_meta, "length": len(preview)}}
+    head = {kind: {**meta, "length": len(encoded)} for kind, (encoded, meta) in result.items()}
     out.write(json.dumps(head).encode() + b"\n")
-    out.write(original)
-    out.write(preview)
+    for encoded, _ in result.values():  # original, then any preview
+        out.write(encoded)
 
 
 if __name__ == "__main__":

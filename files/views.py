@@ -98,8 +98,8 @@ def download(request, pk, name):
     is a download, never rendered by the browser."""
     attachment = _attachment(request, pk)
     if attachment.is_image:
-        return _serve(attachment.file, attachment.name, attachment.content_type, inline="download" not in request.GET)
-    return _serve(attachment.file, attachment.name, "application/octet-stream", inline=False)
+        return serve_stored(attachment.file, attachment.name, attachment.content_type, inline="download" not in request.GET)
+    return serve_stored(attachment.file, attachment.name, "application/octet-stream", inline=False)
 
 
 @require_GET
@@ -107,10 +107,12 @@ def preview(request, pk):
     attachment = _attachment(request, pk)
     if not attachment.is_image:
         raise Http404("No preview.")
-    return _serve(attachment.preview, attachment.name, attachment.content_type, inline=True)
+    return serve_stored(attachment.preview, attachment.name, attachment.content_type, inline=True)
 
 
-def _serve(file, download_name, content_type, inline):
+def serve_stored(file, download_name, content_type, inline):
+    """A stored file for a reader already checked: streamed from the local
+    disk, or a redirect to a short-lived signed URL (S3)."""
     url = signed_url(file.name, download_name, content_type, inline)
     if url is not None:
         # Issued now, after the check, and valid for CHAT_FILE_URL_SECONDS.

@@ -73,7 +73,7 @@ def payload(bot, message, event, absolute_url):
         "message": {
             "id": message.pk,
             "text": message.text,
-            "author": message.author_name,
+            "author": message.author_handle,
             "created_at": message.created_at,
             "url": absolute_url,
         },

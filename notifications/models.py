@@ -241,7 +241,7 @@ class NotificationSettings(models.Model):
             .exclude(author=user)
             .alias(last_read=Subquery(mark))
             .filter(Q(last_read__isnull=True) | Q(pk__gt=models.F("last_read")))
-            .select_related("room", "author")
+            .select_related("room", "author__profile")
             .order_by("pk")
         )
 

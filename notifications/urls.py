@@ -5,6 +5,7 @@ from . import views
 app_name = "notifications"
 urlpatterns = [
     path("settings/", views.email_settings, name="settings"),
+    path("settings/profile/", views.profile_settings, name="profile"),
     path("settings/email/send-confirmation/", views.send_confirmation, name="send-confirmation"),
     path("settings/email/confirm/<str:token>/", views.confirm, name="confirm"),
     path("settings/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

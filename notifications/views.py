@@ -5,8 +5,39 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.forms import ProfileForm, avatar_body_ceiling, avatar_too_large
+from accounts.models import Profile
+from project.request_bodies import accepts_body
+
 from .forms import EmailSettingsForm
 from .models import BadConfirmation, ConfirmationPaused, NotificationSettings
+
+
+def _settings_page(request, email_form=None, profile_form=None, status=200):
+    """/settings/: the person's name and avatar, their password, their email."""
+    prefs = NotificationSettings.objects.for_user(request.user)
+    return render(request, "notifications/settings.html", {
+        "form": email_form or EmailSettingsForm(instance=prefs), "prefs": prefs,
+        "profile_form": profile_form or ProfileForm(instance=_profile(request.user)),
+    }, status=status)
+
+
+def _profile(user):
+    return Profile.objects.filter(user=user).first() or Profile(user=user)
+
+
+@accepts_body(avatar_body_ceiling, avatar_too_large, signed_out="You are signed out. Log in again to change your settings.")
+@login_required
+@require_POST
+def profile_settings(request):
+    """The display name and avatar (accounts.forms.ProfileForm); saving
+    shows them on every open page at once (accounts.models.Profile)."""
+    form = ProfileForm(request.POST, request.FILES, instance=_profile(request.user))
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Saved: your name and avatar are shown as they are now.")
+        return redirect("notifications:settings")
+    return _settings_page(request, profile_form=form, status=400)
 
 
 @login_required
@@ -26,7 +57,7 @@ def email_settings(request):
         except ConfirmationPaused as paused:
             messages.warning(request, f"Saved. {paused_text(paused)}")
         return redirect("notifications:settings")
-    return render(request, "notifications/settings.html", {"form": form, "prefs": prefs})
+    return _settings_page(request, email_form=form)
 
 
 @login_required

@@ -8,10 +8,12 @@ after commit, so a page never shows what the database does not hold.
 """
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from accounts.names import people_named
 from core import metrics
 
 # Each process's hub (rooms/hub.py) receives these once and writes fragments
@@ -73,14 +75,20 @@ def room_closed(room_group):
     async_to_sync(send)(room_group, CLOSED, render("notice", notice="This room has been deleted."))
 
 
-async def typing(room_group, user_pk, username):
-    """A keystroke in someone's composer; the page shows it for a few seconds."""
-    await send(room_group, FRAGMENT, render("typing", user_pk=user_pk, username=username))
+async def typing(room_group, user_pk, name):
+    """A keystroke in someone's composer; the page shows it (with `name`, their display name) for a few seconds."""
+    await send(room_group, FRAGMENT, render("typing", user_pk=user_pk, name=name))
 
 
-async def presence_changed(room_group, people):
-    """`people`: the usernames in the room now, one entry per user."""
-    await send(room_group, FRAGMENT, render("presence", people=people, oob=True))
+async def presence_changed(room_group, usernames):
+    """`usernames`: who is in the room now, one entry per user."""
+    await send(room_group, FRAGMENT, await presence(usernames))
+
+
+async def presence(usernames):
+    """"Here now" for `usernames`, each with their display name and avatar (one query)."""
+    people = await database_sync_to_async(people_named)(usernames)
+    return render("presence", people=people, oob=True)
 
 
 def signed_out(user_pk, session_key=None, keep_session_key=None):
@@ -176,6 +184,13 @@ def room_messages_gone(room_pk, gone, allowed_user_ids):
     of every page that counted them, the room's own pages included."""
     html = render_list("room-messages-gone", room_pk=room_pk, gone=gone)
     async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
+
+
+def person_changed(user):
+    """Someone set their display name or avatar: every signed-in page shows
+    the new ones beside their messages and in "Here now" (people.js), from
+    one fragment for everyone (`user` has its profile selected)."""
+    async_to_sync(send)(LIST_GROUP, FRAGMENT, render_list("person-changed", person=user))
 
 
 def read_moved(user_pk, room):

@@ -144,7 +144,7 @@ class RoomConsumer(PageSocket):
         if now - self.last_typing < TYPING_THROTTLE or self.room.is_archived:
             return
         self.last_typing = now
-        await broadcast.typing(self.room.group_name, self.user.pk, self.username)
+        await broadcast.typing(self.room.group_name, self.user.pk, self.display_name)
 
     async def read(self, frame):
         """The page has shown this room up to the message: move the user's mark."""

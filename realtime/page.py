@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
+from accounts.names import display_name, forget_profile
 from core import logs, metrics
 from rooms.flood import FloodError
 from rooms.models import NotAMember, NotSignedIn, Room, RoomArchived
@@ -83,6 +84,8 @@ class PageSocket(AsyncWebsocketConsumer):
         # Every line logged for this socket from here on names it and its user (core/logs.py).
         logs.bind(socket_id=self.socket_id, user_id=user.pk, room=logs.room_label(self.scope["url_route"]["kwargs"]))
         self.username = user.get_username()
+        # What "is typing" calls this person, as it was when the page connected.
+        self.display_name = await db(display_name)(user)
         self.transport = transport.find(self.base_send)
         try:
             opened = await sockets.registry().open(user.pk, self.socket_id)
@@ -158,6 +161,7 @@ class PageSocket(AsyncWebsocketConsumer):
         """The user as the database has them now (deactivated, demoted, deleted?)."""
         try:
             self.user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
+            forget_profile(self.user)  # what they post shows their display name as it is now
         except ObjectDoesNotExist:
             raise NotSignedIn("Your account no longer exists.") from None
         if not self.user.is_active:

@@ -153,7 +153,7 @@ async def announce(room_pk, group, newcomer=None):
     people = await backend().people(room_pk)
     if people == await backend().last_announced(room_pk):
         if newcomer is not None:
-            await newcomer.send_frame(broadcast.render("presence", people=people, oob=True))
+            await newcomer.send_frame(await broadcast.presence(people))
         return
     for _ in range(ANNOUNCE_ROUNDS):
         await broadcast.presence_changed(group, people)

@@ -70,10 +70,13 @@ ONE_LINE_FENCE = re.compile(r"(`{3,})(?!`)(.*?[^`])\1(?!`)(.*)")
 TEXT_RUN = re.compile(r"(?<![^>])[^<]+")
 
 
-def render(text: str, mentions: Mapping[str, int] | None = None) -> SafeString:
+def render(text: str, mentions: Mapping[str, int] | None = None, names: Mapping[str, str] | None = None) -> SafeString:
     """`text` as safe HTML; `mentions` maps the usernames that count as
-    mentions (members of the room) to their user pks."""
-    return mark_safe(_html(text, frozenset((mentions or {}).items())))
+    mentions (members of the room) to their user pks, `names` those of them
+    whose display name differs to it (the mention's title: `@alice` stays
+    the text, as typed)."""
+    names = {username: name for username, name in (names or {}).items() if name != username}
+    return mark_safe(_html(text, frozenset((mentions or {}).items()), frozenset(names.items())))
 
 
 # Each page load renders the room's latest messages again, for every person
@@ -81,8 +84,8 @@ def render(text: str, mentions: Mapping[str, int] | None = None) -> SafeString:
 # process parses a recent message once (a short one takes tenths of a
 # millisecond, a long one milliseconds).
 @functools.lru_cache(maxsize=1024)
-def _html(text, mentions):
-    html = SANITIZER.clean(MARKDOWN.render(text, {"mentions": dict(mentions)}))
+def _html(text, mentions, names=frozenset()):
+    html = SANITIZER.clean(MARKDOWN.render(text, {"mentions": dict(mentions), "names": dict(names)}))
     return TEXT_RUN.sub(_escape_quotes, html)
 
 
@@ -337,8 +340,11 @@ class _ChatRenderer(RendererHTML):
 
     def mention(self, tokens, idx, options, env):
         token = tokens[idx]
-        pk = int(env["mentions"][token.meta["username"]])
-        return f'<span class="mention" data-user-id="{pk}">{escapeHtml(token.content)}</span>'
+        username = token.meta["username"]
+        pk = int(env["mentions"][username])
+        name = env.get("names", {}).get(username)
+        title = f' title="{escapeHtml(name)}"' if name else ""
+        return f'<span class="mention" data-user-id="{pk}"{title}>{escapeHtml(token.content)}</span>'
 
     def softbreak(self, tokens, idx, options, env):
         return "\n"
@@ -403,7 +409,7 @@ MARKDOWN = _markdown()
 # Exactly what _ChatRenderer makes; anything else is dropped (its text kept).
 SANITIZER = nh3.Cleaner(
     tags={"p", "em", "strong", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"},
-    attributes={"a": {"href"}, "ol": {"start"}, "span": {"data-user-id"}},
+    attributes={"a": {"href"}, "ol": {"start"}, "span": {"data-user-id", "title"}},
     tag_attribute_values={"a": {"rel": {LINK_REL}, "target": {"_blank"}}, "span": {"class": {"mention"}}},
     attribute_filter=_digits,
     url_schemes={"http", "https"},

@@ -91,7 +91,7 @@ def search(user, query, order=NEWEST, cursor=None, limit=None):
         messages = messages.order_by("-pk")
         if cursor is not None:
             messages = messages.filter(pk__lt=cursor.pk)
-    found = list(messages.select_related("room", "author").prefetch_related("attachments")[: limit + 1])
+    found = list(messages.select_related("room", "author__profile").prefetch_related("attachments")[: limit + 1])
     more, found = len(found) > limit, found[:limit]
     # Found by a filter alone, or by a file's name: the text has no match to mark.
     marks = Marks()

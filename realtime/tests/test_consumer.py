@@ -572,13 +572,13 @@ async def test_typing_reaches_the_room_throttled_and_stores_nothing(ws, lobby, a
     await alice_socket.receive_from()  # bob arrived
     await alice_socket.send_to(text_data=json.dumps({"typing": True}))
     html = await bob_socket.receive_from()
-    assert 'hx-swap-oob="beforeend:#typing-signals"' in html and 'data-username="alice"' in html
+    assert 'hx-swap-oob="beforeend:#typing-signals"' in html and 'data-name="alice"' in html
     # A second keystroke within the throttle window is not broadcast.
     await alice_socket.send_to(text_data=json.dumps({"typing": True}))
     assert await bob_socket.receive_nothing()
     monkeypatch.setattr(consumers, "TYPING_THROTTLE", 0)
     await alice_socket.send_to(text_data=json.dumps({"typing": True}))
-    assert 'data-username="alice"' in await bob_socket.receive_from()
+    assert 'data-name="alice"' in await bob_socket.receive_from()
     assert await saved_texts() == []
 
 
@@ -587,13 +587,13 @@ async def test_typing_right_after_sending_a_message_is_broadcast_at_once(ws, lob
     bob_socket = await ws.joined(bob)
     await alice_socket.receive_from()  # bob arrived
     await alice_socket.send_to(text_data=json.dumps({"typing": True}))
-    assert 'data-username="alice"' in await bob_socket.receive_from()
+    assert 'data-name="alice"' in await bob_socket.receive_from()
     await alice_socket.send_to(text_data=frame("first"))
     assert "first" in await bob_socket.receive_from()
     # Within the throttle window, but the message ended "alice is typing"
     # on bob's page: her next keystroke reaches it at once.
     await alice_socket.send_to(text_data=json.dumps({"typing": True}))
-    assert 'data-username="alice"' in await bob_socket.receive_from()
+    assert 'data-name="alice"' in await bob_socket.receive_from()
     await alice_socket.send_to(text_data=json.dumps({"typing": True}))
     assert await bob_socket.receive_nothing()
 

@@ -77,7 +77,7 @@ async def test_typing_edits_and_deletions_reach_the_other_participant(ws, alice,
     alice_socket = await joined(ws, alice, conversation)
     bob_socket = await joined(ws, bob, conversation)
     await bob_socket.send_to(text_data=json.dumps({"typing": True}))
-    assert 'data-username="bob"' in await next_about(alice_socket, "#typing-signals")
+    assert 'data-name="bob"' in await next_about(alice_socket, "#typing-signals")
     await bob_socket.send_to(text_data=json.dumps({"edit": message.pk, "message": "lunch at 1"}))
     assert "lunch at 1" in await next_about(alice_socket, f'id="message-{message.pk}"')
     await bob_socket.send_to(text_data=json.dumps({"delete": message.pk}))

@@ -13,6 +13,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
 
+from accounts.names import PROFILE, display_name
 from realtime import broadcast
 
 from .. import flood, formatting
@@ -28,6 +30,8 @@ from .catch_up import CatchUp
 from .reaction import Reaction, grouped
 from .room import Room
 
+# Who wrote a message whose author's account was deleted.
+DELETED_USER = "deleted user"
 # A reply quotes this many characters of its original.
 QUOTE_LENGTH = 80
 
@@ -35,10 +39,12 @@ QUOTE_LENGTH = 80
 class MessageQuerySet(CatchUp, models.QuerySet):
     def for_display(self):
         """What rendering a message needs, in a fixed number of queries for any number of messages."""
-        reactions = models.Prefetch("reactions", Reaction.objects.select_related("user").order_by("pk"))
-        # author__bot: the "bot" badge (integrations/) without a query per message.
-        return (self.select_related("author", "author__bot", "room", "reply_to__author")
-                .prefetch_related("mentions", reactions, "attachments"))
+        reactions = models.Prefetch("reactions", Reaction.objects.select_related(f"user__{PROFILE}").order_by("pk"))
+        mentions = models.Prefetch("mentions", get_user_model().objects.select_related(PROFILE))
+        # author__bot: the "bot" badge (integrations/) without a query per
+        # message; the profiles: display names and avatars (accounts/names.py).
+        return (self.select_related(f"author__{PROFILE}", "author__bot", "room", f"reply_to__author__{PROFILE}")
+                .prefetch_related(mentions, reactions, "attachments"))
 
     def post(self, room, author, text, client_id=None, reply_to=None, attachments=()):
         """Validate, save, then broadcast a message; returns the saved Message.
@@ -256,7 +262,13 @@ class Message(models.Model):
 
     @property
     def author_name(self):
-        return self.author.get_username() if self.author is not None else "deleted user"
+        """The author as people see them (their display name), or "deleted user"."""
+        return display_name(self.author) if self.author is not None else DELETED_USER
+
+    @property
+    def author_handle(self):
+        """The author's username (their @handle), or "deleted user": for machines (a bot's webhook)."""
+        return self.author.get_username() if self.author is not None else DELETED_USER
 
     @property
     def edit_deadline(self):
@@ -368,5 +380,6 @@ class Message(models.Model):
     @property
     def body_html(self):
         """The text as safe HTML: escaped, then formatted (rooms/formatting.py)."""
-        mentioned = {user.get_username(): user.pk for user in self.mentions.all()}
-        return formatting.render(self.text, mentioned)
+        mentioned = list(self.mentions.all())
+        return formatting.render(self.text, {user.get_username(): user.pk for user in mentioned},
+                                 {user.get_username(): display_name(user) for user in mentioned})

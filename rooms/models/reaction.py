@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
+from accounts.names import display_name
 from realtime import broadcast
 
 from .. import flood
@@ -86,7 +87,7 @@ def grouped(reactions):
     for reaction in reactions:
         group = groups.setdefault(reaction.emoji, ReactionGroup(reaction.emoji, [], []))
         group.user_ids.append(reaction.user_id)
-        group.names.append(reaction.user.get_username())
+        group.names.append(display_name(reaction.user))
     return list(groups.values())
 
 

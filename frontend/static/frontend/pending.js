@@ -12,7 +12,7 @@ import { setText } from "./message-box.js";
 import { fromTemplate } from "./page.js";
 
 const messages = document.getElementById("messages");
-const myName = document.body.dataset.username;
+const myName = document.body.dataset.displayName;
 // client id -> {text, replyTo, el, failed}, in the order sent.
 const waiting = new Map();
 

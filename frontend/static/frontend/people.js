@@ -1,5 +1,6 @@
 // A person's name offers "Message <name>": the author of someone else's
-// message and everyone else in "Here now". The server renders names the same
+// message and everyone else in "Here now". Names and avatars change live
+// when their person sets new ones (applyChanges). The server renders names the same
 // for everyone; this viewer's own name stays plain text. Choosing the offer
 // posts the name to /dm/new/, which opens the conversation (the same one
 // whenever it is the same people).
@@ -24,7 +25,7 @@ function offer(name) {
   const menu = fromTemplate("person-menu-template");
   menu.elements.with.value = name.dataset.person;
   const button = menu.querySelector("button");
-  button.textContent = `Message ${name.dataset.person}`;
+  button.textContent = `Message ${name.textContent}`;
   (name.closest(".message-author") || name).after(menu); // the author's name stays just the name
   name.setAttribute("aria-expanded", "true");
   open = { name: name, menu: menu };
@@ -43,7 +44,7 @@ function enhance(holder, username) {
 export function enhanceMessage(el) {
   if (!el.dataset.authorId || el.dataset.authorId === me) return;
   const author = el.querySelector(".message-author");
-  if (author) enhance(author, author.textContent.trim());
+  if (author) enhance(author, author.dataset.username);
 }
 
 export function enhanceArrivals(arrival) {
@@ -51,7 +52,47 @@ export function enhanceArrivals(arrival) {
 }
 
 export function enhancePresence() {
-  for (const entry of document.querySelectorAll("#presence .presence-entry")) enhance(entry, entry.dataset.username);
+  for (const entry of document.querySelectorAll("#presence .presence-entry")) {
+    enhance(entry.querySelector(".presence-name"), entry.dataset.username);
+  }
+}
+
+// Where a person's name and avatar show: the header of each of their
+// messages, and their "Here now" entry.
+function placesOf(userId) {
+  const id = CSS.escape(userId);
+  return [...document.querySelectorAll(`#messages .message[data-author-id="${id}"] .message-meta`),
+          ...document.querySelectorAll(`#presence .presence-entry[data-user-id="${id}"]`)];
+}
+
+// Someone set a new display name or avatar (a signal in #people-changes,
+// rendered once for everyone): every place that shows them takes the new
+// ones; a name that differs from the username keeps the @handle beside it.
+export function applyChanges(signals) {
+  for (const signal of signals) {
+    signal.remove();
+    const { userId, username } = signal.dataset;
+    const name = signal.querySelector(".person-display-name").textContent;
+    const avatar = signal.querySelector(".avatar");
+    if (userId === me) document.body.dataset.displayName = name;
+    for (const place of placesOf(userId)) {
+      const old = place.querySelector(".avatar");
+      if (old) old.replaceWith(avatar.cloneNode(true));
+      const holder = place.querySelector(".message-author, .presence-name");
+      (holder.querySelector(".person-name") || holder).textContent = name;
+      if (!holder.matches(".message-author")) continue;
+      let handle = place.querySelector(".message-handle");
+      if (name === username) {
+        if (handle) handle.remove();
+        continue;
+      }
+      if (!handle) {
+        handle = fromTemplate("message-handle-template");
+        holder.after(handle);
+      }
+      handle.textContent = `@${username}`;
+    }
+  }
 }
 
 export function start() {

@@ -5,6 +5,7 @@ import { Socket } from "./socket.js";
 import * as frames from "./frames.js";
 import * as newMessage from "./new-message.js";
 import * as notifications from "./notifications.js";
+import * as people from "./people.js";
 import * as roomList from "./room-list.js";
 import * as status from "./status.js";
 
@@ -13,5 +14,6 @@ frames.start();
 status.showListConnection(socket);
 socket.on("open", () => socket.syncList());
 roomList.start(socket);
+socket.on("people", people.applyChanges); // nobody's name shows here: the signals are only cleared
 newMessage.start();
 notifications.start(); // direct messages to this viewer, while the tab is hidden

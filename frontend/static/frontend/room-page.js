@@ -48,6 +48,7 @@ typing.start(socket);
 // and fresh counts, before this room's messages are counted below.
 roomList.start(socket);
 socket.on("presence", people.enhancePresence);
+socket.on("people", people.applyChanges); // someone's new display name or avatar
 
 // Messages arriving, edited or deleted, or a page of older history.
 socket.on("arriving", history.noteReadingPlace); // before the DOM changes

@@ -29,6 +29,7 @@ const LANDINGS = [
   { target: /^reactions-\d+$/, style: "outerHTML", kind: "reactions", only: ".reactions" },
   { target: /^typing-signals$/, style: "beforeend", kind: "typing" },
   { target: /^room-activity$/, style: "beforeend", kind: "activity" },
+  { target: /^people-changes$/, style: "beforeend", kind: "people" },
   { target: /^(room|dm)-list$/, style: "beforeend", kind: "entries", only: ".room-entry" },
   { target: /^presence$/, style: "outerHTML", kind: "presence" },
   { target: /^chat-errors$/, style: "innerHTML", kind: "errors" },
@@ -49,8 +50,9 @@ class Arrival {
     this.replaced = []; // edited messages, each replacing its namesake
     this.removed = []; // ids of deleted messages
     this.reactions = []; // a message's reactions block, someone reacted
-    this.typing = []; // <span data-user-id data-username>
+    this.typing = []; // <span data-user-id data-name>
     this.activity = []; // room-list signals (rooms/templates/rooms/room_list.html)
+    this.people = []; // a person's new display name and avatar
     this.entries = []; // room-list entries, new or changed
     this.errors = []; // what #chat-errors says now
     this.presence = []; // the new "Here now" list
@@ -167,7 +169,7 @@ export class Socket {
   // kind: "open", "close" ({code, final, removed}), "post" ({form, clientId,
   // text, replyTo}), "arriving" (an Arrival, before the DOM changes), "messages"
   // (an Arrival), "typing", "activity", "entries", "errors", "reactions",
-  // "presence" (arrays of elements).
+  // "presence", "people" (arrays of elements).
   on(kind, handler) {
     this.handlers.push({ kind: kind, handler: handler });
   }

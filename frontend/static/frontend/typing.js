@@ -40,7 +40,7 @@ export function start(socket) {
   socket.on("typing", (signals) => {
     for (const signal of signals) {
       if (signal.dataset.userId !== me) {
-        typists.set(signal.dataset.userId, { name: signal.dataset.username, until: Date.now() + SHOWN_MS });
+        typists.set(signal.dataset.userId, { name: signal.dataset.name, until: Date.now() + SHOWN_MS });
       }
       signal.remove();
     }

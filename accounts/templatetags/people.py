@@ -1,0 +1,27 @@
+"""People in templates: {{ user|display_name }} and {% avatar user %} (accounts/names.py)."""
+
+from django import template
+from django.utils.html import format_html
+
+from .. import names
+
+register = template.Library()
+
+
+@register.filter
+def display_name(user):
+    return names.display_name(user) if user is not None else "deleted user"
+
+
+@register.simple_tag
+def avatar(user, size="small"):
+    """The person's picture, or their initial on their colour; decorative
+    (alt=""): their name is always written beside it. `size`: small (beside
+    a message or a name) or large (the settings page)."""
+    if user is None:
+        return format_html('<span class="avatar avatar-{} avatar-initial avatar-hue-0" aria-hidden="true">?</span>', size)
+    url = names.avatar_url(user)
+    if url:
+        return format_html('<img class="avatar avatar-{}" src="{}" alt="" width="128" height="128">', size, url)
+    return format_html('<span class="avatar avatar-{} avatar-initial avatar-hue-{}" aria-hidden="true">{}</span>',
+                       size, names.avatar_hue(user), names.initial(user))
