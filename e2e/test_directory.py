@@ -12,7 +12,7 @@ def sidebar_names(page):
 
 
 @pytest.mark.parametrize("look", ["desktop", "dark"])
-def test_leaving_and_joining_from_the_directory_follow_in_another_tab(make_user, sign_in, screenshot, look):
+def test_leaving_and_joining_from_the_directory_follow_in_another_tab(make_user, sign_in, look):
     from rooms.models import Message, Room
 
     design = Room.objects.create(name="Design", slug="design", topic="Pixels and fonts")
@@ -30,7 +30,6 @@ def test_leaving_and_joining_from_the_directory_follow_in_another_tab(make_user,
     expect(entry).to_contain_text("Pixels and fonts")
     expect(entry).to_contain_text("2 members")
     assert_accessible(directory, f"room directory ({look})")
-    screenshot(directory, f"room-directory-{look}")
     entry.get_by_role("button", name="Leave # Design").click()
     expect(sidebar_names(other_tab)).to_have_text(["# Lobby"], timeout=LIVE_TIMEOUT_MS)
     expect(entry).to_contain_text("1 member")
