@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("search/", include("search.urls")),
+    path("", include("frontend.urls")),
     path("", include("files.urls")),
     path("", include("integrations.urls")),
     path("", include("notifications.urls")),
