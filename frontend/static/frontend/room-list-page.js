@@ -7,11 +7,13 @@ import * as newMessage from "./new-message.js";
 import * as notifications from "./notifications.js";
 import * as roomList from "./room-list.js";
 import * as status from "./status.js";
+import * as visibility from "./visibility.js";
 
 const socket = new Socket(document.getElementById("rooms"));
 frames.start();
 status.showListConnection(socket);
 socket.on("open", () => socket.syncList());
+visibility.start(socket); // the server pushes to phones only while no page is on screen
 roomList.start(socket);
 newMessage.start();
 notifications.start(); // direct messages to this viewer, while the tab is hidden
