@@ -16,16 +16,13 @@ is looking at the chat, however many tabs, devices and processes that
 takes (push/ sends nothing to them then: it would repeat what is on screen).
 """
 
-import asyncio
 import threading
 import time
-import weakref
 
 from django.conf import settings
 
-
-def ttl():
-    return settings.CHAT_PRESENCE_TTL
+from . import sockets
+from .sockets import ttl
 
 
 class LocalVisibility:
@@ -37,8 +34,7 @@ class LocalVisibility:
         self.lock = threading.Lock()
 
     async def show(self, user_pk, socket_id):
-        with self.lock:
-            self.users.setdefault(user_pk, {})[socket_id] = time.time() + ttl()
+        await self.refresh({user_pk: [socket_id]})
 
     async def hide(self, user_pk, socket_id):
         with self.lock:
@@ -57,19 +53,12 @@ class LocalVisibility:
             return {pk for pk in user_pks if any(expiry > now for expiry in self.users.get(pk, {}).values())}
 
 
-class RedisVisibility:
+class RedisVisibility(sockets.RedisUserSets):
+    KIND = "visible"
+
     def __init__(self, url):
-        self.url = url
-        self.clients = weakref.WeakKeyDictionary()  # redis.asyncio clients belong to their loop
+        super().__init__(url)
         self._sync_client = None
-
-    def client(self):
-        import redis.asyncio
-
-        loop = asyncio.get_running_loop()
-        if loop not in self.clients:
-            self.clients[loop] = redis.asyncio.Redis.from_url(self.url, **{"socket_timeout": 5, **settings.REDIS_OPTIONS})
-        return self.clients[loop]
 
     def sync_client(self):
         """The worker's: its tasks are sync code. Same options, a sync retry."""
@@ -82,28 +71,11 @@ class RedisVisibility:
             self._sync_client = redis.Redis.from_url(self.url, **options)
         return self._sync_client
 
-    @staticmethod
-    def key(user_pk):
-        from . import presence
-
-        return f"{presence.KEY_PREFIX}:visible:{user_pk}"
-
     async def show(self, user_pk, socket_id):
-        async with self.client().pipeline(transaction=True) as pipe:
-            pipe.zadd(self.key(user_pk), {socket_id: time.time() + ttl()})
-            pipe.expire(self.key(user_pk), ttl() * 2)
-            await pipe.execute()
+        await self.refresh({user_pk: [socket_id]})
 
     async def hide(self, user_pk, socket_id):
         await self.client().zrem(self.key(user_pk), socket_id)
-
-    async def refresh(self, sockets_by_user):
-        expiry = time.time() + ttl()
-        async with self.client().pipeline(transaction=False) as pipe:
-            for user_pk, socket_ids in sockets_by_user.items():
-                pipe.zadd(self.key(user_pk), dict.fromkeys(socket_ids, expiry))
-                pipe.expire(self.key(user_pk), ttl() * 2)
-            await pipe.execute()
 
     def looking(self, user_pks):
         user_pks = list(user_pks)
@@ -122,8 +94,7 @@ _record = None
 
 def record():
     global _record
-    if _record is None or getattr(_record, "url", "") != settings.REDIS_URL:
-        _record = RedisVisibility(settings.REDIS_URL) if settings.REDIS_URL else LocalVisibility()
+    _record = sockets.for_the_layer(_record, RedisVisibility, LocalVisibility)
     return _record
 
 
