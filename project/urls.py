@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("files.urls")),
     path("", include("integrations.urls")),
     path("", include("notifications.urls")),
+    path("", include("push.urls")),
     path("", include("rooms.urls")),
 ]

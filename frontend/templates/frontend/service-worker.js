@@ -64,14 +64,14 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// --- Web Push (push/tasks.py sends the payload) ------------------------------------------
+// --- Web Push (push/sender.py writes the payload) ----------------------------------------
 
-// The notification's words, from the payload: who wrote, where, and the
-// start of the text (absent when the server keeps message text out of pushes).
+// The notification's words, from the payload (push/sender.py): who wrote,
+// where ("# Lobby", or a conversation's people), and the start of the text
+// (absent when the server keeps message text out of pushes).
 function describe(data) {
-  const where = data.direct ? data.room : `#${data.room}`;
-  const title = data.mention ? `${data.author} mentioned you in ${where}`
-    : data.direct ? `${data.author} (direct message)` : `${data.author} in ${where}`;
+  const title = data.mention ? `${data.author} mentioned you in ${data.room}`
+    : data.direct ? `${data.author} (direct message)` : `${data.author} in ${data.room}`;
   return { title: title, body: data.text || "Open the chat to read it." };
 }
 
