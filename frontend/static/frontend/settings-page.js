@@ -1,6 +1,7 @@
-// The settings page's "Enable notifications on this device"
-// (push/templates/push/settings.html): asks the browser for permission,
-// subscribes, and shows the page again with the device listed.
+// The settings page (notifications/templates/notifications/settings.html):
+// its "Enable notifications on this device" (push/templates/push/settings.html)
+// asks the browser for permission, subscribes, and shows the page again
+// with the device listed.
 import * as push from "./push.js";
 
 const button = document.getElementById("enable-push");
