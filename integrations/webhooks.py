@@ -4,26 +4,21 @@ refusal of addresses inside the server's own network (SSRF).
 The address is checked when the bot is saved (a clear error for staff) and
 again when sending, against the address actually connected to: a name that
 resolved to a public address yesterday may resolve to 127.0.0.1 today, so
-the connection is made to the checked address itself (the Host header and
-TLS name stay the URL's). Redirects are not followed.
+the connection is made to the checked address itself (core/outbound.py).
 """
 
-import http.client
 import json
-import socket
-import threading
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+from core import outbound
 from project import netguard
 
 from . import tokens
 
 USER_AGENT = "chat-webhooks/1"
-# Most of an answer read: a reply longer than a message is refused anyway.
-MAX_ANSWER_BYTES = 64 * 1024
 
 
 class RefusedURL(ValueError):
@@ -88,93 +83,12 @@ def post(url, body, token, timeout):
     """POST the raw `body` signed with `token`; returns (status, content type, answer bytes).
     Raises RefusedURL, TimeoutError when the whole exchange takes more than
     `timeout` seconds, or OSError / http.client errors for a failed call."""
-    scheme, host, port, path, address = resolve(url)
-    connection_class = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(host, port, timeout=timeout)
-    with Deadline(timeout) as deadline:
-        # Connect to the address that was checked, not to a second lookup's answer.
-        connection._create_connection = lambda _address, *args, **kwargs: deadline.connect(address, port)
-        try:
-            connection.request("POST", path, body=body, headers={
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-                "X-Chat-Signature": tokens.sign(body, token),
-            })
-            response = connection.getresponse()
-            answer = response.status, response.getheader("Content-Type", ""), read_answer(response)
-        except (OSError, http.client.HTTPException):
-            if not deadline.expired:
-                raise
-        finally:
-            connection.close()
-        if deadline.expired:
-            # Whatever was read is cut short: a half answer is no answer.
-            raise TimeoutError(f"timed out: no complete answer within {timeout} s")
-    return answer
-
-
-class Deadline:
-    """One deadline for a whole call: connecting, sending, the status line,
-    the headers and the body.
-
-    A socket timeout bounds each wait for bytes, not their sum: an endpoint
-    that sends a byte every second never trips it, and http.client reads the
-    status line and headers a line at a time, each line in as many reads as
-    the endpoint likes. So a timer shuts the connection down when the time is
-    up, whatever is waiting on it then; the call sees its socket closed and
-    `expired` says why."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self.expired = False
-        self._lock = threading.Lock()
-        # A duplicate of the connection's socket: shutting it down ends the
-        # connection for both, and TLS takes the original over (detaching it).
-        self._watched = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self):
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._timer.cancel()
-        with self._lock:
-            if self._watched is not None:
-                self._watched.close()
-                self._watched = None
-
-    def connect(self, address, port):
-        """A TCP connection to (address, port), watched until the deadline."""
-        sock = socket.create_connection((address, port), timeout=self.seconds)
-        with self._lock:
-            if self.expired:
-                sock.close()
-                raise TimeoutError("timed out while connecting")
-            self._watched = sock.dup()
-        return sock
-
-    def _expire(self):
-        with self._lock:
-            self.expired = True
-            if self._watched is not None:
-                try:
-                    self._watched.shutdown(socket.SHUT_RDWR)
-                except OSError:  # closed already
-                    pass
-
-
-def read_answer(response):
-    """At most MAX_ANSWER_BYTES of the body (the deadline bounds the time)."""
-    chunks, size = [], 0
-    while size < MAX_ANSWER_BYTES:
-        chunk = response.read1(min(8192, MAX_ANSWER_BYTES - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
+    answer = outbound.post(outbound.Target(*resolve(url)), body, {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Chat-Signature": tokens.sign(body, token),
+    }, timeout)
+    return answer.status, answer.headers.get("Content-Type", ""), answer.body
 
 
 def reply_text(content_type, answer):

@@ -55,20 +55,22 @@ def send_unread(user_id, now=None):
 
 
 def subject_for(messages, count):
-    """"bob mentioned you in Lobby", "bob sent you a direct message", or a count
-    and where they are: the rooms of the mentions, the senders of direct messages."""
+    """"bob mentioned you in Lobby", "bob sent you a direct message", "bob
+    wrote in Lobby" (a room on "All messages"), or a count and where they
+    are: the rooms of the mentions and other messages, the senders of
+    direct messages."""
     if count == 1:
         first = messages[0]
         if first.room.is_direct:
             return one_line(f"{name(first.author_name)} sent you a direct message", SUBJECT_LIMIT)
-        return one_line(f"{name(first.author_name)} mentioned you in {name(first.room.name)}", SUBJECT_LIMIT)
-    rooms = sorted({name(m.room.name) for m in messages if not m.room.is_direct})
+        verb = "mentioned you in" if first.mentions_reader else "wrote in"
+        return one_line(f"{name(first.author_name)} {verb} {name(first.room.name)}", SUBJECT_LIMIT)
+    mentions = sorted({name(m.room.name) for m in messages if not m.room.is_direct and m.mentions_reader})
+    others = sorted({name(m.room.name) for m in messages if not m.room.is_direct and not m.mentions_reader})
     senders = sorted({name(m.author_name) for m in messages if m.room.is_direct})
-    places = []
-    if rooms:
-        places.append(f"mentions in {', '.join(rooms[:3])}{' and more' if len(rooms) > 3 else ''}")
-    if senders:
-        places.append(f"direct messages from {', '.join(senders[:3])}{' and more' if len(senders) > 3 else ''}")
+    places = [f"{what} {', '.join(names[:3])}{' and more' if len(names) > 3 else ''}"
+              for what, names in (("mentions in", mentions), ("messages in", others), ("direct messages from", senders))
+              if names]
     return one_line(f"{count} unread {' and '.join(places)}" if places else f"{count} unread messages", SUBJECT_LIMIT)
 
 
@@ -81,7 +83,11 @@ def intro_for(messages, count):
     if count == 1:
         if messages[0].room.is_direct:
             return "You have a direct message you have not read yet:"
-        return "You were mentioned and have not read it yet:"
+        if messages[0].mentions_reader:
+            return "You were mentioned and have not read it yet:"
+        return "A message you have not read yet, in a room you follow:"
+    if any(not m.room.is_direct and not m.mentions_reader for m in messages):
+        return f"You have {count} messages you have not read yet:"
     if any(m.room.is_direct for m in messages):
         return f"You have {count} mentions and direct messages you have not read yet:"
     return f"You were mentioned {count} times and have not read them yet:"

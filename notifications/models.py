@@ -23,6 +23,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from integrations.background import GiveUp
 
+from .preferences import RoomPreference, reaching  # noqa: F401 (RoomPreference: the app's model, found here)
+
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 CONFIRMATION_SALT = "notifications.confirm-address"
 # Most messages one email lists; the rest are named by count.
@@ -222,22 +224,24 @@ class NotificationSettings(models.Model):
         return self.last_emailed_at + timedelta(seconds=settings.CHAT_EMAIL_INTERVAL_SECONDS)
 
     def unread_to_email(self, now=None):
-        """What the next email lists: mentions of the user and messages in
-        their direct conversations, by others, older than
-        CHAT_EMAIL_DELAY_SECONDS, still past the read mark of their room, in
-        rooms the user may still read, and not emailed yet; oldest first."""
+        """What the next email lists: the messages that reach the user by
+        their level in each room (preferences.py: mentions, direct messages,
+        every message of a room on "All messages", nothing of a muted one),
+        by others, older than CHAT_EMAIL_DELAY_SECONDS, still past the read
+        mark of their room, in rooms the user may still read, and not emailed
+        yet; oldest first."""
         from rooms.models import Message, ReadMark, Room
 
         now = now or timezone.now()
         user = self.user
         mark = ReadMark.objects.filter(user=user, room=OuterRef("room")).values("last_read")[:1]
-        # EXISTS, not a join: a message mentioning several people stays one row.
-        mentioned = Exists(Message.mentions.through.objects.filter(message=OuterRef("pk"), user=user))
         return (
             Message.objects.filter(pk__gt=self.emailed_through,
                                    created_at__lte=now - timedelta(seconds=settings.CHAT_EMAIL_DELAY_SECONDS),
                                    room__in=Room.objects.visible_to(user))
-            .filter(mentioned | Q(room__kind=Room.DIRECT))
+            .filter(reaching(user))
+            # The email says which of them mention the reader.
+            .annotate(mentions_reader=Exists(Message.mentions.through.objects.filter(message=OuterRef("pk"), user=user)))
             .exclude(author=user)
             .alias(last_read=Subquery(mark))
             .filter(Q(last_read__isnull=True) | Q(pk__gt=models.F("last_read")))

@@ -12,6 +12,7 @@ from integrations.background import retrying_task
 
 from . import emails
 from .models import NotificationSettings
+from .preferences import notified_by
 
 
 @retrying_task(retries=3)
@@ -55,9 +56,10 @@ def queue_check(user_id, when):
 
 def addressed(message, user_ids):
     """After the message's transaction commits: a check for each person it
-    addresses (mentions, or the other participants of a direct conversation)
-    who wants email at a confirmed address, CHAT_EMAIL_DELAY_SECONDS later
-    (if they read it by then, the check finds nothing)."""
+    addresses (signals.py) whom it reaches by their level in its room
+    (preferences.notified_by) and who wants email at a confirmed address,
+    CHAT_EMAIL_DELAY_SECONDS later (if they read it by then, the check
+    finds nothing)."""
     from django.contrib.auth import get_user_model
 
     people = (
@@ -68,7 +70,7 @@ def addressed(message, user_ids):
 
     def queue():
         when = timezone.now() + timedelta(seconds=settings.CHAT_EMAIL_DELAY_SECONDS)
-        for user_id in people.values_list("pk", flat=True):
+        for user_id in sorted(notified_by(message, people.values_list("pk", flat=True))):
             email_unread_mentions.using(run_after=when).enqueue(user_id)
 
     transaction.on_commit(queue, robust=True)

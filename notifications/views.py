@@ -1,6 +1,10 @@
+from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -10,7 +14,12 @@ from accounts.models import Profile
 from project.request_bodies import accepts_body
 
 from .forms import EmailSettingsForm
+from realtime import broadcast
+from rooms.models import Room
+
 from .models import BadConfirmation, ConfirmationPaused, NotificationSettings
+from .preferences import ALL, MENTIONS, RoomPreference
+from .templatetags.room_notifications import menu_context
 
 
 def _settings_page(request, email_form=None, profile_form=None, status=200):
@@ -115,3 +124,31 @@ def unsubscribe(request, token):
         prefs.email_mentions = False
         prefs.save(update_fields=["email_mentions"])
     return render(request, "notifications/unsubscribe.html", {"done": request.method == "POST"})
+
+
+BAD_ROOM_CHOICE = "Send level=all or level=mentions, or muted=true or muted=false."
+
+
+@login_required
+@require_POST
+def room_notifications(request, **route):
+    """A choice from the room's menu: its level, or muting it. The reader's
+    other pages learn of it at once (their background notifications follow
+    it); the menu comes back to htmx, the room page to a plain form."""
+    room = get_object_or_404(Room.objects.visible_to(request.user).at(**route))
+    level, muted = request.POST.get("level"), request.POST.get("muted")
+    if level not in (None, ALL, MENTIONS) or muted not in (None, "true", "false") or (level is None) == (muted is None):
+        return HttpResponseBadRequest(BAD_ROOM_CHOICE, content_type="text/plain; charset=utf-8")
+    RoomPreference.objects.choose(request.user, room, level=level, muted=None if muted is None else muted == "true")
+    user = request.user
+    transaction.on_commit(lambda: levels_changed(user), robust=True)
+    if request.htmx:
+        return render(request, "notifications/room_menu.html", menu_context(user, room, open=True))
+    return redirect(room.get_absolute_url())
+
+
+def levels_changed(user):
+    """Every page of `user` gets their levels anew (notifications.js reads them)."""
+    html = render_to_string("notifications/notify_levels.html",
+                            {"levels": RoomPreference.objects.levels_for(user), "oob": True})
+    async_to_sync(broadcast.send)(broadcast.user_group(user.pk), broadcast.FRAGMENT, html)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "integrations",
     "notifications",
     "operations",
+    "push",
 ]
 
 MIDDLEWARE = [
@@ -398,6 +399,15 @@ SILENCED_SYSTEM_CHECKS = ["security.W003", *([] if EMAIL_URL else ["mail.E001"])
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chat@localhost")
 CHAT_EMAIL_DELAY_SECONDS = env_int("CHAT_EMAIL_DELAY_SECONDS", 600)
 CHAT_EMAIL_INTERVAL_SECONDS = env_int("CHAT_EMAIL_INTERVAL_SECONDS", 900)
+
+# Web Push (push/, docs/push-notifications.md): the VAPID pair `manage.py
+# vapid_keys` prints; without both keys push is off. CHAT_PUSH_PREVIEW=false
+# keeps message text out of pushes (who and where only). Push endpoints must
+# be https on public addresses unless CHAT_PUSH_ALLOW_PRIVATE (tests).
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+CHAT_PUSH_PREVIEW = env_bool("CHAT_PUSH_PREVIEW", True)
+CHAT_PUSH_ALLOW_PRIVATE = env_bool("CHAT_PUSH_ALLOW_PRIVATE", False)
 
 # Only behind a proxy that sets them (Heroku-style routers do) may
 # X-Forwarded-For and X-Forwarded-Proto be believed: anyone else can send them.

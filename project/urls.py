@@ -11,8 +11,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("search/", include("search.urls")),
+    path("", include("frontend.urls")),
     path("", include("files.urls")),
     path("", include("integrations.urls")),
     path("", include("notifications.urls")),
+    path("", include("push.urls")),
     path("", include("rooms.urls")),
 ]

@@ -40,6 +40,7 @@ class RoomConsumer(PageSocket):
         protocol.Edit: "edit",
         protocol.Delete: "delete",
         protocol.React: "react",
+        protocol.Visibility: "visibility",
     }
     room = None
     last_typing = float("-inf")
@@ -203,7 +204,7 @@ class RoomListConsumer(PageSocket):
     of rooms and the user's read marks, and answers a sync with the user's
     current list. Sending a message here is refused (4403)."""
 
-    HANDLERS = {protocol.Sync: "sync", protocol.Post: "post"}
+    HANDLERS = {protocol.Sync: "sync", protocol.Post: "post", protocol.Visibility: "visibility"}
     NOT_HERE = "This page only listens: open a room to do that."
 
     async def connect(self):

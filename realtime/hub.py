@@ -38,7 +38,7 @@ from django.conf import settings
 
 from core import metrics
 
-from . import broadcast, presence, sockets
+from . import broadcast, presence, sockets, visibility
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ class Socket(Protocol):
     # heartbeat keeps the socket counted against its user's cap.
     user_pk: int
     socket_id: str
+    # Whether its page is on screen: the heartbeat keeps that recorded too.
+    on_screen: bool
 
     async def send_frame(self, html: str) -> None:
         """Write one frame of HTML fragments; may close the socket instead
@@ -208,12 +210,17 @@ class Hub:
                 return
 
     async def refresh_socket_counts(self):
-        """Keep this process's sockets counted against their users' caps."""
-        by_user = {}
+        """Keep this process's sockets counted against their users' caps, and
+        those on screen recorded as such."""
+        by_user, on_screen = {}, {}
         for socket in self.groups_of:
             by_user.setdefault(socket.user_pk, []).append(socket.socket_id)
+            if socket.on_screen:
+                on_screen.setdefault(socket.user_pk, []).append(socket.socket_id)
         if by_user:
             await sockets.registry().refresh(by_user)
+        if on_screen:
+            await visibility.record().refresh(on_screen)
 
     async def drop_everyone(self):
         # A socket in several groups reconnects once.

@@ -25,7 +25,7 @@ from core import logs, metrics
 from rooms.flood import FloodError
 from rooms.models import NotAMember, NotSignedIn, Room, RoomArchived
 
-from . import broadcast, budgets, protocol, sockets, transport
+from . import broadcast, budgets, protocol, sockets, transport, visibility
 from .hub import get_hub
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class PageSocket(AsyncWebsocketConsumer):
     channel_layer_alias = None
     user = None
     ready = False  # joined and listening: frames are handled from then on
+    on_screen = False  # the page says its tab is visible (realtime/visibility.py)
 
     async def accept_signed_in(self):
         """Accept the socket; returns the user, or None after closing it
@@ -108,7 +109,9 @@ class PageSocket(AsyncWebsocketConsumer):
             await get_hub().leave_all(self)
             try:
                 await sockets.registry().close(self.user.pk, self.socket_id)
-            except Exception:  # Redis away: the entry expires by itself
+                if self.on_screen:
+                    await visibility.record().hide(self.user.pk, self.socket_id)
+            except Exception:  # Redis away: the entries expire by themselves
                 log.warning("could not uncount a socket of user %s", self.user.pk, exc_info=True)
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -156,6 +159,21 @@ class PageSocket(AsyncWebsocketConsumer):
         (or for its edit of message `edit`)."""
         text, client_id = _sendable(text), _sendable(client_id)
         await self.send_frame(broadcast.render("chat-error", error=reason, text=text, client_id=client_id, edit=edit))
+
+    async def visibility(self, frame):
+        """The page's tab was shown or hidden (every page socket's frame)."""
+        if frame.visible == self.on_screen:
+            return
+        self.on_screen = frame.visible
+        try:
+            if frame.visible:
+                await visibility.record().show(self.user.pk, self.socket_id)
+            else:
+                await visibility.record().hide(self.user.pk, self.socket_id)
+        except Exception:
+            # Redis away: the heartbeat writes the entry again, or it expires.
+            log.warning("could not record that a page of user %s is %s", self.user.pk,
+                        "on screen" if frame.visible else "hidden", exc_info=True)
 
     def current_user(self):
         """The user as the database has them now (deactivated, demoted, deleted?)."""

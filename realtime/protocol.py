@@ -81,6 +81,13 @@ class Delete:
 
 
 @dataclass(frozen=True)
+class Visibility:
+    """Whether the page's tab is on screen now (realtime/visibility.py)."""
+
+    visible: bool
+
+
+@dataclass(frozen=True)
 class React:
     """Add one's emoji reaction to a message, or take it back."""
 
@@ -173,6 +180,13 @@ def read_react(payload):
     return React(message_id, emoji)
 
 
+def read_visibility(payload):
+    visible = payload["visible"]
+    if not isinstance(visible, bool):
+        raise BadFrame("'visible' must be true or false.")
+    return Visibility(visible)
+
+
 class Kind(NamedTuple):
     read: object  # payload -> frame, or BadFrame
     # Frames of this kind one user may send per window, across sockets and
@@ -190,6 +204,8 @@ KINDS = {
     "delete": Kind(read_delete, budget=30, seconds=60),
     # Flood control also counts reactions where they are saved (rooms/flood.py).
     "react": Kind(read_react, budget=60, seconds=60),
+    # Every switch of tabs sends one.
+    "visible": Kind(read_visibility, budget=120, seconds=60),
 }
 # Posts: flood control (CHAT_RATE_LIMIT_*, checked where messages are saved)
 # counts the messages; the frames get twice that, for resends after a

@@ -63,7 +63,13 @@ return 1
 """
 
 
-class RedisSockets:
+class RedisUserSets:
+    """One Redis sorted set per user of their sockets (score = expiry), for
+    the heartbeat to refresh: the socket counts here, and which sockets are
+    on screen (realtime/visibility.py). KIND names the sets."""
+
+    KIND = None
+
     def __init__(self, url):
         self.url = url
         self.clients = weakref.WeakKeyDictionary()  # redis.asyncio clients belong to their loop
@@ -79,15 +85,7 @@ class RedisSockets:
     def key(self, user_pk):
         from . import presence
 
-        return f"{presence.KEY_PREFIX}:sockets:{user_pk}"
-
-    async def open(self, user_pk, socket_id):
-        now = time.time()
-        opened = await self.client().eval(OPEN, 1, self.key(user_pk), now, now + ttl(), cap(), socket_id, ttl() * 2)
-        return bool(opened)
-
-    async def close(self, user_pk, socket_id):
-        await self.client().zrem(self.key(user_pk), socket_id)
+        return f"{presence.KEY_PREFIX}:{self.KIND}:{user_pk}"
 
     async def refresh(self, sockets_by_user):
         expiry = time.time() + ttl()
@@ -98,13 +96,32 @@ class RedisSockets:
             await pipe.execute()
 
 
+class RedisSockets(RedisUserSets):
+    KIND = "sockets"
+
+    async def open(self, user_pk, socket_id):
+        now = time.time()
+        opened = await self.client().eval(OPEN, 1, self.key(user_pk), now, now + ttl(), cap(), socket_id, ttl() * 2)
+        return bool(opened)
+
+    async def close(self, user_pk, socket_id):
+        await self.client().zrem(self.key(user_pk), socket_id)
+
+
 _registry = None
+
+
+def for_the_layer(current, redis_kind, local_kind):
+    """`current`, or a new backend when it was made for another REDIS_URL
+    (tests switch): `redis_kind` with Redis, `local_kind` without."""
+    if current is None or getattr(current, "url", "") != settings.REDIS_URL:
+        return redis_kind(settings.REDIS_URL) if settings.REDIS_URL else local_kind()
+    return current
 
 
 def registry():
     global _registry
-    if _registry is None or getattr(_registry, "url", "") != settings.REDIS_URL:
-        _registry = RedisSockets(settings.REDIS_URL) if settings.REDIS_URL else LocalSockets()
+    _registry = for_the_layer(_registry, RedisSockets, LocalSockets)
     return _registry
 
 

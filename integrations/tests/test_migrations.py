@@ -16,7 +16,18 @@ def migrate(targets):
     return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
+@pytest.fixture
+def back_to_the_latest():
+    """Migrating back unapplies every later migration of every app that
+    depends on those (notifications', say): the tests after this one need
+    them all again."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_the_latest")
 def test_migrating_takes_bots_and_late_additions_out_of_conversations():
     apps = migrate(BEFORE)
     User, Room, Bot = (apps.get_model(*name) for name in [("auth", "User"), ("rooms", "Room"), ("integrations", "Bot")])

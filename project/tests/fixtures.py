@@ -14,19 +14,21 @@ def single_process(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": uuid.uuid4().hex}}
-    from realtime import presence, sockets
+    from realtime import presence, sockets, visibility
 
     presence.reset()
     sockets.reset()
+    visibility.reset()
     yield
     presence.reset()
     sockets.reset()
+    visibility.reset()
 
 
 @pytest.fixture
 def use_redis(settings, redis_url):
     """Switch this test to Redis, under key prefixes no other test shares."""
-    from realtime import presence, sockets
+    from realtime import presence, sockets, visibility
 
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.REDIS_URL = redis_url
@@ -42,6 +44,7 @@ def use_redis(settings, redis_url):
     }
     presence.reset()
     sockets.reset()
+    visibility.reset()
     presence.KEY_PREFIX = prefix
     yield redis_url
     presence.KEY_PREFIX = "chat"

@@ -92,8 +92,8 @@ def test_production_modules_import_each_other_by_their_hashed_names(tmp_path):
     modules = {hashed[name] for name in hashed if re.fullmatch(r"frontend/[\w-]+\.js", name)}
     entries = [hashed[name] for name in hashed if re.fullmatch(r"frontend/[\w-]+-page\.js", name)]
     assert hashed["frontend/room-page.js"] in entries and hashed["frontend/room-list-page.js"] in entries
-    # base.html loads this one on every page, beside the page's own entry.
-    entries.append(hashed["frontend/search-shortcut.js"])
+    # base.html loads these on every page, beside the page's own entry.
+    entries += [hashed["frontend/search-shortcut.js"], hashed["frontend/service-worker-registration.js"]]
     reached, todo = set(), list(entries)
     while todo:
         module = todo.pop()

@@ -1,5 +1,6 @@
-"""The product's icon: in the tab of every page, and at /favicon.ico for
-whatever asks there (feed readers, bookmarks, older browsers)."""
+"""The product's icon: in the tab of every page, at /favicon.ico for
+whatever asks there (feed readers, bookmarks, older browsers), and the
+installed app's (frontend/tests/test_installable.py)."""
 
 import importlib.machinery
 import importlib.util
@@ -37,8 +38,11 @@ def test_every_page_names_the_svg_icon(client, alice, lobby):
     assert (ROOT / "frontend/static/frontend/icon.svg").read_text().startswith("<svg ")
 
 
-def test_both_files_are_what_the_script_draws(tmp_path):
+def test_every_file_is_what_the_script_draws(tmp_path):
     make_favicon = drawing()
     assert (ROOT / "frontend/static/frontend/icon.svg").read_text() == make_favicon.svg()
     make_favicon.ico(tmp_path / "favicon.ico")
     assert (tmp_path / "favicon.ico").read_bytes() == (ROOT / "frontend/root/favicon.ico").read_bytes()
+    for name, pixels, maskable in make_favicon.APP_ICONS:
+        make_favicon.png(tmp_path / name, pixels, maskable)
+        assert (tmp_path / name).read_bytes() == (ROOT / "frontend/static/frontend" / name).read_bytes(), name

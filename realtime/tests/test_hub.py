@@ -20,6 +20,7 @@ class FakeSocket:
         self.controls = []
         self.fail = fail
         self.reconnected = False
+        self.on_screen = False
 
     async def send_frame(self, frame):
         if self.fail:

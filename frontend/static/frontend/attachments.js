@@ -13,7 +13,7 @@
 // and says why in #chat-errors.
 import { clearErrors, showError } from "./errors.js";
 import { setText } from "./message-box.js";
-import { fromTemplate } from "./page.js";
+import { csrfToken, fromTemplate } from "./page.js";
 
 const room = document.getElementById("room");
 let pending = []; // [{file, el}] in the order chosen
@@ -99,12 +99,6 @@ function remove(entry) {
   syncRequired();
   const composer = form();
   if (composer) composer.elements.message.focus();
-}
-
-function csrfToken() {
-  // Every signed-in page carries one in its log-out form (base.html).
-  const field = document.querySelector("input[name=csrfmiddlewaretoken]");
-  return field ? field.value : "";
 }
 
 function newClientId() {

@@ -1,10 +1,15 @@
 // What arrives live while the tab is hidden becomes a notification, once per
-// message: a mention of this viewer, and every new direct message (on the
-// conversation's own page the message itself; elsewhere its room-list
-// signal). Browsers ask for permission only from a click: the button is
-// offered while the answer is still open.
+// message, when the viewer's level in its room lets it through (the same
+// rule the server's pushes and emails follow, notifications/preferences.py):
+// "All messages" every message, "Mentions only" mentions of the viewer, a
+// muted room nothing. Without a choice a conversation notifies of every
+// message and a room of mentions. On the room's own page the message itself
+// is shown; elsewhere its room-list signal. Browsers ask for permission
+// only from a click: the button is offered while the answer is still open,
+// and once allowed this device also subscribes to pushes (push.js).
 import { me } from "./page.js";
-import { onDirectMessage } from "./room-list.js";
+import * as push from "./push.js";
+import { onMessageHeard } from "./room-list.js";
 
 const EXCERPT = 140;
 const room = document.getElementById("room"); // null on /
@@ -16,8 +21,26 @@ function canNotify() {
   return "Notification" in window && Notification.permission === "granted";
 }
 
+// "all", "mentions" or "muted": the viewer's choice for the room, as
+// #notify-levels says (the server replaces it on every page when they
+// choose again), else the default of its kind.
+function levelOf(roomId, isDirect) {
+  const levels = document.getElementById("notify-levels");
+  for (const level of ["muted", "all", "mentions"]) {
+    if (levels && levels.dataset[level].split(" ").includes(String(roomId))) return level;
+  }
+  return isDirect ? "all" : "mentions";
+}
+
+function reaches(roomId, isDirect, mentionsMe) {
+  const level = levelOf(roomId, isDirect);
+  return level === "all" || (level === "mentions" && mentionsMe);
+}
+
 function show(title, body, tag, onclick) {
   notified.add(tag);
+  // The tag is the one a push of the same message has (the service worker):
+  // one replaces the other instead of showing twice.
   const notification = new Notification(title, { body: body, tag: tag });
   notification.onclick = () => {
     window.focus();
@@ -27,12 +50,14 @@ function show(title, body, tag, onclick) {
 }
 
 function notify(el) {
-  if (!(direct || el.classList.contains("mentions-me")) || el.dataset.authorId === me || notified.has(el.id)) return;
+  const mentionsMe = el.classList.contains("mentions-me");
+  if (el.dataset.authorId === me || notified.has(el.id) || !reaches(room.dataset.roomId, direct, mentionsMe)) return;
   if (!document.hidden || !canNotify()) return;
   const author = el.querySelector(".message-author").textContent.trim();
   let excerpt = el.querySelector(".message-body").textContent.trim().replace(/\s+/g, " ");
   if (excerpt.length > EXCERPT) excerpt = excerpt.slice(0, EXCERPT - 1) + "…";
-  const title = direct ? `${author} (direct message)` : `${author} mentioned you in #${room.dataset.room}`;
+  const title = direct ? `${author} (direct message)`
+    : mentionsMe ? `${author} mentioned you in #${room.dataset.room}` : `${author} in #${room.dataset.room}`;
   show(title, excerpt, el.id, () => el.scrollIntoView({ block: "center" }));
 }
 
@@ -41,13 +66,15 @@ export function notifyArrivals(arrival) {
   arrival.news.forEach(notify);
 }
 
-// A direct message in a conversation this page is not showing (counted as unread by room-list.js).
-function notifyDirect(entry, messageId) {
+// A message in a room or conversation this page is not showing (counted as unread by room-list.js).
+function notifyListed(entry, messageId, mentionsMe) {
   const tag = "message-" + messageId;
-  if (!document.hidden || !canNotify() || notified.has(tag)) return;
+  const isDirect = entry.dataset.kind === "direct";
+  if (!document.hidden || !canNotify() || notified.has(tag) || !reaches(entry.dataset.roomId, isDirect, mentionsMe)) return;
   const link = entry.querySelector("a");
-  const names = entry.querySelector(".room-name").textContent.trim();
-  show(`New direct message: ${names}`, "Open the conversation to read it.", tag, () => link.click());
+  const name = entry.querySelector(".room-name").textContent.trim();
+  const title = isDirect ? `New direct message: ${name}` : mentionsMe ? `New mention in ${name}` : `New message in ${name}`;
+  show(title, `Open the ${isDirect ? "conversation" : "room"} to read it.`, tag, () => link.click());
 }
 
 function offer() {
@@ -55,10 +82,14 @@ function offer() {
 }
 
 export function start() {
-  onDirectMessage(notifyDirect);
+  onMessageHeard(notifyListed);
   if (!button) return;
   button.addEventListener("click", () => {
-    Promise.resolve(Notification.requestPermission()).then(offer, offer);
+    Promise.resolve(Notification.requestPermission()).then((answer) => {
+      offer();
+      // And on this device while the chat is closed, where the server pushes.
+      if (answer === "granted" && push.available()) push.enable().catch((error) => console.warn(error.message));
+    }, offer);
   });
   offer();
 }

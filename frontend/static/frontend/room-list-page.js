@@ -8,11 +8,13 @@ import * as notifications from "./notifications.js";
 import * as people from "./people.js";
 import * as roomList from "./room-list.js";
 import * as status from "./status.js";
+import * as visibility from "./visibility.js";
 
 const socket = new Socket(document.getElementById("rooms"));
 frames.start();
 status.showListConnection(socket);
 socket.on("open", () => socket.syncList());
+visibility.start(socket); // the server pushes to phones only while no page is on screen
 roomList.start(socket);
 socket.on("people", people.applyChanges); // nobody's name shows here: the signals are only cleared
 newMessage.start();

@@ -32,10 +32,11 @@ function listOf(entry) {
   return isDirect(entry) ? dmList : list;
 }
 
-// Told of every new message by someone else in a conversation (notifications.js).
-let directMessageHeard = () => {};
-export function onDirectMessage(handler) {
-  directMessageHeard = handler;
+// Told of every new message by someone else in a listed room or
+// conversation, and whether it mentions the viewer (notifications.js).
+let messageHeard = () => {};
+export function onMessageHeard(handler) {
+  messageHeard = handler;
 }
 
 // Told each time an entry's counts are shown anew (tab.js).
@@ -186,7 +187,7 @@ export function count(roomId, id, mentionsMe) {
   entry.dataset.unread = num(entry.dataset.unread) + 1;
   if (mentionsMe) entry.dataset.mentions = num(entry.dataset.mentions) + 1;
   show(entry);
-  if (isDirect(entry)) directMessageHeard(entry, id);
+  messageHeard(entry, id, mentionsMe);
 }
 
 // A conversation with a new message (anyone's) moves to the top of its list.
@@ -234,8 +235,8 @@ function rebase(entry, lastRead, unread, mentions, latest, force, previous = ent
   const ids = countedIn(entry);
   // An entry that just appeared counted nothing yet, whatever its latest.
   const known = !("unknown" in previous.dataset);
-  const before = { unread: num(previous.dataset.unread), latest: known ? num(previous.dataset.latest) : 0,
-                   heard: ids.has(latest) };
+  const before = { unread: num(previous.dataset.unread), mentions: num(previous.dataset.mentions),
+                   latest: known ? num(previous.dataset.latest) : 0, heard: ids.has(latest) };
   for (const [id, mentionsMe] of ids) {
     if (id <= latest) ids.delete(id);
     else if (id > lastRead) {
@@ -247,13 +248,13 @@ function rebase(entry, lastRead, unread, mentions, latest, force, previous = ent
   uncounted.delete(entry.dataset.roomId); // the server's new count leaves deleted messages out
   delete entry.dataset.unknown;
   show(entry);
-  // A direct message the server counted before its news reached this page
-  // (the list's signals wait for their window, a read mark or a fetched
-  // entry does not): news all the same. This page's own conversation
-  // tells of its messages as they arrive.
+  // A message the server counted before its news reached this page (the
+  // list's signals wait for their window, a read mark or a fetched entry
+  // does not): news all the same. This page's own room tells of its
+  // messages as they arrive.
   const news = latest > before.latest && total > before.unread && !before.heard;
-  if (news && isDirect(entry) && entry.dataset.roomId !== currentId) {
-    directMessageHeard(entry, latest);
+  if (news && entry.dataset.roomId !== currentId) {
+    messageHeard(entry, latest, totalMentions > before.mentions);
   }
 }
 

@@ -21,6 +21,7 @@ import * as status from "./status.js";
 import * as tab from "./tab.js";
 import * as time from "./time.js";
 import * as typing from "./typing.js";
+import * as visibility from "./visibility.js";
 import * as viewer from "./viewer.js";
 
 const socket = new Socket(document.getElementById("room"));
@@ -32,6 +33,7 @@ frames.start();
 // and sent (a text over the limit goes nowhere).
 status.showRoomConnection(socket);
 socket.on("open", () => history.syncRoom(socket));
+visibility.start(socket); // the server pushes to phones only while no page is on screen
 messageBox.start();
 composer.start(socket);
 pending.start(socket);

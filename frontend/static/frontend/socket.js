@@ -235,4 +235,9 @@ export class Socket {
   react(messageId, emoji) {
     return this.send({ react: messageId, emoji: emoji });
   }
+
+  // Whether this page's tab is on screen (every page's socket).
+  visible(onScreen) {
+    return this.send({ visible: onScreen });
+  }
 }
