@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "integrations",
     "notifications",
     "operations",
+    "transfer",
 ]
 
 MIDDLEWARE = [
@@ -398,6 +399,8 @@ SILENCED_SYSTEM_CHECKS = ["security.W003", *([] if EMAIL_URL else ["mail.E001"])
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chat@localhost")
 CHAT_EMAIL_DELAY_SECONDS = env_int("CHAT_EMAIL_DELAY_SECONDS", 600)
 CHAT_EMAIL_INTERVAL_SECONDS = env_int("CHAT_EMAIL_INTERVAL_SECONDS", 900)
+# "Download my data" (transfer/): how long a person's archive is kept for them.
+CHAT_DATA_EXPORT_DAYS = env_int("CHAT_DATA_EXPORT_DAYS", 7)
 
 # Only behind a proxy that sets them (Heroku-style routers do) may
 # X-Forwarded-For and X-Forwarded-Proto be believed: anyone else can send them.

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("files.urls")),
     path("", include("integrations.urls")),
     path("", include("notifications.urls")),
+    path("", include("transfer.urls")),
     path("", include("rooms.urls")),
 ]
