@@ -69,14 +69,13 @@ class ReactionNames:
         return names
 
     def __call__(self, emoji):
-        if emoji in self.names:
-            return self.names[emoji]
         tones = [SKIN_TONE_MODIFIERS[char] for char in emoji if char in SKIN_TONE_MODIFIERS]
-        base = "".join(char for char in emoji if char not in SKIN_TONE_MODIFIERS)
-        base = self.names.get(base) or self.names.get(base + "\ufe0f")
-        if base and tones:
-            return f"{base}::skin-tone-{tones[0]}"
-        return base or emoji
+        if tones:
+            base = "".join(char for char in emoji if char not in SKIN_TONE_MODIFIERS)
+            base = self.names.get(base) or self.names.get(base + "\ufe0f")
+            if base:
+                return f"{base}::skin-tone-{tones[0]}"
+        return self.names.get(emoji, emoji)
 
 
 class SlackWriter:

@@ -46,7 +46,7 @@ from files.models import Attachment
 from notifications.models import NotificationSettings
 from project.text import one_line
 from rooms import shortcodes
-from rooms.models import MAX_OTHERS, Message, Reaction, ReadMark, Room
+from rooms.models import LOBBY_SLUG, MAX_OTHERS, Message, Reaction, ReadMark, Room
 from rooms.models.direct import direct_key
 from rooms.models.message import UNSENDABLE, stored_text, validate_text
 from rooms.models.reaction import normalized_emoji
@@ -394,14 +394,19 @@ class SlackImport:
         members = data.get("members") if isinstance(data.get("members"), list) else []
         member_pks = {self._person(member).pk for member in members if isinstance(member, str) and member}
         created = ts_time(str(data.get("created", ""))) or datetime.now(UTC)
+        lobby = None
         if conversation.kind == "direct":
             room = self._direct_room(conversation, member_pks, created)
         else:
             room = self._room(conversation, created)
+            lobby = self._lobby(conversation, room)
         if room is None:
             return
-        if room.pk is None:
-            Room.objects.bulk_create([room])
+        if room.pk is None or lobby is not None:
+            if lobby is None:
+                Room.objects.bulk_create([room])
+            else:
+                room = lobby
             Room.members.through.objects.bulk_create(
                 [Room.members.through(room_id=room.pk, user_id=pk) for pk in member_pks], ignore_conflicts=True
             )
@@ -416,6 +421,22 @@ class SlackImport:
         SlackId.objects.bulk_create(
             [SlackId(kind=SlackId.CONVERSATION, slack_id=conversation.slack_id, object_id=room.pk)]
         )
+
+    def _lobby(self, conversation, room):
+        """The lobby every install starts with, when the export's general
+        channel (Slack's #general, or the lobby of the chat's own export)
+        can be it: while it has no message, it takes the channel's name and
+        topic, instead of standing empty beside it. None otherwise."""
+        if not conversation.data.get("is_general"):
+            return None
+        lobby = Room.objects.rooms().filter(slug=LOBBY_SLUG).first()
+        if lobby is None or lobby.messages.exists() or SlackId.objects.filter(
+                kind=SlackId.CONVERSATION, object_id=lobby.pk).exists():
+            return None
+        self.slugs.discard(room.slug)
+        Room.objects.filter(pk=lobby.pk).update(name=room.name, topic=room.topic, is_archived=room.is_archived)
+        lobby.name, lobby.topic, lobby.is_archived = room.name, room.topic, room.is_archived
+        return lobby
 
     @cached_property
     def slugs(self):
