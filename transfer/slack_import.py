@@ -58,6 +58,9 @@ from .models import SlackId
 from .slack_text import SlackToChat
 
 BATCH = 2000
+# Days of JSON parsed together (bytes), and Slack ids looked up per query.
+DAYS_READ_TOGETHER = 4 * 2**20
+KEYS_PER_QUERY = 2000
 # Bytes of export JSON per message, roughly: how many messages an export
 # brings, guessed before it is read, to decide whether to rebuild the index.
 JSON_BYTES_PER_MESSAGE = 400
@@ -226,11 +229,12 @@ class SlackImport:
         try:
             with transaction.atomic(), times_as_given():
                 rebuild = day_bytes // JSON_BYTES_PER_MESSAGE > Message.objects.count()
+                if rebuild:
+                    self._constraints_checked_now()
+                    drop_index(connection)
                 self._import_people(users)
                 for conversation in conversations:
                     self._import_conversation(conversation)
-                if rebuild:
-                    drop_index(connection)
                 bar = self.progress(day_bytes) if self.progress else None
                 for conversation in conversations:
                     if conversation.room is not None:
@@ -239,12 +243,22 @@ class SlackImport:
                     bar.close()
                 self._mark_read(conversations)
                 if rebuild:
+                    self._constraints_checked_now()
                     create_index(connection)
                 self._claims(users)
         except BaseException:
             uploads.discard(self.stored)
             raise
         return self.report
+
+    @staticmethod
+    def _constraints_checked_now():
+        """The foreign keys' checks, deferred to the commit, run now (and
+        from now on as rows are written): PostgreSQL alters no table that
+        has checks pending, as the search index's column does."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def _objects(self, name, required=False):
         """The list of objects a top-level member holds, each with a string id."""
@@ -482,34 +496,51 @@ class SlackImport:
         self.roots = {}  # thread ts -> its first message: a Message in the batch, else its pk
         self.new_roots = []  # the roots of the batch
         self.batch, self.batch_ts = [], {}
-        for day in days:
-            items = self.archive.json_list(day)
-            where = day
-            seen = {}
-            if self.earlier:
-                keys = [key_prefix + item["ts"] for item in items if isinstance(item, dict)
-                        and isinstance(item.get("ts"), str)]
-                seen = {key: True for chunk in range(0, len(keys), 500) for key in SlackId.objects.filter(
-                    kind=SlackId.MESSAGE, slack_id__in=keys[chunk:chunk + 500]).values_list("slack_id", flat=True)}
-            good = []
-            for item in items:
-                if not isinstance(item, dict):
-                    self.report.skip("not a message (not a JSON object)", where)
-                elif ts_time(item.get("ts")) is None:
-                    self.report.skip("no valid time (ts)", where)
-                elif key_prefix + item["ts"] in seen:
-                    self.report.skipped[ALREADY_IMPORTED] += 1
-                else:
-                    seen[key_prefix + item["ts"]] = True
-                    good.append(item)
-            for item in sorted(good, key=lambda item: ts_order(item["ts"])):
-                self._message(conversation, item, f"{day} {item['ts']}")
-                if len(self.batch) >= BATCH:
-                    self._flush(conversation)
-            if bar is not None:
-                bar.update(self.archive.size(day))
-                bar.set_postfix_str(f"{self.report.imported['messages']:,} messages", refresh=False)
+        for read in self._days_read(days):
+            seen = self._imported_before(key_prefix, read) if self.earlier else set()
+            for day, items in read:
+                good = []
+                for item in items:
+                    if not isinstance(item, dict):
+                        self.report.skip("not a message (not a JSON object)", day)
+                    elif ts_time(item.get("ts")) is None:
+                        self.report.skip("no valid time (ts)", day)
+                    elif key_prefix + item["ts"] in seen:
+                        self.report.skipped[ALREADY_IMPORTED] += 1
+                    else:
+                        seen.add(key_prefix + item["ts"])
+                        good.append(item)
+                for item in sorted(good, key=lambda item: ts_order(item["ts"])):
+                    self._message(conversation, item, f"{day} {item['ts']}")
+                    if len(self.batch) >= BATCH:
+                        self._flush(conversation)
+                if bar is not None:
+                    bar.update(self.archive.size(day))
+                    bar.set_postfix_str(f"{self.report.imported['messages']:,} messages", refresh=False)
         self._flush(conversation)
+
+    def _days_read(self, days):
+        """The days parsed, [(day, its items)] at a time: as many as make
+        DAYS_READ_TOGETHER bytes of JSON, so that an import run again looks
+        up which messages it has in one query for many small days."""
+        read, size = [], 0
+        for day in days:
+            read.append((day, self.archive.json_list(day)))
+            size += self.archive.size(day)
+            if size >= DAYS_READ_TOGETHER:
+                yield read
+                read, size = [], 0
+        if read:
+            yield read
+
+    def _imported_before(self, key_prefix, read):
+        keys = [key_prefix + item["ts"] for _, items in read for item in items
+                if isinstance(item, dict) and isinstance(item.get("ts"), str)]
+        found = set()
+        for start in range(0, len(keys), KEYS_PER_QUERY):
+            found.update(SlackId.objects.filter(kind=SlackId.MESSAGE, slack_id__in=keys[start:start + KEYS_PER_QUERY])
+                         .values_list("slack_id", flat=True))
+        return found
 
     def _author(self, item):
         user = item.get("user")
