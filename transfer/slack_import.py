@@ -322,7 +322,7 @@ class SlackImport:
         shown = next((str(value) for value in (profile.get("real_name"), user.get("real_name"),
                                                 profile.get("display_name"), user.get("name")) if value), "")
         shown = one_line(shown)
-        if deleted:
+        if deleted and not shown.endswith("(deactivated)"):  # the chat's own exports have it already
             shown = f"{shown} (deactivated)".strip()
         handle = user.get("name") or profile.get("display_name") or shown or user["id"]
         email = str(profile.get("email") or "").strip()
