@@ -183,3 +183,24 @@ def test_a_refusal_names_the_problem_and_keeps_nothing(tmp_path):
         run_import(tmp_path / "missing.zip")
     with pytest.raises(CommandError, match="--email needs CHAT_BASE_URL"):
         run_import(tmp_path / "missing.zip", "--email")
+
+
+def test_a_progress_bar_on_a_terminal_and_nothing_elsewhere(export_zip, tmp_path):
+    import os
+
+    controller, terminal = os.openpty()
+    with open(terminal, "w", closefd=True) as tty:
+        call_command("import_slack", str(export_zip), stdout=StringIO(), stderr=tty)
+    shown = os.read(controller, 65536).decode()
+    os.close(controller)
+    assert "Messages:   0%|" in shown and "B/s]" in shown
+    quiet = StringIO()
+    call_command("import_slack", str(write_zip(tmp_path / "again.zip", workspace())), stdout=StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""
+
+
+def test_general_is_a_room_of_its_own_when_the_lobby_has_history(export_zip, lobby, alice):
+    lobby.post_message(alice, "We were here first")
+    run_import(export_zip)
+    assert Room.objects.get(slug="lobby").name == "Lobby"
+    assert Room.objects.get(name="general").slug == "general"
