@@ -221,7 +221,8 @@ def markdown(args, figures, output):
         "| export | stored | wall | messages/s | import process CPU | its peak memory |",
         "|---|---|---|---|---|---|",
         f"| {messages:,} messages, {figures['layout']['conversations']} conversations, "
-        f"{figures['layout']['people']} people ({figures['layout']['zip_mib']:.0f} MiB zipped) | {figures['stored']:,} messages | {wall:.0f} s | "
+        f"{figures['layout']['people']} people ({figures['layout']['zip_mib']:.0f} MiB zipped) | "
+        f"{figures['stored']:,} messages | {wall:.0f} s | "
         f"{messages / wall:,.0f} | {cpu:.0f} s | {memory:.0f} MiB |",
     ]
     if figures["again"]:

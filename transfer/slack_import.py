@@ -225,7 +225,7 @@ class SlackImport:
         for folder in sorted(set(days) - known):
             self.report.skip("a folder that no conversation of the export names", folder, len(days[folder]))
         day_bytes = sum(self.archive.size(name) for c in conversations for name in days.get(c.folder, ()))
-        self.text = SlackToChat(self._mentionable, self.room_names.get)
+        self.converter = SlackToChat(self._mentionable, self.room_names.get)
         try:
             with transaction.atomic(), times_as_given():
                 rebuild = day_bytes // JSON_BYTES_PER_MESSAGE > Message.objects.count()
@@ -275,9 +275,8 @@ class SlackImport:
         existing = {pk: name for pk, name in self.User.objects.filter(pk__in=known.values())
                     .values_list("pk", self.User.USERNAME_FIELD)}
         for slack_id, pk in known.items():
-            if pk in existing:
-                self._remember(slack_id, pk, existing[pk])
-        new = [user for user in users if user["id"] not in known]
+            self._remember(slack_id, pk if pk in existing else None, existing.get(pk, ""))
+        new = list({user["id"]: user for user in users if user["id"] not in known}.values())
         if not new:
             return
         matched = self._matched_by_email(new)
@@ -368,12 +367,17 @@ class SlackImport:
     def _person(self, slack_id, shown=None, kind=SlackId.PERSON):
         """The Person for a Slack id; one the export's users.json does not
         list (a bot without a user, someone from another workspace) becomes
-        an inactive account of its own, made now."""
+        an inactive account of its own, made now. One whose account was
+        deleted here since an earlier run has none (pk None): their
+        messages show as from a deleted user, as the chat shows such
+        messages, and they are nobody's member or reaction."""
         key = slack_id if kind == SlackId.PERSON else f"bot:{slack_id}"[:100]
         if key in self.people:
             return self.people[key]
         found = SlackId.objects.filter(kind=kind, slack_id=key).values_list("object_id", flat=True).first()
         account = self.User.objects.filter(pk=found).first() if found else None
+        if found and account is None:
+            return self._remember(key, None, "")
         if account is None:
             if kind == SlackId.BOT:
                 account = self._new_account(shown or slack_id, shown or slack_id)
@@ -388,12 +392,13 @@ class SlackImport:
 
     def _remember(self, key, pk, username):
         self.people[key] = Person(pk, username)
-        self.usernames[pk] = username
+        if pk is not None:
+            self.usernames[pk] = username
         return self.people[key]
 
     def _mentionable(self, slack_id):
         person = self.people.get(slack_id)
-        return (person.pk, person.username) if person else None
+        return (person.pk, person.username) if person and person.pk else None
 
     # --- conversations -------------------------------------------------------------------
 
@@ -404,9 +409,12 @@ class SlackImport:
             conversation.room = Room.objects.filter(pk=known.object_id).first()
             if conversation.room is None:
                 self.report.skip("a conversation deleted here since it was imported", where)
+            else:
+                conversation.member_pks = set(conversation.room.members.values_list("pk", flat=True))
             return
         members = data.get("members") if isinstance(data.get("members"), list) else []
         member_pks = {self._person(member).pk for member in members if isinstance(member, str) and member}
+        member_pks.discard(None)
         created = ts_time(str(data.get("created", ""))) or datetime.now(UTC)
         lobby = None
         if conversation.kind == "direct":
@@ -567,7 +575,7 @@ class SlackImport:
         if not text.strip() and isinstance(item.get("attachments"), list):
             text = "\n".join(str(part.get("fallback") or part.get("text") or "") for part in item["attachments"]
                              if isinstance(part, dict)).strip()
-        text, mentioned = self.text.convert(text)
+        text, mentioned = self.converter.convert(text)
         if subtype == "me_message" and text.strip():
             text = f"_{text.strip()}_"
         text = stored_text(text)
@@ -657,7 +665,7 @@ class SlackImport:
             people = chosen.setdefault(emoji, set())
             for user in users:
                 pk = self._person(user).pk
-                if pk in people:
+                if pk is None or pk in people:
                     continue
                 if per_person[pk] >= settings.CHAT_REACTION_EMOJI_PER_PERSON:
                     self.report.skip(f"reactions past {settings.CHAT_REACTION_EMOJI_PER_PERSON} by one person on "

@@ -204,3 +204,26 @@ def test_general_is_a_room_of_its_own_when_the_lobby_has_history(export_zip, lob
     run_import(export_zip)
     assert Room.objects.get(slug="lobby").name == "Lobby"
     assert Room.objects.get(name="general").slug == "general"
+
+
+def test_what_was_deleted_here_since_is_not_brought_back(tmp_path):
+    members = workspace()
+    run_import(write_zip(tmp_path / "first.zip", members))
+    User.objects.get(username="carol").delete()
+    Room.objects.get(name="secret").delete()
+    members["general/2024-03-02.json"] = [message("U3", 60 * 24, "Carol again", reactions=[
+        {"name": "tada", "users": ["U3", "U1"], "count": 2}])]
+    members["secret/2024-03-02.json"] = [message("U1", 60 * 24, "Secret again")]
+    output = run_import(write_zip(tmp_path / "second.zip", members))
+    again = Message.objects.get(text="Carol again")
+    assert again.author is None and again.author_name == "deleted user"
+    assert list(again.reactions.values_list("user__username", flat=True)) == ["alice"]
+    assert not User.objects.filter(username="carol").exists() and not Room.objects.filter(name="secret").exists()
+    assert "1 a conversation deleted here since it was imported" in output
+
+
+def test_a_person_listed_twice_is_one_person(tmp_path):
+    members = {**workspace()}
+    members["users.json"] = members["users.json"] + [members["users.json"][0]]
+    run_import(write_zip(tmp_path / "export.zip", members))
+    assert User.objects.filter(username__startswith="alice").count() == 1
