@@ -26,20 +26,25 @@ class InvitationQuerySet(models.QuerySet):
     def usable(self):
         return self.filter(revoked=False, expires_at__gt=timezone.now(), uses__lt=F("max_uses"))
 
-    def create_for(self, created_by=None, uses=None, hours=None):
+    def create_for(self, created_by=None, uses=None, hours=None, account=None):
         """A new invitation for `uses` accounts, valid for `hours` (the
-        CHAT_INVITE_* defaults when None)."""
-        uses = settings.CHAT_INVITE_USES if uses is None else uses
+        CHAT_INVITE_* defaults when None); with `account`, the link that
+        lets the person of that existing account claim it (once)."""
+        uses = 1 if account is not None else settings.CHAT_INVITE_USES if uses is None else uses
         hours = settings.CHAT_INVITE_HOURS if hours is None else hours
         return self.create(
-            created_by=created_by, max_uses=uses, expires_at=timezone.now() + timedelta(hours=hours)
+            created_by=created_by, max_uses=uses, expires_at=timezone.now() + timedelta(hours=hours), account=account
         )
 
 
 class Invitation(models.Model):
     """A join link: it lets up to `max_uses` people create an account until
     `expires_at`, unless revoked. The token is the link's secret, kept as
-    is so staff can copy the link again."""
+    is so staff can copy the link again.
+
+    An invitation with an `account` creates none: it lets the person that
+    existing, inactive account stands for (someone whose history came from
+    Slack: transfer/) choose its password and sign in with it."""
 
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_by = models.ForeignKey(
@@ -51,6 +56,10 @@ class Invitation(models.Model):
     max_uses = models.PositiveIntegerField("uses allowed", default=1)
     uses = models.PositiveIntegerField("used", default=0, editable=False)
     revoked = models.BooleanField(default=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="claim_invitations",
+        editable=False, help_text="The existing account this link lets its person claim.",
+    )
 
     objects = InvitationQuerySet.as_manager()
 

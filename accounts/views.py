@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.http import Http404
@@ -90,10 +91,13 @@ def signup(request):
 
 
 def join(request, token):
-    """/accounts/join/<token>/: the sign-up form for an invitation's holder."""
+    """/accounts/join/<token>/: the sign-up form for an invitation's holder,
+    or for an imported person's claim link, the form that claims their account."""
+    invitation = Invitation.objects.select_related("account").filter(token=token).first()
+    if invitation is not None and invitation.account is not None:
+        return _claim_form(request, invitation)
     if settings.CHAT_SIGNUP == "closed":
         return _refused(request, *CLOSED)
-    invitation = Invitation.objects.filter(token=token).first()
     if invitation is None:
         return _refused(
             request, "Invitation not found",
@@ -103,6 +107,34 @@ def join(request, token):
     if reason and not request.user.is_authenticated:
         return _refused(request, "Invitation no longer valid", f"{reason} Ask for a new one.", status=410)
     return _signup_form(request, request.path, invitation)
+
+
+def _claim_form(request, invitation):
+    """An imported person chooses their account's password; the account is
+    then active and signed in, with the history an import gave it. Makes no
+    new account, so it works whatever CHAT_SIGNUP says. Every POST counts
+    towards the sign-up throttle."""
+    account = invitation.account
+    if account.is_active or account.has_usable_password():
+        return _refused(request, "Account claimed already",
+                        f"The account {account.get_username()} has been claimed: log in with its password.", status=410)
+    if reason := invitation.refusal():
+        return _refused(request, "Invitation no longer valid", f"{reason} Ask for a new one.", status=410)
+    form = SetPasswordForm(account, request.POST or None)
+    if request.method == "POST":
+        refused = throttle.attempt(throttle.SIGNUP, request, account.get_username())
+        if refused:
+            return refused
+        if form.is_valid():
+            with transaction.atomic():
+                if not invitation.claim():
+                    return _refused(request, "Invitation no longer valid", invitation.refusal(), status=410)
+                account = form.save(commit=False)
+                account.is_active = True
+                account.save()
+            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("rooms:list")
+    return render(request, "accounts/claim.html", {"form": form, "account": account})
 
 
 def _lock_accounts():

@@ -45,7 +45,7 @@ SCENARIOS = {
                  "ours, many rooms (daphne, 2 processes, same Redis)"),
 }
 MANY_ROOMS = {"rooms", "rooms-2p"}
-DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "uploads", "datascale"]
+DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "uploads", "datascale", "import"]
 OPTIONAL = ["peer-uvicorn", "ours-uvicorn-2p", "rooms", "rooms-2p"]
 # Memory per idle socket is measured for these, one process each.
 IDLE_KINDS = ["ours", "peer", "bare", "ours-uvicorn", "peer-uvicorn"]
@@ -643,6 +643,18 @@ def run_datascale(config):
     return subprocess.run(argv, cwd=ROOT).returncode
 
 
+def run_import(config):
+    """Importing a Slack export of a million messages on PostgreSQL
+    (bench/slack_import.py), in its own process with its own database."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "bench.slack_import", "--out", config.out]
+    if config.quick:
+        argv += ["--messages", "20000"]
+    log("import part: " + " ".join(argv[1:]))
+    return subprocess.run(argv, cwd=ROOT).returncode
+
+
 def run_uploads(config):
     """Fan-out with and without large, slow uploads in flight (bench/uploads.py),
     in its own process with its own server."""
@@ -657,7 +669,7 @@ def run_uploads(config):
 
 def main(argv=None):
     config = parse_args(sys.argv[1:] if argv is None else argv)
-    parts = {name: name in config.scenarios for name in ("uploads", "datascale")}
+    parts = {name: name in config.scenarios for name in ("uploads", "datascale", "import")}
     config.scenarios = [name for name in config.scenarios if name not in parts]
     if config.scenarios:
         run_fanout(config)
@@ -665,6 +677,8 @@ def main(argv=None):
         raise SystemExit("the uploads part failed")
     if parts["datascale"] and run_datascale(config):
         raise SystemExit("the data-scale part failed")
+    if parts["import"] and run_import(config):
+        raise SystemExit("the import part failed")
 
 
 def run_fanout(config):

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "notifications",
     "operations",
     "push",
+    "transfer",
 ]
 
 MIDDLEWARE = [
@@ -399,6 +400,8 @@ SILENCED_SYSTEM_CHECKS = ["security.W003", *([] if EMAIL_URL else ["mail.E001"])
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chat@localhost")
 CHAT_EMAIL_DELAY_SECONDS = env_int("CHAT_EMAIL_DELAY_SECONDS", 600)
 CHAT_EMAIL_INTERVAL_SECONDS = env_int("CHAT_EMAIL_INTERVAL_SECONDS", 900)
+# "Download my data" (transfer/): how long a person's archive is kept for them.
+CHAT_DATA_EXPORT_DAYS = env_int("CHAT_DATA_EXPORT_DAYS", 7)
 
 # Web Push (push/, docs/push-notifications.md): the VAPID pair `manage.py
 # vapid_keys` prints; without both keys push is off. CHAT_PUSH_PREVIEW=false

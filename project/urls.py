@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("", include("notifications.urls")),
     path("", include("push.urls")),
+    path("", include("transfer.urls")),
     path("", include("rooms.urls")),
 ]
