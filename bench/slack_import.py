@@ -189,6 +189,7 @@ def main():
         try:
             subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
             log(f"importing into {name}")
+            load_before = os.getloadavg()[0]
             first = run([sys.executable, "manage.py", "import_slack", str(export)], env)
             log(f"imported in {first[0]:.0f} s")
             again = run([sys.executable, "manage.py", "import_slack", str(export)], env) if args.again else None
@@ -198,7 +199,8 @@ def main():
             with psycopg.connect(base, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     figures = {"layout": layout, "stored": stored, "first": first[:3], "again": again[:3] if again else None,
-               "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+               "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+               "load": (load_before, os.getloadavg()[0])}
     # The report without its claim links (one line per person).
     report = markdown(args, figures, first[3].split("Each imported person")[0])
     out = Path(args.out)
@@ -216,7 +218,9 @@ def markdown(args, figures, output):
         "# Importing a Slack export (`make bench`, import part)",
         "",
         f"{figures['started']}, PostgreSQL, {figures['machine'].get('cores')} cores, Python "
-        f"{figures['machine'].get('python')}. `python -m bench.slack_import --messages {args.messages}`.",
+        f"{figures['machine'].get('python')}, load average {figures['load'][0]:.1f} before the import and "
+        f"{figures['load'][1]:.1f} after (the cores are shared). "
+        f"`python -m bench.slack_import --messages {args.messages}`.",
         "",
         "| export | stored | wall | messages/s | import process CPU | its peak memory |",
         "|---|---|---|---|---|---|",
