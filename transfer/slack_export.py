@@ -5,7 +5,7 @@ wrote, their files and settings). docs/export.md describes the layout:
     users.json  channels.json  groups.json  dms.json  mpims.json
     <folder>/YYYY-MM-DD.json        one per conversation and day (UTC)
     __uploads/<file id>/<name>      the files
-    settings.json                   a person's own archive only
+    settings.json, avatar.<ext>     a person's own archive only
 
 Ids are the chat's own with Slack's first letters: U<pk> a person, C<pk>
 a public room, G<pk> a private room or a group conversation, D<pk> a
@@ -31,6 +31,8 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.functional import cached_property
 from django.utils.text import get_valid_filename
 
+from accounts.models import Profile
+from accounts.names import PROFILE
 from files.models import Attachment
 from notifications.models import NotificationSettings
 from rooms import shortcodes
@@ -220,14 +222,15 @@ class SlackWriter:
 
     def finish(self):
         """users.json (everyone the conversations name) and the conversation lists."""
-        users = get_user_model().objects.filter(pk__in=self.people).select_related("bot").order_by("pk")
+        users = get_user_model().objects.filter(pk__in=self.people).select_related("bot", PROFILE).order_by("pk")
         self.write_json("users.json", [self._person(person) for person in users])
         for name, entries in self.lists.items():
             self.write_json(name, entries)
 
     def _person(self, person):
         shown = person.get_full_name()
-        profile = {"real_name": shown or person.get_username(), "display_name": person.get_username(),
+        chosen = getattr(getattr(person, "profile", None), "display_name", "")  # none: Slack shows real_name
+        profile = {"real_name": shown or person.get_username(), "display_name": chosen,
                    "first_name": person.first_name, "last_name": person.last_name}
         if self.emails_of is None or person.pk in self.emails_of:
             profile["email"] = person.email
@@ -272,8 +275,15 @@ def export_person(path, user):
             writer.conversation(room, room.messages.filter(author=user), members)
         writer.finish()
         prefs = NotificationSettings.objects.for_user(user)
+        profile = Profile.objects.filter(user=user).first()
+        avatar = ""
+        if profile is not None and profile.avatar:
+            avatar = "avatar." + profile.avatar.name.rsplit(".", 1)[-1]
+            with profile.avatar.open("rb") as source, archive.open(avatar, "w") as out:
+                shutil.copyfileobj(source, out, 2**20)
         writer.write_json("settings.json", {
             "username": user.get_username(), "first_name": user.first_name, "last_name": user.last_name,
+            "display_name": profile.display_name if profile else "", "avatar": avatar,
             "email": user.email, "date_joined": user.date_joined.isoformat(),
             "email_mentions": prefs.email_mentions, "confirmed_email": prefs.confirmed_email,
         })

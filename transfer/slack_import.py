@@ -39,7 +39,7 @@ from django.db import connection, transaction
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
-from accounts.models import Invitation
+from accounts.models import DISPLAY_NAME_LENGTH, Invitation, Profile
 from accounts.usernames import skeletons
 from files import uploads
 from files.models import Attachment
@@ -106,6 +106,14 @@ def ts_time(ts):
 def ts_order(ts):
     match = TS.match(ts) if isinstance(ts, str) else None
     return (int(match.group(1)), int((match.group(2) or "0").ljust(6, "0"))) if match else (0, 0)
+
+
+def deactivated(name, limit):
+    """A deactivated person's name, marked so (once: the chat's own exports have it already)."""
+    mark = " (deactivated)"
+    if name.endswith(mark.strip()):
+        return one_line(name, limit)
+    return (one_line(name, limit - len(mark)) + mark).strip()
 
 
 def split_text(text, limit):
@@ -290,6 +298,8 @@ class SlackImport:
             accounts.append(self._account(user))
             ids.append(user["id"])
         self.User.objects.bulk_create(accounts)
+        Profile.objects.bulk_create([Profile(user_id=account.pk, display_name=account.chosen_name)
+                                     for account in accounts if account.chosen_name])
         for slack_id, account in zip(ids, accounts):
             self._remember(slack_id, account.pk, account.get_username())
         SlackId.objects.bulk_create(
@@ -315,14 +325,18 @@ class SlackImport:
         return matched
 
     def _account(self, user):
+        """A person of users.json as an account (not saved yet): their full
+        name as its name, and the display name they chose in Slack, if any,
+        as its display name (chosen_name, for their Profile)."""
         profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
         is_bot = bool(user.get("is_bot") or user.get("is_app_user"))
         deleted = bool(user.get("deleted"))
         shown = next((str(value) for value in (profile.get("real_name"), user.get("real_name"),
                                                 profile.get("display_name"), user.get("name")) if value), "")
-        shown = one_line(shown)
-        if deleted and not shown.endswith("(deactivated)"):  # the chat's own exports have it already
-            shown = f"{shown} (deactivated)".strip()
+        shown = deactivated(one_line(shown), 150) if deleted else one_line(shown, 150)
+        chosen = one_line(str(profile.get("display_name") or ""))
+        if chosen:
+            chosen = deactivated(chosen, DISPLAY_NAME_LENGTH) if deleted else one_line(chosen, DISPLAY_NAME_LENGTH)
         handle = user.get("name") or profile.get("display_name") or shown or user["id"]
         email = str(profile.get("email") or "").strip()
         try:
@@ -332,7 +346,9 @@ class SlackImport:
         self.report.imported["bots" if is_bot else "people"] += 1
         if deleted:
             self.report.imported["people deactivated in Slack"] += 1
-        return self._new_account(handle, shown, email=email[:254])
+        account = self._new_account(handle, shown, email=email[:254])
+        account.chosen_name = chosen
+        return account
 
     def _new_account(self, handle, shown, email=""):
         """An inactive account (no usable password: it is claimed through an

@@ -32,9 +32,9 @@ def write_zip(path, members):
     return path
 
 
-def user(slack_id, name, real_name, email="", **extra):
+def user(slack_id, name, real_name, email="", display_name="", **extra):
     return {"id": slack_id, "name": name, "real_name": real_name, "deleted": False,
-            "profile": {"real_name": real_name, "display_name": name, "email": email}, **extra}
+            "profile": {"real_name": real_name, "display_name": display_name, "email": email}, **extra}
 
 
 def channel(slack_id, name, members, topic="", purpose="", archived=False):
@@ -55,10 +55,10 @@ def workspace():
     """The members of a small workspace's export: every kind of conversation
     and of message the importer handles, and some it skips."""
     users = [
-        user("U1", "alice", "Alice Archer", "alice@example.com"),
+        user("U1", "alice", "Alice Archer", "alice@example.com", display_name="Ali"),
         user("U2", "bob", "Bob Baker", "bob@example.com"),
         user("U3", "carol", "Carol Cole"),
-        {**user("U4", "dave", "Dave Dunn", "dave@example.com"), "deleted": True},
+        {**user("U4", "dave", "Dave Dunn", "dave@example.com", display_name="Dave"), "deleted": True},
         {**user("U5", "helper", "Helper Bot"), "is_bot": True, "profile": {"real_name": "Helper Bot", "bot_id": "B5"}},
     ]
     general = [

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from accounts.models import Invitation
+from accounts.models import Invitation, Profile
+from accounts.names import display_name
 from files.models import Attachment
 from rooms.models import Message, Room, conversation_between
 from transfer.models import SlackId
@@ -30,6 +31,7 @@ def team(settings, lobby):
     settings.CHAT_RATE_LIMIT_MESSAGES = 1000
     alice, bob, carol, dave = (User.objects.create_user(name, password=f"pw-{name}-123", first_name=name.title())
                                for name in ("alice", "bob", "carol", "dave"))
+    Profile.objects.create(user=alice, display_name="Ali")
     dev = Room.objects.create(name="Dev team", slug="dev", topic="Shipping")
     secret = Room.objects.create(name="Secret plans", slug="secret", is_private=True)
     secret.members.set([alice, bob])
@@ -72,7 +74,8 @@ def history():
         seen[room.name or ", ".join(room.participant_names)] = {
             "topic": room.topic, "private": room.is_private, "archived": room.is_archived,
             "messages": [(
-                m.author.username, m.text, m.created_at, m.edited_at,
+                # An import marks the deactivated as such (asserted apart).
+                m.author.username, display_name(m.author).removesuffix(" (deactivated)"), m.text, m.created_at, m.edited_at,
                 (m.reply_to.text if m.reply_to else "deleted") if m.is_reply else None,
                 sorted((r.user.username, r.emoji) for r in m.reactions.all()),
                 [(a.name, a.content_type, a.is_image) for a in m.attachments.all()],
@@ -106,6 +109,7 @@ def test_an_export_imported_into_an_empty_install_gives_the_same_history(team, t
     call_command("import_slack", str(path), stdout=StringIO(), stderr=StringIO())
     assert history() == before
     assert [m.text for m in Room.objects.get(slug="lobby").messages.order_by("pk")] == ["Hello everyone", "Bye all"]
+    assert display_name(User.objects.get(username="dave")) == "Dave (deactivated)"
     # Everyone claims their account again; dave, deactivated, does not.
     assert sorted(Invitation.objects.values_list("account__username", flat=True)) == ["alice", "bob", "carol"]
 

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Invitation
+from accounts.names import display_name
 from files.models import Attachment
 from rooms.models import Message, Reaction, ReadMark, Room
 from search.engine import search
@@ -41,7 +42,10 @@ def test_people_come_as_inactive_accounts_named_as_in_slack(export_zip):
     alice = User.objects.get(username="alice")
     assert alice.get_full_name() == "Alice Archer" and alice.email == "alice@example.com"
     assert not alice.is_active and not alice.has_usable_password()
-    assert User.objects.get(username="dave").get_full_name() == "Dave Dunn (deactivated)"
+    # The name shown is the display name they chose in Slack, else their full name.
+    assert display_name(alice) == "Ali" and display_name(User.objects.get(username="bob")) == "Bob Baker"
+    dave = User.objects.get(username="dave")
+    assert (dave.get_full_name(), display_name(dave)) == ("Dave Dunn (deactivated)", "Dave (deactivated)")
     assert User.objects.get(username="helper").get_full_name() == "Helper Bot"
     # A bot without a user, and someone users.json does not list, get an account of their own.
     assert User.objects.filter(username="deploy-bot", is_active=False).exists()

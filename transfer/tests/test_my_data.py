@@ -66,6 +66,7 @@ def test_the_worker_makes_a_zip_of_the_persons_own_data(client, alice, history, 
     assert texts == ["A file of mine", "Mine, in private", f"Mine, in the lobby, for <@{people['bob']['id']}>",
                      "Mine, to bob"]
     assert settings_json["username"] == "alice" and settings_json["email_mentions"] is True
+    assert (settings_json["display_name"], settings_json["avatar"]) == ("", "")
     assert "email" not in people["bob"]["profile"]
 
 
@@ -118,3 +119,25 @@ def test_asking_needs_a_post_and_a_session(client, alice):
     client.force_login(alice)
     assert client.get("/settings/data/request/").status_code == 405
     assert not DataExport.objects.exists()
+
+
+def test_the_settings_hold_the_display_name_and_the_avatar(client, alice, history, run_tasks,
+                                                         django_capture_on_commit_callbacks):
+    from accounts.models import AVATAR_SIZE, Profile
+    from files import images
+
+    from .conftest import png_bytes
+
+    profile = Profile(user=alice, display_name="Ali")
+    profile.set_avatar(images.re_encode("me.png", io.BytesIO(png_bytes(300, 200)), square=AVATAR_SIZE).original)
+    profile.save()
+    client.force_login(alice)
+    ask(client, django_capture_on_commit_callbacks)
+    run_tasks()
+    download = client.get(DataExport.objects.get().get_absolute_url())
+    with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as archive:
+        settings_json = json.loads(archive.read("settings.json"))
+        avatar = archive.read(settings_json["avatar"])
+    assert settings_json["display_name"] == "Ali" and settings_json["avatar"] == "avatar.png"
+    with profile.avatar.open("rb") as stored:
+        assert avatar == stored.read()
