@@ -42,7 +42,9 @@ def test_a_new_name_and_avatar_reach_another_persons_open_room(make_user, sign_i
     profile = Profile.objects.get(user__username="alice")
     avatar = message.locator("img.avatar")
     expect(avatar).to_have_attribute("src", f"/accounts/avatars/{profile.user_id}/{profile.avatar_version}/")
-    assert avatar.evaluate("img => img.complete && img.naturalWidth") == 128
+    # Loaded from the server: a 128 px square.
+    bob_room.wait_for_function("img => img.complete && img.naturalWidth === 128", arg=avatar.element_handle(),
+                               timeout=LIVE_TIMEOUT_MS)
     expect(presence.locator(".presence-name")).to_have_text("Alice Liddell")
     expect(presence.locator("img.avatar")).to_be_visible()
     # Still the person: her name offers a direct message to her handle.

@@ -39,7 +39,7 @@ async def test_participants_chat_live(ws, alice, bob, conversation):
     await bob_socket.send_to(text_data=json.dumps({"message": "lunch?"}))
     for communicator in (alice_socket, bob_socket):
         html = await next_about(communicator, "lunch?")
-        assert 'class="message-author">bob<' in html
+        assert 'class="message-author" data-username="bob">bob<' in html
     assert [m.text async for m in Message.objects.filter(room=conversation)] == ["lunch?"]
 
 

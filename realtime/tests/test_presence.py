@@ -76,6 +76,8 @@ async def test_an_announcement_that_failed_to_go_out_is_made_again(backend, sent
     assert sent == [["alice"], ["alice", "bob"]]
 
 
+# The list a newcomer is sent names its people from the database (display names, avatars).
+@pytest.mark.django_db(transaction=True)
 async def test_a_second_tab_tells_only_itself(backend, sent):
     await backend.join(1, [("alice-socket", "alice")])
     await presence.announce(1, "room.1")
