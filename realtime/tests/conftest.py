@@ -6,6 +6,11 @@ from realtime.routing import websocket_urlpatterns
 
 router = URLRouter(websocket_urlpatterns)
 
+# A handshake runs the connect's database work in a thread: on a busy CI
+# machine (two cores, Chromium beside) it has been seen past channels'
+# default of one second. The wait ends as soon as the answer comes.
+HANDSHAKE_SECONDS = 10
+
 
 class Sockets:
     """Opens test WebSockets and closes every one of them when the test ends,
@@ -21,7 +26,7 @@ class Sockets:
         if user is not None:
             communicator.scope["user"] = user
         self.opened.append(communicator)
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=HANDSHAKE_SECONDS)
         return communicator, connected
 
     async def connect(self, user, slug="lobby"):
