@@ -6,6 +6,7 @@ processes of one host do: a scrape of either counts the work of all three.
 """
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import subprocess
@@ -66,10 +67,17 @@ def session_cookie(username):
 
 
 class Sockets:
-    """Room sockets of one signed-in person, driven from the test's thread."""
+    """Room sockets of one signed-in person, driven from the test's thread
+    through an event loop in a thread of its own: Playwright's sync API,
+    when a browser test ran earlier in this process, holds a running loop in
+    the test's thread, where another loop cannot run."""
 
     def __init__(self, cookie):
         self.cookie, self.loop, self.open = cookie, asyncio.new_event_loop(), []
+        self.thread = ThreadPoolExecutor(1)
+
+    def run(self, awaitable):
+        return self.thread.submit(self.loop.run_until_complete, awaitable).result()
 
     def connect(self, server, path="/ws/rooms/lobby/"):
         import websockets
@@ -78,7 +86,7 @@ class Sockets:
             return await websockets.connect(f"ws://127.0.0.1:{server.port}{path}",
                                             additional_headers={"Cookie": self.cookie, "Origin": server.url})
 
-        socket = self.loop.run_until_complete(connect())
+        socket = self.run(connect())
         self.open.append(socket)
         return socket
 
@@ -91,16 +99,17 @@ class Sockets:
                 while seen not in await socket.recv():
                     pass
 
-        self.loop.run_until_complete(exchange())
+        self.run(exchange())
 
     def close(self, socket):
-        self.loop.run_until_complete(socket.close())
+        self.run(socket.close())
         self.open.remove(socket)
 
     def close_all(self):
         for socket in list(self.open):
             self.close(socket)
-        self.loop.close()
+        self.thread.submit(self.loop.close).result()
+        self.thread.shutdown()
 
 
 @pytest.fixture
@@ -172,7 +181,7 @@ def test_counters_move_with_the_work_done(host, sockets):
         measured = value(first, "chat_delivery_latency_seconds_count")
 
         alice.send_until(sender, json.dumps({"message": "metrics, are you there? @hookbot"}), "metrics, are you there")
-        bob.loop.run_until_complete(asyncio.wait_for(reader.recv(), WAIT_SECONDS))
+        bob.run(asyncio.wait_for(reader.recv(), WAIT_SECONDS))
         until(first, "chat_messages_posted_total", posted + 1)
         # Both sockets got it, one on each server: two deliveries, each process measured its own.
         until(first, "chat_live_deliveries_total", delivered + 2)
