@@ -67,6 +67,8 @@ def test_a_forgotten_password_is_reset_by_the_link_emailed_through_the_worker(
         page = context.new_page()
         page.goto("/accounts/login/")
         page.get_by_role("link", name="Forgot your password?").click()
+        # Scanned once the new page is there, not the login page it leaves.
+        expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
         assert_accessible(page, "forgot your password (phone)")
         page.get_by_label("Email").fill("erin@example.com")
         page.get_by_role("button", name="Email me a link").click()
