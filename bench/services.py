@@ -223,11 +223,14 @@ class Database:
         if self.kind == "postgresql":
             import psycopg
 
-            try:
-                from django.db import connections
+            from django.core.exceptions import ImproperlyConfigured
+            from django.db import connections
 
+            # This process's own connections, when it set Django up; FORCE
+            # ends anyone else's.
+            try:
                 connections.close_all()
-            except Exception:
+            except ImproperlyConfigured:
                 pass
             with psycopg.connect(self.base, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')

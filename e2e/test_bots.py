@@ -3,6 +3,7 @@ mentioning a bot, or sending it a direct message, calls its webhook (on the
 worker) and its answer appears."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from e2e.conftest import HIDE, LIVE_TIMEOUT_MS, message_with, open_room, send
@@ -29,7 +30,7 @@ def bot_answer(page, worker):
     answer = message_with(page, "Status for production: all green")
     try:
         answer.wait_for(timeout=WEBHOOK_TIMEOUT_MS)
-    except Exception:
+    except PlaywrightTimeout:
         raise AssertionError(f"no answer; worker log:\n{worker.log()[-3000:]}") from None
     assert answer.locator(".message-author").inner_text() == "deploybot"
     assert answer.locator(".bot-badge").is_visible()

@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from conftest import free_port, missing
@@ -177,7 +178,7 @@ def test_a_bots_answer_appears_live_under_make_run(redis, start_trial, browser):
         answer = message_with(page, "Status for production: all green")
         try:
             answer.wait_for(timeout=WEBHOOK_TIMEOUT_MS)
-        except Exception:
+        except PlaywrightTimeout:
             raise AssertionError(f"no answer on the page; make run's log:\n{trial.log()[-4000:]}") from None
         expect(answer.locator(".bot-badge")).to_be_visible()
         [(signed, payload)] = hook.calls
