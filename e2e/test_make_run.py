@@ -101,7 +101,9 @@ class Trial:
             self.process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"make run did not stop within {STOP_TIMEOUT} s of Ctrl+C:\n{self.log()[-3000:]}")
+            raise AssertionError(
+                f"make run did not stop within {STOP_TIMEOUT} s of Ctrl+C:\n{self.log()[-3000:]}"
+            ) from None
 
     def kill(self):
         try:
