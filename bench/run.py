@@ -170,7 +170,7 @@ class Cluster:
 
 
 def delta(before, after):
-    return tuple(b - a for a, b in zip(before[:4], after[:4]))
+    return tuple(b - a for a, b in zip(before[:4], after[:4], strict=True))
 
 
 async def quiet(cluster, timeout, share=0.05, interval=0.5, needed=2):
@@ -369,7 +369,7 @@ class Sweep:
         summarize(result, records, n, records[0].sent_ns, after[-1], delta(before, after), news)
         if len(per_process) > 1:
             seconds = max(after[-1] - records[0].sent_ns / 1e9, 1e-3)
-            result.server_cpu_shares = [(b - a) / seconds for a, b in zip(per_process, self.cluster.cpu_each())]
+            result.server_cpu_shares = [(b - a) / seconds for a, b in zip(per_process, self.cluster.cpu_each(), strict=True)]
         judge(result)
         self.cluster.check_alive()
         return result, records

@@ -197,7 +197,7 @@ def report(args, rounds, photo_mib):
     lines += ["", "Uploads answered, from the last byte sent to the answer:", ""]
     for n, (_, _, answers) in enumerate(rounds, 1):
         lines.append(f"- round {n}: " + ", ".join(f"{name} {status.removeprefix('HTTP/1.1 ')} in {seconds:.1f} s"
-                                                  for name, (status, seconds) in zip(args.upload_names, answers)))
+                                                  for name, (status, seconds) in zip(args.upload_names, answers, strict=True)))
     lines.append("")
     text = "\n".join(lines)
     print(text)
