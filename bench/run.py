@@ -389,7 +389,8 @@ class Sweep:
                 f"{result.achieved_rate:.1f}/s, {result.deliveries_per_s:,.0f} deliveries/s, "
                 f"p50 {fmt_ms(result.p50_ms)} p99 {fmt_ms(result.p99_ms)}, lost {result.lost}, "
                 f"dup {result.duplicated}, server {fmt_us(result.server_cpu_us_per_delivery)}/delivery "
-                f"({result.server_cpu_share:.0%} CPU{per_process_shares(result)}), loadgen {result.loadgen_cpu_share:.0%}, "
+                f"({result.server_cpu_share:.0%} CPU{per_process_shares(result)}), "
+                f"loadgen {result.loadgen_cpu_share:.0%}, "
                 f"others {result.other_cpu_share:.0%}"
                 f" -> {'stable' if result.stable else 'UNSTABLE: ' + ', '.join(result.reasons)}")
             return result.stable

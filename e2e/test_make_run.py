@@ -57,7 +57,8 @@ def copy_checkout(dest):
 def terminal_env(**extra):
     """A terminal's environment on a fresh machine: no DEBUG, SECRET_KEY,
     DATABASE_URL, REDIS_URL or any other setting of the chat."""
-    kept = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER") if name in os.environ}
+    names = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER")
+    kept = {name: os.environ[name] for name in names if name in os.environ}
     return {**kept, **extra}
 
 
