@@ -347,6 +347,7 @@ CHECKS = {
     "make run PYTHON=/path/to/python3.13": dry_run("project.trial serve"),
     "make admin": lambda trial, command: superuser_made(trial, command, "admin2"),
     "make test": dry_run("pytest e2e"),
+    "make lint": dry_run("ruff check"),
     "make test-unit": dry_run("-m pytest"),
     "make test-e2e": dry_run("pytest e2e"),
     "make docs": dry_run("mkdocs build --strict"),
