@@ -12,11 +12,13 @@ DOCS_PORT ?= 8001
 # The e2e suite runs without the async plugins (see e2e/conftest.py).
 E2E_FLAGS := -p no:django -p no:asyncio -W ignore::pytest.PytestConfigWarning
 
-.PHONY: help run admin test test-unit test-e2e docs docs-check docs-serve screenshots system-deps bench requirements clean
+.PHONY: help run admin test test-unit test-e2e lint format docs docs-check docs-serve screenshots system-deps bench requirements clean
 
 help:
 	@echo "make run    - install, migrate and serve http://$(HOST):$(PORT) (HOST=0.0.0.0: the local network too)"
-	@echo "make test   - install what is missing and run the whole suite (e2e included)"
+	@echo "make test   - install what is missing, run the linters, then the whole suite (e2e included)"
+	@echo "make lint   - the linters and format checks make test runs first (ruff, djlint, djhtml, ESLint, Prettier)"
+	@echo "make format - rewrite the tree the way make lint wants it (imports, formatting, template indentation)"
 	@echo "make admin  - create a staff account for /admin/"
 	@echo "make docs   - build the documentation site into site/ (make docs-serve: live at http://127.0.0.1:$(DOCS_PORT))"
 	@echo "make bench  - fan-out benchmark against the Channels tutorial design"
@@ -67,9 +69,9 @@ docs-check: $(VENV)/.installed
 docs-serve: $(VENV)/.installed
 	$(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
-# The docs first, cheapest. Async unit tests and Playwright fight over the
-# event loop in one process: they run as two pytest invocations.
-test: $(VENV)/.installed system-deps docs-check
+# The linters and docs first, cheapest. Async unit tests and Playwright
+# fight over the event loop in one process: they run as two pytest invocations.
+test: $(VENV)/.installed system-deps lint docs-check
 	$(PY) -m pytest
 	$(PY) -m pytest e2e $(E2E_FLAGS)
 
@@ -78,6 +80,36 @@ test-unit: $(VENV)/.installed
 
 test-e2e: $(VENV)/.installed system-deps
 	$(PY) -m pytest e2e $(E2E_FLAGS)
+
+# The JavaScript tools (package.json), pinned by package-lock.json; reinstalled
+# when the lock changes. node and npm come from the system (scripts/system-deps).
+node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || scripts/system-deps
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Templates are checked by djlint's linter but indented by djhtml: djlint's
+# reformatting moves whitespace that shows inside inline elements.
+TEMPLATES = $(shell find */templates -name '*.html')
+
+# What the pre-commit hooks (.pre-commit-config.yaml) run too.
+lint: $(VENV)/.installed node_modules/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	@echo "djlint --lint and djhtml --check on $(words $(TEMPLATES)) templates"
+	@$(VENV)/bin/djlint --lint --quiet $(TEMPLATES)
+	@$(VENV)/bin/djhtml --tabwidth 2 --check $(TEMPLATES)
+	npx --no-install eslint .
+	npx --no-install prettier --check .
+
+# Rewrites the tree the way `make lint` wants it. Only fixes that never change
+# behaviour (pyproject.toml lists the few beyond ruff's safe ones); the rest of
+# what `make lint` reports is fixed by hand.
+format: $(VENV)/.installed node_modules/.installed
+	$(VENV)/bin/ruff check --fix --exit-zero --quiet .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djhtml --tabwidth 2 $(TEMPLATES)
+	npx --no-install prettier --write --log-level warn .
 
 # The layout tests, saving what they check as PNGs for the docs (docs/screenshots/).
 screenshots: $(VENV)/.installed system-deps
@@ -93,4 +125,4 @@ requirements: $(VENV)/.installed
 	cd requirements && ../$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links dev.in -o dev.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache staticfiles site
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules staticfiles site

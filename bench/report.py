@@ -164,7 +164,8 @@ def markdown(results):
         "",
         f"One room, N={cfg['receivers']} receivers (sockets of {cfg['accounts']} accounts, like tabs), one "
         f"sender stepping up {', '.join(_rate(r) for r in cfg['ladder'][:6])}, ... msg/s, "
-        f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages, at most {cfg['max_step_seconds']:g} s) per step; "
+        f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages, "
+        f"at most {cfg['max_step_seconds']:g} s) per step; "
         f"stable = 0 lost, 0 duplicated, p99 ≤ 2 s, latency not growing, sender held the rate.",
         "",
     ]

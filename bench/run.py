@@ -170,7 +170,7 @@ class Cluster:
 
 
 def delta(before, after):
-    return tuple(b - a for a, b in zip(before[:4], after[:4]))
+    return tuple(b - a for a, b in zip(before[:4], after[:4], strict=True))
 
 
 async def quiet(cluster, timeout, share=0.05, interval=0.5, needed=2):
@@ -369,7 +369,7 @@ class Sweep:
         summarize(result, records, n, records[0].sent_ns, after[-1], delta(before, after), news)
         if len(per_process) > 1:
             seconds = max(after[-1] - records[0].sent_ns / 1e9, 1e-3)
-            result.server_cpu_shares = [(b - a) / seconds for a, b in zip(per_process, self.cluster.cpu_each())]
+            result.server_cpu_shares = [(b - a) / seconds for a, b in zip(per_process, self.cluster.cpu_each(), strict=True)]
         judge(result)
         self.cluster.check_alive()
         return result, records
@@ -389,7 +389,8 @@ class Sweep:
                 f"{result.achieved_rate:.1f}/s, {result.deliveries_per_s:,.0f} deliveries/s, "
                 f"p50 {fmt_ms(result.p50_ms)} p99 {fmt_ms(result.p99_ms)}, lost {result.lost}, "
                 f"dup {result.duplicated}, server {fmt_us(result.server_cpu_us_per_delivery)}/delivery "
-                f"({result.server_cpu_share:.0%} CPU{per_process_shares(result)}), loadgen {result.loadgen_cpu_share:.0%}, "
+                f"({result.server_cpu_share:.0%} CPU{per_process_shares(result)}), "
+                f"loadgen {result.loadgen_cpu_share:.0%}, "
                 f"others {result.other_cpu_share:.0%}"
                 f" -> {'stable' if result.stable else 'UNSTABLE: ' + ', '.join(result.reasons)}")
             return result.stable

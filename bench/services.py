@@ -109,12 +109,11 @@ class Process:
 
     def spawn(self, argv, env=None, cwd=ROOT, tag=None):
         self.log_path = self.log_dir / f"{tag or self.name}.log"
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
+            )
 
     def log_tail(self, chars=3000):
         try:
@@ -224,11 +223,14 @@ class Database:
         if self.kind == "postgresql":
             import psycopg
 
-            try:
-                from django.db import connections
+            from django.core.exceptions import ImproperlyConfigured
+            from django.db import connections
 
+            # This process's own connections, when it set Django up; FORCE
+            # ends anyone else's.
+            try:
                 connections.close_all()
-            except Exception:
+            except ImproperlyConfigured:
                 pass
             with psycopg.connect(self.base, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')

@@ -95,7 +95,7 @@ def write_export(path, total, rng):
         for name, items in (("users.json", users), ("channels.json", channels), ("groups.json", groups),
                             ("dms.json", dms), ("mpims.json", mpims)):
             archive.writestr(name, json.dumps(items))
-        for conversation, count in zip(everyone, counts):
+        for conversation, count in zip(everyone, counts, strict=True):
             folder = conversation.get("name") or conversation["id"]
             members = conversation["members"]
             times = sorted(rng.randrange(SPAN * 1000) for _ in range(count))  # milliseconds

@@ -167,7 +167,8 @@ def report(args, rounds, photo_mib):
         return "-" if value is None else f"{value:.0f}"
 
     def row(name, r):
-        return (f"| {name} | {r['seconds']:.0f} | {r['messages']:.0f} | {r['lost']:.0f} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} "
+        return (f"| {name} | {r['seconds']:.0f} | {r['messages']:.0f} | {r['lost']:.0f} | {ms(r['p50_ms'])} "
+                f"| {ms(r['p99_ms'])} "
                 f"| {ms(r['max_ms'])} | {r['server_cpu_s'] / r['seconds']:.2f} | {r['children_cpu_s']:.1f} "
                 f"| {100 * r['stolen']:.0f}% |")
 
@@ -186,7 +187,8 @@ def report(args, rounds, photo_mib):
         f"{SETTLE} s more. Server CPU is the daphne process's, in cores; re-encoders' CPU is its image children's, "
         "in seconds; stolen is the machine's CPU time taken by the host while the step ran (a shared VM).",
         "",
-        "| step | s to last delivery | messages | lost | p50 ms | p99 ms | max ms | server CPU | re-encoders' CPU s | stolen |",
+        "| step | s to last delivery | messages | lost | p50 ms | p99 ms | max ms "
+        "| server CPU | re-encoders' CPU s | stolen |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n, (alone, busy, _) in enumerate(rounds, 1):
@@ -197,7 +199,7 @@ def report(args, rounds, photo_mib):
     lines += ["", "Uploads answered, from the last byte sent to the answer:", ""]
     for n, (_, _, answers) in enumerate(rounds, 1):
         lines.append(f"- round {n}: " + ", ".join(f"{name} {status.removeprefix('HTTP/1.1 ')} in {seconds:.1f} s"
-                                                  for name, (status, seconds) in zip(args.upload_names, answers)))
+                                                  for name, (status, seconds) in zip(args.upload_names, answers, strict=True)))
     lines.append("")
     text = "\n".join(lines)
     print(text)

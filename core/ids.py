@@ -20,7 +20,7 @@ import re
 MAX_ID = 2**63 - 1
 # Leading zeros are tolerated ("007" is 7), but no longer a string than that.
 MAX_DIGITS = 19
-DIGITS = re.compile(r"[0-9]{1,%d}" % MAX_DIGITS)
+DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
 
 class BadId(ValueError):

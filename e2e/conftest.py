@@ -106,12 +106,11 @@ class Server:
         self.process = None
 
     def start(self):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "project.asgi:application"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "project.asgi:application"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
         try:
             wait_until_healthy(self.url, self.process)
         except RuntimeError as error:
@@ -141,13 +140,12 @@ class TaskWorker:
         self.process = None
 
     def start(self):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.1",
-             "--no-startup-delay"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.1",
+                 "--no-startup-delay"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
         return self
 
     def log(self):
@@ -488,7 +486,8 @@ CONVERSATION = [
     ("dan", "https://git.example.com/chat/mobile/pull/1842/files#diff-7c1a0b3f9e2d4a6b8c0e1f2a3b4c5d6e7f8a9b0c"),
     ("bob", "Thanks, I'll review it after standup."),
     ("carol", "Reminder: the staging database is read-only between 13:00 and 13:30 for the snapshot."),
-    ("alice", "Noted. Release checklist:\n1. freeze main at 14:00\n2. run the smoke suite\n3. deploy and watch the dashboards"),
+    ("alice", "Noted. Release checklist:\n1. freeze main at 14:00\n"
+              "2. run the smoke suite\n3. deploy and watch the dashboards"),
     ("bob", "Someone named a feature flag enable_experimental_threaded_replies_in_archived_rooms_v2 😅"),
     ("carol", "Guilty. I'll rename it."),
     ("dan", "Android fix merged, build 2.4.0-rc3 is on the internal track."),

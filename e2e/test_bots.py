@@ -3,6 +3,7 @@ mentioning a bot, or sending it a direct message, calls its webhook (on the
 worker) and its answer appears."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from e2e.conftest import HIDE, LIVE_TIMEOUT_MS, message_with, open_room, send
@@ -29,7 +30,7 @@ def bot_answer(page, worker):
     answer = message_with(page, "Status for production: all green")
     try:
         answer.wait_for(timeout=WEBHOOK_TIMEOUT_MS)
-    except Exception:
+    except PlaywrightTimeout:
         raise AssertionError(f"no answer; worker log:\n{worker.log()[-3000:]}") from None
     assert answer.locator(".message-author").inner_text() == "deploybot"
     assert answer.locator(".bot-badge").is_visible()
@@ -74,7 +75,7 @@ def test_the_server_answers_every_refusal_under_api_in_json(server, make_bot):
 
 
 def test_mentioning_a_bot_calls_its_webhook_and_its_answer_appears(
-    server_with, worker_with, private_redis, make_user, sign_in, make_bot, webhook_for
+    server_with, worker_with, private_redis, make_user, sign_in, make_bot, webhook_for  # noqa: F811
 ):
     # The worker broadcasts the bot's answer: it shares the web process's Redis.
     srv = server_with()
@@ -96,7 +97,7 @@ def test_mentioning_a_bot_calls_its_webhook_and_its_answer_appears(
 
 
 def test_a_direct_message_to_a_bot_is_answered_live_in_the_conversation(
-    server_with, worker_with, private_redis, make_user, sign_in, make_bot, webhook_for
+    server_with, worker_with, private_redis, make_user, sign_in, make_bot, webhook_for  # noqa: F811
 ):
     srv = server_with()
     worker = worker_with(REDIS_URL=private_redis.url, CHAT_WEBHOOK_ALLOW_PRIVATE="true", CHAT_BASE_URL=srv.url)

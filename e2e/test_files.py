@@ -30,7 +30,7 @@ def picture(size, top, bottom):
     draw = ImageDraw.Draw(image)
     for y in range(height):
         mix = y / max(1, height - 1)
-        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom)))
+        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)))
     draw.ellipse([width * 0.6, height * 0.2, width * 0.8, height * 0.2 + width * 0.2], fill=(255, 214, 102))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)

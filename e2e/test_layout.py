@@ -119,7 +119,8 @@ OBSERVE_SHIFTS = """() => {
                 moved: entry.sources.map((s) => s.node ? (s.node.id || s.node.className || s.node.nodeName) : "?"),
                 // Where it sat, for a failure's message: a text node's parent, its text, the rectangles.
                 where: entry.sources.map((s) => ({
-                    parent: s.node && s.node.parentElement ? (s.node.parentElement.id || s.node.parentElement.className) : "",
+                    parent: s.node && s.node.parentElement
+                        ? (s.node.parentElement.id || s.node.parentElement.className) : "",
                     text: s.node ? (s.node.textContent || "").slice(0, 40) : "",
                     from: [s.previousRect.x, s.previousRect.y, s.previousRect.width, s.previousRect.height],
                     to: [s.currentRect.x, s.currentRect.y, s.currentRect.width, s.currentRect.height],

@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from conftest import free_port, missing
@@ -56,7 +57,8 @@ def copy_checkout(dest):
 def terminal_env(**extra):
     """A terminal's environment on a fresh machine: no DEBUG, SECRET_KEY,
     DATABASE_URL, REDIS_URL or any other setting of the chat."""
-    kept = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER") if name in os.environ}
+    names = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER")
+    kept = {name: os.environ[name] for name in names if name in os.environ}
     return {**kept, **extra}
 
 
@@ -100,7 +102,9 @@ class Trial:
             self.process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"make run did not stop within {STOP_TIMEOUT} s of Ctrl+C:\n{self.log()[-3000:]}")
+            raise AssertionError(
+                f"make run did not stop within {STOP_TIMEOUT} s of Ctrl+C:\n{self.log()[-3000:]}"
+            ) from None
 
     def kill(self):
         try:
@@ -177,7 +181,7 @@ def test_a_bots_answer_appears_live_under_make_run(redis, start_trial, browser):
         answer = message_with(page, "Status for production: all green")
         try:
             answer.wait_for(timeout=WEBHOOK_TIMEOUT_MS)
-        except Exception:
+        except PlaywrightTimeout:
             raise AssertionError(f"no answer on the page; make run's log:\n{trial.log()[-4000:]}") from None
         expect(answer.locator(".bot-badge")).to_be_visible()
         [(signed, payload)] = hook.calls
@@ -343,6 +347,7 @@ CHECKS = {
     "make run PYTHON=/path/to/python3.13": dry_run("project.trial serve"),
     "make admin": lambda trial, command: superuser_made(trial, command, "admin2"),
     "make test": dry_run("pytest e2e"),
+    "make lint": dry_run("ruff check"),
     "make test-unit": dry_run("-m pytest"),
     "make test-e2e": dry_run("pytest e2e"),
     "make docs": dry_run("mkdocs build --strict"),

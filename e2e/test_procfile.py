@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import free_port, missing
 from e2e.conftest import ROOT, message_with, open_room, send, wait_until_healthy
@@ -137,7 +138,7 @@ def test_procfile_runs_release_web_and_worker_as_deployed(deployed, sign_in, web
     send(page, "@procbot status production")
     try:
         message_with(page, "Status for production: all green").wait_for(timeout=WORKER_TIMEOUT_MS)
-    except Exception:
+    except PlaywrightTimeout:
         raise AssertionError(f"the worker's answer did not appear:\n{log_path.read_text()[-4000:]}") from None
     done = honcho(env, "run", "python", "manage.py", "shell", "-c",
                   "from django_tasks_db.models import DBTaskResult as R; "

@@ -100,7 +100,8 @@ def test_copy_link_copies_the_permalink(lobby, make_user, sign_in, server):
 def test_a_private_rooms_messages_never_show_for_a_non_member(lobby, make_user, sign_in):
     from rooms.models import Message, Room
 
-    alice, bob = make_user("alice"), make_user("bob")
+    alice = make_user("alice")
+    make_user("bob")
     secret = Room.objects.create(name="Hiring", slug="hiring", is_private=True)
     secret.members.add(alice)
     hidden = Message.objects.create(room=secret, author=alice, text="Offer for the falcon candidate")
@@ -126,7 +127,8 @@ def test_a_private_rooms_messages_never_show_for_a_non_member(lobby, make_user, 
 
 
 def test_scrolling_from_a_permalink_to_the_present_joins_the_live_stream(lobby, make_user, sign_in):
-    alice, bob = make_user("alice"), make_user("bob")
+    make_user("alice")
+    bob = make_user("bob")
     history = seed_history(lobby, bob, 180, special=(30, "The old decision we need"))
     bob_page = open_room(sign_in("bob"))
     alice_page = sign_in("alice").new_page()

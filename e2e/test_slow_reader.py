@@ -3,8 +3,9 @@ bounded whatever it does (SPEC section 9: CHAT_SOCKET_MAX_BUFFER_BYTES).
 
 A raw socket opens a room's WebSocket with a real session cookie and never
 reads again, while the room gets 30 MB of fragments through the channel
-layer (256 KiB each: daphne sends no WebSocket message over 1 MiB). Without the cap, the server would hold them all for that one socket;
-with it, the socket is cut off once its unsent output passes the cap, and a
+layer (256 KiB each: daphne sends no WebSocket message over 1 MiB).
+Without the cap, the server would hold them all for that one socket; with
+it, the socket is cut off once its unsent output passes the cap, and a
 reader beside it gets every fragment.
 """
 

@@ -71,12 +71,12 @@ class Attachment(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("files:download", args=[self.pk, self.name])
+
     @property
     def is_image(self):
         return bool(self.preview)
-
-    def get_absolute_url(self):
-        return reverse("files:download", args=[self.pk, self.name])
 
     @property
     def preview_url(self):

@@ -54,9 +54,12 @@ class Bot(models.Model):
         Room, blank=True, related_name="bots", limit_choices_to={"kind": Room.ROOM}, help_text="Rooms it may post to."
     )
     webhook_url = models.URLField(
-        blank=True, help_text="Called with a signed JSON POST when the bot is mentioned or sent a direct message; its answer is posted as the bot."
+        blank=True,
+        help_text="Called with a signed JSON POST when the bot is mentioned or sent a direct message; "
+        "its answer is posted as the bot.",
     )
-    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    # NULL until a token is issued: unique among bots that have one.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     token_salt = models.CharField(max_length=32, blank=True, editable=False)
     token_prefix = models.CharField(max_length=16, blank=True, editable=False, help_text="Its first characters, to tell tokens apart.")
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -47,9 +47,11 @@ class DaemonThreads(concurrent.futures.Executor):
         def run():
             if not future.set_running_or_notify_cancel():
                 return
+            # As concurrent.futures' own pools: whatever the call raises, the
+            # future carries it to whoever waits on it.
             try:
                 future.set_result(fn(*args, **kwargs))
-            except BaseException as error:
+            except BaseException as error:  # noqa: BLE001
                 future.set_exception(error)
 
         threading.Thread(target=run, name="tasks-in-server", daemon=True).start()

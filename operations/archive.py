@@ -53,8 +53,9 @@ class ArchiveWriter:
         self.path = Path(path)
         self.partial = self.path.with_name(self.path.name + ".partial")
         # Readable by its owner only: it holds every message and password hash.
-        self.file = open(os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
-        self.tar = tarfile.open(fileobj=self.file, mode="w", format=tarfile.PAX_FORMAT)
+        # Both stay open across add() calls; finish() or abandon() closes them.
+        self.file = open(os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")  # noqa: SIM115
+        self.tar = tarfile.open(fileobj=self.file, mode="w", format=tarfile.PAX_FORMAT)  # noqa: SIM115
         self.members = {}
 
     def add(self, name, fileobj, size, mtime=0):

@@ -145,12 +145,14 @@ class SQLite:
 
     def dump(self, path):
         connection.ensure_connection()
-        with Progress("Copying the database", total=None, unit="pages") as progress:
-            with closing(sqlite3.connect(path)) as copy:
-                # One step: a copy made in steps starts over whenever the
-                # server writes in between, and might never end.
-                connection.connection.backup(copy, pages=-1)
-                progress.advance(copy.execute("PRAGMA page_count").fetchone()[0])
+        with (
+            Progress("Copying the database", total=None, unit="pages") as progress,
+            closing(sqlite3.connect(path)) as copy,
+        ):
+            # One step: a copy made in steps starts over whenever the
+            # server writes in between, and might never end.
+            connection.connection.backup(copy, pages=-1)
+            progress.advance(copy.execute("PRAGMA page_count").fetchone()[0])
         with closing(sqlite3.connect(path)) as copy:
             tables = {name for (name,) in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             return snapshot.read(copy.cursor(), tables)

@@ -40,9 +40,12 @@ def allowed(scope):
         return False
     host = headers.get(b"host", b"").decode("latin-1")
     domain, _ = split_domain_port(host)
-    if domain and validate_host(domain, settings.ALLOWED_HOSTS):
-        if origin == _origin(f"{websocket_scheme(scope)}://{host}"):
-            return True
+    if (
+        domain
+        and validate_host(domain, settings.ALLOWED_HOSTS)
+        and origin == _origin(f"{websocket_scheme(scope)}://{host}")
+    ):
+        return True
     return origin in {_origin(trusted) for trusted in settings.CSRF_TRUSTED_ORIGINS}
 
 

@@ -204,26 +204,35 @@ def install_request_handling():
     headers_in = inspect.getsource(http.HTTPChannel.allHeadersReceived)
     request_line = inspect.getsource(http.HTTPChannel.lineReceived)
     relied_on = {
-        "Twisted's Request(parsePOSTFormSubmission=)":
-            "parsePOSTFormSubmission" in inspect.signature(http.Request.__init__).parameters,
-        "Twisted's HTTPChannel calling request.gotLength once the headers are in, before answering Expect":
-            0 <= headers_in.find("req.gotLength(self.length)") < headers_in.find("Expect"),
-        "Twisted's HTTPChannel handing each decoded piece of a body to request.handleContentChunk":
-            "self.requests[-1].handleContentChunk" in inspect.getsource(http.HTTPChannel._maybeChooseTransferDecoder),
-        "Twisted's HTTPChannel keeping the request target in _path and the method in _command":
+        "Twisted's Request(parsePOSTFormSubmission=)": (
+            "parsePOSTFormSubmission" in inspect.signature(http.Request.__init__).parameters
+        ),
+        "Twisted's HTTPChannel calling request.gotLength once the headers are in, before answering Expect": (
+            0 <= headers_in.find("req.gotLength(self.length)") < headers_in.find("Expect")
+        ),
+        "Twisted's HTTPChannel handing each decoded piece of a body to request.handleContentChunk": (
+            "self.requests[-1].handleContentChunk" in inspect.getsource(http.HTTPChannel._maybeChooseTransferDecoder)
+        ),
+        "Twisted's HTTPChannel keeping the request target in _path and the method in _command": (
             "self._path = request" in request_line and "self._command = command" in request_line
-            and "del self._command" in inspect.getsource(http.HTTPChannel.allContentReceived),
-        "Twisted's HTTPChannel counting header bytes in _receivedHeaderSize against totalHeadersSize":
-            "self._receivedHeaderSize > self.totalHeadersSize" in request_line,
-        "Twisted's LineReceiver calling lineLengthExceeded for a line over MAX_LENGTH":
-            "self.lineLengthExceeded(" in inspect.getsource(basic.LineReceiver.dataReceived),
-        "Twisted's HTTPFactory building _GenericHTTPChannelProtocol(HTTPChannel())":
-            "_GenericHTTPChannelProtocol(HTTPChannel())" in inspect.getsource(http._genericHTTPChannelProtocolFactory),
-        "daphne's HTTPFactory building requests with WebRequest on Twisted's HTTPFactory":
+            and "del self._command" in inspect.getsource(http.HTTPChannel.allContentReceived)
+        ),
+        "Twisted's HTTPChannel counting header bytes in _receivedHeaderSize against totalHeadersSize": (
+            "self._receivedHeaderSize > self.totalHeadersSize" in request_line
+        ),
+        "Twisted's LineReceiver calling lineLengthExceeded for a line over MAX_LENGTH": (
+            "self.lineLengthExceeded(" in inspect.getsource(basic.LineReceiver.dataReceived)
+        ),
+        "Twisted's HTTPFactory building _GenericHTTPChannelProtocol(HTTPChannel())": (
+            "_GenericHTTPChannelProtocol(HTTPChannel())" in inspect.getsource(http._genericHTTPChannelProtocolFactory)
+        ),
+        "daphne's HTTPFactory building requests with WebRequest on Twisted's HTTPFactory": (
             "protocol.requestFactory = WebRequest" in inspect.getsource(http_protocol.HTTPFactory.buildProtocol)
-            and "http.HTTPFactory.buildProtocol(self, addr)" in inspect.getsource(http_protocol.HTTPFactory.buildProtocol),
-        "daphne's WebRequest.process reading the body by request_buffer_size":
-            "self.content.read(buffer_size)" in inspect.getsource(http_protocol.WebRequest.process),
+            and "http.HTTPFactory.buildProtocol(self, addr)" in inspect.getsource(http_protocol.HTTPFactory.buildProtocol)
+        ),
+        "daphne's WebRequest.process reading the body by request_buffer_size": (
+            "self.content.read(buffer_size)" in inspect.getsource(http_protocol.WebRequest.process)
+        ),
     }
     missing = [what for what, there in relied_on.items() if not there]
     if missing:

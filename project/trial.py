@@ -198,7 +198,8 @@ def serve(host, port, redis_server):
 """)
         if redis_url:
             where = f"a private redis-server on 127.0.0.1:{redis.port}" if redis else "REDIS_URL"
-            print(f"  Background tasks (bots' webhooks, emails) run in a worker beside the server; live updates go through {where}.\n")
+            print(f"  Background tasks (bots' webhooks, emails) run in a worker beside the server; "
+                  f"live updates go through {where}.\n")
             worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
                                       cwd=ROOT)
         else:

@@ -117,6 +117,7 @@ class Hub:
         self.writing = {}  # group -> the task writing its latest frame
         self.reader = None
         self.refresher = None
+        self.background = set()  # tasks nobody awaits, kept until they end
         # Sockets connect concurrently: joining and leaving a group must not
         # interleave (two channels, or a discard after a fresh add).
         self.membership = asyncio.Lock()
@@ -235,7 +236,7 @@ class Hub:
         self.stop()
         old, self.layer, self.channel = self.layer, private_layer(), None
         if old is not self.layer and hasattr(old, "close_pools"):
-            asyncio.create_task(asyncio.wait_for(old.close_pools(), 5))
+            self.in_background(asyncio.wait_for(old.close_pools(), 5))
         for socket in sockets:
             await socket.reconnect()
 
@@ -254,7 +255,14 @@ class Hub:
             # Control events act per socket; fragments before them go first.
             self.flush(group)
             for socket in list(self.rooms[group]):
-                asyncio.create_task(socket.control(event))
+                self.in_background(socket.control(event))
+
+    def in_background(self, coroutine):
+        # The event loop keeps only a weak reference to a task: one that no
+        # one holds can be garbage-collected before it finishes.
+        task = asyncio.create_task(coroutine)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     @staticmethod
     def window(group):

@@ -86,7 +86,7 @@ class RedisVisibility(sockets.RedisUserSets):
             for pk in user_pks:
                 pipe.zcount(self.key(pk), f"({now}", "+inf")
             counts = pipe.execute()
-        return {pk for pk, count in zip(user_pks, counts) if count}
+        return {pk for pk, count in zip(user_pks, counts, strict=True) if count}
 
 
 _record = None

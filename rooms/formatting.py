@@ -191,7 +191,7 @@ def _prose_places(text, wanted):
     for shortcode, in_prose in seen.items():
         typed = _occurrences(text, shortcode)
         if len(typed) == len(in_prose):
-            places.update(at for at, prose in zip(typed, in_prose) if prose)
+            places.update(at for at, prose in zip(typed, in_prose, strict=True) if prose)
     return places
 
 

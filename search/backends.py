@@ -84,7 +84,8 @@ class SqliteSearch:
         # bm25 is lower for better matches: negated, higher is better on both
         # databases; 0 (below any match) for a message found otherwise.
         return messages.annotate(rank=Coalesce(RawSQL(
-            f"(SELECT -bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = rooms_message.id)",
+            f"(SELECT -bm25({FTS_TABLE}) FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s AND rowid = rooms_message.id)",
             [query.fts5()], output_field=FloatField(),
         ), 0.0))
 

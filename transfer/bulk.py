@@ -27,5 +27,5 @@ def times_as_given():
     try:
         yield
     finally:
-        for field, value in zip(fields, saved):
+        for field, value in zip(fields, saved, strict=True):
             field.auto_now_add = value

@@ -66,6 +66,9 @@ class DataExport(models.Model):
     def __str__(self):
         return f"data of {self.user} ({self.get_status_display()})"
 
+    def get_absolute_url(self):
+        return reverse("transfer:download-data", args=[self.pk])
+
     @property
     def download_name(self):
         return f"chat-data-{self.user.get_username()}-{self.requested_at:%Y-%m-%d}.zip"
@@ -73,6 +76,3 @@ class DataExport(models.Model):
     @property
     def is_downloadable(self):
         return self.status == self.READY and self.expires_at is not None and self.expires_at > timezone.now()
-
-    def get_absolute_url(self):
-        return reverse("transfer:download-data", args=[self.pk])

@@ -300,7 +300,7 @@ class SlackImport:
         self.User.objects.bulk_create(accounts)
         Profile.objects.bulk_create([Profile(user_id=account.pk, display_name=account.chosen_name)
                                      for account in accounts if account.chosen_name])
-        for slack_id, account in zip(ids, accounts):
+        for slack_id, account in zip(ids, accounts, strict=True):
             self._remember(slack_id, account.pk, account.get_username())
         SlackId.objects.bulk_create(
             [SlackId(kind=SlackId.PERSON, slack_id=slack_id, object_id=self.people[slack_id].pk)

@@ -55,10 +55,8 @@ def copy(tbl, columns, lines):
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {tbl} ({', '.join(columns)}) FROM STDIN") as out:
             buffer = io.StringIO()
-            count = 0
-            for line in lines:
+            for count, line in enumerate(lines, 1):
                 buffer.write(line)
-                count += 1
                 if count % CHUNK == 0:
                     out.write(buffer.getvalue())
                     buffer = io.StringIO()

@@ -194,7 +194,7 @@ def stored(attachment):
 
 
 def near(pixel, colour, tolerance=40):
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], colour))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], colour, strict=True))
 
 
 # --- the tests ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def plain():
 @pytest.fixture(autouse=True)
 def calls(db):
     CALLS.clear()
-    yield CALLS
+    return CALLS
 
 
 def test_a_failing_task_is_retried_later_until_it_succeeds(run_tasks, django_capture_on_commit_callbacks):

@@ -25,7 +25,7 @@ from django.test import Client  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from files.models import Attachment  # noqa: E402
-from integrations.models import Bot  # noqa: E402
+from integrations.models import BadToken, Bot  # noqa: E402
 from notifications.models import NotificationSettings  # noqa: E402
 from operations import snapshot, stored  # noqa: E402
 from rooms.models import Message, Room, conversation_between  # noqa: E402
@@ -123,7 +123,7 @@ def what_alice_sees(token):
     searches = {line: [result.message.pk for result in search(alice, parse(line)).results] for line in SEARCHES}
     try:
         bot = Bot.objects.authenticate(f"Bearer {token}").name
-    except Exception as refusal:
+    except BadToken as refusal:
         bot = f"refused: {refusal}"
     return {"pages": pages, "downloads": downloads, "search": searches, "bot": bot,
             "passwords": {name: authenticate(username=name, password=password) is not None

@@ -81,8 +81,12 @@ def test_endpoints_must_be_https_on_public_addresses(alice_client, browser_of, s
     for endpoint, reason in [
         ("http://push.example.com/x", "A push endpoint must be an https:// URL with a host."),
         ("https://127.0.0.1/x", "127.0.0.1 resolves to 127.0.0.1, a loopback address: push endpoints must be on public addresses."),
-        ("https://[::ffff:10.0.0.1]/x", "::ffff:10.0.0.1 resolves to ::ffff:10.0.0.1, a private address: push endpoints must be on public addresses."),
-        ("https://169.254.169.254/latest", "169.254.169.254 resolves to 169.254.169.254, a link-local address: push endpoints must be on public addresses."),
+        ("https://[::ffff:10.0.0.1]/x",
+         "::ffff:10.0.0.1 resolves to ::ffff:10.0.0.1, a private address: "
+         "push endpoints must be on public addresses."),
+        ("https://169.254.169.254/latest",
+         "169.254.169.254 resolves to 169.254.169.254, a link-local address: "
+         "push endpoints must be on public addresses."),
     ]:
         answer = post(alice_client, {"endpoint": endpoint, "keys": keys})
         assert (answer.status_code, answer.json()) == (400, {"error": reason}), endpoint
@@ -132,7 +136,8 @@ def test_without_keys_the_settings_page_says_push_is_off(client, alice, settings
 
 
 @pytest.mark.parametrize("agent, label", [
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+     "Version/18.0 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
     ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0", "Edge on macOS"),
     ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36", "Chrome on Linux"),
     ("", "A browser"),

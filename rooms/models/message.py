@@ -213,7 +213,9 @@ class Message(models.Model):
     text = models.TextField(validators=[validate_text], error_messages={"blank": "Type a message before sending."})
     # Chosen by the sending page for each message, so a frame sent twice
     # (a resend after reconnecting, a double submit) is posted once.
-    client_id = models.CharField(
+    # NULL for messages no page sent (bots, imports): the unique constraint
+    # on (author, client_id) leaves them out.
+    client_id = models.CharField(  # noqa: DJ001
         max_length=64, null=True, blank=True, editable=False, validators=[validate_sendable]
     )
     # Who `@username` in the text names among the room's readers, resolved

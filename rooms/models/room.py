@@ -281,7 +281,9 @@ class Room(RoomAddress, RoomHistory, models.Model):
         room._saved = {name: getattr(room, name) for name in LISTED_FIELDS if name in field_names}
         return room
 
-    def save(self, *args, **kwargs):
+    # Beside from_db, whose snapshot it compares with, and the section's
+    # broadcasts it triggers, rather than first after __str__.
+    def save(self, *args, **kwargs):  # noqa: DJ012
         created = self._state.adding
         before = getattr(self, "_saved", {})
         changed = {name for name in LISTED_FIELDS if name in before and before[name] != getattr(self, name)}

@@ -37,7 +37,8 @@ def conversations(rooms):
 
 @register.simple_tag(takes_context=True)
 def conversation_people(context, room):
-    """{% conversation_people room as people %}: its participants but the viewer (all of them when rendered for everyone)."""
+    """{% conversation_people room as people %}: its participants but the
+    viewer (all of them when rendered for everyone)."""
     return others_in(room, context.get("user"))
 
 

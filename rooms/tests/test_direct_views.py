@@ -117,7 +117,7 @@ def test_search_finds_the_readers_conversations_and_nobody_elses(client, alice, 
 @override_settings(DEBUG=False)
 def test_kept_list_entries_follow_a_participant_renamed(client, alice, bob, conversation):
     client.force_login(alice)
-    assert 'data-user-id="%d">bob<' % bob.pk in client.get("/").content.decode()
+    assert f'data-user-id="{bob.pk}">bob<' in client.get("/").content.decode()
     bob.username = "robert"
     bob.save()
     page = client.get("/").content.decode()

@@ -504,5 +504,8 @@ def test_the_model_layer_and_the_page_agree_on_who_is_mentioned(text):
 
 
 def test_plain_text_reads_like_the_formatted_message():
-    text = "Noted. **Release** checklist:\n1. freeze `main`\n2. see https://x.test/a?\n\n> quoted\n```sh\nmake run\n```\n- \\*a\n- @bob"
+    text = (
+        "Noted. **Release** checklist:\n1. freeze `main`\n2. see https://x.test/a?\n\n"
+        "> quoted\n```sh\nmake run\n```\n- \\*a\n- @bob"
+    )
     assert plain_text(text) == "Noted. Release checklist: 1. freeze main 2. see https://x.test/a? quoted sh make run *a @bob"

@@ -182,10 +182,9 @@ def test_broadcast_waits_for_commit(lobby, alice, sent):
 def test_rolled_back_message_is_never_broadcast(lobby, alice, sent):
     from django.db import transaction
 
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            lobby.post_message(alice, "never happened")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 (the raise rolls back)
+        lobby.post_message(alice, "never happened")
+        raise RuntimeError
     assert sent == [] and not Message.objects.exists()
 
 

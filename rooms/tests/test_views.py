@@ -98,7 +98,7 @@ def test_page_reply_and_reactions_markup_is_the_broadcast_markup(client, alice, 
 
     monkeypatch.setattr(broadcast, "send", send)
     original = lobby.post_message(alice, "lunch?")
-    reply = lobby.post_message(bob, "yes", reply_to=original.pk)
+    lobby.post_message(bob, "yes", reply_to=original.pk)
     original.toggle_reaction(bob, "👍")
     original.toggle_reaction(alice, "👍")
     client.force_login(alice)

@@ -183,7 +183,7 @@ def test_nothing_is_broadcast_queued_or_emailed_while_importing(export_zip, djan
 
 
 def test_a_refusal_names_the_problem_and_keeps_nothing(tmp_path):
-    with pytest.raises(CommandError, match="is not a readable zip archive.*Nothing was imported"):
+    with pytest.raises(CommandError, match=r"is not a readable zip archive.*Nothing was imported"):
         run_import(tmp_path / "missing.zip")
     with pytest.raises(CommandError, match="--email needs CHAT_BASE_URL"):
         run_import(tmp_path / "missing.zip", "--email")

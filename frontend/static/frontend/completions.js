@@ -97,7 +97,7 @@ function askForPeople(box, start, typed) {
       const response = await fetch(url, { credentials: "same-origin", signal: controller.signal });
       if (!response.ok) return;
       people = (await response.json()).people;
-    } catch (error) {
+    } catch {
       return; // offline, or typing went on: nothing to offer
     }
     peopleFound.set(typed, people);

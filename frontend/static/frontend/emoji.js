@@ -8,7 +8,7 @@
 const room = document.getElementById("room");
 // A shortcode starts a word (not "key:x:value", not after a backslash).
 const CLOSED = /(?<![\p{L}\p{N}_\\]):([^\s:`]+):$/u;
-const OPENED = /(?<![\p{L}\p{N}_\\]):([\p{L}\p{N}_+\-]{2,})$/u;
+const OPENED = /(?<![\p{L}\p{N}_\\]):([\p{L}\p{N}_+-]{2,})$/u;
 
 let table = null; // Map name -> emoji
 let names = []; // the names, shortest first

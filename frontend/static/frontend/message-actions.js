@@ -143,7 +143,7 @@ async function copyLink(el, button) {
   const url = new URL(room.dataset.messageUrl.replace(/\/0\/$/, `/${messageNumber(el)}/`), location.href).href;
   try {
     await navigator.clipboard.writeText(url);
-  } catch (error) {
+  } catch {
     showError(`Could not copy the link; here it is: ${url}`);
     return;
   }

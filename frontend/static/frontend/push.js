@@ -48,7 +48,7 @@ export async function enable() {
     let reason = `The server answered ${response.status}.`;
     try {
       reason = (await response.json()).error || reason;
-    } catch (error) {
+    } catch {
       // not JSON (a proxy's page): the status says enough
     }
     throw new Error(reason);

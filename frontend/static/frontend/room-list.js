@@ -118,7 +118,7 @@ function fetchEntry(entry) {
       const response = await fetch(url, { credentials: "same-origin" });
       if (!response.ok) return; // gone again: the list says so itself
       html = await response.text();
-    } catch (error) {
+    } catch {
       return; // offline: "new" until the next sync
     }
     // Parsed, not shown: a <template> runs nothing and loads nothing.

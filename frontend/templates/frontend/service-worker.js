@@ -76,10 +76,10 @@ function describe(data) {
 }
 
 self.addEventListener("push", (event) => {
-  let data = null;
+  let data;
   try {
     data = event.data && event.data.json();
-  } catch (error) {
+  } catch {
     data = null;
   }
   if (!data || !data.url) return;
