@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from project.text import validate_one_line
+from core.text import validate_one_line
 from realtime import broadcast
 
 
@@ -122,7 +122,7 @@ class Profile(models.Model):
     their settings. Saving one tells every open page (live)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    # One line (project/text.py): names go in email subjects too.
+    # One line (core/text.py): names go in email subjects too.
     display_name = models.CharField(
         max_length=DISPLAY_NAME_LENGTH, blank=True, validators=[validate_one_line],
         help_text="Shown beside your messages instead of your username, which stays your @handle.",

@@ -8,7 +8,7 @@ S3; the rows are then saved with the message in one transaction
 files deleted again: nothing is kept that no message holds.
 
 Also the limits of an upload as a request: how large its body may be (the
-server refuses a larger one while it arrives: project/request_bodies.py),
+server refuses a larger one while it arrives: core/request_bodies.py),
 and how many refused uploads a person may make before further ones are
 refused unread."""
 
@@ -23,7 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.text import get_valid_filename
 
-from rooms.flood import FloodError, allow, exhausted
+from core.limits import FloodError, allow, exhausted
 
 from . import images
 

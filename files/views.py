@@ -11,8 +11,8 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
-from project.csrf import csrf_token_in_header
-from project.request_bodies import accepts_body
+from core.csrf import csrf_token_in_header
+from core.request_bodies import accepts_body
 from rooms.flood import FloodError
 from rooms.models import NotAMember, Room
 

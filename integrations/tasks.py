@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from . import webhooks
-from .background import GiveUp, retrying_task
+from core.tasks import GiveUp, retrying_task
 from .models import Delivery
 
 # SPEC 13: 3 retries with backoff after the first attempt.

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from core import outbound
-from project import netguard
+from core import netguard
 
 from . import tokens
 

@@ -3,7 +3,7 @@ interval, batched), the link that confirms an address, and the link that
 sets a new password.
 
 Names reach the subject flattened to one line and cut short
-(project/text.py): a room or person named with a line break or a NUL must
+(core/text.py): a room or person named with a line break or a NUL must
 not make an email fail, nor add a header to it.
 """
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from project.text import one_line
+from core.text import one_line
 
 from .models import CONFIRMATION_MAX_AGE, MAX_LISTED, NotificationSettings, absolute, pace_in_words
 

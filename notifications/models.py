@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from integrations.background import GiveUp
+from core.tasks import GiveUp
 
 from .preferences import RoomPreference, reaching  # noqa: F401 (RoomPreference: the app's model, found here)
 

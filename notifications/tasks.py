@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.background import retrying_task
+from core.tasks import retrying_task
 
 from . import emails
 from .models import NotificationSettings

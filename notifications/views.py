@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ProfileForm, avatar_body_ceiling, avatar_too_large
 from accounts.models import Profile
-from project.request_bodies import accepts_body
+from core.request_bodies import accepts_body
 
 from .forms import EmailSettingsForm
 from realtime import broadcast

@@ -105,8 +105,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Django's, taking the token from the X-CSRFToken header before any body (project/csrf.py).
-    "project.csrf.CsrfViewMiddleware",
+    # Django's, taking the token from the X-CSRFToken header before any body (core/csrf.py).
+    "core.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.login_throttle",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -283,7 +283,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "project.storage.ModuleAwareStaticFilesStorage"
+            else "core.storage.ModuleAwareStaticFilesStorage"
         )
     },
 }
@@ -337,7 +337,7 @@ CHAT_UPLOAD_ATTEMPTS = env_int("CHAT_UPLOAD_ATTEMPTS", 10)
 CHAT_UPLOAD_WINDOW_SECONDS = env_int("CHAT_UPLOAD_WINDOW_SECONDS", 600)
 
 # The largest request body any other view accepts (forms, the admin, the
-# bots' API); larger ones are refused while they arrive (project/request_bodies.py).
+# bots' API); larger ones are refused while they arrive (core/request_bodies.py).
 CHAT_MAX_REQUEST_BYTES = env_int("CHAT_MAX_REQUEST_BYTES", 1024 * 1024)
 
 # Accounts (README, "Security"). Who may sign up: invite, open or closed.
@@ -356,12 +356,12 @@ CHAT_BASE_URL = os.environ.get("CHAT_BASE_URL", "").rstrip("/")
 CHAT_INVITE_USES = env_int("CHAT_INVITE_USES", 1)
 CHAT_INVITE_HOURS = env_int("CHAT_INVITE_HOURS", 72)
 
-# Background work (integrations/background.py): django.tasks on a queue kept
+# Background work (core/tasks.py): django.tasks on a queue kept
 # in the database, run by `manage.py db_worker` (the Procfile's worker:).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A failed attempt of a retrying task runs again after BASE, 2 BASE, 4 BASE... seconds.
 CHAT_TASK_RETRY_BASE_SECONDS = env_int("CHAT_TASK_RETRY_BASE_SECONDS", 10)
-# The server process runs the tasks itself, in a thread (integrations/worker_in_server.py):
+# The server process runs the tasks itself, in a thread (core/worker_in_server.py):
 # for a trial on one machine without Redis, where a worker process's
 # broadcasts could not reach the server's pages (`make run` sets it then).
 CHAT_TASKS_IN_SERVER = env_bool("CHAT_TASKS_IN_SERVER", False)
@@ -394,7 +394,7 @@ def mailer(url):
 MAILERS = {"default": mailer(EMAIL_URL or "console:")}
 # Django's deploy check for CSRF looks for its middleware by name
 # (security.W003; W016 checks the cookie only when that name is there):
-# project.csrf.CsrfViewMiddleware is that middleware, and CSRF_COOKIE_SECURE
+# core.csrf.CsrfViewMiddleware is that middleware, and CSRF_COOKIE_SECURE
 # is on whenever DEBUG is off (project/tests/test_deploy.py holds both).
 SILENCED_SYSTEM_CHECKS = ["security.W003", *([] if EMAIL_URL else ["mail.E001"])]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chat@localhost")

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from core.views import metrics
 
-from .health import healthz
+from core.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -22,7 +22,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
 from accounts.names import display_name, forget_profile
 from core import logs, metrics
-from rooms.flood import FloodError
+from core.limits import FloodError
 from rooms.models import NotAMember, NotSignedIn, Room, RoomArchived
 
 from . import broadcast, budgets, protocol, sockets, transport, visibility

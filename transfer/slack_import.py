@@ -44,7 +44,7 @@ from accounts.usernames import skeletons
 from files import uploads
 from files.models import Attachment
 from notifications.models import NotificationSettings
-from project.text import one_line
+from core.text import one_line
 from rooms import shortcodes
 from rooms.models import LOBBY_SLUG, MAX_OTHERS, Message, Reaction, ReadMark, Room
 from rooms.models.direct import direct_key

@@ -209,7 +209,7 @@ async def test_a_budget_that_cannot_be_counted_lets_the_frame_through(ws, lobby,
     def cache_away(*args, **kwargs):
         raise ConnectionError("Redis is restarting")
 
-    monkeypatch.setattr("rooms.flood.allow", cache_away)
+    monkeypatch.setattr("core.limits.allow", cache_away)
     tab = await ws.joined(alice)
     await tab.send_to(text_data=json.dumps({"typing": True}))
     await tab.send_to(text_data=json.dumps({"sync": {"after": 0}}))

@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 
-from project.text import validate_one_line
+from core.text import validate_one_line
 from realtime import broadcast
 
 from .address import RoomAddress
@@ -156,7 +156,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
     # so the same people always get the same conversation, even when two of
     # them start it at the same moment.
     direct_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
-    # One line each (project/text.py): emails put the name in their subject.
+    # One line each (core/text.py): emails put the name in their subject.
     name = models.CharField(max_length=80, validators=[validate_one_line])
     slug = models.SlugField(max_length=80, unique=True)
     topic = models.CharField(max_length=200, blank=True, validators=[validate_one_line])

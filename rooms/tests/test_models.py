@@ -3,6 +3,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core import limits
 from rooms import flood
 from rooms.models import Message, ReadMark, Room
 
@@ -144,7 +145,7 @@ def clock(monkeypatch, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 2
     settings.CHAT_RATE_LIMIT_SECONDS = 60
     now = [60 * 30_000_000]
-    monkeypatch.setattr(flood, "time", SimpleNamespace(time=lambda: now[0]))
+    monkeypatch.setattr(limits, "time", SimpleNamespace(time=lambda: now[0]))
     return now
 
 

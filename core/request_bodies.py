@@ -236,6 +236,6 @@ def install_request_handling():
     }
     missing = [what for what, there in relied_on.items() if not there]
     if missing:
-        raise ImproperlyConfigured(f"project/request_bodies.py relies on what is no longer there: {missing}")
+        raise ImproperlyConfigured(f"core/request_bodies.py relies on what is no longer there: {missing}")
     http_protocol.WebRequest = WebRequest
     http_protocol.HTTPFactory.protocol = _build_channel
