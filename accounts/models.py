@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.text import validate_one_line
-from realtime import broadcast
+from . import broadcasts
 
 
 def new_token():
@@ -146,7 +146,7 @@ class Profile(models.Model):
 
         user = get_user_model().objects.select_related("profile").filter(pk=self.user_id).first()
         if user is not None:
-            broadcast.person_changed(user)
+            broadcasts.person_changed(user)
 
     def set_avatar(self, image):
         """Store `image` (files.images.Encoded, a square) as the avatar, in

@@ -1,7 +1,7 @@
 """Ids in URLs: every query string and path that takes one reads it the
 same way (core/ids.py), so a look-alike digit or an id past 64 bits is a
 clear 400 or 404, never a 500, on every page (the socket's frames and paths:
-realtime/tests/test_ids.py)."""
+rooms/tests/test_socket_ids.py)."""
 
 from urllib.parse import quote
 

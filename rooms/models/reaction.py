@@ -18,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
 from accounts.names import display_name
-from realtime import broadcast
+from .. import broadcasts
 
 from .. import flood
 from .room import Room
@@ -147,7 +147,7 @@ def announce(message_pk):
 
     message = Message.objects.for_display().filter(pk=message_pk).first()
     if message is not None:  # deleted meanwhile: its deletion went out instead
-        broadcast.reactions_changed(message)
+        broadcasts.reactions_changed(message)
 
 
 class Reaction(models.Model):

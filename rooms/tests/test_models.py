@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def sent(monkeypatch):
     """The messages handed to the broadcast path during a test."""
     calls = []
-    monkeypatch.setattr("realtime.broadcast.message_posted", lambda message: calls.append(message))
+    monkeypatch.setattr("rooms.broadcasts.message_posted", lambda message: calls.append(message))
     return calls
 
 
@@ -200,14 +200,14 @@ def test_group_name_comes_from_the_pk(lobby):
 def edits(monkeypatch):
     """The messages handed to the broadcast path as edited during a test."""
     calls = []
-    monkeypatch.setattr("realtime.broadcast.message_edited", lambda message: calls.append((message.pk, message.text)))
+    monkeypatch.setattr("rooms.broadcasts.message_edited", lambda message: calls.append((message.pk, message.text)))
     return calls
 
 
 @pytest.fixture
 def deletions(monkeypatch):
     calls = []
-    monkeypatch.setattr("realtime.broadcast.messages_deleted", lambda group, pks: calls.append((group, pks)))
+    monkeypatch.setattr("rooms.broadcasts.messages_deleted", lambda group, pks: calls.append((group, pks)))
     return calls
 
 
@@ -349,7 +349,7 @@ def test_in_a_private_room_only_members_can_be_mentioned(private_room, alice, bo
 
 def test_mentions_are_saved_before_the_broadcast_renders(lobby, alice, bob, monkeypatch):
     rendered = []
-    monkeypatch.setattr("realtime.broadcast.message_posted", lambda message: rendered.append(message.body_html))
+    monkeypatch.setattr("rooms.broadcasts.message_posted", lambda message: rendered.append(message.body_html))
     lobby.post_message(alice, "hi @bob")
     assert rendered == [f'hi <span class="mention" data-user-id="{bob.pk}">@bob</span>']
 
@@ -379,7 +379,7 @@ def test_body_html_formats_the_escaped_text(lobby, alice, sent):
 
 def test_an_edit_recomputes_mentions_before_its_broadcast(lobby, alice, bob, monkeypatch, sent):
     rendered = []
-    monkeypatch.setattr("realtime.broadcast.message_edited", lambda message: rendered.append(message.body_html))
+    monkeypatch.setattr("rooms.broadcasts.message_edited", lambda message: rendered.append(message.body_html))
     message = lobby.post_message(alice, "hi @bob")
     message.edit(alice, "hi @alice")
     assert mentioned_names(message) == ["alice"]
@@ -393,12 +393,12 @@ def test_an_edit_recomputes_mentions_before_its_broadcast(lobby, alice, bob, mon
 def list_events(monkeypatch):
     """What the model layer hands to the room list's broadcast path."""
     events = []
-    monkeypatch.setattr("realtime.broadcast.room_listed",
+    monkeypatch.setattr("rooms.broadcasts.room_listed",
                         lambda room, allowed, previously, excluded: events.append(("listed", room, allowed)))
-    monkeypatch.setattr("realtime.broadcast.room_unlisted", lambda pk, allowed: events.append(("unlisted", pk)))
-    monkeypatch.setattr("realtime.broadcast.room_activity",
+    monkeypatch.setattr("rooms.broadcasts.room_unlisted", lambda pk, allowed: events.append(("unlisted", pk)))
+    monkeypatch.setattr("rooms.broadcasts.room_activity",
                         lambda message, allowed, mentioned: events.append(("activity", message, allowed, mentioned)))
-    monkeypatch.setattr("realtime.broadcast.read_moved", lambda user_pk, room: events.append(("read", user_pk, room)))
+    monkeypatch.setattr("rooms.broadcasts.read_moved", lambda user_pk, room: events.append(("read", user_pk, room)))
     return events
 
 
@@ -493,7 +493,7 @@ def test_posting_tells_the_room_lists_who_may_count_it(lobby, private_room, alic
 
 def test_deleted_messages_leave_the_counts_of_those_who_may_see_the_room(private_room, alice, bob, monkeypatch):
     gone = []
-    monkeypatch.setattr("realtime.broadcast.room_messages_gone",
+    monkeypatch.setattr("rooms.broadcasts.room_messages_gone",
                         lambda room_pk, messages, allowed: gone.append((room_pk, messages, allowed)))
     private_room.members.add(bob)
     asking = private_room.post_message(bob, "@alice, a question")
@@ -523,7 +523,7 @@ def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, a
 def test_a_member_removed_from_the_users_side_loses_the_entry_and_nobody_else_hears(private_room, alice, bob,
                                                                                     monkeypatch):
     listed = []
-    monkeypatch.setattr("realtime.broadcast.room_listed",
+    monkeypatch.setattr("rooms.broadcasts.room_listed",
                         lambda room, allowed, previously, excluded: listed.append((room.pk, allowed, previously)))
     private_room.members.add(bob)
     listed.clear()

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from realtime import broadcast
+from rooms import broadcasts
 from rooms.models import Message, Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -92,5 +93,5 @@ def test_replies_render_in_a_fixed_number_of_queries(lobby, alice, bob, original
     for n in range(10):
         lobby.post_message(bob, f"reply {n}", reply_to=original.pk)
     with django_assert_max_num_queries(4):
-        html = broadcast.render("older-page", history=lobby.latest_messages(), room=lobby)
+        html = broadcasts.render("older-page", history=lobby.latest_messages(), room=lobby)
     assert html.count(f"quote-of-message-{original.pk}") == 10

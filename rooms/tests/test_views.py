@@ -72,6 +72,7 @@ def test_archived_room_shows_history_without_composer(client, alice, archived_ro
 def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monkeypatch):
     """The first page load and the live update render the same partial."""
     from realtime import broadcast
+    from rooms import broadcasts
 
     fragments = []
     async def send(group, event_type, html, **extra):
@@ -81,7 +82,7 @@ def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monke
     message = lobby.post_message(alice, "same markup")
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()
-    live = broadcast.render("message", message=message).strip()
+    live = broadcasts.render("message", message=message).strip()
     assert live in page
     assert live in fragments[0]
 

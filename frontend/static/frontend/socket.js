@@ -197,7 +197,7 @@ export class Socket {
     return true;
   }
 
-  // --- The frames a page sends (the server's table: realtime/protocol.py and realtime/consumers.py) ---
+  // --- The frames a page sends (the server's table: realtime/protocol.py and rooms/sockets.py) ---
 
   // The room page: what it shows, so the server sends what it missed.
   syncRoom(after, known, revised) {

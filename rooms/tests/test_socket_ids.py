@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 
 from rooms.models import Message, Reaction, ReadMark
 
-from .test_consumer import room_frame
+from .test_sockets import room_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
 

@@ -2,7 +2,7 @@ import pytest
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from realtime.routing import websocket_urlpatterns
+from rooms.routing import websocket_urlpatterns
 
 router = URLRouter(websocket_urlpatterns)
 

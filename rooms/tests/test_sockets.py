@@ -305,7 +305,7 @@ async def test_presence_lists_each_user_once_and_drops_them_when_their_last_tab_
 async def test_a_tab_closed_while_it_joins_leaves_nobody_behind(ws, lobby, alice, bob, monkeypatch):
     from autobahn.exception import Disconnected
 
-    from realtime.consumers import RoomConsumer
+    from rooms.sockets import RoomConsumer
 
     bob_socket = await ws.joined(bob)
     tab1 = await ws.joined(alice)
@@ -565,7 +565,7 @@ async def test_connect_while_redis_is_away_closes_with_4012_and_leaves_no_trace(
 
 
 async def test_typing_reaches_the_room_throttled_and_stores_nothing(ws, lobby, alice, bob, monkeypatch):
-    from realtime import consumers
+    from rooms import sockets as consumers
 
     alice_socket = await ws.joined(alice)
     bob_socket = await ws.joined(bob)
