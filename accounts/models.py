@@ -127,7 +127,7 @@ class Profile(models.Model):
         max_length=DISPLAY_NAME_LENGTH, blank=True, validators=[validate_one_line],
         help_text="Shown beside your messages instead of your username, which stays your @handle.",
     )
-    # A square re-encoded copy (files/images.py), stored through STORAGES
+    # A square re-encoded copy (core/images.py), stored through STORAGES
     # under avatars/<user id>/<random>.<ext>: a new avatar is a new name,
     # and so a new URL for pages and caches.
     avatar = models.FileField(max_length=500, blank=True)
@@ -149,7 +149,7 @@ class Profile(models.Model):
             broadcasts.person_changed(user)
 
     def set_avatar(self, image):
-        """Store `image` (files.images.Encoded, a square) as the avatar, in
+        """Store `image` (core.images.Encoded, a square) as the avatar, in
         place of any earlier one; saved by the caller's save()."""
         self._drop_avatar()
         self.avatar.name = default_storage.save(

@@ -14,7 +14,7 @@ from rooms.admin import RoomFilter
 from rooms.models import Message, Room
 
 from .models import Attachment, RoomStorage
-from .uploads import describe_size
+from core.text import describe_size
 
 
 class AttachmentInline(admin.TabularInline):

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from core.tasks import GiveUp
+from core.links import absolute
 
 from .preferences import RoomPreference, reaching  # noqa: F401 (RoomPreference: the app's model, found here)
 
@@ -36,13 +36,6 @@ CONFIRMATION_MAX_AGE = timedelta(days=3)
 # address, or pressing "send again", mails them this little.
 CONFIRMATION_PAUSE = timedelta(minutes=1)
 CONFIRMATIONS_PER_DAY = 5
-
-
-class NoBaseURL(GiveUp):
-    """CHAT_BASE_URL is unset, so an email could hold only bare paths, which
-    open nothing from a mail program (and a List-Unsubscribe link must be
-    absolute). Not retried: waiting does not set it. `manage.py check` warns
-    of it wherever EMAIL_URL is set."""
 
 
 class ConfirmationPaused(Exception):
@@ -248,14 +241,6 @@ class NotificationSettings(models.Model):
             .select_related("room", "author__profile")
             .order_by("pk")
         )
-
-
-def absolute(path):
-    """A link for outside the site, from CHAT_BASE_URL; raises NoBaseURL
-    when it is unset (emails are not sent with bare paths)."""
-    if not settings.CHAT_BASE_URL:
-        raise NoBaseURL("CHAT_BASE_URL is unset: emails need it for their links, e.g. https://chat.example.com")
-    return settings.CHAT_BASE_URL + path
 
 
 def pace_in_words(seconds=None):

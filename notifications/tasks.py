@@ -34,19 +34,6 @@ def email_confirmation(user_id, address, attempt=1):
     return emails.send_confirmation(user_id, address)
 
 
-@retrying_task(retries=3)
-def email_password_reset(user_id, address, attempt=1):
-    """Send a link that sets a new password, unless `address` is no longer
-    the user's confirmed address (changed while this waited)."""
-    return emails.send_password_reset(user_id, address)
-
-
-def queue_password_reset(user):
-    """After commit: the worker emails `user` a password reset link at their address."""
-    address = user.email
-    transaction.on_commit(lambda: email_password_reset.enqueue(user.pk, address), robust=True)
-
-
 def queue_check(user_id, when):
     """Queue a check at `when` unless one is queued for then already (messages
     that arrive during a pause share it)."""

@@ -328,7 +328,7 @@ CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 CHAT_MAX_FILES_PER_MESSAGE = env_int("CHAT_MAX_FILES_PER_MESSAGE", 10)
 CHAT_MAX_IMAGE_PIXELS = env_int("CHAT_MAX_IMAGE_PIXELS", 40_000_000)
 CHAT_IMAGE_MAX_DIMENSION = env_int("CHAT_IMAGE_MAX_DIMENSION", 4096)
-# Images are re-encoded in child processes (files/reencoder.py), at most this
+# Images are re-encoded in child processes (core/reencoder.py), at most this
 # many at once per server process; further uploads wait their turn.
 CHAT_IMAGE_PROCESSES = env_int("CHAT_IMAGE_PROCESSES", 2)
 # Refused uploads per user within the window before further ones are

@@ -57,7 +57,7 @@ class MessageQuerySet(CatchUp, models.QuerySet):
         broadcasts nothing. `reply_to` (a message id) quotes a message of
         the same room; any other is refused with ValidationError.
 
-        `attachments`: files already stored (files.uploads.StoredUpload), saved
+        `attachments`: files already stored (files.models.PendingAttachment), saved
         with the message in its transaction (`save_with(message)`); with them
         the text is a caption and may be blank.
         """

@@ -124,7 +124,7 @@ def test_asking_needs_a_post_and_a_session(client, alice):
 def test_the_settings_hold_the_display_name_and_the_avatar(client, alice, history, run_tasks,
                                                          django_capture_on_commit_callbacks):
     from accounts.models import AVATAR_SIZE, Profile
-    from files import images
+    from core import images
 
     from .conftest import png_bytes
 
