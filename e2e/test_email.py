@@ -23,7 +23,7 @@ def confirmed(user, address):
     return user
 
 
-def wait_for_tasks(worker, server, timeout=30, task="email_unread_mentions"):
+def wait_for_tasks(worker, server, timeout=30, task="email_unread_mentions_and_dms"):
     """Until the worker has run every email task of that name queued so far."""
     from django_tasks_db.models import DBTaskResult
 
@@ -82,12 +82,12 @@ def test_an_unread_mention_is_emailed_once_with_a_working_link_and_a_read_one_is
         page.goto(unsubscribe)
         page.get_by_role("heading", name="Stop these emails?").wait_for(timeout=LIVE_TIMEOUT_MS)
         assert "alice" not in page.locator("main").inner_text()
-        assert NotificationSettings.objects.get(user__username="alice").email_mentions
+        assert NotificationSettings.objects.get(user__username="alice").email_unread_mentions_and_dms
         page.get_by_role("button", name="Turn emails off").click()
         page.get_by_role("heading", name="Emails are off").wait_for(timeout=LIVE_TIMEOUT_MS)
     finally:
         stranger.close()
-    assert not NotificationSettings.objects.get(user__username="alice").email_mentions
+    assert not NotificationSettings.objects.get(user__username="alice").email_unread_mentions_and_dms
 
 
 @pytest.mark.parametrize("look", ["desktop", "phone"])
@@ -110,7 +110,7 @@ def test_settings_set_the_address_and_turn_emails_off(server, make_user, sign_in
     assert_no_horizontal_scroll(page)
     user.refresh_from_db()
     assert user.email == "dave@example.com"
-    assert not NotificationSettings.objects.get(user=user).email_mentions
+    assert not NotificationSettings.objects.get(user=user).email_unread_mentions_and_dms
 
 
 def test_a_new_address_is_confirmed_from_the_emailed_link_in_another_browser(

@@ -17,16 +17,16 @@ class EmailSettingsForm(forms.ModelForm):
 
     class Meta:
         model = NotificationSettings
-        fields = ["email", "email_mentions"]
+        fields = ["email", "email_unread_mentions_and_dms"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].initial = self.instance.user.email
-        self.fields["email_mentions"].help_text = email_mentions_help()
+        self.fields["email_unread_mentions_and_dms"].help_text = email_unread_mentions_and_dms_help()
 
     def clean_email(self):
         return BaseUserManager.normalize_email(self.cleaned_data["email"])
 
 
-def email_mentions_help():
+def email_unread_mentions_and_dms_help():
     return f"{pace_in_words()}, with a link to each message."

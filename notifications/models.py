@@ -101,7 +101,7 @@ class NotificationSettings(models.Model):
     # The help text names CHAT_EMAIL_INTERVAL_SECONDS in words (pace_in_words),
     # set by the forms that show it: a setting in a model field would be a
     # migration each time it changes.
-    email_mentions = models.BooleanField("Email me about mentions and direct messages I have not read", default=True)
+    email_unread_mentions_and_dms = models.BooleanField("Email me about mentions and direct messages I have not read", default=True)
     last_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The newest message already emailed about: never twice about one message.
     emailed_through = models.PositiveBigIntegerField(default=0, editable=False)
@@ -141,7 +141,7 @@ class NotificationSettings(models.Model):
 
     @property
     def wants_email(self):
-        return self.email_mentions and self.email_confirmed and self.user.is_active
+        return self.email_unread_mentions_and_dms and self.email_confirmed and self.user.is_active
 
     def unsubscribe_token(self):
         # No timestamp: the link in every email stays the same and never expires.

@@ -119,7 +119,8 @@ class RoomConsumer(RoomPageSocket):
     async def post(self, frame):
         refused = {"text": frame.text, "client_id": frame.client_id}
         try:
-            await db(self._post)(frame)
+            await db(lambda: Message.objects.post(self.room, self.current_user(), frame.text, frame.client_id,
+                                                  frame.reply_to))()
             # The message ended "is typing" on every page: the next keystroke
             # is news at once, not when the throttle allows (a 2 s lag).
             self.last_typing = float("-inf")
@@ -132,9 +133,6 @@ class RoomConsumer(RoomPageSocket):
             log.exception("posting to room %s failed", self.room.pk)
             metrics.frame_refused(metrics.UNAVAILABLE)
             await self.error(UNAVAILABLE, **refused)
-
-    def _post(self, frame):
-        return Message.objects.post(self.room, self.current_user(), frame.text, frame.client_id, frame.reply_to)
 
     async def edit(self, frame):
         await self.change(frame, lambda message, user: message.edit(user, frame.text), edit=frame.message_id)

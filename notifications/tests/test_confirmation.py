@@ -36,7 +36,7 @@ def signed_in(user):
 
 
 def set_address(browser, address):
-    return browser.post("/settings/", {"email": address, "email_mentions": "on"}, follow=True).content.decode()
+    return browser.post("/settings/", {"email": address, "email_unread_mentions_and_dms": "on"}, follow=True).content.decode()
 
 
 def csrf_token(html):

@@ -54,8 +54,3 @@ class RoomHistory:
 
     def latest_message_id(self):
         return self.messages.order_by("-id").values_list("id", flat=True).first() or 0
-
-    def post_message(self, author, text, client_id=None, reply_to=None):
-        from .message import Message
-
-        return Message.objects.post(self, author, text, client_id, reply_to)
