@@ -255,7 +255,7 @@ def s3_storage(environ):
             "signature_version": "s3v4",
             "default_acl": None,
             "querystring_auth": True,
-            "querystring_expire": env_int("CHAT_FILE_URL_SECONDS", 60),
+            "querystring_expire": CHAT_FILE_URL_SECONDS,
             "file_overwrite": False,
         },
     }

@@ -134,12 +134,6 @@ def backend():
     return _backend
 
 
-def reset():
-    """Forget the backend (tests switch settings between layers)."""
-    global _backend
-    _backend = None
-
-
 # Rounds one announcement may take while others keep joining and leaving.
 ANNOUNCE_ROUNDS = 3
 

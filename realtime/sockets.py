@@ -123,9 +123,3 @@ def registry():
     global _registry
     _registry = for_the_layer(_registry, RedisSockets, LocalSockets)
     return _registry
-
-
-def reset():
-    """Forget the registry (tests switch settings between layers)."""
-    global _registry
-    _registry = None

@@ -9,10 +9,6 @@ from django.conf import settings
 class RoomHistory:
     """Room's history pages (a mixin of rooms.models.Room)."""
 
-    def latest_messages(self, limit=None):
-        """The latest `limit` messages, oldest first, authors loaded."""
-        return self.history_page(limit=limit)[0]
-
     def history_page(self, before=None, limit=None):
         """(messages, has_older): up to `limit` messages before id `before` (or
         the latest), oldest first, and whether older ones exist."""

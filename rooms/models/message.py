@@ -259,10 +259,6 @@ class Message(models.Model):
         return self.room.url("message", pk=self.pk)
 
     @property
-    def dom_id(self):
-        return f"message-{self.pk}"
-
-    @property
     def author_name(self):
         """The author as people see them (their display name), or "deleted user"."""
         return display_name(self.author) if self.author is not None else DELETED_USER

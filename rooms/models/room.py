@@ -223,13 +223,6 @@ class Room(RoomAddress, RoomHistory, models.Model):
         if self.is_archived:
             raise RoomArchived(ARCHIVED)
 
-    def can_post(self, user):
-        try:
-            self.check_can_post(user)
-        except PermissionDenied:
-            return False
-        return True
-
     # --- the reader's own list: leaving and joining public rooms -------------------------
 
     def leave(self, user):

@@ -59,10 +59,10 @@ def test_latest_messages_are_the_last_n_oldest_first(lobby, alice, sent, setting
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     for n in range(60):
         Message.objects.post(lobby, alice, f"message {n}")
-    latest = lobby.latest_messages()
+    latest = lobby.history_page()[0]
     assert len(latest) == 50
     assert [m.text for m in latest] == [f"message {n}" for n in range(10, 60)]
-    assert [m.text for m in lobby.latest_messages(3)] == ["message 57", "message 58", "message 59"]
+    assert [m.text for m in lobby.history_page(limit=3)[0]] == ["message 57", "message 58", "message 59"]
 
 
 def test_post_saves_and_broadcasts_once(lobby, alice, sent):

@@ -93,5 +93,5 @@ def test_replies_render_in_a_fixed_number_of_queries(lobby, alice, bob, original
     for n in range(10):
         Message.objects.post(lobby, bob, f"reply {n}", reply_to=original.pk)
     with django_assert_max_num_queries(4):
-        html = broadcasts.render("older-page", history=lobby.latest_messages(), room=lobby)
+        html = broadcasts.render("older-page", history=lobby.history_page()[0], room=lobby)
     assert html.count(f"quote-of-message-{original.pk}") == 10
