@@ -2,7 +2,7 @@
 and in a list of all files), and how much storage each room holds.
 
 Rooms only: the files of direct conversations, even their names, are for
-their participants (README, "Who can read what"), like their messages.
+their participants (docs/security.md, "Who can see what"), like their messages.
 
 Deleting an attachment, its message or its room here deletes the stored
 files after commit (files/signals.py)."""

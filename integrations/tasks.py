@@ -10,7 +10,7 @@ from . import webhooks
 from core.tasks import GiveUp, retrying_task
 from .models import Delivery
 
-# SPEC 13: 3 retries with backoff after the first attempt.
+# 3 retries with backoff after the first attempt (docs/bots-api.md).
 WEBHOOK_RETRIES = 3
 
 

@@ -3,7 +3,7 @@
 DEBUG is off unless DEBUG=true (`make run` sets it for local use, in the
 checkout's local.env, which is read first: project/local_env.py); with it
 off SECRET_KEY is required. In production set at least SECRET_KEY,
-ALLOWED_HOSTS, DATABASE_URL and REDIS_URL (see README, "Configuration").
+ALLOWED_HOSTS, DATABASE_URL and REDIS_URL (docs/configuration.md).
 """
 
 import os
@@ -62,7 +62,7 @@ if not SECRET_KEY:
     # Only for local development: DEBUG is on and nothing is deployed.
     SECRET_KEY = "django-insecure-local-development-only-key-0123456789-abcdefghij"
 # Rotating the key: the previous one here keeps sessions signed with it valid
-# until they are re-signed or expire (README, "Security").
+# until they are re-signed or expire (docs/security.md, "Rotating the secret key").
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -321,7 +321,7 @@ CHAT_FRAME_BUDGETS = {}
 # A socket whose unsent output passes this is dropped (its page reconnects and catches up).
 CHAT_SOCKET_MAX_BUFFER_BYTES = env_int("CHAT_SOCKET_MAX_BUFFER_BYTES", 1024 * 1024)
 
-# Files (README, "Files and images"): each file's limit, files per message;
+# Files (docs/configuration.md, "Files and images"): each file's limit, files per message;
 # images past the pixel limit are refused before decoding (decompression
 # bombs), and stored at most this wide or high (previews are smaller).
 CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
@@ -340,7 +340,7 @@ CHAT_UPLOAD_WINDOW_SECONDS = env_int("CHAT_UPLOAD_WINDOW_SECONDS", 600)
 # bots' API); larger ones are refused while they arrive (core/request_bodies.py).
 CHAT_MAX_REQUEST_BYTES = env_int("CHAT_MAX_REQUEST_BYTES", 1024 * 1024)
 
-# Accounts (README, "Security"). Who may sign up: invite, open or closed.
+# Accounts (docs/security.md, "Accounts and sessions"). Who may sign up: invite, open or closed.
 CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "invite")
 if CHAT_SIGNUP not in {"invite", "open", "closed"}:
     raise ImproperlyConfigured(f"CHAT_SIGNUP must be invite, open or closed, not {CHAT_SIGNUP!r}")

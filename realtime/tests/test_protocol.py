@@ -1,6 +1,6 @@
 """The frame table: each kind's shape, unknown kinds refused, and a fuzz of
-every JSON shape against the real consumer (SPEC section 9: no frame makes
-it raise; every frame gets an answer or a refusal, and the socket stays)."""
+every JSON shape against the real room socket (rooms/tests/test_socket_fuzz.py:
+no frame makes it raise; every frame gets an answer or a refusal)."""
 
 import json
 

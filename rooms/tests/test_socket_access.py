@@ -1,5 +1,5 @@
 """An open socket never outlives what allowed it, and no user gets more
-than their share (SPEC section 9): sign-out, deactivation and deletion
+than their share (docs/security.md): sign-out, deactivation and deletion
 close sockets; rights are read again for every change; sockets per user,
 frames per kind and catch-up are bounded."""
 

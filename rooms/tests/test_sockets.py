@@ -735,7 +735,7 @@ async def test_rooms_created_and_made_private_in_the_admin_reach_lists_by_visibi
     for socket in (alice_list, alice_room):
         html = await socket.receive_from()
         assert 'hx-swap-oob="beforeend:#room-list"' in html and entry in html and "# Plans" in html
-    # Bob never saw the room: he is told nothing about it, not even that its entry is gone (SPEC 9).
+    # Bob never saw the room: he is told nothing about it, not even that its entry is gone.
     assert await bob_list.receive_nothing()
 
     response = await sync_to_async(client.post)(

@@ -1,4 +1,4 @@
-// Files in the conversation (SPEC section 10): choosing them (the attach
+// Files in the conversation (docs/using.md): choosing them (the attach
 // button, dropping them on the room, pasting an image), sending them with
 // the caption typed in the message box as one message, and opening an
 // image full size.
