@@ -47,7 +47,7 @@ function list() {
   return document.getElementById("uploads");
 }
 
-// The same words as the server's (files/uploads.py describe_size).
+// The same words as the server's (core/text.py describe_size).
 function describeSize(size) {
   for (const [unit, scale] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]]) {
     if (size >= scale) return `${(size / scale).toFixed(1).replace(/\.0$/, "")} ${unit}`;
