@@ -10,4 +10,5 @@ def person_changed(user):
     """Someone set their display name or avatar: every signed-in page shows
     the new ones beside their messages and in "Here now" (people.js), from
     one fragment for everyone (`user` has its profile selected)."""
-    async_to_sync(broadcast.send)(broadcast.LIST_GROUP, broadcast.FRAGMENT, render_to_string("accounts/person_changed.html", {"person": user}))
+    html = render_to_string("accounts/person_changed.html", {"person": user})
+    async_to_sync(broadcast.send)(broadcast.LIST_GROUP, broadcast.FRAGMENT, html)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.text import validate_one_line
+
 from . import broadcasts
 
 

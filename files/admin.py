@@ -10,11 +10,11 @@ files after commit (files/signals.py)."""
 from django.contrib import admin
 from django.db.models import Count, Sum
 
+from core.text import describe_size
 from rooms.admin import RoomFilter
 from rooms.models import Message, Room
 
 from .models import Attachment, RoomStorage
-from core.text import describe_size
 
 
 class AttachmentInline(admin.TabularInline):

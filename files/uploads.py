@@ -23,11 +23,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.text import get_valid_filename
 
+from core import images
 from core.limits import FloodError, allow, exhausted
 from core.request_bodies import MULTIPART_OVERHEAD
 from core.text import describe_size
-
-from core import images
 
 TOO_LARGE = "%(name)s is too large: files are limited to %(limit)s each."
 TOO_MANY = "At most %(limit)d files can go in one message."

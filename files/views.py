@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
 from core.csrf import csrf_token_in_header
-from core.serving import serve_stored
 from core.request_bodies import accepts_body
+from core.serving import serve_stored
 from rooms.flood import FloodError
 from rooms.models import NotAMember, Room
 

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import webhooks
 from core.tasks import GiveUp, retrying_task
+
+from . import webhooks
 from .models import Delivery
 
 # 3 retries with backoff after the first attempt (docs/bots-api.md).

@@ -101,7 +101,9 @@ class NotificationSettings(models.Model):
     # The help text names CHAT_EMAIL_INTERVAL_SECONDS in words (pace_in_words),
     # set by the forms that show it: a setting in a model field would be a
     # migration each time it changes.
-    email_unread_mentions_and_dms = models.BooleanField("Email me about mentions and direct messages I have not read", default=True)
+    email_unread_mentions_and_dms = models.BooleanField(
+        "Email me about mentions and direct messages I have not read", default=True
+    )
     last_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The newest message already emailed about: never twice about one message.
     emailed_through = models.PositiveBigIntegerField(default=0, editable=False)

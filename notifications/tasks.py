@@ -52,7 +52,10 @@ def addressed(message, user_ids):
     people = (
         get_user_model().objects.filter(pk__in=user_ids, is_active=True, bot__isnull=True).exclude(email="")
         .exclude(pk=message.author_id)
-        .filter(notification_settings__email_unread_mentions_and_dms=True, notification_settings__confirmed_email=F("email"))
+        .filter(
+            notification_settings__email_unread_mentions_and_dms=True,
+            notification_settings__confirmed_email=F("email"),
+        )
     )
 
     def queue():

@@ -12,10 +12,9 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from rooms.routing import websocket_urlpatterns  # noqa: E402
-
 from core.origin import SameOriginValidator  # noqa: E402
 from core.request_bodies import install_request_handling  # noqa: E402
+from rooms.routing import websocket_urlpatterns  # noqa: E402
 
 # Request bodies bounded while they arrive, and uploads that do not hold the
 # event loop (core/request_bodies.py).

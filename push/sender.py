@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from pywebpush import WebPusher
 
-from core import outbound
-from core import netguard
+from core import netguard, outbound
 from core.text import one_line
 from rooms.models import title_for
 

@@ -50,7 +50,8 @@ def messages_deleted(room_group, pks):
 
 def room_changed(room):
     """Archiving turns the composer into a read-only note (and back)."""
-    async_to_sync(broadcast.send)(room.group_name, FRAGMENT, render("composer", room=room, oob=True, max_length=settings.CHAT_MAX_MESSAGE_LENGTH))
+    html = render("composer", room=room, oob=True, max_length=settings.CHAT_MAX_MESSAGE_LENGTH)
+    async_to_sync(broadcast.send)(room.group_name, FRAGMENT, html)
 
 
 def access_changed(room_group, allowed_user_ids):

@@ -23,9 +23,8 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 
 from accounts.names import PROFILE, display_name
-from .. import broadcasts
 
-from .. import flood, formatting
+from .. import broadcasts, flood, formatting
 from .catch_up import CatchUp
 from .reaction import Reaction, grouped
 from .room import Room

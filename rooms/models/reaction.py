@@ -18,9 +18,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
 from accounts.names import display_name
-from .. import broadcasts
 
-from .. import flood
+from .. import broadcasts, flood
 from .room import Room
 
 # What the palette offers someone who has not reacted yet, in this order.

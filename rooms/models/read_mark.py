@@ -7,7 +7,6 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 
 from .. import broadcasts
-
 from .direct import attach_participants
 from .room import Room
 

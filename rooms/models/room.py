@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 
 from core.text import validate_one_line
-from .. import broadcasts
 
+from .. import broadcasts
 from .address import RoomAddress
 from .history import RoomHistory
 
