@@ -23,12 +23,12 @@ def confirmed(user, address):
     return user
 
 
-def wait_for_tasks(worker, server, timeout=30, task="email_unread_mentions_and_dms"):
-    """Until the worker has run every email task of that name queued so far."""
+def wait_for_tasks(worker, server, timeout=30, task="notifications.tasks.email_unread_mentions_and_dms"):
+    """Until the worker has run every task of that path queued so far."""
     from django_tasks_db.models import DBTaskResult
 
     deadline = time.monotonic() + timeout
-    checks = DBTaskResult.objects.filter(task_path=f"notifications.tasks.{task}")
+    checks = DBTaskResult.objects.filter(task_path=task)
     while time.monotonic() < deadline:
         if checks.exists() and not checks.exclude(status__in=["SUCCESSFUL", "FAILED"]).exists():
             return
@@ -126,7 +126,7 @@ def test_a_new_address_is_confirmed_from_the_emailed_link_in_another_browser(
     settings_page.get_by_label("Email address").fill("erin@example.com")
     settings_page.locator("#email-settings-section").get_by_role("button", name="Save").click()
     settings_page.get_by_role("button", name="Send again").wait_for(timeout=LIVE_TIMEOUT_MS)
-    wait_for_tasks(worker, srv, task="email_confirmation")
+    wait_for_tasks(worker, srv, task="notifications.tasks.email_confirmation")
 
     [email] = smtp_server.messages()
     assert email["To"] == "erin@example.com"
