@@ -3,8 +3,9 @@ from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
-from files import images
-from files.uploads import MULTIPART_OVERHEAD, describe_size
+from core import images
+from core.request_bodies import MULTIPART_OVERHEAD
+from core.text import describe_size
 
 from .models import AVATAR_SIZE, Profile
 from .usernames import validate_not_imitating
@@ -47,7 +48,7 @@ def avatar_too_large():
 
 class ProfileForm(forms.ModelForm):
     """The display name, and a new avatar or its removal. An uploaded image
-    is re-encoded like a message's (files/images.py: a child process, the
+    is re-encoded like a message's (core/images.py: a child process, the
     pixels alone), its middle square kept at AVATAR_SIZE; a file over
     CHAT_MAX_UPLOAD_BYTES is refused before it is decoded."""
 

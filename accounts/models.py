@@ -13,8 +13,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from project.text import validate_one_line
-from realtime import broadcast
+from core.text import validate_one_line
+
+from . import broadcasts
 
 
 def new_token():
@@ -122,12 +123,12 @@ class Profile(models.Model):
     their settings. Saving one tells every open page (live)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    # One line (project/text.py): names go in email subjects too.
+    # One line (core/text.py): names go in email subjects too.
     display_name = models.CharField(
         max_length=DISPLAY_NAME_LENGTH, blank=True, validators=[validate_one_line],
         help_text="Shown beside your messages instead of your username, which stays your @handle.",
     )
-    # A square re-encoded copy (files/images.py), stored through STORAGES
+    # A square re-encoded copy (core/images.py), stored through STORAGES
     # under avatars/<user id>/<random>.<ext>: a new avatar is a new name,
     # and so a new URL for pages and caches.
     avatar = models.FileField(max_length=500, blank=True)
@@ -146,10 +147,10 @@ class Profile(models.Model):
 
         user = get_user_model().objects.select_related("profile").filter(pk=self.user_id).first()
         if user is not None:
-            broadcast.person_changed(user)
+            broadcasts.person_changed(user)
 
     def set_avatar(self, image):
-        """Store `image` (files.images.Encoded, a square) as the avatar, in
+        """Store `image` (core.images.Encoded, a square) as the avatar, in
         place of any earlier one; saved by the caller's save()."""
         self._drop_avatar()
         self.avatar.name = default_storage.save(

@@ -10,9 +10,10 @@ sign-up attempt counts, successful or not, per address and per username, and
 every password reset request per address and per email address typed. The
 cache is Redis when REDIS_URL is set, so every process counts together.
 
-A small module rather than a library: django-axes counts authentication
-failures only (every sign-up attempt must count here too) and brings an
-authentication backend, middleware and models to configure around it;
+The counting is core/limits.py's. A small module rather than a library:
+django-axes counts authentication failures only (every sign-up attempt must
+count here too) and brings an authentication backend, middleware and models
+to configure around it;
 django-ratelimit (last release 2023) counts in windows whose end it does not
 expose, so the 429 page could not say when to come back. Both would still
 leave the sign-up counter to write.
@@ -25,11 +26,11 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.core.cache import cache
 from django.dispatch import receiver
 from django.shortcuts import render
 
-from project.proxy import client_address
+from core import limits
+from core.proxy import client_address
 
 LOGIN = "login"
 SIGNUP = "signup"
@@ -48,30 +49,14 @@ def _keys(scope, request, username):
 def blocked_until(scope, request, username=None):
     """When attempts on any of the request's keys are allowed again (an aware
     datetime), or None when they are allowed now."""
-    limit, window = settings.CHAT_LOGIN_ATTEMPTS, settings.CHAT_LOGIN_WINDOW_SECONDS
-    keys = _keys(scope, request, username)
-    values = cache.get_many([f"{key}:count" for key in keys] + [f"{key}:since" for key in keys])
-    until = None
-    for key in keys:
-        since = values.get(f"{key}:since")
-        if since is not None and values.get(f"{key}:count", 0) >= limit:
-            end = since + window
-            if end > time.time() and (until is None or end > until):
-                until = end
+    until = limits.locked_until(_keys(scope, request, username), settings.CHAT_LOGIN_ATTEMPTS,
+                                settings.CHAT_LOGIN_WINDOW_SECONDS)
     return datetime.fromtimestamp(until, UTC) if until is not None else None
 
 
 def record(scope, request, username=None):
-    """Counts one attempt on each of the request's keys. The window starts
-    with a key's first attempt; both entries expire when it ends."""
-    window = settings.CHAT_LOGIN_WINDOW_SECONDS
-    for key in _keys(scope, request, username):
-        cache.add(f"{key}:since", time.time(), window)
-        cache.add(f"{key}:count", 0, window)
-        try:
-            cache.incr(f"{key}:count")
-        except ValueError:  # expired between add and incr: a new window
-            cache.set(f"{key}:count", 1, window)
+    """Counts one attempt on each of the request's keys (core/limits.py)."""
+    limits.record(_keys(scope, request, username), settings.CHAT_LOGIN_WINDOW_SECONDS)
 
 
 def attempt(scope, request, username=None):

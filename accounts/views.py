@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from files.views import serve_stored
+from core.serving import serve_stored
 
 from . import throttle
 from .forms import SignupForm

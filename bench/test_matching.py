@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from bench.loadgen import StepResult, Tracker, judge, parse_html, parse_json, percentile, summarize, token_text
 from realtime import broadcast
+from rooms import broadcasts
 from rooms.models import Message, Room
 
 # Rendering a message body looks up its mentions.
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def message_fragment(text, pk=41):
     author = get_user_model()(pk=3, username="bench-000")
     message = Message(pk=pk, room=Room(pk=1, slug="lobby"), author=author, text=text, created_at=timezone.now())
-    return broadcast.render("messages-appended", batch=[message]).encode()
+    return broadcasts.render("messages-appended", batch=[message]).encode()
 
 
 def test_html_message_fragment_yields_its_token():
@@ -32,7 +33,7 @@ def test_html_message_fragment_yields_its_token():
 
 
 def test_html_other_frames_and_other_texts_are_ignored():
-    presence = broadcast.render("presence", people=["a", "b"], oob=True).encode()
+    presence = broadcasts.render("presence", people=["a", "b"], oob=True).encode()
     error = broadcast.render("chat-error", error="Too fast", text=token_text("ab12cd34", 1, 1)).encode()
     assert parse_html(presence) == []
     assert parse_html(error) == []  # the unsent text of an error is not a delivery

@@ -1,5 +1,5 @@
 """Calling a URL someone chose (a bot's webhook, a browser's push service):
-over http.client, to an address already checked (project/netguard.py), the
+over http.client, to an address already checked (core/netguard.py), the
 whole exchange within one deadline.
 
 The caller resolves and checks the host first; the connection then goes to

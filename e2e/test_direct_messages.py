@@ -1,4 +1,4 @@
-"""Direct messages (SPEC section 12) as three people live them: a
+"""Direct messages (docs/using.md) as three people live them: a
 conversation started from a person's name arrives live in the other
 person's tab and sidebar, a third person gets a 404, and the "New message"
 picker starts a conversation of several people, which notifies a hidden tab."""

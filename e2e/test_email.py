@@ -23,12 +23,12 @@ def confirmed(user, address):
     return user
 
 
-def wait_for_tasks(worker, server, timeout=30, task="email_unread_mentions"):
-    """Until the worker has run every email task of that name queued so far."""
+def wait_for_tasks(worker, server, timeout=30, task="notifications.tasks.email_unread_mentions_and_dms"):
+    """Until the worker has run every task of that path queued so far."""
     from django_tasks_db.models import DBTaskResult
 
     deadline = time.monotonic() + timeout
-    checks = DBTaskResult.objects.filter(task_path=f"notifications.tasks.{task}")
+    checks = DBTaskResult.objects.filter(task_path=task)
     while time.monotonic() < deadline:
         if checks.exists() and not checks.exclude(status__in=["SUCCESSFUL", "FAILED"]).exists():
             return
@@ -82,12 +82,12 @@ def test_an_unread_mention_is_emailed_once_with_a_working_link_and_a_read_one_is
         page.goto(unsubscribe)
         page.get_by_role("heading", name="Stop these emails?").wait_for(timeout=LIVE_TIMEOUT_MS)
         assert "alice" not in page.locator("main").inner_text()
-        assert NotificationSettings.objects.get(user__username="alice").email_mentions
+        assert NotificationSettings.objects.get(user__username="alice").email_unread_mentions_and_dms
         page.get_by_role("button", name="Turn emails off").click()
         page.get_by_role("heading", name="Emails are off").wait_for(timeout=LIVE_TIMEOUT_MS)
     finally:
         stranger.close()
-    assert not NotificationSettings.objects.get(user__username="alice").email_mentions
+    assert not NotificationSettings.objects.get(user__username="alice").email_unread_mentions_and_dms
 
 
 @pytest.mark.parametrize("look", ["desktop", "phone"])
@@ -110,7 +110,7 @@ def test_settings_set_the_address_and_turn_emails_off(server, make_user, sign_in
     assert_no_horizontal_scroll(page)
     user.refresh_from_db()
     assert user.email == "dave@example.com"
-    assert not NotificationSettings.objects.get(user=user).email_mentions
+    assert not NotificationSettings.objects.get(user=user).email_unread_mentions_and_dms
 
 
 def test_a_new_address_is_confirmed_from_the_emailed_link_in_another_browser(
@@ -126,7 +126,7 @@ def test_a_new_address_is_confirmed_from_the_emailed_link_in_another_browser(
     settings_page.get_by_label("Email address").fill("erin@example.com")
     settings_page.locator("#email-settings-section").get_by_role("button", name="Save").click()
     settings_page.get_by_role("button", name="Send again").wait_for(timeout=LIVE_TIMEOUT_MS)
-    wait_for_tasks(worker, srv, task="email_confirmation")
+    wait_for_tasks(worker, srv, task="notifications.tasks.email_confirmation")
 
     [email] = smtp_server.messages()
     assert email["To"] == "erin@example.com"

@@ -1,4 +1,4 @@
-"""Files and images in the conversation (SPEC section 10), as people use them:
+"""Files and images in the conversation (docs/using.md), as people use them:
 chosen, pasted, previewed in the other person's tab, opened full size,
 downloaded, refused, cancelled, and gone with their message."""
 
@@ -238,7 +238,7 @@ def test_an_over_size_file_is_refused_naming_the_limit_and_the_caption_kept(serv
 
 
 def test_a_room_with_images_fits_the_screen(make_user, sign_in, screenshot):
-    """The README's picture of files in a room (make screenshots)."""
+    """The docs' picture of files in a room (docs/screenshots, make screenshots)."""
     from rooms.models import Room
 
     seed_conversation(Room.objects.get(slug="lobby"))

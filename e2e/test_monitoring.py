@@ -247,4 +247,4 @@ def test_json_logs_tie_a_request_s_error_line_to_its_request(procfile_web, priva
     [not_found] = [line for line in lines if line.get("request_id") == request_id]
     assert not_found["message"] == f"Not Found: {missing_path}" and not_found["level"] == "WARNING"
     failure = next(line for line in lines if line.get("request_id") == failed_id and "exception" in line)
-    assert failure["logger"] == "project.health" and "channel_layer" in failure["message"]
+    assert failure["logger"] == "core.health" and "channel_layer" in failure["message"]

@@ -73,7 +73,7 @@ def test_a_forgotten_password_is_reset_by_the_link_emailed_through_the_worker(
         page.get_by_label("Email").fill("erin@example.com")
         page.get_by_role("button", name="Email me a link").click()
         expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-        wait_for_tasks(worker, srv, task="email_password_reset")
+        wait_for_tasks(worker, srv, task="accounts.passwords.email_password_reset")
 
         [email] = smtp_server.messages()
         assert email["To"] == "erin@example.com"

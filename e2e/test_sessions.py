@@ -1,4 +1,4 @@
-"""An open page never outlives the session that opened it (SPEC section 9)."""
+"""An open page never outlives the session that opened it (docs/security.md)."""
 
 import pytest
 from playwright.sync_api import expect

@@ -1,5 +1,5 @@
 """A client that stops reading is dropped, and the server's memory stays
-bounded whatever it does (SPEC section 9: CHAT_SOCKET_MAX_BUFFER_BYTES).
+bounded whatever it does (CHAT_SOCKET_MAX_BUFFER_BYTES, docs/configuration.md).
 
 A raw socket opens a room's WebSocket with a real session cookie and never
 reads again, while the room gets 30 MB of fragments through the channel

@@ -37,7 +37,7 @@ class Webhook(HookServer):
     def __init__(self, token):
         super().__init__()
         self.token = token
-        self.calls = []  # (signed as the SPEC says, payload)
+        self.calls = []  # (signed as docs/bots-api.md says, payload)
 
     def answer(self, headers, body):
         expected = "sha256=" + hmac.new(self.token.encode(), body, hashlib.sha256).hexdigest()

@@ -2,7 +2,7 @@
 and in a list of all files), and how much storage each room holds.
 
 Rooms only: the files of direct conversations, even their names, are for
-their participants (README, "Who can read what"), like their messages.
+their participants (docs/security.md, "Who can see what"), like their messages.
 
 Deleting an attachment, its message or its room here deletes the stored
 files after commit (files/signals.py)."""
@@ -10,11 +10,11 @@ files after commit (files/signals.py)."""
 from django.contrib import admin
 from django.db.models import Count, Sum
 
+from core.text import describe_size
 from rooms.admin import RoomFilter
 from rooms.models import Message, Room
 
 from .models import Attachment, RoomStorage
-from .uploads import describe_size
 
 
 class AttachmentInline(admin.TabularInline):

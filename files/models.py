@@ -35,15 +35,28 @@ class AttachmentQuerySet(models.QuerySet):
         Message.objects.check_post(room, author, caption, client_id, with_attachments=bool(files))
         uploads.check(files)
         stored = uploads.store(room, files)
+        pending = [PendingAttachment(each) for each in stored]
         try:
-            message = Message.objects.post(room, author, caption, client_id, attachments=stored)
+            message = Message.objects.post(room, author, caption, client_id, attachments=pending)
         except BaseException:
             uploads.discard(stored)
             raise
-        if not all(each.saved and each.saved[-1].message_id == message.pk for each in stored):
+        if not all(each.saved is not None and each.saved.message_id == message.pk for each in pending):
             # The same client id was posted before (a resent upload): that message stands.
             uploads.discard(stored)
         return message
+
+
+class PendingAttachment:
+    """A stored file, saved as an Attachment in its message's transaction
+    (Message.objects.post calls save_with)."""
+
+    def __init__(self, stored):
+        self.stored = stored
+        self.saved = None
+
+    def save_with(self, message):
+        self.saved = Attachment.objects.create(message=message, **self.stored.fields())
 
 
 class Attachment(models.Model):

@@ -8,14 +8,14 @@ S3; the rows are then saved with the message in one transaction
 files deleted again: nothing is kept that no message holds.
 
 Also the limits of an upload as a request: how large its body may be (the
-server refuses a larger one while it arrives: project/request_bodies.py),
+server refuses a larger one while it arrives: core/request_bodies.py),
 and how many refused uploads a person may make before further ones are
 refused unread."""
 
 import mimetypes
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,28 +23,16 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.text import get_valid_filename
 
-from rooms.flood import FloodError, allow, exhausted
-
-from . import images
+from core import images
+from core.limits import FloodError, allow, exhausted
+from core.request_bodies import MULTIPART_OVERHEAD
+from core.text import describe_size
 
 TOO_LARGE = "%(name)s is too large: files are limited to %(limit)s each."
 TOO_MANY = "At most %(limit)d files can go in one message."
 NO_NAME = "A file without a name cannot be attached."
 REFUSED_TOO_OFTEN = ("Too many of your uploads were refused: at most %(limit)d every %(window)d seconds. "
                      "Wait a while before trying again.")
-# What a multipart body holds besides the files: each part's headers (with
-# file names of up to 255 characters), the caption and the client id.
-MULTIPART_OVERHEAD = 1024 * 1024
-
-
-def describe_size(size):
-    """Bytes as people read them: 25 MiB, 1.5 MiB, 300 KiB, 12 bytes."""
-    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if size >= scale:
-            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{size} byte" + ("" if size == 1 else "s")
-
-
 @dataclass
 class StoredUpload:
     """One file written to storage, waiting for its message's transaction."""
@@ -58,17 +46,12 @@ class StoredUpload:
     preview_path: str = ""
     preview_width: int | None = None
     preview_height: int | None = None
-    saved: list = field(default_factory=list)
 
-    def save_with(self, message):
-        from .models import Attachment
-
-        attachment = Attachment.objects.create(
-            message=message, name=self.name, file=self.path, size=self.size, content_type=self.content_type,
-            width=self.width, height=self.height, preview=self.preview_path,
-            preview_width=self.preview_width, preview_height=self.preview_height,
-        )
-        self.saved.append(attachment)
+    def fields(self):
+        """The Attachment's fields for this file (files/models.py saves it with its message)."""
+        return {"name": self.name, "file": self.path, "size": self.size, "content_type": self.content_type,
+                "width": self.width, "height": self.height, "preview": self.preview_path,
+                "preview_width": self.preview_width, "preview_height": self.preview_height}
 
     def discard(self):
         for path in (self.path, self.preview_path):

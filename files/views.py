@@ -7,18 +7,18 @@ when the room page would (a stranger, a member removed from a private room,
 a deleted message)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
-from project.csrf import csrf_token_in_header
-from project.request_bodies import accepts_body
+from core.csrf import csrf_token_in_header
+from core.request_bodies import accepts_body
+from core.serving import serve_stored
 from rooms.flood import FloodError
 from rooms.models import NotAMember, Room
 
 from . import uploads
 from .models import Attachment
-from .storage import signed_url
 
 SIGNED_OUT = "You are signed out. Log in again to keep chatting."
 
@@ -108,25 +108,3 @@ def preview(request, pk):
     if not attachment.is_image:
         raise Http404("No preview.")
     return serve_stored(attachment.preview, attachment.name, attachment.content_type, inline=True)
-
-
-def serve_stored(file, download_name, content_type, inline):
-    """A stored file for a reader already checked: streamed from the local
-    disk, or a redirect to a short-lived signed URL (S3)."""
-    url = signed_url(file.name, download_name, content_type, inline)
-    if url is not None:
-        # Issued now, after the check, and valid for CHAT_FILE_URL_SECONDS.
-        response = HttpResponseRedirect(url)
-        response["Cache-Control"] = "private, no-store"
-    else:
-        try:
-            stream = file.open("rb")
-        except FileNotFoundError:
-            raise Http404("No such file.") from None
-        response = FileResponse(stream, as_attachment=not inline, filename=download_name, content_type=content_type)
-        # Readers change (removed from a room): every fetch asks us again.
-        response["Cache-Control"] = "private, no-cache"
-    response["X-Content-Type-Options"] = "nosniff"
-    # Should a browser render it anyway, it runs nothing and loads nothing.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response

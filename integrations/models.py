@@ -149,7 +149,7 @@ class Bot(models.Model):
 
 
 class Delivery(models.Model):
-    """One webhook call for one message (SPEC 13), with its attempts."""
+    """One webhook call for one message (docs/bots-api.md), with its attempts."""
 
     PENDING, DELIVERED, FAILED, REFUSED = "pending", "delivered", "failed", "refused"
     STATUSES = [(PENDING, "pending"), (DELIVERED, "delivered"), (FAILED, "failed"), (REFUSED, "refused")]

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.tasks import GiveUp, retrying_task
+
 from . import webhooks
-from .background import GiveUp, retrying_task
 from .models import Delivery
 
-# SPEC 13: 3 retries with backoff after the first attempt.
+# 3 retries with backoff after the first attempt (docs/bots-api.md).
 WEBHOOK_RETRIES = 3
 
 

@@ -3,7 +3,7 @@
 A token is `chatbot_` + 43 characters. It is never stored: the database
 keeps its SHA-256 (what API requests are checked against) and a random salt.
 The token itself is HMAC(SECRET_KEY, salt), so the server can derive it again
-when it signs a webhook (SPEC 13: signed with the bot's token), while the
+when it signs a webhook (docs/bots-api.md: signed with the bot's token), while the
 database alone (a leaked backup) gives neither the token nor a way to forge
 signatures. Rotating SECRET_KEY: tokens derived from a key in
 SECRET_KEY_FALLBACKS are still found and still sign; a bot whose token came

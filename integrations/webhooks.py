@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from core import outbound
-from project import netguard
+from core import netguard, outbound
 
 from . import tokens
 

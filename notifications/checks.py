@@ -1,6 +1,6 @@
 """A deploy that sends email must say where the chat is: every email's links
 (messages, settings, unsubscribe, confirmation) are built from
-CHAT_BASE_URL, and without it the worker sends none (models.NoBaseURL)."""
+CHAT_BASE_URL, and without it the worker sends none (core/links.py's NoBaseURL)."""
 
 from django.conf import settings
 from django.core import checks

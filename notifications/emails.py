@@ -1,27 +1,23 @@
 """The emails: unread mentions and direct messages (one per person per
-interval, batched), the link that confirms an address, and the link that
-sets a new password.
+interval, batched) and the link that confirms an address (the link that
+sets a new password is accounts/passwords.py's).
 
 Names reach the subject flattened to one line and cut short
-(project/text.py): a room or person named with a line break or a NUL must
+(core/text.py): a room or person named with a line break or a NUL must
 not make an email fail, nor add a header to it.
 """
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
-from project.text import one_line
+from core.links import absolute, site_name
+from core.text import one_line
 
-from .models import CONFIRMATION_MAX_AGE, MAX_LISTED, NotificationSettings, absolute, pace_in_words
+from .models import CONFIRMATION_MAX_AGE, MAX_LISTED, NotificationSettings, pace_in_words
 
 # Characters of one name in a subject, and of the whole subject: mail
 # programs show about 60-80; the rest only makes the header longer.
@@ -134,11 +130,6 @@ def send_confirmation(user_id, address):
     return {"sent": 1}
 
 
-def site_name():
-    """The chat as an email names it: the host people reach it at."""
-    return urlsplit(absolute("/")).hostname
-
-
 def confirmation(prefs):
     context = {
         "user": prefs.user,
@@ -155,47 +146,4 @@ def confirmation(prefs):
         to=[prefs.user.email],
     )
     email.attach_alternative(render_to_string("notifications/confirm_address.html", context), "text/html")
-    return email
-
-
-def reset_link_lifetime():
-    """How long a password reset link works (PASSWORD_RESET_TIMEOUT), in words: "3 days", "2 hours"."""
-    seconds = settings.PASSWORD_RESET_TIMEOUT
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}" + ("" if count == 1 else "s")
-    return f"{seconds} seconds"
-
-
-def send_password_reset(user_id, address):
-    """Email a link setting a new password to `address`, if it is still the
-    user's confirmed address and they may sign in with a password. The
-    token is made now: it stops working once the password changes or the
-    person logs in again (Django's token covers both)."""
-    prefs = NotificationSettings.objects.select_related("user").filter(user_id=user_id).first()
-    if prefs is None or not prefs.user.is_active or not prefs.user.has_usable_password() \
-            or prefs.user.email != address or not prefs.email_confirmed:
-        return {"sent": 0, "why": "the address changed or the account cannot reset its password"}
-    password_reset(prefs.user).send()
-    return {"sent": 1}
-
-
-def password_reset(user):
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)})
-    context = {
-        "user": user,
-        "site": site_name(),
-        "reset_url": absolute(path),
-        "lifetime": reset_link_lifetime(),
-        "login_url": absolute(reverse("login")),
-    }
-    email = EmailMultiAlternatives(
-        subject=one_line(f"Set a new password for {context['site']}", SUBJECT_LIMIT),
-        body=render_to_string("notifications/password_reset.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    )
-    email.attach_alternative(render_to_string("notifications/password_reset.html", context), "text/html")
     return email

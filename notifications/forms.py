@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth.base_user import BaseUserManager
-from django.contrib.auth.forms import PasswordResetForm
 
 from .models import NotificationSettings, pace_in_words
 
@@ -18,36 +17,16 @@ class EmailSettingsForm(forms.ModelForm):
 
     class Meta:
         model = NotificationSettings
-        fields = ["email", "email_mentions"]
+        fields = ["email", "email_unread_mentions_and_dms"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].initial = self.instance.user.email
-        self.fields["email_mentions"].help_text = email_mentions_help()
+        self.fields["email_unread_mentions_and_dms"].help_text = email_unread_mentions_and_dms_help()
 
     def clean_email(self):
         return BaseUserManager.normalize_email(self.cleaned_data["email"])
 
 
-def email_mentions_help():
+def email_unread_mentions_and_dms_help():
     return f"{pace_in_words()}, with a link to each message."
-
-
-class ConfirmedAddressResetForm(PasswordResetForm):
-    """"Forgot your password?": the people whose confirmed address this is
-    (active, with a password) are each sent a reset link by the worker. An
-    address set but never confirmed gets nothing: anyone can type anyone's
-    address into their settings. Nobody is told whether anyone matched."""
-
-    def get_users(self, email):
-        return (user for user in super().get_users(email)
-                if NotificationSettings.objects.filter(user=user, confirmed_email=user.email).exists())
-
-    def save(self, **options):
-        """Queue the emails. Django's options (domain, templates, token
-        generator) are not used: the worker makes the link from
-        CHAT_BASE_URL and a fresh token when it sends."""
-        from .tasks import queue_password_reset
-
-        for user in self.get_users(self.cleaned_data["email"]):
-            queue_password_reset(user)

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from integrations.background import GiveUp
+from core.links import absolute
 
 from .preferences import RoomPreference, reaching  # noqa: F401 (RoomPreference: the app's model, found here)
 
@@ -36,13 +36,6 @@ CONFIRMATION_MAX_AGE = timedelta(days=3)
 # address, or pressing "send again", mails them this little.
 CONFIRMATION_PAUSE = timedelta(minutes=1)
 CONFIRMATIONS_PER_DAY = 5
-
-
-class NoBaseURL(GiveUp):
-    """CHAT_BASE_URL is unset, so an email could hold only bare paths, which
-    open nothing from a mail program (and a List-Unsubscribe link must be
-    absolute). Not retried: waiting does not set it. `manage.py check` warns
-    of it wherever EMAIL_URL is set."""
 
 
 class ConfirmationPaused(Exception):
@@ -108,7 +101,9 @@ class NotificationSettings(models.Model):
     # The help text names CHAT_EMAIL_INTERVAL_SECONDS in words (pace_in_words),
     # set by the forms that show it: a setting in a model field would be a
     # migration each time it changes.
-    email_mentions = models.BooleanField("Email me about mentions and direct messages I have not read", default=True)
+    email_unread_mentions_and_dms = models.BooleanField(
+        "Email me about mentions and direct messages I have not read", default=True
+    )
     last_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The newest message already emailed about: never twice about one message.
     emailed_through = models.PositiveBigIntegerField(default=0, editable=False)
@@ -148,7 +143,7 @@ class NotificationSettings(models.Model):
 
     @property
     def wants_email(self):
-        return self.email_mentions and self.email_confirmed and self.user.is_active
+        return self.email_unread_mentions_and_dms and self.email_confirmed and self.user.is_active
 
     def unsubscribe_token(self):
         # No timestamp: the link in every email stays the same and never expires.
@@ -248,14 +243,6 @@ class NotificationSettings(models.Model):
             .select_related("room", "author__profile")
             .order_by("pk")
         )
-
-
-def absolute(path):
-    """A link for outside the site, from CHAT_BASE_URL; raises NoBaseURL
-    when it is unset (emails are not sent with bare paths)."""
-    if not settings.CHAT_BASE_URL:
-        raise NoBaseURL("CHAT_BASE_URL is unset: emails need it for their links, e.g. https://chat.example.com")
-    return settings.CHAT_BASE_URL + path
 
 
 def pace_in_words(seconds=None):

@@ -1,4 +1,4 @@
-"""Who a message addresses, for what reaches people later (SPEC 13): those
+"""Who a message addresses, for what reaches people later (emails, pushes, bots): those
 it mentions in a room, the other participants of a direct conversation,
 and those who follow every message of its room ("All messages",
 preferences.py). Each of them is sent `message_addressed`; what reaches

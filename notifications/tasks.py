@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.background import retrying_task
+from core.tasks import retrying_task
 
 from . import emails
 from .models import NotificationSettings
@@ -16,7 +16,7 @@ from .preferences import notified_by
 
 
 @retrying_task(retries=3)
-def email_unread_mentions(user_id, attempt=1):
+def email_unread_mentions_and_dms(user_id, attempt=1):
     """Email the user's due unread mentions and direct messages (SMTP errors are retried); when
     the pause between emails (CHAT_EMAIL_INTERVAL_SECONDS) holds them back,
     one check is queued for its end."""
@@ -34,24 +34,11 @@ def email_confirmation(user_id, address, attempt=1):
     return emails.send_confirmation(user_id, address)
 
 
-@retrying_task(retries=3)
-def email_password_reset(user_id, address, attempt=1):
-    """Send a link that sets a new password, unless `address` is no longer
-    the user's confirmed address (changed while this waited)."""
-    return emails.send_password_reset(user_id, address)
-
-
-def queue_password_reset(user):
-    """After commit: the worker emails `user` a password reset link at their address."""
-    address = user.email
-    transaction.on_commit(lambda: email_password_reset.enqueue(user.pk, address), robust=True)
-
-
 def queue_check(user_id, when):
     """Queue a check at `when` unless one is queued for then already (messages
     that arrive during a pause share it)."""
     if NotificationSettings.objects.filter(user_id=user_id).exclude(check_queued_for=when).update(check_queued_for=when):
-        email_unread_mentions.using(run_after=when).enqueue(user_id)
+        email_unread_mentions_and_dms.using(run_after=when).enqueue(user_id)
 
 
 def addressed(message, user_ids):
@@ -65,12 +52,15 @@ def addressed(message, user_ids):
     people = (
         get_user_model().objects.filter(pk__in=user_ids, is_active=True, bot__isnull=True).exclude(email="")
         .exclude(pk=message.author_id)
-        .filter(notification_settings__email_mentions=True, notification_settings__confirmed_email=F("email"))
+        .filter(
+            notification_settings__email_unread_mentions_and_dms=True,
+            notification_settings__confirmed_email=F("email"),
+        )
     )
 
     def queue():
         when = timezone.now() + timedelta(seconds=settings.CHAT_EMAIL_DELAY_SECONDS)
         for user_id in sorted(notified_by(message, people.values_list("pk", flat=True))):
-            email_unread_mentions.using(run_after=when).enqueue(user_id)
+            email_unread_mentions_and_dms.using(run_after=when).enqueue(user_id)
 
     transaction.on_commit(queue, robust=True)

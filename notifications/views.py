@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ProfileForm, avatar_body_ceiling, avatar_too_large
 from accounts.models import Profile
-from project.request_bodies import accepts_body
+from core.request_bodies import accepts_body
 
 from .forms import EmailSettingsForm
 from realtime import broadcast
@@ -55,7 +55,7 @@ def email_settings(request):
     form = EmailSettingsForm(request.POST or None, instance=prefs)
     if request.method == "POST" and form.is_valid():
         # Only the choice: a confirmation opened meanwhile stays recorded.
-        form.save(commit=False).save(update_fields=["email_mentions"])
+        form.save(commit=False).save(update_fields=["email_unread_mentions_and_dms"])
         address = form.cleaned_data["email"]
         try:
             if prefs.set_address(address):
@@ -106,7 +106,7 @@ def confirm(request, token):
         confirmed = True
     return render(request, "notifications/confirm.html", {
         "address": address, "username": prefs.user.get_username(), "confirmed": confirmed,
-        "emails_off": not prefs.email_mentions,
+        "emails_off": not prefs.email_unread_mentions_and_dms,
     })
 
 
@@ -120,9 +120,9 @@ def unsubscribe(request, token):
     prefs = NotificationSettings.objects.from_unsubscribe_token(token)
     if prefs is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
-    if request.method == "POST" and prefs.email_mentions:
-        prefs.email_mentions = False
-        prefs.save(update_fields=["email_mentions"])
+    if request.method == "POST" and prefs.email_unread_mentions_and_dms:
+        prefs.email_unread_mentions_and_dms = False
+        prefs.save(update_fields=["email_unread_mentions_and_dms"])
     return render(request, "notifications/unsubscribe.html", {"done": request.method == "POST"})
 
 

@@ -12,18 +12,17 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from realtime.routing import websocket_urlpatterns  # noqa: E402
-
-from .origin import SameOriginValidator  # noqa: E402
-from .request_bodies import install_request_handling  # noqa: E402
+from core.origin import SameOriginValidator  # noqa: E402
+from core.request_bodies import install_request_handling  # noqa: E402
+from rooms.routing import websocket_urlpatterns  # noqa: E402
 
 # Request bodies bounded while they arrive, and uploads that do not hold the
-# event loop (project/request_bodies.py).
+# event loop (core/request_bodies.py).
 install_request_handling()
 
 if settings.CHAT_TASKS_IN_SERVER:
-    # A trial without Redis: the worker runs here (integrations/worker_in_server.py).
-    from integrations.worker_in_server import start as start_tasks_in_server
+    # A trial without Redis: the worker runs here (core/worker_in_server.py).
+    from core.worker_in_server import start as start_tasks_in_server
 
     start_tasks_in_server()
 
@@ -31,7 +30,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Only the site's own pages may open a socket with the user's
-        # cookies (project/origin.py).
+        # cookies (core/origin.py).
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -3,7 +3,7 @@
 DEBUG is off unless DEBUG=true (`make run` sets it for local use, in the
 checkout's local.env, which is read first: project/local_env.py); with it
 off SECRET_KEY is required. In production set at least SECRET_KEY,
-ALLOWED_HOSTS, DATABASE_URL and REDIS_URL (see README, "Configuration").
+ALLOWED_HOSTS, DATABASE_URL and REDIS_URL (docs/configuration.md).
 """
 
 import os
@@ -62,7 +62,7 @@ if not SECRET_KEY:
     # Only for local development: DEBUG is on and nothing is deployed.
     SECRET_KEY = "django-insecure-local-development-only-key-0123456789-abcdefghij"
 # Rotating the key: the previous one here keeps sessions signed with it valid
-# until they are re-signed or expire (README, "Security").
+# until they are re-signed or expire (docs/security.md, "Rotating the secret key").
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -105,8 +105,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Django's, taking the token from the X-CSRFToken header before any body (project/csrf.py).
-    "project.csrf.CsrfViewMiddleware",
+    # Django's, taking the token from the X-CSRFToken header before any body (core/csrf.py).
+    "core.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.login_throttle",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -255,7 +255,7 @@ def s3_storage(environ):
             "signature_version": "s3v4",
             "default_acl": None,
             "querystring_auth": True,
-            "querystring_expire": env_int("CHAT_FILE_URL_SECONDS", 60),
+            "querystring_expire": CHAT_FILE_URL_SECONDS,
             "file_overwrite": False,
         },
     }
@@ -283,7 +283,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "project.storage.ModuleAwareStaticFilesStorage"
+            else "core.storage.ModuleAwareStaticFilesStorage"
         )
     },
 }
@@ -321,14 +321,14 @@ CHAT_FRAME_BUDGETS = {}
 # A socket whose unsent output passes this is dropped (its page reconnects and catches up).
 CHAT_SOCKET_MAX_BUFFER_BYTES = env_int("CHAT_SOCKET_MAX_BUFFER_BYTES", 1024 * 1024)
 
-# Files (README, "Files and images"): each file's limit, files per message;
+# Files (docs/configuration.md, "Files and images"): each file's limit, files per message;
 # images past the pixel limit are refused before decoding (decompression
 # bombs), and stored at most this wide or high (previews are smaller).
 CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 CHAT_MAX_FILES_PER_MESSAGE = env_int("CHAT_MAX_FILES_PER_MESSAGE", 10)
 CHAT_MAX_IMAGE_PIXELS = env_int("CHAT_MAX_IMAGE_PIXELS", 40_000_000)
 CHAT_IMAGE_MAX_DIMENSION = env_int("CHAT_IMAGE_MAX_DIMENSION", 4096)
-# Images are re-encoded in child processes (files/reencoder.py), at most this
+# Images are re-encoded in child processes (core/reencoder.py), at most this
 # many at once per server process; further uploads wait their turn.
 CHAT_IMAGE_PROCESSES = env_int("CHAT_IMAGE_PROCESSES", 2)
 # Refused uploads per user within the window before further ones are
@@ -337,10 +337,10 @@ CHAT_UPLOAD_ATTEMPTS = env_int("CHAT_UPLOAD_ATTEMPTS", 10)
 CHAT_UPLOAD_WINDOW_SECONDS = env_int("CHAT_UPLOAD_WINDOW_SECONDS", 600)
 
 # The largest request body any other view accepts (forms, the admin, the
-# bots' API); larger ones are refused while they arrive (project/request_bodies.py).
+# bots' API); larger ones are refused while they arrive (core/request_bodies.py).
 CHAT_MAX_REQUEST_BYTES = env_int("CHAT_MAX_REQUEST_BYTES", 1024 * 1024)
 
-# Accounts (README, "Security"). Who may sign up: invite, open or closed.
+# Accounts (docs/security.md, "Accounts and sessions"). Who may sign up: invite, open or closed.
 CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "invite")
 if CHAT_SIGNUP not in {"invite", "open", "closed"}:
     raise ImproperlyConfigured(f"CHAT_SIGNUP must be invite, open or closed, not {CHAT_SIGNUP!r}")
@@ -356,12 +356,12 @@ CHAT_BASE_URL = os.environ.get("CHAT_BASE_URL", "").rstrip("/")
 CHAT_INVITE_USES = env_int("CHAT_INVITE_USES", 1)
 CHAT_INVITE_HOURS = env_int("CHAT_INVITE_HOURS", 72)
 
-# Background work (integrations/background.py): django.tasks on a queue kept
+# Background work (core/tasks.py): django.tasks on a queue kept
 # in the database, run by `manage.py db_worker` (the Procfile's worker:).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A failed attempt of a retrying task runs again after BASE, 2 BASE, 4 BASE... seconds.
 CHAT_TASK_RETRY_BASE_SECONDS = env_int("CHAT_TASK_RETRY_BASE_SECONDS", 10)
-# The server process runs the tasks itself, in a thread (integrations/worker_in_server.py):
+# The server process runs the tasks itself, in a thread (core/worker_in_server.py):
 # for a trial on one machine without Redis, where a worker process's
 # broadcasts could not reach the server's pages (`make run` sets it then).
 CHAT_TASKS_IN_SERVER = env_bool("CHAT_TASKS_IN_SERVER", False)
@@ -394,7 +394,7 @@ def mailer(url):
 MAILERS = {"default": mailer(EMAIL_URL or "console:")}
 # Django's deploy check for CSRF looks for its middleware by name
 # (security.W003; W016 checks the cookie only when that name is there):
-# project.csrf.CsrfViewMiddleware is that middleware, and CSRF_COOKIE_SECURE
+# core.csrf.CsrfViewMiddleware is that middleware, and CSRF_COOKIE_SECURE
 # is on whenever DEBUG is off (project/tests/test_deploy.py holds both).
 SILENCED_SYSTEM_CHECKS = ["security.W003", *([] if EMAIL_URL else ["mail.E001"])]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chat@localhost")

@@ -16,7 +16,7 @@ The worker's live updates (a bot's answer) travel as in production when a
 redis-server is installed: a private one on a free 127.0.0.1 port, for this
 trial only (nothing saved), shared by the server and a worker process. With
 no redis-server, the server runs the tasks itself (CHAT_TASKS_IN_SERVER,
-integrations/worker_in_server.py): one process, one in-memory layer. A
+core/worker_in_server.py): one process, one in-memory layer. A
 REDIS_URL in the environment is used as it is.
 
 `prepare` (make admin) writes local.env only if there is none, then

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.health import healthz
 from core.views import metrics
-
-from .health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -3,7 +3,7 @@
 POSTed to its push service.
 
 A push endpoint is a URL a browser chose, so it gets what a bot's webhook
-gets (core/outbound.py, project/netguard.py): https on a public address,
+gets (core/outbound.py, core/netguard.py): https on a public address,
 checked when it is saved and again when sending, the connection made to
 the address checked. CHAT_PUSH_ALLOW_PRIVATE=true allows http and private
 addresses (a test's push service on 127.0.0.1).
@@ -15,9 +15,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from pywebpush import WebPusher
 
-from core import outbound
-from project import netguard
-from project.text import one_line
+from core import netguard, outbound
+from core.text import one_line
 from rooms.models import title_for
 
 from . import vapid

@@ -5,7 +5,7 @@ addresses (notifications/signals.py) it keeps those it reaches by their
 level in its room (notifications/preferences.py) who may still read it and
 have no chat page on screen (realtime/visibility.py: any tab, any device,
 any process), and queues a push to each of their devices. deliver_push
-sends one, retried like emails (integrations/background.py); a device whose
+sends one, retried like emails (core/tasks.py); a device whose
 push service answers 404 or 410 has unsubscribed and is forgotten.
 """
 
@@ -13,7 +13,7 @@ import http.client
 
 from django.utils import timezone
 
-from integrations.background import GiveUp, retrying_task
+from core.tasks import GiveUp, retrying_task
 from notifications.preferences import notified_by
 from realtime import visibility
 from rooms.models import Message

@@ -1,131 +1,31 @@
-"""The one path every live change takes to open room pages.
+"""The transport's side of a live change: events on the channel layer's groups.
 
-Each change is rendered ONCE, from the same template partials the room page
-uses, with no request and nothing specific to a viewer, and the resulting
-HTML is group_sent to the room. Consumers only forward it to their socket;
-htmx swaps it in out-of-band by id. Callers in the model layer run these
-after commit, so a page never shows what the database does not hold.
+A feature renders each change ONCE, from its page's own template partials,
+with no request and nothing specific to a viewer (rooms/broadcasts.py), and
+send()s the HTML to a group. Each process's hub (realtime/hub.py) receives
+it once and writes it to its sockets in that group; htmx swaps it in
+out-of-band by id. Callers in the model layer send after commit, so a page
+never shows what the database does not hold.
 """
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.template.loader import render_to_string
 
-from accounts.names import people_named
-from core import metrics
-
-# Each process's hub (rooms/hub.py) receives these once and writes fragments
-# to its sockets as they are; access and closed events also close sockets
-# that lost the room.
+# Fragments are written to the group's sockets as they are; access and
+# closed events also close the sockets they concern (a room's readers
+# changed, the room was deleted).
 FRAGMENT = "room.fragment"
 ACCESS = "room.access"
 CLOSED = "room.closed"
 # To a user's group: their sockets close (4401), all of them or those of one session.
 SIGNED_OUT = "user.signed_out"
 
-
-def render(partial, **context):
-    return render_to_string(f"rooms/room.html#{partial}", context)
-
-
-async def send(group, event_type, html, **extra):
-    await get_channel_layer().group_send(group, {"type": event_type, "group": group, "html": html, **extra})
-
-
-def message_posted(message):
-    """A saved message appears at the end of #messages on every open page.
-    `posted_at` (its commit) lets each hub measure how long delivery took."""
-    posted_at = metrics.message_posted()
-    html = render("messages-appended", batch=[message])
-    async_to_sync(send)(message.room.group_name, FRAGMENT, html, posted_at=posted_at)
-
-
-def message_edited(message):
-    """An edited message is replaced, by id, on every open page that shows
-    it (and so are the quotes of it in replies: messages-edited)."""
-    async_to_sync(send)(message.room.group_name, FRAGMENT, render("messages-edited", edited=[message]))
-
-
-def reactions_changed(message):
-    """Someone reacted: the message's reactions block, with who reacted, is
-    replaced on every open page (each page marks its own viewer's)."""
-    async_to_sync(send)(message.room.group_name, FRAGMENT, render("reactions-changed", message=message))
-
-
-def messages_deleted(room_group, pks):
-    """Deleted messages disappear from every open page."""
-    async_to_sync(send)(room_group, FRAGMENT, render("messages-deleted", pks=pks))
-
-
-def room_changed(room):
-    """Archiving turns the composer into a read-only note (and back)."""
-    async_to_sync(send)(room.group_name, FRAGMENT, render("composer", room=room, oob=True, max_length=settings.CHAT_MAX_MESSAGE_LENGTH))
-
-
-def access_changed(room_group, allowed_user_ids):
-    """None: a public room. Otherwise sockets of users not in the set are closed."""
-    html = render("notice", notice="You no longer have access to this room.")
-    allowed = None if allowed_user_ids is None else sorted(allowed_user_ids)
-    async_to_sync(send)(room_group, ACCESS, html, allowed=allowed)
-
-
-def room_closed(room_group):
-    async_to_sync(send)(room_group, CLOSED, render("notice", notice="This room has been deleted."))
-
-
-async def typing(room_group, user_pk, name):
-    """A keystroke in someone's composer; the page shows it (with `name`, their display name) for a few seconds."""
-    await send(room_group, FRAGMENT, render("typing", user_pk=user_pk, name=name))
-
-
-async def presence_changed(room_group, usernames):
-    """`usernames`: who is in the room now, one entry per user."""
-    await send(room_group, FRAGMENT, await presence(usernames))
-
-
-async def presence(usernames):
-    """"Here now" for `usernames`, each with their display name and avatar (one query)."""
-    people = await database_sync_to_async(people_named)(usernames)
-    return render("presence", people=people, oob=True)
-
-
-def signed_out(user_pk, session_key=None, keep_session_key=None):
-    """The user logged out (`session_key`: that session's sockets only), was
-    deactivated or deleted (all their sockets), or changed their password
-    (every session's sockets but `keep_session_key`'s): those pages close
-    with 4401."""
-    html = render("notice", notice="You have been signed out. Log in again to keep chatting.")
-    async_to_sync(send)(user_group(user_pk), SIGNED_OUT, html, session_key=session_key,
-                        keep_session_key=keep_session_key)
-
-
-def catch_up(messages, gone_pks=(), edited=()):
-    """What one reconnecting page missed: the messages after its last one, and
-    the deletions and edits among those it shows, as one fragment. Sent to
-    that socket only, in batches."""
-    return (
-        render("messages-appended", batch=messages)
-        + render("messages-edited", edited=edited)
-        + render("messages-deleted", pks=gone_pks)
-    )
-
-
-def too_far_behind(room):
-    """A page that missed more than one catch-up may send: it reloads to the latest."""
-    return render("reload", room=room)
-
-
-# --- The room list and unread counts -------------------------------------------------------
-#
-# Every socket of a signed-in page (a room page or the room list at /) also
-# listens to LIST_GROUP, for changes to the list of rooms and activity in
-# them, and to its user's group, for that user's own read marks. Room list
-# fragments are rendered once for everyone; visibility differs per user, so
-# a fragment names the users allowed to see it (None: everyone signed in)
-# and the hub gives the others `otherwise` (see rooms/hub.py).
-
+# Every signed-in page's socket follows this site-wide group (the list of
+# rooms and activity in them) and its user's group (what concerns that user
+# alone, on every device). A fragment sent to a group may name the users
+# allowed to see it (None: everyone) and what the others get instead (the
+# hub's `Filtered`).
 LIST_GROUP = "rooms.list"
 
 
@@ -133,73 +33,25 @@ def user_group(user_pk):
     return f"user.{user_pk}"
 
 
-def render_list(partial, **context):
-    return render_to_string(f"rooms/room_list.html#{partial}", context)
+async def send(group, event_type, html, **extra):
+    await get_channel_layer().group_send(group, {"type": event_type, "group": group, "html": html, **extra})
 
 
-def _allowed(user_ids):
-    return None if user_ids is None else sorted(user_ids)
+def render(partial, **context):
+    """One of the transport's own frames (realtime/frames.html): a notice, a refusal."""
+    return render_to_string(f"realtime/frames.html#{partial}", context)
 
 
-def room_listed(room, allowed_user_ids, previously_allowed, excluded_user_ids=()):
-    """A room created or changed: its entry appears or changes in the room
-    list of everyone who may see it but `excluded_user_ids` (who left it),
-    and disappears for those among `previously_allowed` (None: everyone) who
-    may not. Nobody else is told anything about it. `room` carries `latest`
-    (RoomQuerySet.with_latest)."""
-    html = render_list("room-entry-live", room=room)
-    gone = render_list("room-entry-gone", pk=room.pk)
-    async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise=gone,
-                        otherwise_to=_allowed(previously_allowed), excluded=sorted(excluded_user_ids))
+def notice(text):
+    """A sentence for #chat-errors, as sent before a socket closes."""
+    return render("notice", notice=text)
 
 
-def room_joined(user_pk, room):
-    """The user put a public room back in their list: its entry appears on
-    each of their pages, which then fetch their counts for it."""
-    async_to_sync(send)(user_group(user_pk), FRAGMENT, render_list("room-entry-live", room=room))
-
-
-def room_left(user_pk, room_pk):
-    """The user left a public room: its entry leaves each of their pages' lists."""
-    async_to_sync(send)(user_group(user_pk), FRAGMENT, render_list("room-entry-gone", pk=room_pk))
-
-
-def room_unlisted(room_pk, allowed_user_ids):
-    """A deleted room leaves the room lists of those who could see it."""
-    html = render_list("room-entry-gone", pk=room_pk)
-    async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
-
-
-def room_activity(message, allowed_user_ids, mentioned_ids):
-    """A new message, for the unread counts of pages that show its room in
-    their list; pages open on that room get the message itself instead."""
-    html = render_list("room-activity", message=message, mentioned=mentioned_ids)
-    async_to_sync(send)(
-        LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="", skip=message.room.group_name
-    )
-
-
-def room_messages_gone(room_pk, gone, allowed_user_ids):
-    """Deleted messages ({pk, author_id, mentioned}) leave the unread counts
-    of every page that counted them, the room's own pages included."""
-    html = render_list("room-messages-gone", room_pk=room_pk, gone=gone)
-    async_to_sync(send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
-
-
-def person_changed(user):
-    """Someone set their display name or avatar: every signed-in page shows
-    the new ones beside their messages and in "Here now" (people.js), from
-    one fragment for everyone (`user` has its profile selected)."""
-    async_to_sync(send)(LIST_GROUP, FRAGMENT, render_list("person-changed", person=user))
-
-
-def read_moved(user_pk, room):
-    """The user read further in `room` (annotated by RoomQuerySet.with_unread):
-    each of their pages sets that room's counts, whichever device read it."""
-    async_to_sync(send)(user_group(user_pk), FRAGMENT, render_list("read-mark", room=room))
-
-
-def room_list(rooms):
-    """One page's whole room list with its viewer's counts, answering its sync.
-    Sent to that socket only."""
-    return render_list("room-list-sync", rooms=rooms)
+def signed_out(user_pk, session_key=None, keep_session_key=None):
+    """The user logged out (`session_key`: that session's sockets only), was
+    deactivated or deleted (all their sockets), or changed their password
+    (every session's sockets but `keep_session_key`'s): those pages close
+    with 4401."""
+    html = notice("You have been signed out. Log in again to keep chatting.")
+    async_to_sync(send)(user_group(user_pk), SIGNED_OUT, html, session_key=session_key,
+                        keep_session_key=keep_session_key)

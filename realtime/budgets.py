@@ -1,8 +1,8 @@
-"""Frame budgets: how many frames of each kind one user may send (SPEC 9).
+"""Frame budgets: how many frames of each kind one user may send.
 
 Every kind of frame a page sends costs the server something (a query, a
 broadcast, a catch-up). Each has a budget per user over a window, counted on
-the shared cache like flood control, so a user's sockets and processes
+the shared cache (core/limits.py) like flood control, so a user's sockets and processes
 draw on one allowance; the budgets are in realtime/protocol.py's table.
 A page behaving normally stays far below them.
 
@@ -15,7 +15,7 @@ import logging
 
 from asgiref.sync import sync_to_async
 
-from rooms import flood
+from core import limits
 
 from . import protocol
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def allow(user_pk, key):
     limit, seconds = protocol.budget(key)
     try:
-        return flood.allow(f"frames:{key}:{user_pk}", limit, seconds)
+        return limits.allow(f"frames:{key}:{user_pk}", limit, seconds)
     except Exception:
         log.warning("could not count a %s frame of user %s; letting it through", key, user_pk, exc_info=True)
         return True

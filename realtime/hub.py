@@ -17,8 +17,8 @@ of `otherwise_to` (None: everyone else; a room made private disappears from
 the lists that showed it) and nothing to the rest, and may skip the
 sockets of one room (they get the message itself).
 
-What the hub needs of a socket is the `Socket` protocol below; consumers
-(realtime/consumers.py) implement it, and the hub never calls anything else.
+What the hub needs of a socket is the `Socket` protocol below; page sockets
+(realtime/page.py) implement it, and the hub never calls anything else.
 
 If the channel layer fails (Redis restarting), group memberships may be
 lost and pages may have missed messages: the hub closes its sockets with
@@ -47,8 +47,10 @@ class Socket(Protocol):
     """One open page, as the hub sees it."""
 
     # Whose page it is: filtered fragments are chosen by user, and the
-    # heartbeat keeps the socket counted against its user's cap.
+    # heartbeat keeps the socket counted against its user's cap (and, in a
+    # group joined with presence, keeps its user "here").
     user_pk: int
+    username: str
     socket_id: str
     # Whether its page is on screen: the heartbeat keeps that recorded too.
     on_screen: bool
@@ -63,13 +65,6 @@ class Socket(Protocol):
 
     async def reconnect(self) -> None:
         """The channel layer failed: close with 4012 so the page comes back and catches up."""
-
-
-class PresentSocket(Socket, Protocol):
-    """A socket joined with presence=True: the heartbeat refreshes its entry."""
-
-    room_pk: int
-    username: str
 
 
 class Filtered(NamedTuple):
@@ -111,7 +106,7 @@ class Hub:
         self.channel = None
         self.rooms = {}  # group -> set of sockets in this process
         self.groups_of = {}  # socket -> the groups it is in
-        self.presence_groups = set()  # groups whose sockets' presence the heartbeat refreshes
+        self.presence_groups = {}  # group -> its presence.Here, for the heartbeat to refresh
         self.pending = {}  # group -> fragments waiting for the coalescing window
         self.posted_at = {}  # group -> commit times of the new messages among them (metrics)
         self.writing = {}  # group -> the task writing its latest frame
@@ -122,9 +117,9 @@ class Hub:
         # interleave (two channels, or a discard after a fresh add).
         self.membership = asyncio.Lock()
 
-    async def join(self, group, socket: Socket, presence=False):
+    async def join(self, group, socket: Socket, here: presence.Here | None = None):
         """Start delivering `group`'s events to `socket` (raises if the layer is
-        down); `presence`: a room group whose presence the heartbeat refreshes."""
+        down); `here`: the group's presence, which the heartbeat refreshes."""
         async with self.membership:
             if self.channel is None:
                 self.channel = await self.layer.new_channel("hub.")
@@ -134,8 +129,8 @@ class Hub:
             self.rooms[group].add(socket)
             self.groups_of.setdefault(socket, set()).add(group)
             metrics.sockets_open(len(self.groups_of))
-            if presence:
-                self.presence_groups.add(group)
+            if here is not None:
+                self.presence_groups[group] = here
             if self.reader is None or self.reader.done():
                 self.reader = asyncio.create_task(self.read(), name="chat-hub-reader")
                 self.refresher = asyncio.create_task(self.refresh(), name="chat-hub-refresher")
@@ -155,7 +150,7 @@ class Hub:
             if sockets:
                 return
             del self.rooms[group]
-            self.presence_groups.discard(group)
+            self.presence_groups.pop(group, None)
             self.pending.pop(group, None)
             self.posted_at.pop(group, None)
             self.writing.pop(group, None)
@@ -199,10 +194,10 @@ class Hub:
             try:
                 for group, members in list(self.rooms.items()):
                     await self.layer.group_add(group, self.channel)
-                    if group not in self.presence_groups or not members:
+                    here = self.presence_groups.get(group)
+                    if here is None or not members:
                         continue
-                    room_pk = next(iter(members)).room_pk
-                    if not await presence.refresh(room_pk, group, list(members)):
+                    if not await presence.refresh(here, group, list(members)):
                         raise ConnectionError("Redis lost this process's presence entries")
                 await self.refresh_socket_counts()
             except Exception:

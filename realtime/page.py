@@ -1,4 +1,4 @@
-"""What every page's socket has (SPEC sections 6 and 9).
+"""What every page's socket has (docs/architecture.md, docs/security.md).
 
 `PageSocket` accepts only signed-in, active users within their socket cap,
 reads each frame once through realtime/protocol.py, spends the user's
@@ -7,8 +7,8 @@ its subclass's HANDLERS table names. Whatever a frame holds, the answer is
 a fragment or a refusal: nothing raises out of it. It is also the hub's
 `Socket` (realtime/hub.py): frames out, control events, reconnect.
 
-`RoomListFeed` is what every page socket follows: the list of rooms and its
-user's read marks.
+What a page does over its socket is its feature's subclass (the rooms':
+rooms/sockets.py).
 """
 
 import logging
@@ -18,12 +18,10 @@ import uuid
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 
-from accounts.names import display_name, forget_profile
 from core import logs, metrics
-from rooms.flood import FloodError
-from rooms.models import NotAMember, NotSignedIn, Room, RoomArchived
+from core.limits import FloodError
 
 from . import broadcast, budgets, protocol, sockets, transport, visibility
 from .hub import get_hub
@@ -31,7 +29,7 @@ from .hub import get_hub
 log = logging.getLogger(__name__)
 access = logging.getLogger("chat.access")
 
-# Close codes the page understands (SPEC sections 6 and 9).
+# Close codes the page understands (frontend/static/frontend/socket.js).
 NOT_SIGNED_IN = 4401
 READ_ONLY = 4403
 NOT_FOUND = 4404
@@ -39,9 +37,6 @@ TOO_MANY_SOCKETS = 4429
 # "Reconnect and catch up": servers may only send 1000 or 3000-4999, so
 # the page adds this code to htmx's reconnect codes (base.html).
 RECONNECT = 4012
-
-# A refusal that means this page can no longer act here closes it.
-CLOSE_FOR = {NotSignedIn: NOT_SIGNED_IN, NotAMember: NOT_FOUND, RoomArchived: READ_ONLY}
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -63,6 +58,9 @@ class PageSocket(AsyncWebsocketConsumer):
     """A signed-in page's socket; subclasses set HANDLERS (frame type -> method name)."""
 
     HANDLERS = {}
+    # A refusal (an exception class) that means this page can no longer act
+    # here closes it, with this code.
+    CLOSE_FOR = {}
     NOT_HERE = "This page does not know that kind of frame: nothing was done."
     # No channel per socket: the process's hub receives the groups' events
     # once and calls the hub.Socket methods below on each socket.
@@ -85,8 +83,6 @@ class PageSocket(AsyncWebsocketConsumer):
         # Every line logged for this socket from here on names it and its user (core/logs.py).
         logs.bind(socket_id=self.socket_id, user_id=user.pk, room=logs.room_label(self.scope["url_route"]["kwargs"]))
         self.username = user.get_username()
-        # What "is typing" calls this person, as it was when the page connected.
-        self.display_name = await db(display_name)(user)
         self.transport = transport.find(self.base_send)
         try:
             opened = await sockets.registry().open(user.pk, self.socket_id)
@@ -96,10 +92,9 @@ class PageSocket(AsyncWebsocketConsumer):
             return None
         self.user = user
         if not opened:
-            await self.send_frame(broadcast.render("notice", notice=sockets.TOO_MANY))
+            await self.send_frame(broadcast.notice(sockets.TOO_MANY))
             await self.close(TOO_MANY_SOCKETS)
             return None
-        self.list_feed = RoomListFeed(self)
         access.info("socket opened: %s", self.scope["path"])
         return user
 
@@ -149,7 +144,7 @@ class PageSocket(AsyncWebsocketConsumer):
             else metrics.NOT_ALLOWED
         )
         await self.error(reason, **refused)
-        code = next((code for kind, code in CLOSE_FOR.items() if isinstance(error, kind)), None)
+        code = next((code for kind, code in self.CLOSE_FOR.items() if isinstance(error, kind)), None)
         if code is not None:
             await self.close(code)
 
@@ -174,17 +169,6 @@ class PageSocket(AsyncWebsocketConsumer):
             # Redis away: the heartbeat writes the entry again, or it expires.
             log.warning("could not record that a page of user %s is %s", self.user.pk,
                         "on screen" if frame.visible else "hidden", exc_info=True)
-
-    def current_user(self):
-        """The user as the database has them now (deactivated, demoted, deleted?)."""
-        try:
-            self.user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
-            forget_profile(self.user)  # what they post shows their display name as it is now
-        except ObjectDoesNotExist:
-            raise NotSignedIn("Your account no longer exists.") from None
-        if not self.user.is_active:
-            raise NotSignedIn("You are signed out. Log in again to keep chatting.")
-        return self.user
 
     # --- hub.Socket --------------------------------------------------------------------
 
@@ -226,24 +210,3 @@ class PageSocket(AsyncWebsocketConsumer):
     async def reconnect(self):
         """The page reconnects and catches up (the channel layer failed)."""
         await self.close(RECONNECT)
-
-
-class RoomListFeed:
-    """What every page socket shares: it follows the list of rooms and its
-    user's read marks, and answers a sync with the user's whole list."""
-
-    def __init__(self, socket):
-        self.socket = socket
-
-    async def join(self):
-        await get_hub().join(broadcast.LIST_GROUP, self.socket)
-        await get_hub().join(broadcast.user_group(self.socket.user.pk), self.socket)
-
-    async def send(self):
-        """This user's room list with their counts: after a reconnect, what
-        changed while the socket was away (and between page load and connect)."""
-        user = self.socket.user
-        rooms = await db(lambda: list(Room.objects.sidebar_for(user)))()
-        await self.socket.send_frame(broadcast.room_list(rooms))
-
-

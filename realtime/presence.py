@@ -20,6 +20,8 @@ import asyncio
 import json
 import time
 import weakref
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -132,17 +134,25 @@ def backend():
     return _backend
 
 
-def reset():
-    """Forget the backend (tests switch settings between layers)."""
-    global _backend
-    _backend = None
-
-
 # Rounds one announcement may take while others keep joining and leaving.
 ANNOUNCE_ROUNDS = 3
 
 
-async def announce(room_pk, group, newcomer=None):
+class Here(NamedTuple):
+    """A group whose presence is kept: the key its entries are kept under (a
+    room's pk), and how its "who is here" fragment is rendered from the
+    sorted usernames (the feature's own partial: rooms/broadcasts.py)."""
+
+    key: int
+    render: Callable[[list[str]], Awaitable[str]]
+
+
+async def changed(here, group, people):
+    """Tell every page in `group` who is here now."""
+    await broadcast.send(group, broadcast.FRAGMENT, await here.render(people))
+
+
+async def announce(here, group, newcomer=None):
     """Broadcast who is here if that changed; else tell only `newcomer`.
 
     Two processes may announce at once, each from its own read of the set,
@@ -150,25 +160,25 @@ async def announce(room_pk, group, newcomer=None):
     page rejoins at the same moment). So after broadcasting, read again, and
     broadcast once more until what was sent is what is there.
     """
-    people = await backend().people(room_pk)
-    if people == await backend().last_announced(room_pk):
+    people = await backend().people(here.key)
+    if people == await backend().last_announced(here.key):
         if newcomer is not None:
-            await newcomer.send_frame(await broadcast.presence(people))
+            await newcomer.send_frame(await here.render(people))
         return
     for _ in range(ANNOUNCE_ROUNDS):
-        await broadcast.presence_changed(group, people)
-        await backend().mark_announced(room_pk, people)
-        now = await backend().people(room_pk)
+        await changed(here, group, people)
+        await backend().mark_announced(here.key, people)
+        now = await backend().people(here.key)
         if now == people:
             return
         people = now
 
 
-async def refresh(room_pk, group, sockets):
-    """One heartbeat for this process's sockets in a room. Returns False when
+async def refresh(here, group, sockets):
+    """One heartbeat for this process's sockets in a group. Returns False when
     Redis had lost entries (it restarted: the sockets must rejoin)."""
-    new = await backend().join(room_pk, [(s.socket_id, s.username) for s in sockets])
+    new = await backend().join(here.key, [(s.socket_id, s.username) for s in sockets])
     if new:
         return False
-    await announce(room_pk, group)
+    await announce(here, group)
     return True

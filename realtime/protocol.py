@@ -3,7 +3,7 @@
 Every frame is a JSON object of exactly one kind, named by the one key of
 KINDS it carries: `{"edit": 12, "message": "new text"}` is an edit. A frame
 that carries none of those keys but a `message` is a post: that is what the
-composer's form sends through htmx (SPEC section 6; the `headers` htmx adds,
+composer's form sends through htmx (the `headers` htmx adds,
 and any other key, are ignored). Anything else is refused, never posted.
 
 parse() is the one place that reads a frame: it returns a typed frame or
@@ -11,11 +11,11 @@ raises BadFrame with the sentence the page shows in #chat-errors (and what
 to hand back to the composer). Consumers map each frame type to a short
 handler; the rules (who may post, edit, delete) live in the model layer.
 
-Each kind also names its budget (SPEC section 9): how many frames of that
+Each kind also names its budget (docs/security.md): how many frames of that
 kind one user may send in a window, across sockets and processes.
 
 To add a frame kind: a dataclass, a reader below, a row in KINDS, and a
-handler in the consumer that accepts it.
+handler in the socket that accepts it (rooms/sockets.py for a room page).
 """
 
 import json

@@ -1,4 +1,4 @@
-"""An open socket never outlives what allowed it (SPEC section 9).
+"""An open socket never outlives what allowed it (docs/security.md).
 
 Logging out closes the sockets of that session; deactivating or deleting a
 user closes all of theirs (4401). These are signals because the events are

@@ -1,6 +1,6 @@
 """How many sockets each user has open, across every server process.
 
-A user may hold at most CHAT_MAX_SOCKETS_PER_USER sockets (SPEC section 9);
+A user may hold at most CHAT_MAX_SOCKETS_PER_USER sockets;
 the next one is refused (4429). Each open socket holds one entry with an
 expiry time, refreshed by the hub's heartbeat, so the sockets of a process
 that died without cleaning up stop counting after CHAT_PRESENCE_TTL. With
@@ -123,9 +123,3 @@ def registry():
     global _registry
     _registry = for_the_layer(_registry, RedisSockets, LocalSockets)
     return _registry
-
-
-def reset():
-    """Forget the registry (tests switch settings between layers)."""
-    global _registry
-    _registry = None

@@ -96,9 +96,3 @@ def record():
     global _record
     _record = sockets.for_the_layer(_record, RedisVisibility, LocalVisibility)
     return _record
-
-
-def reset():
-    """Forget the record (tests switch settings between layers)."""
-    global _record
-    _record = None

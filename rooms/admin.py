@@ -86,7 +86,7 @@ class UncountedChangeList(ChangeList):
 class ConversationAdmin(admin.ModelAdmin):
     """That a conversation exists, who is in it, how many messages and when,
     for moderation and data requests; what was said stays between its
-    participants (README, "Who can read what"). Deleting one deletes it for
+    participants (docs/security.md, "Who can see what"). Deleting one deletes it for
     everyone in it."""
 
     list_display = ["__str__", "message_count", "created_at", "last_message_at"]

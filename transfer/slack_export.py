@@ -285,5 +285,6 @@ def export_person(path, user):
             "username": user.get_username(), "first_name": user.first_name, "last_name": user.last_name,
             "display_name": profile.display_name if profile else "", "avatar": avatar,
             "email": user.email, "date_joined": user.date_joined.isoformat(),
-            "email_mentions": prefs.email_mentions, "confirmed_email": prefs.confirmed_email,
+            "email_unread_mentions_and_dms": prefs.email_unread_mentions_and_dms,
+            "confirmed_email": prefs.confirmed_email,
         })

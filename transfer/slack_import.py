@@ -41,10 +41,10 @@ from django.utils.text import slugify
 
 from accounts.models import DISPLAY_NAME_LENGTH, Invitation, Profile
 from accounts.usernames import skeletons
+from core.text import one_line
 from files import uploads
 from files.models import Attachment
 from notifications.models import NotificationSettings
-from project.text import one_line
 from rooms import shortcodes
 from rooms.models import LOBBY_SLUG, MAX_OTHERS, Message, Reaction, ReadMark, Room
 from rooms.models.direct import direct_key

@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Invitation
-from integrations.background import GiveUp, retrying_task
-from project.text import one_line
+from core.tasks import GiveUp, retrying_task
+from core.text import one_line
 
 from .models import DataExport
 from .slack_export import export_person

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from files.storage import signed_url
+from core.serving import signed_url
 
 from .models import DataExport
 from .tasks import make_data_export

@@ -138,10 +138,10 @@ def test_mention_suggestions_and_rendered_mentions_show_the_display_name(alice_b
 
 
 def test_here_now_shows_display_names_with_the_username_kept_for_the_page(alice, bob):
-    from realtime import broadcast
+    from rooms import broadcasts
 
     Profile.objects.create(user=bob, display_name="Robert <Tables>")
-    html = broadcast.render("presence", people=[alice, bob], oob=True)
+    html = broadcasts.render("presence", people=[alice, bob], oob=True)
     assert f'data-username="bob" data-user-id="{bob.pk}"' in html
     assert '<span class="presence-name">Robert &lt;Tables&gt;</span>' in html
     assert '<span class="presence-name">alice</span>' in html

@@ -10,7 +10,7 @@ timed call, in the callable's `reset`.
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from realtime import broadcast
+from rooms import broadcasts
 from rooms.models import Message, ReadMark, Room
 
 from .seed import BUSY, READER, SEARCH_WORD, STAFF
@@ -34,7 +34,7 @@ def get(client, url):
 
 def catch_up(user, room, after):
     """What a page `after` messages behind gets when it reconnects: the
-    model calls of the room socket's sync (realtime/consumers.py,
+    model calls of the room socket's sync (rooms/sockets.py,
     RoomConsumer.sync and _missed_batch) without a socket: the access
     check, the too-far-behind probe, batches of missed messages each
     rendered into the frame it sends, then the user's room list."""
@@ -43,18 +43,18 @@ def catch_up(user, room, after):
     room.check_can_read(user)
     limit = settings.CHAT_SYNC_MAX_MESSAGES
     if Message.objects.missed_more_than(room, after, limit):
-        return [broadcast.too_far_behind(room)]
+        return [broadcasts.too_far_behind(room)]
     frames, sent, first = [], 0, True
     while sent < limit:
         size = min(settings.CHAT_CATCH_UP_BATCH, limit - sent)
         gone, edited = Message.objects.changed_among(room, [], {}) if first else ((), ())
         missed = Message.objects.missed_since(room, after, size)
-        frames.append(broadcast.catch_up(missed, gone, edited))
+        frames.append(broadcasts.catch_up(missed, gone, edited))
         sent, first = sent + len(missed), False
         if len(missed) < size:
             break
         after = missed[-1].pk
-    frames.append(broadcast.room_list(list(Room.objects.sidebar_for(user))))
+    frames.append(broadcasts.room_list(list(Room.objects.sidebar_for(user))))
     return frames
 
 

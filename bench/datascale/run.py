@@ -1,5 +1,5 @@
 """make bench, data-scale part: what page loads, catch-up, read marks,
-posting and the admin cost as the history grows (SPEC section 14: the same
+posting and the admin cost as the history grows (docs/performance.md: the same
 at 10 thousand and 10 million messages). See bench/README.md.
 
 For each size the database is seeded from scratch with COPY (bench/datascale/
@@ -44,7 +44,7 @@ def configure(database_url, redis_url):
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "CHAT_RATE_LIMIT_MESSAGES": "100000000",
         "LOG_LEVEL": "WARNING",
-        # Persistent connections, as the README's deploy section sets: one
+        # Persistent connections, as docs/deploying.md sets them: one
         # PostgreSQL backend serves every call (its CPU time is read below).
         "CONN_MAX_AGE": "600",
     })

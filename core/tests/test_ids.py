@@ -1,6 +1,6 @@
 """The one reading of ids from outside: ASCII digits or a whole JSON number,
 1 to 2**63 - 1; every look-alike refused (the doors' own answers are tested
-where they are: realtime/tests/test_ids.py, project/tests/test_ids.py)."""
+where they are: rooms/tests/test_socket_ids.py, project/tests/test_ids.py)."""
 
 import pytest
 

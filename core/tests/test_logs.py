@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient
 
 from core.logs import JsonFormatter
-from realtime.routing import websocket_urlpatterns
+from rooms.routing import websocket_urlpatterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ..uploads import describe_size
+from core.text import describe_size
 
 register = template.Library()
 

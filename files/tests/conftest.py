@@ -118,8 +118,8 @@ def listen():
 
 @pytest.fixture
 def reencoder_runs(listen):
-    """The image re-encoder processes started during the test (files/reencoder.py, one per image decoded)."""
-    from files import reencoder
+    """The image re-encoder processes started during the test (core/reencoder.py, one per image decoded)."""
+    from core import reencoder
 
     program, runs = str(Path(reencoder.__file__)), []
 

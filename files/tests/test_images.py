@@ -106,8 +106,8 @@ def test_an_image_that_needs_more_memory_than_allowed_is_refused_and_the_server_
         upload, alice, lobby, png, media_root, monkeypatch):
     # Pillow decodes in a child process whose address space is capped; here
     # the cap leaves room for the interpreter but not for 36 megapixels.
-    monkeypatch.setattr("files.images.BASE_MEMORY", 160 * 2**20)
-    monkeypatch.setattr("files.images.MEMORY_PER_PIXEL", 0)
+    monkeypatch.setattr("core.images.BASE_MEMORY", 160 * 2**20)
+    monkeypatch.setattr("core.images.MEMORY_PER_PIXEL", 0)
     response = upload(alice, lobby, [png("huge.png", size=(6000, 6000))], caption="the whole wall")
     assert response.status_code == 400
     assert response.content.decode() == (
@@ -117,13 +117,13 @@ def test_an_image_that_needs_more_memory_than_allowed_is_refused_and_the_server_
 
 
 def test_images_are_re_encoded_at_a_lower_priority_than_the_server():
-    # The child confines itself first thing (files/reencoder.py's main):
+    # The child confines itself first thing (core/reencoder.py's main):
     # niced behind the server, with its memory and CPU time capped.
     import os
     import subprocess
     import sys
 
-    from files import reencoder
+    from core import reencoder
 
     program = (f"import os, resource, sys; sys.path.insert(0, {os.path.dirname(reencoder.__file__)!r}); "
                "import reencoder; reencoder._confine(2**30, 30); "

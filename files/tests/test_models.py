@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from files.models import Attachment
-from realtime import broadcast
+from rooms import broadcasts
 from rooms.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_reconnecting_page_catches_up_with_the_files(upload, alice, lobby, png):
     upload(alice, lobby, [png("missed.png")], caption="while you were away")
     missed = Message.objects.missed_since(lobby, 0, 10)
-    html = broadcast.catch_up(missed)
+    html = broadcasts.catch_up(missed)
     assert 'alt="missed.png"' in html and "while you were away" in html
 
 

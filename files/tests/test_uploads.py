@@ -117,14 +117,14 @@ def test_a_caption_over_the_length_limit_stores_nothing(upload, alice, lobby, se
 
 def test_the_page_and_the_broadcast_render_the_same_attachments(client, alice, lobby, upload, png, fragments):
     """The first page load and the live update render the same .attachment markup."""
-    from realtime import broadcast
+    from rooms import broadcasts
 
     notes = SimpleUploadedFile("notes.txt", b"x")
     upload(alice, lobby, [png("same.png"), notes], caption="same markup")
     message = Message.objects.get()
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()
-    live = broadcast.render("message", message=message).strip()
+    live = broadcasts.render("message", message=message).strip()
     assert 'class="attachment attachment-image"' in live and 'class="attachment"' in live
     assert live in page
     assert live in fragments[0]

@@ -1,7 +1,7 @@
 # Addresses are confirmed before they get emails. Addresses stored before
 # this have confirmed_email empty: every one of them is unconfirmed, and
-# gets nothing until its person confirms it from Settings (README, "Email
-# about unread mentions and direct messages"): nobody ever proved they were
+# gets nothing until its person confirms it from Settings (docs/security.md,
+# "Email"): nobody ever proved they were
 # typed by their owner.
 
 from django.db import migrations, models

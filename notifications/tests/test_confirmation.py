@@ -36,7 +36,8 @@ def signed_in(user):
 
 
 def set_address(browser, address):
-    return browser.post("/settings/", {"email": address, "email_mentions": "on"}, follow=True).content.decode()
+    answer = browser.post("/settings/", {"email": address, "email_unread_mentions_and_dms": "on"}, follow=True)
+    return answer.content.decode()
 
 
 def csrf_token(html):

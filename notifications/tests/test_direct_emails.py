@@ -57,7 +57,7 @@ def test_no_email_when_turned_off_nor_for_ones_own_direct_message(
     bob.email = "bob@example.com"
     bob.save()
     NotificationSettings.objects.for_user(alice_with_email)
-    NotificationSettings.objects.filter(user=alice_with_email).update(email_mentions=False)
+    NotificationSettings.objects.filter(user=alice_with_email).update(email_unread_mentions_and_dms=False)
     send(conversation, bob, "lunch?", django_capture_on_commit_callbacks)
     # Bob's own message is not emailed to him, read or not.
     run_tasks(later=True)

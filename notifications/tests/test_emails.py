@@ -79,7 +79,7 @@ def test_no_email_without_an_address_when_turned_off_or_for_ones_own_mention(
     bob.save()
     mention(lobby, bob, "@bob talking to myself", django_capture_on_commit_callbacks)
     NotificationSettings.objects.for_user(alice)
-    NotificationSettings.objects.filter(user=alice).update(email_mentions=False)
+    NotificationSettings.objects.filter(user=alice).update(email_unread_mentions_and_dms=False)
     alice.email = "alice@example.com"
     alice.save()
     mention(lobby, bob, "@alice turned off", django_capture_on_commit_callbacks)
@@ -114,11 +114,11 @@ def test_opening_the_unsubscribe_link_only_shows_a_button_and_never_the_address(
     assert page.status_code == 200 and "Stop these emails?" in html
     assert '<button type="submit" class="button">Turn emails off</button>' in html
     assert "alice@example.com" not in html and "alice" not in html.split("<main")[1]
-    assert NotificationSettings.objects.get(user=alice_with_email).email_mentions
+    assert NotificationSettings.objects.get(user=alice_with_email).email_unread_mentions_and_dms
     # The button turns them off.
     done = client.post(unsubscribe_path(alice_with_email), {"List-Unsubscribe": "One-Click"}).content.decode()
     assert "Emails are off" in done and "alice@example.com" not in done
-    assert not NotificationSettings.objects.get(user=alice_with_email).email_mentions
+    assert not NotificationSettings.objects.get(user=alice_with_email).email_unread_mentions_and_dms
 
 
 def test_a_mail_programs_one_click_post_turns_emails_off_without_cookie_or_csrf_token(smtp_inbox, alice_with_email):
@@ -130,7 +130,7 @@ def test_a_mail_programs_one_click_post_turns_emails_off_without_cookie_or_csrf_
     response = mail_program.post(unsubscribe_path(alice_with_email), "List-Unsubscribe=One-Click",
                                  content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
-    assert not NotificationSettings.objects.get(user=alice_with_email).email_mentions
+    assert not NotificationSettings.objects.get(user=alice_with_email).email_unread_mentions_and_dms
     assert "alice@example.com" not in response.content.decode()
     for forged in (mail_program.get, mail_program.post):
         assert forged("/settings/unsubscribe/1:forged-signature/").status_code == 400
@@ -141,11 +141,11 @@ def test_settings_page_sets_the_address_and_the_choice(smtp_inbox, client, alice
     assert client.get("/settings/").status_code == 302  # signed-in users only
     client.force_login(alice)
     page = client.get("/settings/").content.decode()
-    assert 'name="email"' in page and 'name="email_mentions"' in page and "checked" in page
+    assert 'name="email"' in page and 'name="email_unread_mentions_and_dms"' in page and "checked" in page
     assert "At most one email every 15 minutes, with a link to each message." in page
     response = client.post("/settings/", {"email": "alice@example.com"}, follow=True)
     assert "Saved. A confirmation link is on its way to alice@example.com" in response.content.decode()
     alice.refresh_from_db()
     assert alice.email == "alice@example.com"
-    assert not NotificationSettings.objects.get(user=alice).email_mentions
+    assert not NotificationSettings.objects.get(user=alice).email_unread_mentions_and_dms
     assert "Enter a valid email address" in client.post("/settings/", {"email": "not-an-address"}).content.decode()

@@ -87,7 +87,7 @@ def test_without_a_base_url_nothing_is_sent_and_the_reason_is_in_the_failed_task
     run_tasks(later=True)
     assert smtp_inbox.messages() == []
     # Failed once, with the reason, and not retried: waiting does not set it.
-    [result] = DBTaskResult.objects.filter(task_path="notifications.tasks.email_unread_mentions")
+    [result] = DBTaskResult.objects.filter(task_path="notifications.tasks.email_unread_mentions_and_dms")
     assert result.status == "FAILED" and "CHAT_BASE_URL is unset" in result.traceback
     # Nothing was marked as emailed: set the base URL and the next check sends it.
     assert NotificationSettings.objects.get(user=alice_with_email).emailed_through == 0

@@ -122,7 +122,7 @@ async def test_every_open_page_of_the_reader_gets_the_new_choice_at_once(alice, 
     from channels.routing import URLRouter
     from channels.testing import WebsocketCommunicator
 
-    from realtime.routing import websocket_urlpatterns
+    from rooms.routing import websocket_urlpatterns
 
     page = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/rooms/")
     page.scope["user"] = alice

@@ -70,7 +70,7 @@ def seed():
     Attachment.objects.post(conversation, alice, "", [png((30, 200, 30))])
     bot, token = Bot.objects.create_bot("deploybot", rooms=[lobby])
     Message.objects.post(lobby, bot.user, "deploy finished")
-    NotificationSettings.objects.update_or_create(user=carol, defaults={"email_mentions": False})
+    NotificationSettings.objects.update_or_create(user=carol, defaults={"email_unread_mentions_and_dms": False})
     print(json.dumps({"bot_token": token, "messages": Message.objects.count()}))
 
 

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
 
 
 @pytest.fixture(autouse=True)
@@ -14,21 +15,23 @@ def single_process(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": uuid.uuid4().hex}}
+    forget_backends()
+    yield
+    forget_backends()
+
+
+def forget_backends():
+    """Presence, socket counts and visibility each keep the backend made for
+    the settings they last saw: tests switch settings between layers."""
     from realtime import presence, sockets, visibility
 
-    presence.reset()
-    sockets.reset()
-    visibility.reset()
-    yield
-    presence.reset()
-    sockets.reset()
-    visibility.reset()
+    presence._backend = sockets._registry = visibility._record = None
 
 
 @pytest.fixture
 def use_redis(settings, redis_url):
     """Switch this test to Redis, under key prefixes no other test shares."""
-    from realtime import presence, sockets, visibility
+    from realtime import presence
 
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.REDIS_URL = redis_url
@@ -42,9 +45,7 @@ def use_redis(settings, redis_url):
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
                     "KEY_PREFIX": prefix}
     }
-    presence.reset()
-    sockets.reset()
-    visibility.reset()
+    forget_backends()
     presence.KEY_PREFIX = prefix
     yield redis_url
     presence.KEY_PREFIX = "chat"
@@ -135,3 +136,63 @@ def unsendable(request):
     no message may hold. The tests run on the database of DATABASE_URL:
     SQLite by default, PostgreSQL (which refuses NUL itself) when set."""
     return request.param
+
+
+# --- test WebSockets on the site's socket routes -----------------------------------------
+
+# A handshake runs the connect's database work in a thread: on a busy CI
+# machine (two cores, Chromium beside) it has been seen past channels'
+# default of one second. The wait ends as soon as the answer comes.
+HANDSHAKE_SECONDS = 10
+
+
+class Sockets:
+    """Opens test WebSockets and closes every one of them when the test ends,
+    passed or failed: no test disconnects by hand to leave nothing behind."""
+
+    def __init__(self):
+        self.opened = []
+
+    async def open(self, path, user=None, app=None, headers=None):
+        """A communicator on `path` (as `user`, or through `app`'s middleware
+        with `headers`), after its handshake; returns (communicator, accepted)."""
+        from channels.routing import URLRouter
+
+        from rooms.routing import websocket_urlpatterns
+
+        communicator = WebsocketCommunicator(app or URLRouter(websocket_urlpatterns), path, headers=headers or [])
+        if user is not None:
+            communicator.scope["user"] = user
+        self.opened.append(communicator)
+        connected, _ = await communicator.connect(timeout=HANDSHAKE_SECONDS)
+        return communicator, connected
+
+    async def connect(self, user, slug="lobby"):
+        communicator, connected = await self.open(f"/ws/rooms/{slug}/", user)
+        assert connected
+        return communicator
+
+    async def joined(self, user, slug="lobby"):
+        """A connected room socket whose own presence announcement has been read."""
+        communicator = await self.connect(user, slug)
+        assert 'id="presence"' in await communicator.receive_from()
+        return communicator
+
+    async def listening(self, user):
+        """A socket of the room list page (/ws/rooms/)."""
+        communicator, connected = await self.open("/ws/rooms/", user)
+        assert connected
+        return communicator
+
+    async def close_all(self):
+        for communicator in self.opened:
+            if not communicator.future.done():
+                await communicator.disconnect()
+        self.opened.clear()
+
+
+@pytest.fixture
+async def ws():
+    sockets = Sockets()
+    yield sockets
+    await sockets.close_all()

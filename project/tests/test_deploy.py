@@ -47,7 +47,7 @@ def test_check_deploy_is_clean_with_production_settings():
 
 def test_production_checks_csrf_with_a_secure_cookie():
     """What Django's silenced deploy check (security.W003, and W016 with it) would say."""
-    assert settings_value("'project.csrf.CsrfViewMiddleware' in settings.MIDDLEWARE", **PRODUCTION) == "True"
+    assert settings_value("'core.csrf.CsrfViewMiddleware' in settings.MIDDLEWARE", **PRODUCTION) == "True"
     assert settings_value("settings.CSRF_COOKIE_SECURE", **PRODUCTION) == "True"
 
 
@@ -69,7 +69,7 @@ def test_rediss_accepts_a_self_signed_certificate_everywhere():
 
 def test_production_serves_hashed_compressed_static_files_and_keeps_db_connections():
     backend = settings_value("settings.STORAGES['staticfiles']['BACKEND']", **PRODUCTION)
-    assert backend == "project.storage.ModuleAwareStaticFilesStorage"
+    assert backend == "core.storage.ModuleAwareStaticFilesStorage"
     assert issubclass(import_string(backend), CompressedManifestStaticFilesStorage)
     assert settings_value("settings.DATABASES['default']['CONN_HEALTH_CHECKS']", **PRODUCTION) == "True"
     assert settings_value("settings.DATABASES['default']['CONN_MAX_AGE']", **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == "60"
@@ -167,7 +167,7 @@ def test_a_bad_signup_policy_is_a_clear_error():
 ROUND_TRIP = """
 import asyncio
 from django.core.cache import cache
-from project.health import _channel_layer
+from core.health import _channel_layer
 from realtime import presence
 
 async def main():

@@ -33,7 +33,7 @@ async def test_healthz_503_when_the_database_is_down_says_no_more_in_public(asyn
     def broken(*args, **kwargs):
         raise OperationalError("password authentication failed for user secret-user")
 
-    monkeypatch.setattr("project.health._database", broken)
+    monkeypatch.setattr("core.health._database", broken)
     response = await async_client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "error", "channel_layer": "ok"}
@@ -50,7 +50,7 @@ async def test_healthz_reuses_its_redis_connections_and_survives_a_restart(async
     binary = shutil.which("redis-server")
     if not binary:
         pytest.skip("redis-server is not installed")
-    from project import health
+    from core import health
     from project.settings import redis_options
 
     redis = RedisServer(binary).start()

@@ -1,14 +1,14 @@
 """Ids in URLs: every query string and path that takes one reads it the
 same way (core/ids.py), so a look-alike digit or an id past 64 bits is a
 clear 400 or 404, never a 500, on every page (the socket's frames and paths:
-realtime/tests/test_ids.py)."""
+rooms/tests/test_socket_ids.py)."""
 
 from urllib.parse import quote
 
 import pytest
 from django.test import Client
 
-from rooms.models import conversation_between
+from rooms.models import Message, conversation_between
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +42,8 @@ PATHS = {
 def browser(django_user_model, lobby):
     # Signed in by force_login: no password to hash, hundreds of times over.
     alice, bob = (django_user_model.objects.create(username=name) for name in ("alice", "bob"))
-    lobby.post_message(alice, "hello")
-    lobby.post_message(alice, "hello again")
+    Message.objects.post(lobby, alice, "hello")
+    Message.objects.post(lobby, alice, "hello again")
     client = Client()
     client.force_login(alice)
     client.dm = conversation_between(alice, [bob])[0].pk

@@ -70,8 +70,8 @@ def test_a_request_is_logged_once(server, local_env, tmp_path):
 
 
 def test_a_task_is_logged_once_by_the_worker(local_env):
-    enqueue = ("from notifications.tasks import email_unread_mentions; "
-               "print(email_unread_mentions.enqueue(user_id=2**31).id)")
+    enqueue = ("from notifications.tasks import email_unread_mentions_and_dms; "
+               "print(email_unread_mentions_and_dms.enqueue(user_id=2**31).id)")
     queued = subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", enqueue], cwd=ROOT, env=local_env,
                             capture_output=True, text=True, timeout=60)
     assert queued.returncode == 0, queued.stderr

@@ -1,6 +1,6 @@
 """An upload's body reaches the app as it came, in few pieces, without
 Twisted parsing it in the event loop first; a body past its ceiling and a
-line too long are answered before the app sees them (project/request_bodies.py).
+line too long are answered before the app sees them (core/request_bodies.py).
 Each test drives daphne's own request handling over a fake transport;
 e2e/test_request_limits.py sends the same over real sockets."""
 
@@ -9,7 +9,7 @@ from daphne.server import Server
 from twisted.internet.testing import StringTransport
 
 import project.asgi  # noqa: F401 (loading the app applies it, as in daphne)
-from project.request_bodies import PIECE
+from core.request_bodies import PIECE
 
 
 class Queue(list):

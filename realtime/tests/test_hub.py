@@ -301,15 +301,14 @@ async def test_the_heartbeat_refreshes_presence_for_room_groups_only(settings, m
     settings.CHAT_PRESENCE_HEARTBEAT = 0.05
     refreshed = []
 
-    async def refresh(room_pk, group, sockets):
+    async def refresh(here, group, sockets):
         refreshed.append(group)
         return True
 
     monkeypatch.setattr(presence, "refresh", refresh)
     hub = get_hub()
     socket = FakeSocket("s", user_pk=1)
-    socket.room_pk = 1
-    await hub.join("room.1", socket, presence=True)
+    await hub.join("room.1", socket, presence.Here(1, None))
     await hub.join(broadcast.LIST_GROUP, socket)
     await eventually(lambda: len(refreshed) >= 2)
     assert set(refreshed) == {"room.1"}

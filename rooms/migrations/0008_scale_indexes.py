@@ -1,5 +1,5 @@
 # Indexes that keep the room list, the unread counts and the admin's search
-# as cheap at ten million messages as at ten thousand (SPEC section 14,
+# as cheap at ten million messages as at ten thousand (docs/performance.md,
 # measured by bench/datascale).
 
 from django.conf import settings

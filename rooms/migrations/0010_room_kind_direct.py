@@ -1,4 +1,4 @@
-# Direct messages (SPEC section 12): a conversation is a private room of the
+# Direct messages: a conversation is a private room of the
 # "direct" kind, one per set of participants (the unique direct_key); staff
 # see conversations (not their messages) in the admin through a proxy model.
 

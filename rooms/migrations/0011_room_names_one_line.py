@@ -1,4 +1,4 @@
-# Room names and topics are one line of text from now on (project/text.py):
+# Room names and topics are one line of text from now on (core/text.py):
 # a line break in a name made every email naming the room fail. Names and
 # topics stored before the rule get each run of control characters and
 # whitespace replaced by one space (a name left empty takes the slug).
@@ -7,11 +7,11 @@ import unicodedata
 
 from django.db import migrations, models
 
-import project.text
+import core.text
 
 
 def _one_line(text):
-    # As project.text.one_line stood when this was written (kept here: a
+    # As core.text.one_line stood when this was written (kept here: a
     # migration must not change when the code does).
     return " ".join("".join(" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in text).split())
 
@@ -38,12 +38,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='room',
             name='name',
-            field=models.CharField(max_length=80, validators=[project.text.validate_one_line]),
+            field=models.CharField(max_length=80, validators=[core.text.validate_one_line]),
         ),
         migrations.AlterField(
             model_name='room',
             name='topic',
-            field=models.CharField(blank=True, max_length=200, validators=[project.text.validate_one_line]),
+            field=models.CharField(blank=True, max_length=200, validators=[core.text.validate_one_line]),
         ),
         migrations.RunPython(flatten_names, migrations.RunPython.noop),
     ]

@@ -1,5 +1,5 @@
 """What a reconnecting page missed: the messages after the newest it shows,
-and the deletions and edits among those it shows (SPEC section 7). Each is
+and the deletions and edits among those it shows. Each is
 a bounded keyset query, whatever the history holds."""
 
 

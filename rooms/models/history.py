@@ -9,10 +9,6 @@ from django.conf import settings
 class RoomHistory:
     """Room's history pages (a mixin of rooms.models.Room)."""
 
-    def latest_messages(self, limit=None):
-        """The latest `limit` messages, oldest first, authors loaded."""
-        return self.history_page(limit=limit)[0]
-
     def history_page(self, before=None, limit=None):
         """(messages, has_older): up to `limit` messages before id `before` (or
         the latest), oldest first, and whether older ones exist."""
@@ -54,8 +50,3 @@ class RoomHistory:
 
     def latest_message_id(self):
         return self.messages.order_by("-id").values_list("id", flat=True).first() or 0
-
-    def post_message(self, author, text, client_id=None, reply_to=None):
-        from .message import Message
-
-        return Message.objects.post(self, author, text, client_id, reply_to)

@@ -1,7 +1,7 @@
 """Messages: posting, editing and deleting them (what a page missed: catch_up.py).
 
 Every change is validated here, saved, and broadcast after commit through
-realtime/broadcast.py, so no caller can forget to tell open pages and no
+rooms/broadcasts.py, so no caller can forget to tell open pages and no
 page sees what was rolled back. Text is saved as typed but for emoji
 shortcodes (`:tada:` outside code and links becomes 🎉: stored_text),
 converted here for every way a message comes in (a page, a bot, an upload's
@@ -23,9 +23,8 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 
 from accounts.names import PROFILE, display_name
-from realtime import broadcast
 
-from .. import flood, formatting
+from .. import broadcasts, flood, formatting
 from .catch_up import CatchUp
 from .reaction import Reaction, grouped
 from .room import Room
@@ -57,7 +56,7 @@ class MessageQuerySet(CatchUp, models.QuerySet):
         broadcasts nothing. `reply_to` (a message id) quotes a message of
         the same room; any other is refused with ValidationError.
 
-        `attachments`: files already stored (files.uploads.StoredUpload), saved
+        `attachments`: files already stored (files.models.PendingAttachment), saved
         with the message in its transaction (`save_with(message)`); with them
         the text is a caption and may be blank.
         """
@@ -72,7 +71,7 @@ class MessageQuerySet(CatchUp, models.QuerySet):
                     attachment.save_with(message)
                 message.refresh_mentions()
                 message.reaction_groups = []  # a new message has none: rendering it asks nothing
-                transaction.on_commit(lambda: broadcast.message_posted(message), robust=True)
+                transaction.on_commit(lambda: broadcasts.message_posted(message), robust=True)
                 transaction.on_commit(lambda: message.announce_activity(), robust=True)
         except IntegrityError:
             # The same client id raced in from another socket or process.
@@ -128,7 +127,7 @@ class MessageQuerySet(CatchUp, models.QuerySet):
             result = models.QuerySet.delete(self.model.objects.filter(pk__in=pks))
             for room_id, messages in gone.items():
                 group = Room.group_name_for(room_id)
-                transaction.on_commit(partial(broadcast.messages_deleted, group, list(messages)), robust=True)
+                transaction.on_commit(partial(broadcasts.messages_deleted, group, list(messages)), robust=True)
                 transaction.on_commit(partial(_uncount, room_id, list(messages.values())), robust=True)
         return result
 
@@ -138,7 +137,7 @@ def _uncount(room_pk, gone):
     unread ({pk, author_id, mentioned}) count them no more."""
     room = Room.objects.filter(pk=room_pk).first()
     if room is not None:  # deleted with its room: the room leaves the lists anyway
-        broadcast.room_messages_gone(room_pk, gone, room.allowed_user_ids())
+        broadcasts.room_messages_gone(room_pk, gone, room.allowed_user_ids())
 
 
 # What no message may hold, whatever brings it (the socket, an upload's
@@ -259,10 +258,6 @@ class Message(models.Model):
         return self.room.url("message", pk=self.pk)
 
     @property
-    def dom_id(self):
-        return f"message-{self.pk}"
-
-    @property
     def author_name(self):
         """The author as people see them (their display name), or "deleted user"."""
         return display_name(self.author) if self.author is not None else DELETED_USER
@@ -331,7 +326,7 @@ class Message(models.Model):
             Message.objects.filter(pk=self.pk).update(text=text, edited_at=self.edited_at, revision=F("revision") + 1)
             self.refresh_from_db(fields=["revision"])
             self.refresh_mentions()
-            transaction.on_commit(lambda: broadcast.message_edited(self), robust=True)
+            transaction.on_commit(lambda: broadcasts.message_edited(self), robust=True)
         return self
 
     def toggle_reaction(self, user, emoji):
@@ -377,7 +372,7 @@ class Message(models.Model):
         """After commit: room lists on other pages count this message as
         unread for the viewers who may see its room."""
         mentioned = sorted(self.mentions.values_list("pk", flat=True))
-        broadcast.room_activity(self, self.room.allowed_user_ids(), mentioned)
+        broadcasts.room_activity(self, self.room.allowed_user_ids(), mentioned)
 
     @property
     def body_html(self):

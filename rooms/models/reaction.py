@@ -18,9 +18,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
 from accounts.names import display_name
-from realtime import broadcast
 
-from .. import flood
+from .. import broadcasts, flood
 from .room import Room
 
 # What the palette offers someone who has not reacted yet, in this order.
@@ -147,7 +146,7 @@ def announce(message_pk):
 
     message = Message.objects.for_display().filter(pk=message_pk).first()
     if message is not None:  # deleted meanwhile: its deletion went out instead
-        broadcast.reactions_changed(message)
+        broadcasts.reactions_changed(message)
 
 
 class Reaction(models.Model):

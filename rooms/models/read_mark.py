@@ -6,8 +6,7 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 
-from realtime import broadcast
-
+from .. import broadcasts
 from .direct import attach_participants
 from .room import Room
 
@@ -96,7 +95,7 @@ class ReadMarkQuerySet(models.QuerySet):
     def _announce(user, room):
         state = Room.objects.filter(pk=room.pk).with_unread(user).first()
         if state is not None:
-            broadcast.read_moved(user.pk, state)
+            broadcasts.read_moved(user.pk, state)
 
 
 class ReadMark(models.Model):

@@ -2,7 +2,7 @@
 
 A room's state changes reach open pages by themselves: saving a room whose
 archived flag, privacy or list entry changed, changing its members, and
-deleting rooms all broadcast after commit (realtime/broadcast.py), once per
+deleting rooms all broadcast after commit (rooms/broadcasts.py), once per
 transaction, whoever makes the change (the admin, a shell, a migration).
 """
 
@@ -12,9 +12,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 
-from project.text import validate_one_line
-from realtime import broadcast
+from core.text import validate_one_line
 
+from .. import broadcasts
 from .address import RoomAddress
 from .history import RoomHistory
 
@@ -22,7 +22,7 @@ LOBBY_SLUG = "lobby"
 
 
 # Why a user may not act in a room; consumers close a socket by kind
-# (realtime/consumers.py), views answer 403/404.
+# (rooms/sockets.py), views answer 403/404.
 class NotSignedIn(PermissionDenied):
     """The account is gone or deactivated."""
 
@@ -133,9 +133,9 @@ class RoomQuerySet(models.QuerySet):
         with transaction.atomic():
             result = super().delete()
             for pk, group, allowed in rooms:
-                transaction.on_commit(lambda group=group: broadcast.room_closed(group), robust=True)
+                transaction.on_commit(lambda group=group: broadcasts.room_closed(group), robust=True)
                 transaction.on_commit(
-                    lambda pk=pk, allowed=allowed: broadcast.room_unlisted(pk, allowed), robust=True
+                    lambda pk=pk, allowed=allowed: broadcasts.room_unlisted(pk, allowed), robust=True
                 )
         return result
 
@@ -156,7 +156,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
     # so the same people always get the same conversation, even when two of
     # them start it at the same moment.
     direct_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
-    # One line each (project/text.py): emails put the name in their subject.
+    # One line each (core/text.py): emails put the name in their subject.
     name = models.CharField(max_length=80, validators=[validate_one_line])
     slug = models.SlugField(max_length=80, unique=True)
     topic = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
@@ -223,13 +223,6 @@ class Room(RoomAddress, RoomHistory, models.Model):
         if self.is_archived:
             raise RoomArchived(ARCHIVED)
 
-    def can_post(self, user):
-        try:
-            self.check_can_post(user)
-        except PermissionDenied:
-            return False
-        return True
-
     # --- the reader's own list: leaving and joining public rooms -------------------------
 
     def leave(self, user):
@@ -238,7 +231,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
         self._check_in_directory()
         with transaction.atomic():
             self.left_by.add(user)
-            transaction.on_commit(lambda: broadcast.room_left(user.pk, self.pk), robust=True)
+            transaction.on_commit(lambda: broadcasts.room_left(user.pk, self.pk), robust=True)
 
     def join(self, user):
         """Put this public room back in `user`'s room list, on every page of
@@ -250,7 +243,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
             def send():
                 room = Room.objects.with_latest().filter(pk=self.pk).first()
                 if room is not None:
-                    broadcast.room_joined(user.pk, room)
+                    broadcasts.room_joined(user.pk, room)
 
             transaction.on_commit(send, robust=True)
 
@@ -294,7 +287,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
             super().save(*args, **kwargs)
             self._saved = {name: getattr(self, name) for name in LISTED_FIELDS}
             if "is_archived" in changed:
-                transaction.on_commit(lambda: broadcast.room_changed(self), robust=True)
+                transaction.on_commit(lambda: broadcasts.room_changed(self), robust=True)
             if "is_private" in changed:
                 self.access_changed()
             if created or changed:
@@ -322,7 +315,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
         def send():
             self._access_queued = False
             if Room.objects.filter(pk=self.pk).exists():
-                broadcast.access_changed(self.group_name, self.allowed_user_ids())
+                broadcasts.access_changed(self.group_name, self.allowed_user_ids())
 
         transaction.on_commit(send, robust=True)
         self._queue_listing()
@@ -348,7 +341,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
             previously, self._previously_allowed = getattr(self, "_previously_allowed", set()), set()
             room = Room.objects.with_latest().filter(pk=self.pk).first()
             if room is not None:
-                broadcast.room_listed(room, room.allowed_user_ids(), previously, room.leaver_ids())
+                broadcasts.room_listed(room, room.allowed_user_ids(), previously, room.leaver_ids())
 
         transaction.on_commit(send, robust=True)
 

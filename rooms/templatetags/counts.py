@@ -1,4 +1,4 @@
-"""How the room list shows a count that stops at a limit (rooms/models.py, UNREAD_COUNT_LIMIT)."""
+"""How the room list shows a count that stops at a limit (rooms/models/read_mark.py, UNREAD_COUNT_LIMIT)."""
 
 from django import template
 

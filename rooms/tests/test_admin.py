@@ -1,6 +1,6 @@
 import pytest
 
-from rooms.models import Room
+from rooms.models import Message, Room
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +45,8 @@ def test_room_search_and_filters(staff_client, lobby):
 
 
 def test_messages_listed_searchable(staff_client, lobby, alice):
-    lobby.post_message(alice, "find me please")
-    lobby.post_message(alice, "other words")
+    Message.objects.post(lobby, alice, "find me please")
+    Message.objects.post(lobby, alice, "other words")
     page = staff_client.get("/admin/rooms/message/?q=find").content.decode()
     assert "find me please" in page and "other words" not in page
 
@@ -59,7 +59,7 @@ def test_message_list_pages_newest_first_without_counting(staff_client, lobby, a
 
     monkeypatch.setattr(MessageAdmin, "list_per_page", 2)
     for text in ("first", "second", "third"):
-        lobby.post_message(alice, text)
+        Message.objects.post(lobby, alice, text)
     with CaptureQueriesContext(connection) as queries:
         page = staff_client.get("/admin/rooms/message/").content.decode()
     assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
@@ -71,8 +71,8 @@ def test_message_list_pages_newest_first_without_counting(staff_client, lobby, a
 
 
 def test_message_search_by_author(staff_client, lobby, alice, bob):
-    lobby.post_message(alice, "from alice")
-    lobby.post_message(bob, "from bob, naming alice")
+    Message.objects.post(lobby, alice, "from alice")
+    Message.objects.post(lobby, bob, "from bob, naming alice")
     page = staff_client.get("/admin/rooms/message/?q=%40alice").content.decode()
     assert "from alice" in page and "from bob" not in page
     page = staff_client.get("/admin/rooms/message/?q=NAMING").content.decode()
@@ -81,8 +81,8 @@ def test_message_search_by_author(staff_client, lobby, alice, bob):
 
 def test_message_list_filters_by_room(staff_client, lobby, alice):
     other = Room.objects.create(name="Other", slug="other")
-    lobby.post_message(alice, "in the lobby")
-    other.post_message(alice, "in the other room")
+    Message.objects.post(lobby, alice, "in the lobby")
+    Message.objects.post(other, alice, "in the other room")
     page = staff_client.get(f"/admin/rooms/message/?room__id__exact={other.pk}").content.decode()
     assert "in the other room" in page and "in the lobby" not in page
 
@@ -133,7 +133,7 @@ def test_staff_cannot_post_a_message_into_a_conversation_nor_move_one_there(staf
     refused = staff_client.post("/admin/rooms/message/add/", {"room": conversation.pk, "author": alice.pk,
                                                                 "text": "written by staff"})
     assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
-    message = lobby.post_message(alice, "in the lobby")
+    message = Message.objects.post(lobby, alice, "in the lobby")
     moved = staff_client.post(f"/admin/rooms/message/{message.pk}/change/",
                               {"room": conversation.pk, "author": alice.pk, "text": "in the lobby"})
     assert moved.status_code == 200 and "Select a valid choice" in moved.content.decode()

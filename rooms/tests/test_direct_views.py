@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_conversation_page_is_the_room_page_titled_by_the_other_person(client, alice, bob, conversation):
-    message = conversation.post_message(bob, "hi <alice>")
+    message = Message.objects.post(conversation, bob, "hi <alice>")
     client.force_login(alice)
     page = client.get(f"/dm/{conversation.pk}/").content.decode()
     for piece in ['id="messages"', 'id="message-form"', 'name="message"', 'id="presence"', 'id="chat-errors"',
@@ -24,7 +24,7 @@ def test_the_conversation_page_is_the_room_page_titled_by_the_other_person(clien
 @pytest.mark.parametrize("tail", ["", "older/?before=5", "newer/?after=1", "entry/", "messages/{pk}/",
                                   "messages/{pk}/source/", "people/?q=a"])
 def test_everyone_else_gets_404_on_every_page_of_it(client, alice, carol, conversation, tail):
-    message = conversation.post_message(alice, "secret plans")
+    message = Message.objects.post(conversation, alice, "secret plans")
     client.force_login(carol)
     response = client.get(f"/dm/{conversation.pk}/" + tail.format(pk=message.pk))
     assert response.status_code == 404
@@ -43,7 +43,7 @@ def test_a_conversation_is_no_room_and_a_room_no_conversation(client, alice, con
 
 
 def test_the_permalink_opens_the_conversation_around_the_message(client, bob, conversation):
-    messages = [conversation.post_message(bob, f"line {n}") for n in range(3)]
+    messages = [Message.objects.post(conversation, bob, f"line {n}") for n in range(3)]
     client.force_login(bob)
     page = client.get(f"/dm/{conversation.pk}/messages/{messages[1].pk}/").content.decode()
     assert f'id="message-{messages[1].pk}" class="message message-linked"' in page
@@ -85,9 +85,9 @@ def test_the_picker_finds_people_by_name_and_keeps_those_picked(client, alice, b
 def test_the_room_list_has_conversations_most_recent_first_apart_from_rooms(client, alice, bob, carol, lobby):
     older = conversation_between(alice, [bob])[0]
     newer = conversation_between(alice, [carol])[0]
-    older.post_message(bob, "first")
-    newer.post_message(carol, "second")
-    older.post_message(bob, "third")
+    Message.objects.post(older, bob, "first")
+    Message.objects.post(newer, carol, "second")
+    Message.objects.post(older, bob, "third")
     client.force_login(alice)
     page = client.get("/").content.decode()
     rooms, conversations = page.split('id="dm-list"')
@@ -134,7 +134,7 @@ def test_a_reply_in_a_conversation_links_to_the_conversations_message(client, al
 
 def test_a_conversations_message_links_into_the_conversation(client, bob, conversation):
     """Emails and bots' answers link with Message.get_absolute_url."""
-    message = conversation.post_message(bob, "see this")
+    message = Message.objects.post(conversation, bob, "see this")
     assert message.get_absolute_url() == f"/dm/{conversation.pk}/messages/{message.pk}/"
     client.force_login(bob)
     assert client.get(message.get_absolute_url()).status_code == 200

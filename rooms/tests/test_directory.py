@@ -110,5 +110,5 @@ def test_a_mention_in_a_room_one_left_still_reaches_them(
     assert list(prefs.unread_to_email()) == [message]
     from django_tasks_db.models import DBTaskResult
 
-    assert DBTaskResult.objects.filter(task_path="notifications.tasks.email_unread_mentions",
+    assert DBTaskResult.objects.filter(task_path="notifications.tasks.email_unread_mentions_and_dms",
                                        args_kwargs__args=[alice.pk]).exists()

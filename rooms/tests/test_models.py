@@ -3,6 +3,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core import limits
 from rooms import flood
 from rooms.models import Message, ReadMark, Room
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def sent(monkeypatch):
     """The messages handed to the broadcast path during a test."""
     calls = []
-    monkeypatch.setattr("realtime.broadcast.message_posted", lambda message: calls.append(message))
+    monkeypatch.setattr("rooms.broadcasts.message_posted", lambda message: calls.append(message))
     return calls
 
 
@@ -57,11 +58,11 @@ def test_is_visible_to(alice, bob, private_room, lobby):
 def test_latest_messages_are_the_last_n_oldest_first(lobby, alice, sent, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     for n in range(60):
-        lobby.post_message(alice, f"message {n}")
-    latest = lobby.latest_messages()
+        Message.objects.post(lobby, alice, f"message {n}")
+    latest = lobby.history_page()[0]
     assert len(latest) == 50
     assert [m.text for m in latest] == [f"message {n}" for n in range(10, 60)]
-    assert [m.text for m in lobby.latest_messages(3)] == ["message 57", "message 58", "message 59"]
+    assert [m.text for m in lobby.history_page(limit=3)[0]] == ["message 57", "message 58", "message 59"]
 
 
 def test_post_saves_and_broadcasts_once(lobby, alice, sent):
@@ -93,40 +94,40 @@ def test_post_refuses_non_text(lobby, alice, sent):
 
 def test_post_refuses_archived_room(archived_room, alice, sent):
     with pytest.raises(PermissionDenied, match="archived"):
-        archived_room.post_message(alice, "hello?")
+        Message.objects.post(archived_room, alice, "hello?")
     assert not Message.objects.exists() and sent == []
 
 
 def test_post_refuses_non_member_of_private_room(private_room, bob, sent):
     with pytest.raises(PermissionDenied):
-        private_room.post_message(bob, "let me in")
+        Message.objects.post(private_room, bob, "let me in")
     assert not Message.objects.exists() and sent == []
 
 
 def test_post_keeps_text_as_typed(lobby, alice, sent):
     text = "  <b>bold</b> & {{ x }}  "
-    assert lobby.post_message(alice, text).text == text
+    assert Message.objects.post(lobby, alice, text).text == text
 
 
 def test_post_saves_emoji_shortcodes_as_emoji_outside_code(lobby, alice, sent):
-    message = lobby.post_message(alice, "shipped :tada: with `:tada:` in code")
+    message = Message.objects.post(lobby, alice, "shipped :tada: with `:tada:` in code")
     assert Message.objects.get(pk=message.pk).text == "shipped 🎉 with `:tada:` in code"
     assert sent == [message] and "shipped 🎉" in message.body_html
 
 
 def test_a_text_over_the_limit_only_as_shortcodes_is_accepted(lobby, alice, sent, settings):
     settings.CHAT_MAX_MESSAGE_LENGTH = 10
-    assert lobby.post_message(alice, "ok :tada: :+1:").text == "ok 🎉 👍"
+    assert Message.objects.post(lobby, alice, "ok :tada: :+1:").text == "ok 🎉 👍"
 
 
 def test_flood_control_counts_per_user(lobby, alice, bob, sent, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 2
     settings.CHAT_RATE_LIMIT_SECONDS = 60
-    lobby.post_message(alice, "1")
-    lobby.post_message(alice, "2")
+    Message.objects.post(lobby, alice, "1")
+    Message.objects.post(lobby, alice, "2")
     with pytest.raises(flood.FloodError, match="too quickly"):
-        lobby.post_message(alice, "3")
-    lobby.post_message(bob, "bob is fine")
+        Message.objects.post(lobby, alice, "3")
+    Message.objects.post(lobby, bob, "bob is fine")
     assert list(Message.objects.values_list("text", flat=True)) == ["1", "2", "bob is fine"]
 
 
@@ -134,8 +135,8 @@ def test_invalid_messages_do_not_use_up_the_flood_allowance(lobby, alice, sent, 
     settings.CHAT_RATE_LIMIT_MESSAGES = 1
     settings.CHAT_RATE_LIMIT_SECONDS = 60
     with pytest.raises(ValidationError):
-        lobby.post_message(alice, " ")
-    lobby.post_message(alice, "real one")
+        Message.objects.post(lobby, alice, " ")
+    Message.objects.post(lobby, alice, "real one")
 
 
 @pytest.fixture
@@ -144,29 +145,29 @@ def clock(monkeypatch, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 2
     settings.CHAT_RATE_LIMIT_SECONDS = 60
     now = [60 * 30_000_000]
-    monkeypatch.setattr(flood, "time", SimpleNamespace(time=lambda: now[0]))
+    monkeypatch.setattr(limits, "time", SimpleNamespace(time=lambda: now[0]))
     return now
 
 
 def test_a_burst_split_by_a_window_boundary_is_still_refused(lobby, alice, sent, clock):
     clock[0] += 59
-    lobby.post_message(alice, "1")
-    lobby.post_message(alice, "2")
+    Message.objects.post(lobby, alice, "1")
+    Message.objects.post(lobby, alice, "2")
     clock[0] += 2  # one second into the next window
     with pytest.raises(flood.FloodError):
-        lobby.post_message(alice, "3")
+        Message.objects.post(lobby, alice, "3")
     clock[0] += 58  # the burst is most of a window ago
-    lobby.post_message(alice, "3")
+    Message.objects.post(lobby, alice, "3")
 
 
 def test_refused_messages_do_not_prolong_the_wait(lobby, alice, sent, clock):
-    lobby.post_message(alice, "1")
-    lobby.post_message(alice, "2")
+    Message.objects.post(lobby, alice, "1")
+    Message.objects.post(lobby, alice, "2")
     for _ in range(3):
         with pytest.raises(flood.FloodError):
-            lobby.post_message(alice, "impatient")
+            Message.objects.post(lobby, alice, "impatient")
     clock[0] += 90  # the sliding window holds half of the first one: 1 of 2
-    lobby.post_message(alice, "3")
+    Message.objects.post(lobby, alice, "3")
     assert list(Message.objects.values_list("text", flat=True)) == ["1", "2", "3"]
 
 
@@ -174,7 +175,7 @@ def test_broadcast_waits_for_commit(lobby, alice, sent):
     from django.db import transaction
 
     with transaction.atomic():
-        lobby.post_message(alice, "in a transaction")
+        Message.objects.post(lobby, alice, "in a transaction")
         assert sent == []
     assert [m.text for m in sent] == ["in a transaction"]
 
@@ -183,7 +184,7 @@ def test_rolled_back_message_is_never_broadcast(lobby, alice, sent):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 (the raise rolls back)
-        lobby.post_message(alice, "never happened")
+        Message.objects.post(lobby, alice, "never happened")
         raise RuntimeError
     assert sent == [] and not Message.objects.exists()
 
@@ -199,14 +200,14 @@ def test_group_name_comes_from_the_pk(lobby):
 def edits(monkeypatch):
     """The messages handed to the broadcast path as edited during a test."""
     calls = []
-    monkeypatch.setattr("realtime.broadcast.message_edited", lambda message: calls.append((message.pk, message.text)))
+    monkeypatch.setattr("rooms.broadcasts.message_edited", lambda message: calls.append((message.pk, message.text)))
     return calls
 
 
 @pytest.fixture
 def deletions(monkeypatch):
     calls = []
-    monkeypatch.setattr("realtime.broadcast.messages_deleted", lambda group, pks: calls.append((group, pks)))
+    monkeypatch.setattr("rooms.broadcasts.messages_deleted", lambda group, pks: calls.append((group, pks)))
     return calls
 
 
@@ -219,7 +220,7 @@ def backdate(message, seconds):
 
 def test_author_edits_within_the_window(lobby, alice, sent, edits, settings):
     settings.CHAT_EDIT_WINDOW_SECONDS = 900
-    message = lobby.post_message(alice, "helo")
+    message = Message.objects.post(lobby, alice, "helo")
     backdate(message, 899)
     message.edit(alice, "hello")
     stored = Message.objects.get(pk=message.pk)
@@ -231,7 +232,7 @@ def test_author_edits_within_the_window(lobby, alice, sent, edits, settings):
 
 def test_edit_window_closes(lobby, alice, sent, edits, settings):
     settings.CHAT_EDIT_WINDOW_SECONDS = 900
-    message = lobby.post_message(alice, "too late")
+    message = Message.objects.post(lobby, alice, "too late")
     backdate(message, 901)
     with pytest.raises(PermissionDenied, match="15 minutes"):
         message.edit(alice, "changed")
@@ -239,7 +240,7 @@ def test_edit_window_closes(lobby, alice, sent, edits, settings):
 
 
 def test_only_the_author_edits(lobby, alice, bob, sent, edits, django_user_model):
-    message = lobby.post_message(alice, "mine")
+    message = Message.objects.post(lobby, alice, "mine")
     staff = django_user_model.objects.create_user("staff", is_staff=True)
     for other in (bob, staff):
         with pytest.raises(PermissionDenied, match="your own"):
@@ -249,14 +250,14 @@ def test_only_the_author_edits(lobby, alice, bob, sent, edits, django_user_model
 
 @pytest.mark.parametrize("text", ["", "   ", 42, "x" * 2001])
 def test_edit_validates_like_a_new_message(lobby, alice, sent, edits, text):
-    message = lobby.post_message(alice, "fine")
+    message = Message.objects.post(lobby, alice, "fine")
     with pytest.raises(ValidationError):
         message.edit(alice, text)
     assert Message.objects.get(pk=message.pk).revision == 0 and edits == []
 
 
 def test_an_edit_saves_emoji_shortcodes_as_emoji(lobby, alice, sent, edits):
-    message = lobby.post_message(alice, "done")
+    message = Message.objects.post(lobby, alice, "done")
     message.edit(alice, "done :white_check_mark:")
     assert Message.objects.get(pk=message.pk).text == "done ✅" and edits == [(message.pk, "done ✅")]
     # Saving the same text again, shortcode or emoji, changes nothing.
@@ -265,13 +266,13 @@ def test_an_edit_saves_emoji_shortcodes_as_emoji(lobby, alice, sent, edits):
 
 
 def test_unchanged_edit_changes_nothing(lobby, alice, sent, edits):
-    message = lobby.post_message(alice, "same")
+    message = Message.objects.post(lobby, alice, "same")
     message.edit(alice, "same")
     assert Message.objects.get(pk=message.pk).revision == 0 and edits == []
 
 
 def test_no_edits_in_an_archived_room(lobby, alice, sent, edits):
-    message = lobby.post_message(alice, "before")
+    message = Message.objects.post(lobby, alice, "before")
     lobby.set_archived(True)
     with pytest.raises(PermissionDenied, match="archived"):
         message.edit(alice, "after")
@@ -279,14 +280,14 @@ def test_no_edits_in_an_archived_room(lobby, alice, sent, edits):
 
 def test_edits_count_against_flood_control(lobby, alice, sent, edits, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 2
-    message = lobby.post_message(alice, "one")
+    message = Message.objects.post(lobby, alice, "one")
     message.edit(alice, "two")
     with pytest.raises(flood.FloodError):
         message.edit(alice, "three")
 
 
 def test_revised_since_returns_edits_a_page_has_not_seen(lobby, alice, sent, edits):
-    first, second, third = (lobby.post_message(alice, text) for text in ("a", "b", "c"))
+    first, second, third = (Message.objects.post(lobby, alice, text) for text in ("a", "b", "c"))
     first.edit(alice, "a2")
     second.edit(alice, "b2")
     second.edit(alice, "b3")
@@ -295,7 +296,7 @@ def test_revised_since_returns_edits_a_page_has_not_seen(lobby, alice, sent, edi
 
 
 def test_author_deletes_any_time(lobby, alice, sent, deletions, settings):
-    message = lobby.post_message(alice, "regret")
+    message = Message.objects.post(lobby, alice, "regret")
     backdate(message, settings.CHAT_EDIT_WINDOW_SECONDS * 10)
     message.delete_by(alice)
     assert not Message.objects.exists()
@@ -303,7 +304,7 @@ def test_author_deletes_any_time(lobby, alice, sent, deletions, settings):
 
 
 def test_staff_delete_anyones_message_others_do_not(lobby, alice, bob, sent, deletions, django_user_model):
-    message = lobby.post_message(alice, "spam")
+    message = Message.objects.post(lobby, alice, "spam")
     with pytest.raises(PermissionDenied, match="your own"):
         message.delete_by(bob)
     assert Message.objects.exists() and deletions == []
@@ -312,7 +313,7 @@ def test_staff_delete_anyones_message_others_do_not(lobby, alice, bob, sent, del
 
 
 def test_authors_cannot_delete_in_archived_rooms_but_staff_can(lobby, alice, sent, deletions, django_user_model):
-    message = lobby.post_message(alice, "history")
+    message = Message.objects.post(lobby, alice, "history")
     lobby.set_archived(True)
     with pytest.raises(PermissionDenied, match="archived"):
         message.delete_by(alice)
@@ -329,39 +330,39 @@ def mentioned_names(message):
 
 def test_post_records_who_is_mentioned_among_active_users(lobby, alice, bob, django_user_model, sent):
     django_user_model.objects.create_user("carol", is_active=False)
-    message = lobby.post_message(alice, "@bob, @carol and @nobody: see `@alice`")
+    message = Message.objects.post(lobby, alice, "@bob, @carol and @nobody: see `@alice`")
     assert mentioned_names(message) == ["bob"]
     assert list(bob.mentioned_in.all()) == [message]
 
 
 def test_a_mention_typed_in_another_case_names_the_member(lobby, alice, bob, django_user_model, sent):
-    assert mentioned_names(lobby.post_message(alice, "@Bob, @ALICE: hi")) == ["alice", "bob"]
+    assert mentioned_names(Message.objects.post(lobby, alice, "@Bob, @ALICE: hi")) == ["alice", "bob"]
     django_user_model.objects.create_user("Bob")
-    assert mentioned_names(lobby.post_message(alice, "@Bob and @BOB")) == ["Bob"]
+    assert mentioned_names(Message.objects.post(lobby, alice, "@Bob and @BOB")) == ["Bob"]
 
 
 def test_in_a_private_room_only_members_can_be_mentioned(private_room, alice, bob, sent):
-    assert mentioned_names(private_room.post_message(alice, "@bob @alice")) == ["alice"]
+    assert mentioned_names(Message.objects.post(private_room, alice, "@bob @alice")) == ["alice"]
     private_room.members.add(bob)
-    assert mentioned_names(private_room.post_message(alice, "@bob @alice")) == ["alice", "bob"]
+    assert mentioned_names(Message.objects.post(private_room, alice, "@bob @alice")) == ["alice", "bob"]
 
 
 def test_mentions_are_saved_before_the_broadcast_renders(lobby, alice, bob, monkeypatch):
     rendered = []
-    monkeypatch.setattr("realtime.broadcast.message_posted", lambda message: rendered.append(message.body_html))
-    lobby.post_message(alice, "hi @bob")
+    monkeypatch.setattr("rooms.broadcasts.message_posted", lambda message: rendered.append(message.body_html))
+    Message.objects.post(lobby, alice, "hi @bob")
     assert rendered == [f'hi <span class="mention" data-user-id="{bob.pk}">@bob</span>']
 
 
 def test_a_refused_message_records_no_mentions(lobby, alice, bob, sent, settings):
     settings.CHAT_MAX_MESSAGE_LENGTH = 5
     with pytest.raises(ValidationError):
-        lobby.post_message(alice, "@bob is too long")
+        Message.objects.post(lobby, alice, "@bob is too long")
     assert not bob.mentioned_in.exists()
 
 
 def test_refresh_mentions_follows_new_text(lobby, alice, bob, sent):
-    message = lobby.post_message(alice, "hi @bob")
+    message = Message.objects.post(lobby, alice, "hi @bob")
     message.text = "hi @alice"
     message.save()
     message.refresh_mentions()
@@ -369,7 +370,7 @@ def test_refresh_mentions_follows_new_text(lobby, alice, bob, sent):
 
 
 def test_body_html_formats_the_escaped_text(lobby, alice, sent):
-    message = lobby.post_message(alice, "<b>**hi**</b> https://x.test")
+    message = Message.objects.post(lobby, alice, "<b>**hi**</b> https://x.test")
     assert message.body_html == (
         '&lt;b&gt;<strong>hi</strong>&lt;/b&gt; '
         '<a href="https://x.test" rel="noopener noreferrer nofollow" target="_blank">https://x.test</a>'
@@ -378,8 +379,8 @@ def test_body_html_formats_the_escaped_text(lobby, alice, sent):
 
 def test_an_edit_recomputes_mentions_before_its_broadcast(lobby, alice, bob, monkeypatch, sent):
     rendered = []
-    monkeypatch.setattr("realtime.broadcast.message_edited", lambda message: rendered.append(message.body_html))
-    message = lobby.post_message(alice, "hi @bob")
+    monkeypatch.setattr("rooms.broadcasts.message_edited", lambda message: rendered.append(message.body_html))
+    message = Message.objects.post(lobby, alice, "hi @bob")
     message.edit(alice, "hi @alice")
     assert mentioned_names(message) == ["alice"]
     assert rendered == [f'hi <span class="mention" data-user-id="{alice.pk}">@alice</span>']
@@ -392,12 +393,12 @@ def test_an_edit_recomputes_mentions_before_its_broadcast(lobby, alice, bob, mon
 def list_events(monkeypatch):
     """What the model layer hands to the room list's broadcast path."""
     events = []
-    monkeypatch.setattr("realtime.broadcast.room_listed",
+    monkeypatch.setattr("rooms.broadcasts.room_listed",
                         lambda room, allowed, previously, excluded: events.append(("listed", room, allowed)))
-    monkeypatch.setattr("realtime.broadcast.room_unlisted", lambda pk, allowed: events.append(("unlisted", pk)))
-    monkeypatch.setattr("realtime.broadcast.room_activity",
+    monkeypatch.setattr("rooms.broadcasts.room_unlisted", lambda pk, allowed: events.append(("unlisted", pk)))
+    monkeypatch.setattr("rooms.broadcasts.room_activity",
                         lambda message, allowed, mentioned: events.append(("activity", message, allowed, mentioned)))
-    monkeypatch.setattr("realtime.broadcast.read_moved", lambda user_pk, room: events.append(("read", user_pk, room)))
+    monkeypatch.setattr("rooms.broadcasts.read_moved", lambda user_pk, room: events.append(("read", user_pk, room)))
     return events
 
 
@@ -485,19 +486,19 @@ def test_room_changes_reach_the_room_lists_once_per_transaction(lobby, alice, li
 
 
 def test_posting_tells_the_room_lists_who_may_count_it(lobby, private_room, alice, list_events):
-    in_lobby = lobby.post_message(alice, "for everyone")
-    in_private = private_room.post_message(alice, "for members")
+    in_lobby = Message.objects.post(lobby, alice, "for everyone")
+    in_private = Message.objects.post(private_room, alice, "for members")
     assert list_events == [("activity", in_lobby, None, []), ("activity", in_private, {alice.pk}, [])]
 
 
 def test_deleted_messages_leave_the_counts_of_those_who_may_see_the_room(private_room, alice, bob, monkeypatch):
     gone = []
-    monkeypatch.setattr("realtime.broadcast.room_messages_gone",
+    monkeypatch.setattr("rooms.broadcasts.room_messages_gone",
                         lambda room_pk, messages, allowed: gone.append((room_pk, messages, allowed)))
     private_room.members.add(bob)
-    asking = private_room.post_message(bob, "@alice, a question")
-    plain = private_room.post_message(bob, "never mind")
-    kept = private_room.post_message(bob, "kept")
+    asking = Message.objects.post(private_room, bob, "@alice, a question")
+    plain = Message.objects.post(private_room, bob, "never mind")
+    kept = Message.objects.post(private_room, bob, "kept")
     Message.objects.exclude(pk=kept.pk).delete()
     (room_pk, messages, allowed), = gone
     assert room_pk == private_room.pk and allowed == {alice.pk, bob.pk}
@@ -509,10 +510,10 @@ def test_deleted_messages_leave_the_counts_of_those_who_may_see_the_room(private
 
 
 def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, alice, bob, list_events):
-    read = lobby.post_message(bob, "@alice before")
+    read = Message.objects.post(lobby, bob, "@alice before")
     ReadMark.objects.mark_read(alice, lobby, read.pk)
-    mention = lobby.post_message(bob, "hey @alice")
-    lobby.post_message(bob, "no mention")
+    mention = Message.objects.post(lobby, bob, "hey @alice")
+    Message.objects.post(lobby, bob, "no mention")
     [entry] = [room for room in Room.objects.sidebar_for(alice) if room.slug == "lobby"]
     assert (entry.unread, entry.mentions) == (2, 1)
     activity = [(message.pk, mentioned) for kind, message, _, mentioned in list_events[-2:]]
@@ -522,7 +523,7 @@ def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, a
 def test_a_member_removed_from_the_users_side_loses_the_entry_and_nobody_else_hears(private_room, alice, bob,
                                                                                     monkeypatch):
     listed = []
-    monkeypatch.setattr("realtime.broadcast.room_listed",
+    monkeypatch.setattr("rooms.broadcasts.room_listed",
                         lambda room, allowed, previously, excluded: listed.append((room.pk, allowed, previously)))
     private_room.members.add(bob)
     listed.clear()

@@ -23,7 +23,7 @@ def fragments(monkeypatch):
 
 @pytest.fixture
 def message(lobby, alice, fragments):
-    posted = lobby.post_message(alice, "lunch?")
+    posted = Message.objects.post(lobby, alice, "lunch?")
     fragments.clear()
     return posted
 
@@ -108,7 +108,7 @@ def test_reacting_too_quickly_is_refused_and_does_not_use_up_messages(message, b
     with pytest.raises(flood.FloodError, match="reacting too quickly"):
         message.toggle_reaction(bob, "👀")
     assert len(emoji_of(message)) == 4
-    message.room.post_message(bob, "still allowed to write")
+    Message.objects.post(message.room, bob, "still allowed to write")
 
 
 def test_reacting_in_an_archived_room_or_a_room_one_cannot_read_is_refused(
@@ -116,7 +116,7 @@ def test_reacting_in_an_archived_room_or_a_room_one_cannot_read_is_refused(
     old = Message.objects.create(room=archived_room, author=alice, text="old news")
     with pytest.raises(RoomArchived):
         old.toggle_reaction(alice, "👍")
-    secret = private_room.post_message(alice, "members only")
+    secret = Message.objects.post(private_room, alice, "members only")
     with pytest.raises(PermissionDenied):
         secret.toggle_reaction(bob, "👍")
     assert not Reaction.objects.exists()
@@ -154,7 +154,7 @@ def test_many_people_are_named_up_to_ten_then_counted(message, django_user_model
 
 def test_the_palette_offers_ones_most_used_emoji_then_the_usual_ones(message, lobby, alice, bob):
     assert [emoji for emoji, _ in Reaction.objects.palette_for(bob)] == DEFAULT_PALETTE
-    other = lobby.post_message(alice, "another")
+    other = Message.objects.post(lobby, alice, "another")
     for target in (message, other):
         target.toggle_reaction(bob, "🦆")
     message.toggle_reaction(bob, "👀")
@@ -167,9 +167,9 @@ def test_showing_reactions_costs_the_same_queries_for_any_number_of_messages(
         lobby, alice, bob, carol, django_assert_max_num_queries, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     for n in range(20):
-        posted = lobby.post_message(alice, f"m{n}", reply_to=None)
+        posted = Message.objects.post(lobby, alice, f"m{n}", reply_to=None)
         for person in (alice, bob, carol):
             posted.toggle_reaction(person, "👍")
     with django_assert_max_num_queries(4):
-        messages = lobby.latest_messages()
+        messages = lobby.history_page()[0]
         assert sum(group.count for m in messages for group in m.reaction_groups) == 60

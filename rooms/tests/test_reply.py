@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from realtime import broadcast
+from rooms import broadcasts
 from rooms.models import Message, Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +23,7 @@ def fragments(monkeypatch):
 
 @pytest.fixture
 def original(lobby, alice, fragments):
-    return lobby.post_message(alice, "Shall we meet at   noon?\nOr later?")
+    return Message.objects.post(lobby, alice, "Shall we meet at   noon?\nOr later?")
 
 
 def quote_of(original, html):
@@ -30,7 +31,7 @@ def quote_of(original, html):
 
 
 def test_a_reply_quotes_its_original_with_a_link_to_it(lobby, bob, original, fragments):
-    reply = lobby.post_message(bob, "noon works", reply_to=original.pk)
+    reply = Message.objects.post(lobby, bob, "noon works", reply_to=original.pk)
     assert reply.reply_to == original and reply.is_reply
     html = fragments[-1]
     assert quote_of(original, html) and f'href="/rooms/lobby/messages/{original.pk}/"' in html
@@ -39,15 +40,15 @@ def test_a_reply_quotes_its_original_with_a_link_to_it(lobby, bob, original, fra
 
 
 def test_a_long_original_is_quoted_by_its_start(lobby, alice, bob, fragments):
-    long = lobby.post_message(alice, "word " * 100)
-    reply = lobby.post_message(bob, "tl;dr", reply_to=long.pk)
+    long = Message.objects.post(lobby, alice, "word " * 100)
+    reply = Message.objects.post(lobby, bob, "tl;dr", reply_to=long.pk)
     assert len(reply.reply_to.quote_text) == 80 and reply.reply_to.quote_text.endswith("…")
 
 
 def test_replying_to_a_message_of_another_room_is_refused(lobby, alice, bob, fragments):
-    elsewhere = Room.objects.create(name="Other", slug="other").post_message(alice, "over here")
+    elsewhere = Message.objects.post(Room.objects.create(name="Other", slug="other"), alice, "over here")
     with pytest.raises(ValidationError, match="only reply to a message of this room"):
-        lobby.post_message(bob, "sneaky", reply_to=elsewhere.pk)
+        Message.objects.post(lobby, bob, "sneaky", reply_to=elsewhere.pk)
     assert not Message.objects.filter(text="sneaky").exists()
 
 
@@ -55,11 +56,11 @@ def test_replying_to_a_deleted_message_is_refused(lobby, bob, original):
     pk = original.pk
     original.delete()
     with pytest.raises(ValidationError, match="still exists"):
-        lobby.post_message(bob, "too late", reply_to=pk)
+        Message.objects.post(lobby, bob, "too late", reply_to=pk)
 
 
 def test_the_quote_follows_edits_of_the_original(client, lobby, alice, bob, original, fragments):
-    reply = lobby.post_message(bob, "noon works", reply_to=original.pk)
+    reply = Message.objects.post(lobby, bob, "noon works", reply_to=original.pk)
     original.edit(alice, "Shall we meet at one?")
     # Live: the edit also replaces every quote of the message, by class.
     assert f'hx-swap-oob="outerHTML:.quote-of-message-{original.pk}"' in fragments[-1]
@@ -72,7 +73,7 @@ def test_the_quote_follows_edits_of_the_original(client, lobby, alice, bob, orig
 
 
 def test_a_deleted_original_shows_as_message_deleted(client, lobby, alice, bob, original, fragments):
-    reply = lobby.post_message(bob, "noon works", reply_to=original.pk)
+    reply = Message.objects.post(lobby, bob, "noon works", reply_to=original.pk)
     original.delete_by(alice)
     live = fragments[-1]
     assert f'hx-swap-oob="outerHTML:.quote-of-message-{original.pk}"' in live and "message deleted" in live
@@ -90,7 +91,7 @@ def test_replies_render_in_a_fixed_number_of_queries(lobby, alice, bob, original
                                                     settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     for n in range(10):
-        lobby.post_message(bob, f"reply {n}", reply_to=original.pk)
+        Message.objects.post(lobby, bob, f"reply {n}", reply_to=original.pk)
     with django_assert_max_num_queries(4):
-        html = broadcast.render("older-page", history=lobby.latest_messages(), room=lobby)
+        html = broadcasts.render("older-page", history=lobby.history_page()[0], room=lobby)
     assert html.count(f"quote-of-message-{original.pk}") == 10

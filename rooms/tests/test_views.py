@@ -37,7 +37,7 @@ def test_private_room_is_404_for_non_members(client, bob, private_room):
 
 
 def test_room_page_has_the_contract_dom(client, alice, lobby):
-    message = lobby.post_message(alice, "<b>hi</b>")
+    message = Message.objects.post(lobby, alice, "<b>hi</b>")
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()
     for piece in ['id="messages"', 'id="message-form"', 'name="message"', 'id="presence"', 'id="chat-errors"',
@@ -50,7 +50,7 @@ def test_room_page_has_the_contract_dom(client, alice, lobby):
 
 def test_room_page_renders_the_latest_50_oldest_first(client, alice, lobby, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
-    ids = [lobby.post_message(alice, f"m{n}").pk for n in range(55)]
+    ids = [Message.objects.post(lobby, alice, f"m{n}").pk for n in range(55)]
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()
     positions = [page.find(f'id="message-{pk}"') for pk in ids]
@@ -72,16 +72,17 @@ def test_archived_room_shows_history_without_composer(client, alice, archived_ro
 def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monkeypatch):
     """The first page load and the live update render the same partial."""
     from realtime import broadcast
+    from rooms import broadcasts
 
     fragments = []
     async def send(group, event_type, html, **extra):
         fragments.append(html)
 
     monkeypatch.setattr(broadcast, "send", send)
-    message = lobby.post_message(alice, "same markup")
+    message = Message.objects.post(lobby, alice, "same markup")
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()
-    live = broadcast.render("message", message=message).strip()
+    live = broadcasts.render("message", message=message).strip()
     assert live in page
     assert live in fragments[0]
 
@@ -97,8 +98,8 @@ def test_page_reply_and_reactions_markup_is_the_broadcast_markup(client, alice, 
             fragments.append(html)
 
     monkeypatch.setattr(broadcast, "send", send)
-    original = lobby.post_message(alice, "lunch?")
-    lobby.post_message(bob, "yes", reply_to=original.pk)
+    original = Message.objects.post(lobby, alice, "lunch?")
+    Message.objects.post(lobby, bob, "yes", reply_to=original.pk)
     original.toggle_reaction(bob, "👍")
     original.toggle_reaction(alice, "👍")
     client.force_login(alice)
@@ -119,7 +120,7 @@ def test_pages_send_a_strict_content_security_policy(client, alice, lobby):
 def test_older_history_pages_back_to_the_first_message(client, alice, lobby, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     settings.CHAT_HISTORY_LENGTH = 5
-    pks = [lobby.post_message(alice, f"m{n}").pk for n in range(12)]
+    pks = [Message.objects.post(lobby, alice, f"m{n}").pk for n in range(12)]
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()
     assert f'href="/rooms/lobby/?before={pks[7]}"' in page and f"/rooms/lobby/older/?before={pks[7]}" in page
@@ -138,7 +139,7 @@ def test_older_history_pages_back_to_the_first_message(client, alice, lobby, set
 def test_older_page_without_javascript_is_a_full_page(client, alice, lobby, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     settings.CHAT_HISTORY_LENGTH = 3
-    pks = [lobby.post_message(alice, f"m{n}").pk for n in range(5)]
+    pks = [Message.objects.post(lobby, alice, f"m{n}").pk for n in range(5)]
     client.force_login(alice)
     page = client.get(f"/rooms/lobby/?before={pks[3]}").content.decode()
     assert [int(pk) for pk in re.findall(r'id="message-(\d+)"', page)] == pks[:3]
@@ -196,10 +197,10 @@ def test_room_page_renders_mentions_and_formatting_in_a_fixed_number_of_queries(
             page = client.get("/rooms/lobby/").content.decode()
         return len(queries), page
 
-    lobby.post_message(bob, "hi @alice")
+    Message.objects.post(lobby, bob, "hi @alice")
     few, _ = queries_for_page()
     for n in range(20):
-        lobby.post_message(bob, f"**{n}** for @alice")
+        Message.objects.post(lobby, bob, f"**{n}** for @alice")
     many, page = queries_for_page()
     assert many == few
     assert page.count(f'<span class="mention" data-user-id="{alice.pk}">@alice</span>') == 21
@@ -208,8 +209,8 @@ def test_room_page_renders_mentions_and_formatting_in_a_fixed_number_of_queries(
 
 def test_older_page_renders_mentions(client, alice, bob, lobby, settings):
     settings.CHAT_HISTORY_LENGTH = 1
-    first = lobby.post_message(bob, "early @alice")
-    last = lobby.post_message(bob, "late")
+    first = Message.objects.post(lobby, bob, "early @alice")
+    last = Message.objects.post(lobby, bob, "late")
     client.force_login(alice)
     page = client.get(f"/rooms/lobby/older/?before={last.pk}").content.decode()
     assert f'id="message-{first.pk}"' in page

@@ -36,15 +36,15 @@ def team(settings, lobby):
     secret = Room.objects.create(name="Secret plans", slug="secret", is_private=True)
     secret.members.set([alice, bob])
     old = Room.objects.create(name="Old", slug="old")
-    lobby.post_message(alice, "Hello everyone")
-    hello = dev.post_message(alice, "Hi @bob: **bold**, _em_, ~~gone~~, `*code*`, 1 < 2 & 3 > 2, "
+    Message.objects.post(lobby, alice, "Hello everyone")
+    hello = Message.objects.post(dev, alice, "Hi @bob: **bold**, _em_, ~~gone~~, `*code*`, 1 < 2 & 3 > 2, "
                                     "https://example.com/x?a=1&b=2 and :tada:")
-    answer = dev.post_message(bob, "Thanks @alice!", reply_to=hello.pk)
-    dev.post_message(carol, "Replying to a reply", reply_to=answer.pk)
-    doomed = dev.post_message(dave, "To be deleted")
-    dev.post_message(carol, "About the deleted one", reply_to=doomed.pk)
+    answer = Message.objects.post(dev, bob, "Thanks @alice!", reply_to=hello.pk)
+    Message.objects.post(dev, carol, "Replying to a reply", reply_to=answer.pk)
+    doomed = Message.objects.post(dev, dave, "To be deleted")
+    Message.objects.post(dev, carol, "About the deleted one", reply_to=doomed.pk)
     doomed.delete()
-    typo = dev.post_message(bob, "teh plan")
+    typo = Message.objects.post(dev, bob, "teh plan")
     typo.edit(bob, "the plan")
     hello.toggle_reaction(bob, "👍")
     hello.toggle_reaction(carol, "👍🏽")
@@ -53,14 +53,14 @@ def team(settings, lobby):
         SimpleUploadedFile("chart.png", png_bytes(), content_type="image/png"),
         SimpleUploadedFile("notes v2.txt", b"plain notes\n", content_type="text/plain"),
     ])
-    secret.post_message(bob, "Private to @alice")
-    old.post_message(alice, "Before the archive")
+    Message.objects.post(secret, bob, "Private to @alice")
+    Message.objects.post(old, alice, "Before the archive")
     old.set_archived(True)
     direct = conversation_between(alice, [bob])[0]
-    direct.post_message(alice, "Just us two")
+    Message.objects.post(direct, alice, "Just us two")
     group = conversation_between(alice, [bob, carol])[0]
-    group.post_message(carol, "The three of us")
-    lobby.post_message(dave, "Bye all")
+    Message.objects.post(group, carol, "The three of us")
+    Message.objects.post(lobby, dave, "Bye all")
     dave.is_active = False
     dave.save()
 

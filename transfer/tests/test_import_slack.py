@@ -204,7 +204,7 @@ def test_a_progress_bar_on_a_terminal_and_nothing_elsewhere(export_zip, tmp_path
 
 
 def test_general_is_a_room_of_its_own_when_the_lobby_has_history(export_zip, lobby, alice):
-    lobby.post_message(alice, "We were here first")
+    Message.objects.post(lobby, alice, "We were here first")
     run_import(export_zip)
     assert Room.objects.get(slug="lobby").name == "Lobby"
     assert Room.objects.get(name="general").slug == "general"

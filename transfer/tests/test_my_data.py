@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from files.models import Attachment
-from rooms.models import conversation_between
+from rooms.models import Message, conversation_between
 from transfer.models import DataExport
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +22,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def history(alice, bob, lobby, private_room, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 100
-    lobby.post_message(alice, "Mine, in the lobby, for @bob")
-    lobby.post_message(bob, "Bob's, not alice's")
-    private_room.post_message(alice, "Mine, in private")
-    conversation_between(alice, [bob])[0].post_message(alice, "Mine, to bob")
+    Message.objects.post(lobby, alice, "Mine, in the lobby, for @bob")
+    Message.objects.post(lobby, bob, "Bob's, not alice's")
+    Message.objects.post(private_room, alice, "Mine, in private")
+    Message.objects.post(conversation_between(alice, [bob])[0], alice, "Mine, to bob")
     Attachment.objects.post(lobby, alice, "A file of mine", [SimpleUploadedFile("notes.txt", b"my notes\n")])
 
 
@@ -65,7 +65,7 @@ def test_the_worker_makes_a_zip_of_the_persons_own_data(client, alice, history, 
         assert archive.read(upload) == b"my notes\n"
     assert texts == ["A file of mine", "Mine, in private", f"Mine, in the lobby, for <@{people['bob']['id']}>",
                      "Mine, to bob"]
-    assert settings_json["username"] == "alice" and settings_json["email_mentions"] is True
+    assert settings_json["username"] == "alice" and settings_json["email_unread_mentions_and_dms"] is True
     assert (settings_json["display_name"], settings_json["avatar"]) == ("", "")
     assert "email" not in people["bob"]["profile"]
 
@@ -124,7 +124,7 @@ def test_asking_needs_a_post_and_a_session(client, alice):
 def test_the_settings_hold_the_display_name_and_the_avatar(client, alice, history, run_tasks,
                                                          django_capture_on_commit_callbacks):
     from accounts.models import AVATAR_SIZE, Profile
-    from files import images
+    from core import images
 
     from .conftest import png_bytes
 

@@ -1,4 +1,4 @@
-// Files in the conversation (SPEC section 10): choosing them (the attach
+// Files in the conversation (docs/using.md): choosing them (the attach
 // button, dropping them on the room, pasting an image), sending them with
 // the caption typed in the message box as one message, and opening an
 // image full size.
@@ -47,7 +47,7 @@ function list() {
   return document.getElementById("uploads");
 }
 
-// The same words as the server's (files/uploads.py describe_size).
+// The same words as the server's (core/text.py describe_size).
 function describeSize(size) {
   for (const [unit, scale] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]]) {
     if (size >= scale) return `${(size / scale).toFixed(1).replace(/\.0$/, "")} ${unit}`;

@@ -81,8 +81,8 @@ function revision(el) {
 // Broadcasts from several server processes may arrive out of order: a
 // reactions block older (by the message's revision) than the one shown is
 // not swapped in, so counts never step back to a state already replaced.
-function dropStale(event) {
-  const tasks = event.detail.tasks || [];
+// A swap's preparer (Socket.prepare), after frames.nameTargets.
+export function dropStale(tasks) {
   for (let i = tasks.length - 1; i >= 0; i--) {
     const task = tasks[i];
     const target = typeof task.target === "string" ? document.querySelector(task.target) : task.target;
@@ -93,7 +93,6 @@ function dropStale(event) {
 }
 
 export function start(socket) {
-  document.addEventListener("htmx:before:swap", dropStale);
   messages.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;

@@ -11,7 +11,8 @@ import * as status from "./status.js";
 import * as visibility from "./visibility.js";
 
 const socket = new Socket(document.getElementById("rooms"));
-frames.start();
+// Before any swap is read: each out-of-band target named by its id.
+socket.prepare(frames.nameTargets);
 status.showListConnection(socket);
 socket.on("open", () => socket.syncList());
 visibility.start(socket); // the server pushes to phones only while no page is on screen

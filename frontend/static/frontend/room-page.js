@@ -25,7 +25,10 @@ import * as visibility from "./visibility.js";
 import * as viewer from "./viewer.js";
 
 const socket = new Socket(document.getElementById("room"));
-frames.start();
+// Before any swap is read: each out-of-band target named by its id, then
+// reactions older than those shown dropped.
+socket.prepare(frames.nameTargets);
+socket.prepare(reactions.dropStale);
 
 // Each time the socket opens: the status line, then ask for what was
 // missed, then send again what the server may not have handled (messages,

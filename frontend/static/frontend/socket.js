@@ -7,13 +7,15 @@
 //
 // What arrives: the server's fragments are swapped in out of band by htmx.
 // Every swap on the page (a socket frame, or the "Load older messages"
-// request) is read from htmx's own events: at htmx:before:swap its task list
+// request) is read from htmx's own events, each listened to here alone: at
+// htmx:before:swap the preparers the page registered (prepare()) may rewrite
+// or drop its tasks, in their order, then its task list
 // says what will land where (the DOM has not changed yet), and at
 // htmx:after:swap, once every task is applied, the handlers run. No
 // MutationObserver: everything the page reacts to arrives through a swap, or
 // is a change the page's own code makes and can act on where it makes it.
 
-// Close codes after which reconnecting cannot help (SPEC section 6).
+// Close codes after which reconnecting cannot help (realtime/page.py names them).
 const FINAL_CLOSES = [4401, 4403, 4404, 4429];
 
 // Where a swap lands -> what it means. Targets are the ids of the page's
@@ -127,6 +129,7 @@ export class Socket {
     this.owner = owner;
     this.socket = null;
     this.handlers = [];
+    this.preparers = [];
     this.arriving = new Map(); // htmx swap context -> Arrival
 
     owner.addEventListener("htmx:ws:after:connection", (event) => {
@@ -154,7 +157,9 @@ export class Socket {
     });
 
     document.addEventListener("htmx:before:swap", (event) => {
-      const arrival = read(event.detail.tasks || []);
+      const tasks = event.detail.tasks || [];
+      for (const prepare of this.preparers) run(prepare, tasks);
+      const arrival = read(tasks);
       this.arriving.set(event.detail.ctx, arrival);
       if (arrival.has("messages")) this.emit("arriving", arrival);
     });
@@ -172,6 +177,12 @@ export class Socket {
   // "presence", "people" (arrays of elements).
   on(kind, handler) {
     this.handlers.push({ kind: kind, handler: handler });
+  }
+
+  // prepare(tasks) runs on every swap's task list before it is read or
+  // applied, in registration order; it may change or remove tasks.
+  prepare(preparer) {
+    this.preparers.push(preparer);
   }
 
   emit(kind, detail) {
@@ -197,7 +208,7 @@ export class Socket {
     return true;
   }
 
-  // --- The frames a page sends (the server's table: realtime/protocol.py and realtime/consumers.py) ---
+  // --- The frames a page sends (the server's table: realtime/protocol.py and rooms/sockets.py) ---
 
   // The room page: what it shows, so the server sends what it missed.
   syncRoom(after, known, revised) {

@@ -2,7 +2,7 @@
 // styles (data-ws on the element that owns the socket: connecting, open,
 // reconnecting, closed).
 
-// What the room page says after a close that reconnecting cannot help (SPEC sections 6 and 9).
+// What the room page says after a close that reconnecting cannot help (docs/security.md, "Pages and sockets").
 const FINAL_WORDS = {
   4401: "You are signed out. Log in again to keep chatting.",
   4403: "This room is read-only now.",

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from files.uploads import describe_size
+from core.text import describe_size
 from rooms.models import Room
 from transfer.slack_export import export_rooms
 

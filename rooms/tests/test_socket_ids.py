@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 
 from rooms.models import Message, Reaction, ReadMark
 
-from .test_consumer import room_frame
+from .test_sockets import room_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
 
@@ -52,7 +52,7 @@ def with_id(template, bad):
 
 @pytest.mark.parametrize("kind, bad", CASES)
 async def test_a_look_alike_id_gets_an_error_and_the_socket_stays(ws, lobby, alice, kind, bad):
-    message = await sync_to_async(lobby.post_message)(alice, "hello")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "hello")
     communicator = await ws.joined(alice)
     template, field, handed_back = FRAMES[kind]
     await communicator.send_to(text_data=json.dumps(with_id(template, bad)))
@@ -69,7 +69,7 @@ async def test_a_look_alike_id_gets_an_error_and_the_socket_stays(ws, lobby, ali
 
 
 async def test_an_id_sent_as_ascii_digits_is_read_like_a_number(ws, lobby, alice):
-    message = await sync_to_async(lobby.post_message)(alice, "hello")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "hello")
     communicator = await ws.joined(alice)
     await communicator.send_to(text_data=json.dumps({"edit": str(message.pk), "message": "hello again"}))
     assert "hello again" in await room_frame(communicator)

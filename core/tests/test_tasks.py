@@ -5,7 +5,7 @@ import pytest
 from django.tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from integrations.background import GiveUp, backoff_seconds, retrying_task
+from core.tasks import GiveUp, backoff_seconds, retrying_task
 
 CALLS = []
 

@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 
 from rooms.models import Message
 
-from .test_consumer import room_frame
+from .test_sockets import room_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
 
@@ -37,7 +37,7 @@ async def test_a_post_of_unsendable_text_is_refused_and_handed_back(ws, lobby, a
 
 async def test_an_edit_to_unsendable_text_is_refused_and_the_message_kept(ws, lobby, alice, unsendable):
     text, named = unsendable
-    message = await sync_to_async(lobby.post_message)(alice, "as typed")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "as typed")
     communicator = await ws.joined(alice)
     await communicator.send_to(text_data=json.dumps({"edit": message.pk, "message": text}))
     error = sendable(await room_frame(communicator))

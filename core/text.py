@@ -42,3 +42,11 @@ def one_line(text, limit=None):
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
+
+
+def describe_size(size):
+    """Bytes as people read them: 25 MiB, 1.5 MiB, 300 KiB, 12 bytes."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} byte" + ("" if size == 1 else "s")

@@ -1,5 +1,5 @@
 """An open socket never outlives what allowed it, and no user gets more
-than their share (SPEC section 9): sign-out, deactivation and deletion
+than their share (docs/security.md): sign-out, deactivation and deletion
 close sockets; rights are read again for every change; sockets per user,
 frames per kind and catch-up are bounded."""
 
@@ -99,7 +99,7 @@ async def test_deactivating_a_user_closes_all_their_sockets(ws, lobby, alice, bo
 
 
 async def test_deleting_a_user_closes_their_sockets_and_keeps_their_messages(ws, lobby, alice, bob):
-    said = await sync_to_async(lobby.post_message)(alice, "remember me")
+    said = await sync_to_async(Message.objects.post)(lobby, alice, "remember me")
     tab = await ws.joined(alice)
     await alice.adelete()
     assert await closed_with(tab, 4401)
@@ -123,8 +123,8 @@ async def test_a_deactivated_users_frames_are_refused_before_the_close_arrives(w
 
 async def test_staff_rights_lost_take_effect_on_the_next_frame(ws, lobby, alice, django_user_model):
     moderator = await django_user_model.objects.acreate_user("mod", password="pw-mod-123", is_staff=True)
-    first = await sync_to_async(lobby.post_message)(alice, "spam one")
-    second = await sync_to_async(lobby.post_message)(alice, "spam two")
+    first = await sync_to_async(Message.objects.post)(lobby, alice, "spam one")
+    second = await sync_to_async(Message.objects.post)(lobby, alice, "spam two")
     tab = await ws.joined(moderator)
     await tab.send_to(text_data=json.dumps({"delete": first.pk}))
     assert f'id="message-{first.pk}" hx-swap-oob="delete"' in await past_room_lists(tab)
@@ -209,7 +209,7 @@ async def test_a_budget_that_cannot_be_counted_lets_the_frame_through(ws, lobby,
     def cache_away(*args, **kwargs):
         raise ConnectionError("Redis is restarting")
 
-    monkeypatch.setattr("rooms.flood.allow", cache_away)
+    monkeypatch.setattr("core.limits.allow", cache_away)
     tab = await ws.joined(alice)
     await tab.send_to(text_data=json.dumps({"typing": True}))
     await tab.send_to(text_data=json.dumps({"sync": {"after": 0}}))

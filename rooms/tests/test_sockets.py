@@ -305,7 +305,7 @@ async def test_presence_lists_each_user_once_and_drops_them_when_their_last_tab_
 async def test_a_tab_closed_while_it_joins_leaves_nobody_behind(ws, lobby, alice, bob, monkeypatch):
     from autobahn.exception import Disconnected
 
-    from realtime.consumers import RoomConsumer
+    from rooms.sockets import RoomConsumer
 
     bob_socket = await ws.joined(bob)
     tab1 = await ws.joined(alice)
@@ -403,7 +403,7 @@ async def test_sync_sends_missed_messages_in_order_and_deletions(ws, lobby, alic
 
 
 async def test_sync_renders_mentions_and_formatting_like_the_live_broadcast(ws, lobby, alice, bob):
-    missed = await sync_to_async(lobby.post_message)(bob, "**look** @alice")
+    missed = await sync_to_async(Message.objects.post)(lobby, bob, "**look** @alice")
     communicator = await ws.joined(alice)
     await communicator.send_to(text_data=json.dumps({"sync": {"after": missed.pk - 1, "known": []}}))
     html = await communicator.receive_from()
@@ -565,7 +565,7 @@ async def test_connect_while_redis_is_away_closes_with_4012_and_leaves_no_trace(
 
 
 async def test_typing_reaches_the_room_throttled_and_stores_nothing(ws, lobby, alice, bob, monkeypatch):
-    from realtime import consumers
+    from rooms import sockets as consumers
 
     alice_socket = await ws.joined(alice)
     bob_socket = await ws.joined(bob)
@@ -602,7 +602,7 @@ async def test_typing_right_after_sending_a_message_is_broadcast_at_once(ws, lob
 
 
 async def test_editing_replaces_the_message_on_every_page(ws, lobby, alice, bob):
-    message = await sync_to_async(lobby.post_message)(alice, "helo")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "helo")
     author, reader = await ws.joined(alice), await ws.joined(bob)
     await author.receive_from()  # bob's arrival
     await author.send_to(text_data=json.dumps({"edit": message.pk, "message": "hello <b>all</b>"}))
@@ -631,7 +631,7 @@ async def test_bad_edit_and_delete_frames_get_a_clear_error(ws, lobby, alice, fr
 
 
 async def test_editing_or_deleting_someone_elses_message_is_refused(ws, lobby, alice, bob):
-    message = await sync_to_async(lobby.post_message)(alice, "alice's")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "alice's")
     communicator = await ws.joined(bob)
     await communicator.send_to(text_data=json.dumps({"edit": message.pk, "message": "bob's now"}))
     refused = await communicator.receive_from()
@@ -655,7 +655,7 @@ async def test_a_message_of_another_room_cannot_be_reached(ws, lobby, alice):
 
 
 async def test_deleting_ones_own_message_removes_it_everywhere(ws, lobby, alice, bob):
-    message = await sync_to_async(lobby.post_message)(alice, "oops")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "oops")
     author, reader = await ws.joined(alice), await ws.joined(bob)
     await author.receive_from()  # bob's arrival
     await author.send_to(text_data=json.dumps({"delete": message.pk}))
@@ -666,7 +666,7 @@ async def test_deleting_ones_own_message_removes_it_everywhere(ws, lobby, alice,
 
 async def test_sync_sends_edits_the_page_has_not_seen(ws, lobby, alice):
     unchanged, edited_once, edited_twice = [
-        await sync_to_async(lobby.post_message)(alice, text) for text in ("same", "first", "second")
+        await sync_to_async(Message.objects.post)(lobby, alice, text) for text in ("same", "first", "second")
     ]
     await sync_to_async(edited_once.edit)(alice, "first, edited")
     await sync_to_async(edited_twice.edit)(alice, "second, edited")
@@ -735,7 +735,7 @@ async def test_rooms_created_and_made_private_in_the_admin_reach_lists_by_visibi
     for socket in (alice_list, alice_room):
         html = await socket.receive_from()
         assert 'hx-swap-oob="beforeend:#room-list"' in html and entry in html and "# Plans" in html
-    # Bob never saw the room: he is told nothing about it, not even that its entry is gone (SPEC 9).
+    # Bob never saw the room: he is told nothing about it, not even that its entry is gone.
     assert await bob_list.receive_nothing()
 
     response = await sync_to_async(client.post)(
@@ -810,7 +810,7 @@ async def test_a_bad_read_frame_gets_an_error_and_marks_nothing(ws, lobby, alice
 async def test_a_reaction_reaches_every_page_as_the_messages_reactions_block(ws, lobby, alice, bob):
     from rooms.models import Reaction
 
-    message = await sync_to_async(lobby.post_message)(alice, "lunch?")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "lunch?")
     author, reader = await ws.joined(alice), await ws.joined(bob)
     await author.receive_from()  # bob's arrival
     await reader.send_to(text_data=json.dumps({"react": message.pk, "emoji": "🍕"}))
@@ -831,7 +831,7 @@ async def test_a_reaction_reaches_every_page_as_the_messages_reactions_block(ws,
 async def test_a_reaction_that_is_not_one_emoji_gets_a_clear_error(ws, lobby, alice, emoji, reason):
     from rooms.models import Reaction
 
-    message = await sync_to_async(lobby.post_message)(alice, "lunch?")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "lunch?")
     communicator = await ws.joined(alice)
     await communicator.send_to(text_data=json.dumps({"react": message.pk, "emoji": emoji}))
     html = await room_frame(communicator)
@@ -850,7 +850,7 @@ async def test_a_reply_to_a_message_of_another_room_is_refused_and_its_text_hand
 
 
 async def test_a_reply_arrives_with_its_quote(ws, lobby, alice, bob):
-    original = await sync_to_async(lobby.post_message)(alice, "lunch?")
+    original = await sync_to_async(Message.objects.post)(lobby, alice, "lunch?")
     communicator = await ws.joined(bob)
     await communicator.send_to(text_data=frame("yes!", client_id="c-1", reply_to=str(original.pk)))
     html = await room_frame(communicator)
@@ -858,7 +858,7 @@ async def test_a_reply_arrives_with_its_quote(ws, lobby, alice, bob):
 
 
 async def test_sync_sends_the_reactions_a_page_missed(ws, lobby, alice, bob):
-    message = await sync_to_async(lobby.post_message)(alice, "lunch?")
+    message = await sync_to_async(Message.objects.post)(lobby, alice, "lunch?")
     communicator = await ws.joined(alice)
     await sync_to_async(message.toggle_reaction)(bob, "👍")
     # The page still shows the message as it was before bob reacted.

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .consumers import NoSuchRoom, RoomConsumer, RoomListConsumer
+from .sockets import NoSuchRoom, RoomConsumer, RoomListConsumer
 
 websocket_urlpatterns = [
     path("ws/rooms/", RoomListConsumer.as_asgi()),

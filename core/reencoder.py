@@ -1,5 +1,5 @@
 """The program that decodes and re-encodes one image, run by images.py as a
-child process of the web server (`python files/reencoder.py LIMITS`).
+child process of the web server (`python core/reencoder.py LIMITS`).
 
 Why a process of its own: decoding takes memory in proportion to the
 pixels (a 40-megapixel JPEG peaks about 280 MB above the interpreter) and

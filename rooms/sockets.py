@@ -1,10 +1,12 @@
-"""The WebSocket endpoints: frames in, model calls out.
+"""What a room does over a socket: frames in, model calls out.
 
 `RoomConsumer` (/ws/rooms/<slug>/, and /ws/dm/<id>/ for a direct
 conversation, which is a room) posts, edits, deletes, marks read, says
 who is typing and catches a page up; `RoomListConsumer` (/ws/rooms/) only
 listens. Each is a HANDLERS table (frame type -> method) and short handlers
-that call the model layer; what they share is in realtime/page.py.
+that call the model layer; what every page socket does (sign-in, frames,
+budgets, refusals) is the transport's, realtime/page.py. `RoomListFeed` is
+what both follow: the list of rooms and its user's read marks.
 """
 
 import logging
@@ -12,14 +14,17 @@ import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
+from accounts.names import display_name, forget_profile
 from core import metrics
-from rooms.models import Message, NotAMember, ReadMark, Room, RoomArchived
+from realtime import presence, protocol
+from realtime.broadcast import LIST_GROUP, user_group
+from realtime.hub import get_hub
+from realtime.page import NOT_FOUND, NOT_SIGNED_IN, READ_ONLY, RECONNECT, PageSocket, db
 
-from . import broadcast, presence, protocol
-from .hub import get_hub
-from .page import NOT_FOUND, READ_ONLY, RECONNECT, PageSocket, db
+from . import broadcasts
+from .models import Message, NotAMember, NotSignedIn, ReadMark, Room, RoomArchived
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,30 @@ TYPING_THROTTLE = 2.5
 UNAVAILABLE = "Chat is briefly unavailable; your message was not sent. Try again in a moment."
 
 
-class RoomConsumer(PageSocket):
+class RoomPageSocket(PageSocket):
+    """A page socket of the rooms' pages: it follows the room list."""
+
+    CLOSE_FOR = {NotSignedIn: NOT_SIGNED_IN, NotAMember: NOT_FOUND, RoomArchived: READ_ONLY}
+
+    async def accept_signed_in(self):
+        user = await super().accept_signed_in()
+        if user is not None:
+            self.list_feed = RoomListFeed(self)
+        return user
+
+    def current_user(self):
+        """The user as the database has them now (deactivated, demoted, deleted?)."""
+        try:
+            self.user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
+            forget_profile(self.user)  # what they post shows their display name as it is now
+        except ObjectDoesNotExist:
+            raise NotSignedIn("Your account no longer exists.") from None
+        if not self.user.is_active:
+            raise NotSignedIn("You are signed out. Log in again to keep chatting.")
+        return self.user
+
+
+class RoomConsumer(RoomPageSocket):
     HANDLERS = {
         protocol.Post: "post",
         protocol.Sync: "sync",
@@ -54,11 +82,14 @@ class RoomConsumer(PageSocket):
             await self.close(NOT_FOUND)
             return
         self.room = room
+        self.here = presence.Here(room.pk, broadcasts.presence)
+        # What "is typing" calls this person, as it was when the page connected.
+        self.display_name = await db(display_name)(user)
         try:
-            await get_hub().join(room.group_name, self, presence=True)
+            await get_hub().join(room.group_name, self, self.here)
             await self.list_feed.join()
             await presence.backend().join(room.pk, [(self.socket_id, self.username)])
-            await presence.announce(room.pk, room.group_name, newcomer=self)
+            await presence.announce(self.here, room.group_name, newcomer=self)
         except Exception:
             # Redis away, or the page closed while joining: leave no trace in
             # the hub or in presence (a ghost would stay "here" until its
@@ -79,20 +110,17 @@ class RoomConsumer(PageSocket):
         await get_hub().leave_all(self)
         try:
             await presence.backend().leave(self.room.pk, self.socket_id)
-            await presence.announce(self.room.pk, self.room.group_name)
+            await presence.announce(self.here, self.room.group_name)
         except Exception:  # Redis away: the entry expires by itself
             log.warning("could not leave room %s cleanly", self.room.pk, exc_info=True)
-
-    @property
-    def room_pk(self):
-        return self.room.pk
 
     # --- handlers ------------------------------------------------------------------------
 
     async def post(self, frame):
         refused = {"text": frame.text, "client_id": frame.client_id}
         try:
-            await db(self._post)(frame)
+            await db(lambda: Message.objects.post(self.room, self.current_user(), frame.text, frame.client_id,
+                                                  frame.reply_to))()
             # The message ended "is typing" on every page: the next keystroke
             # is news at once, not when the throttle allows (a 2 s lag).
             self.last_typing = float("-inf")
@@ -105,9 +133,6 @@ class RoomConsumer(PageSocket):
             log.exception("posting to room %s failed", self.room.pk)
             metrics.frame_refused(metrics.UNAVAILABLE)
             await self.error(UNAVAILABLE, **refused)
-
-    def _post(self, frame):
-        return Message.objects.post(self.room, self.current_user(), frame.text, frame.client_id, frame.reply_to)
 
     async def edit(self, frame):
         await self.change(frame, lambda message, user: message.edit(user, frame.text), edit=frame.message_id)
@@ -145,7 +170,7 @@ class RoomConsumer(PageSocket):
         if now - self.last_typing < TYPING_THROTTLE or self.room.is_archived:
             return
         self.last_typing = now
-        await broadcast.typing(self.room.group_name, self.user.pk, self.display_name)
+        await broadcasts.typing(self.room.group_name, self.user.pk, self.display_name)
 
     async def read(self, frame):
         """The page has shown this room up to the message: move the user's mark."""
@@ -174,7 +199,7 @@ class RoomConsumer(PageSocket):
         limit = settings.CHAT_SYNC_MAX_MESSAGES
         if await db(Message.objects.missed_more_than)(self.room, frame.after, limit):
             metrics.catch_up(metrics.TOO_FAR_BEHIND)
-            await self.send_frame(broadcast.too_far_behind(self.room))
+            await self.send_frame(broadcasts.too_far_behind(self.room))
         else:
             metrics.catch_up(metrics.SENT)
             after, sent, changes = frame.after, 0, frame
@@ -196,10 +221,10 @@ class RoomConsumer(PageSocket):
         if changes is not None:
             gone, edited = Message.objects.changed_among(self.room, changes.known, changes.revised)
         missed = Message.objects.missed_since(self.room, after, size)
-        return broadcast.catch_up(missed, gone, edited), (missed[-1].pk if missed else after), len(missed)
+        return broadcasts.catch_up(missed, gone, edited), (missed[-1].pk if missed else after), len(missed)
 
 
-class RoomListConsumer(PageSocket):
+class RoomListConsumer(RoomPageSocket):
     """The room list page's socket (/ws/rooms/): it only listens to the list
     of rooms and the user's read marks, and answers a sync with the user's
     current list. Sending a message here is refused (4403)."""
@@ -237,3 +262,22 @@ class NoSuchRoom(AsyncWebsocketConsumer):
     async def connect(self):
         await self.accept()
         await self.close(NOT_FOUND)
+
+
+class RoomListFeed:
+    """What every room page socket shares: it follows the list of rooms and
+    its user's read marks, and answers a sync with the user's whole list."""
+
+    def __init__(self, socket):
+        self.socket = socket
+
+    async def join(self):
+        await get_hub().join(LIST_GROUP, self.socket)
+        await get_hub().join(user_group(self.socket.user.pk), self.socket)
+
+    async def send(self):
+        """This user's room list with their counts: after a reconnect, what
+        changed while the socket was away (and between page load and connect)."""
+        user = self.socket.user
+        rooms = await db(lambda: list(Room.objects.sidebar_for(user)))()
+        await self.socket.send_frame(broadcasts.room_list(rooms))

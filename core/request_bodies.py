@@ -55,6 +55,10 @@ from django.urls import Resolver404, resolve
 from twisted.protocols import basic
 from twisted.web import http
 
+# What a multipart body holds besides the files: each part's headers (with
+# file names of up to 255 characters), the caption and the client id.
+MULTIPART_OVERHEAD = 1024 * 1024
+
 logger = logging.getLogger(__name__)
 
 PIECE = 1 << 20
@@ -236,6 +240,6 @@ def install_request_handling():
     }
     missing = [what for what, there in relied_on.items() if not there]
     if missing:
-        raise ImproperlyConfigured(f"project/request_bodies.py relies on what is no longer there: {missing}")
+        raise ImproperlyConfigured(f"core/request_bodies.py relies on what is no longer there: {missing}")
     http_protocol.WebRequest = WebRequest
     http_protocol.HTTPFactory.protocol = _build_channel

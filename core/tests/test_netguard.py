@@ -3,7 +3,7 @@ form that leads back inside (or through a relay to any IPv4 host) is refused."""
 
 import pytest
 
-from project import netguard
+from core import netguard
 
 # (address as resolved, what the refusal calls it)
 NOT_PUBLIC = [

@@ -6,7 +6,7 @@ scaled preview. Whatever does not decode as a supported image is refused,
 and so is one whose pixel count would cost more memory than we allow
 (a decompression bomb announces a huge size in a tiny file).
 
-Pillow runs in a child process (files/reencoder.py, which says why: memory
+Pillow runs in a child process (core/reencoder.py, which says why: memory
 and CPU kept away from the process that holds the sockets); the upload's
 thread waits for it."""
 
@@ -75,7 +75,7 @@ class ReEncodedImage:
 def re_encode(name, stream, square=None):
     """Decode `stream` and return the bounded copy and its preview, or raise
     ValidationError (not a valid image; too many pixels; could not be
-    processed). The work is done by files/reencoder.py in a child process,
+    processed). The work is done by core/reencoder.py in a child process,
     at most CHAT_IMAGE_PROCESSES at once per server process. `square` (a
     side in pixels): the middle square of the image at most that large, and
     no preview (an avatar)."""
