@@ -53,7 +53,9 @@ class ProfileForm(forms.ModelForm):
     CHAT_MAX_UPLOAD_BYTES is refused before it is decoded."""
 
     avatar_upload = forms.FileField(
-        label="Avatar", required=False, widget=forms.FileInput(attrs={"accept": "image/*"}),
+        label="Avatar",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
         help_text="A picture of you (PNG, JPEG, GIF, WebP or BMP). Its middle square is kept.",
     )
     remove_avatar = forms.BooleanField(label="Remove my avatar (show my initial instead)", required=False)
@@ -73,8 +75,10 @@ class ProfileForm(forms.ModelForm):
         if not upload:
             return None
         if upload.size > settings.CHAT_MAX_UPLOAD_BYTES:
-            raise ValidationError(f"{upload.name} is too large: at most {describe_size(settings.CHAT_MAX_UPLOAD_BYTES)}.",
-                                  code="too_large")
+            raise ValidationError(
+                f"{upload.name} is too large: at most {describe_size(settings.CHAT_MAX_UPLOAD_BYTES)}.",
+                code="too_large",
+            )
         return images.re_encode(upload.name, upload, square=AVATAR_SIZE).original
 
     def save(self, commit=True):

@@ -49,7 +49,11 @@ class Invitation(models.Model):
 
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         editable=False,
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -58,8 +62,13 @@ class Invitation(models.Model):
     uses = models.PositiveIntegerField("used", default=0, editable=False)
     revoked = models.BooleanField(default=False)
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="claim_invitations",
-        editable=False, help_text="The existing account this link lets its person claim.",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="claim_invitations",
+        editable=False,
+        help_text="The existing account this link lets its person claim.",
     )
 
     objects = InvitationQuerySet.as_manager()
@@ -125,7 +134,9 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     # One line (core/text.py): names go in email subjects too.
     display_name = models.CharField(
-        max_length=DISPLAY_NAME_LENGTH, blank=True, validators=[validate_one_line],
+        max_length=DISPLAY_NAME_LENGTH,
+        blank=True,
+        validators=[validate_one_line],
         help_text="Shown beside your messages instead of your username, which stays your @handle.",
     )
     # A square re-encoded copy (core/images.py), stored through STORAGES

@@ -70,8 +70,9 @@ def people_named(usernames):
     page connected) stands as an unsaved user of that name."""
     User = get_user_model()
     field = User.USERNAME_FIELD
-    found = {user.get_username(): user for user in User.objects.filter(**{f"{field}__in": usernames})
-             .select_related(PROFILE)}
+    found = {
+        user.get_username(): user for user in User.objects.filter(**{f"{field}__in": usernames}).select_related(PROFILE)
+    }
     return [found.get(name) or User(**{field: name}) for name in usernames]
 
 
@@ -79,5 +80,9 @@ def named_like(prefix):
     """A filter on users for those whose username, display name, first name
     or last name starts with `prefix` (in any case)."""
     field = get_user_model().USERNAME_FIELD
-    return (Q(**{f"{field}__istartswith": prefix}) | Q(profile__display_name__istartswith=prefix)
-            | Q(first_name__istartswith=prefix) | Q(last_name__istartswith=prefix))
+    return (
+        Q(**{f"{field}__istartswith": prefix})
+        | Q(profile__display_name__istartswith=prefix)
+        | Q(first_name__istartswith=prefix)
+        | Q(last_name__istartswith=prefix)
+    )

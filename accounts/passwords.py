@@ -46,7 +46,7 @@ def confirmed_addresses():
 
 
 class ConfirmedAddressResetForm(PasswordResetForm):
-    """"Forgot your password?": the people whose confirmed address this is
+    """ "Forgot your password?": the people whose confirmed address this is
     (active, with a password) are each sent a reset link by the worker. An
     address set but never confirmed gets nothing. Nobody is told whether
     anyone matched."""
@@ -61,8 +61,9 @@ class ConfirmedAddressResetForm(PasswordResetForm):
         CHAT_BASE_URL and a fresh token when it sends."""
         for user in self.get_users(self.cleaned_data["email"]):
             address = user.email
-            transaction.on_commit(lambda pk=user.pk, address=address: email_password_reset.enqueue(pk, address),
-                                  robust=True)
+            transaction.on_commit(
+                lambda pk=user.pk, address=address: email_password_reset.enqueue(pk, address), robust=True
+            )
 
 
 @retrying_task(retries=3)
@@ -70,8 +71,6 @@ def email_password_reset(user_id, address, attempt=1):
     """Send a link that sets a new password, unless `address` is no longer
     the user's confirmed address (changed while this waited)."""
     return send_password_reset(user_id, address)
-
-
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -49,8 +49,9 @@ def _keys(scope, request, username):
 def blocked_until(scope, request, username=None):
     """When attempts on any of the request's keys are allowed again (an aware
     datetime), or None when they are allowed now."""
-    until = limits.locked_until(_keys(scope, request, username), settings.CHAT_LOGIN_ATTEMPTS,
-                                settings.CHAT_LOGIN_WINDOW_SECONDS)
+    until = limits.locked_until(
+        _keys(scope, request, username), settings.CHAT_LOGIN_ATTEMPTS, settings.CHAT_LOGIN_WINDOW_SECONDS
+    )
     return datetime.fromtimestamp(until, UTC) if until is not None else None
 
 

@@ -16,7 +16,8 @@ urlpatterns = [
     path("password/change/done/", passwords.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password/reset/", passwords.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/done/", passwords.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("password/reset/<uidb64>/<token>/", passwords.PasswordResetConfirmView.as_view(),
-         name="password_reset_confirm"),
+    path(
+        "password/reset/<uidb64>/<token>/", passwords.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
+    ),
     path("password/reset/complete/", passwords.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

@@ -70,9 +70,16 @@ def _signup_form(request, action, invitation=None):
                 user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(next_url or "rooms:list")
-    return render(request, "registration/signup.html", {
-        "form": form, "next": next_url, "action": action, "invitation": invitation,
-    })
+    return render(
+        request,
+        "registration/signup.html",
+        {
+            "form": form,
+            "next": next_url,
+            "action": action,
+            "invitation": invitation,
+        },
+    )
 
 
 def signup(request):
@@ -85,7 +92,8 @@ def signup(request):
     if settings.CHAT_SIGNUP == "closed":
         return _refused(request, *CLOSED)
     return _refused(
-        request, "An invitation is needed",
+        request,
+        "An invitation is needed",
         "New accounts on this chat are made through an invitation link. Ask someone who runs it to send you one.",
     )
 
@@ -100,8 +108,10 @@ def join(request, token):
         return _refused(request, *CLOSED)
     if invitation is None:
         return _refused(
-            request, "Invitation not found",
-            "This invitation link is not valid. Check that it was copied whole, or ask for a new one.", status=404,
+            request,
+            "Invitation not found",
+            "This invitation link is not valid. Check that it was copied whole, or ask for a new one.",
+            status=404,
         )
     reason = invitation.refusal()
     if reason and not request.user.is_authenticated:
@@ -116,8 +126,12 @@ def _claim_form(request, invitation):
     towards the sign-up throttle."""
     account = invitation.account
     if account.is_active or account.has_usable_password():
-        return _refused(request, "Account claimed already",
-                        f"The account {account.get_username()} has been claimed: log in with its password.", status=410)
+        return _refused(
+            request,
+            "Account claimed already",
+            f"The account {account.get_username()} has been claimed: log in with its password.",
+            status=410,
+        )
     if reason := invitation.refusal():
         return _refused(request, "Invitation no longer valid", f"{reason} Ask for a new one.", status=410)
     form = SetPasswordForm(account, request.POST or None)
@@ -182,9 +196,14 @@ def create_invitation(request):
     if settings.CHAT_SIGNUP == "closed":
         return _refused(request, "Sign-up is closed", "This chat is not taking new accounts: no invitation was made.")
     invitation = Invitation.objects.create_for(created_by=request.user)
-    return render(request, "accounts/invitation_created.html", {
-        "invitation": invitation, "link": invitation.link(request),
-    })
+    return render(
+        request,
+        "accounts/invitation_created.html",
+        {
+            "invitation": invitation,
+            "link": invitation.link(request),
+        },
+    )
 
 
 @login_required

@@ -13,8 +13,16 @@ import os
 
 def setup_django(env):
     """Configure Django in this process with the servers' environment, migrate once."""
-    for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
-                "SECURE_SSL_REDIRECT", "LOG_LEVEL"):
+    for key in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "DJANGO_SETTINGS_MODULE",
+        "SECURE_SSL_REDIRECT",
+        "LOG_LEVEL",
+    ):
         if key in env:
             os.environ[key] = env[key]
     import django

@@ -39,8 +39,7 @@ async def main(port):
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.cancel)
     # No compression: daphne does not negotiate it either.
-    async with serve(handler, "127.0.0.1", port, compression=None, max_queue=None, ping_interval=20,
-                     backlog=1024):
+    async with serve(handler, "127.0.0.1", port, compression=None, max_queue=None, ping_interval=20, backlog=1024):
         try:
             await stop
         except asyncio.CancelledError:

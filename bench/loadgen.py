@@ -74,7 +74,7 @@ NEWS = b' data-message="'
 class Record:
     """One sent message: which receivers got it, when the last one did."""
 
-    __slots__ = ("seq", "sent_ns", "seen", "count", "first_ns", "last_ns", "dups")
+    __slots__ = ("count", "dups", "first_ns", "last_ns", "seen", "sent_ns", "seq")
 
     def __init__(self, seq, sent_ns, receivers):
         self.seq = seq
@@ -254,7 +254,8 @@ async def connect_one(index, endpoint, cookie, on_text, timeout=30, attempts=3):
         try:
             async with asyncio.timeout(timeout):
                 _, client = await loop.create_connection(
-                    lambda: Client(index, endpoint, cookie, on_text), endpoint.host, endpoint.port)
+                    lambda: Client(index, endpoint, cookie, on_text), endpoint.host, endpoint.port
+                )
                 await client.opened
             return client
         except (OSError, TimeoutError, Exception) as exc:  # noqa: BLE001 - any failure is retried, then reported

@@ -9,8 +9,18 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ["Django", "channels", "channels-redis", "daphne", "uvicorn", "httptools", "wsproto", "websockets", "uvloop",
-            "redis"]
+PACKAGES = [
+    "Django",
+    "channels",
+    "channels-redis",
+    "daphne",
+    "uvicorn",
+    "httptools",
+    "wsproto",
+    "websockets",
+    "uvloop",
+    "redis",
+]
 TARGETS = {"vs_peer": 10.0, "vs_bare": 0.30, "p99_ms": 250.0, "kib_per_socket": 20.0, "two_processes": 1.7}
 
 
@@ -75,8 +85,7 @@ def compute_targets(results):
     rows = []
 
     def row(what, measured, goal, met):
-        rows.append({"target": what, "measured": measured, "goal": goal,
-                     "met": None if met is None else bool(met)})
+        rows.append({"target": what, "measured": measured, "goal": goal, "met": None if met is None else bool(met)})
 
     def rate_ratio(other, key, label, goal_text, as_percent):
         a, b = rate(ours), rate(other)
@@ -84,8 +93,12 @@ def compute_targets(results):
         if a is None or b is None:
             row(label, "not measured", goal_text, None)
         elif b == 0:
-            row(label, f"{_rate(a)} vs < {_rate(floor)} msg/s (no stable step)", goal_text,
-                None if a == 0 else (a / floor) >= TARGETS[key] if not as_percent else True)
+            row(
+                label,
+                f"{_rate(a)} vs < {_rate(floor)} msg/s (no stable step)",
+                goal_text,
+                None if a == 0 else (a / floor) >= TARGETS[key] if not as_percent else True,
+            )
         else:
             shown = f"{r:.0%}" if as_percent else f"{r:.2f}x"
             row(label, f"{_rate(a)} / {_rate(b)} msg/s = {shown}", goal_text, r >= TARGETS[key])
@@ -93,29 +106,44 @@ def compute_targets(results):
 
     n = results["config"]["receivers"]
     results["ratios"] = {
-        "ours_over_peer": rate_ratio(peer, "vs_peer", f"our max stable rate / peer's, N={n}, 1 process",
-                                     "≥ 10x", False),
-        "ours_over_bare": rate_ratio(bare, "vs_bare", f"our max stable rate / bare websockets', N={n}",
-                                     "≥ 30%", True),
+        "ours_over_peer": rate_ratio(
+            peer, "vs_peer", f"our max stable rate / peer's, N={n}, 1 process", "≥ 10x", False
+        ),
+        "ours_over_bare": rate_ratio(bare, "vs_bare", f"our max stable rate / bare websockets', N={n}", "≥ 30%", True),
     }
     if at:
-        row("p99 fan-out at our max stable rate", f"{_ms(at['p99_ms'])} ms at {_rate(at['rate'])} msg/s",
-            "≤ 250 ms", at["p99_ms"] <= TARGETS["p99_ms"])
-        row("lost / duplicated at that rate", f"{at['lost']} / {at['duplicated']}", "0 / 0",
-            at["lost"] == 0 and at["duplicated"] == 0)
+        row(
+            "p99 fan-out at our max stable rate",
+            f"{_ms(at['p99_ms'])} ms at {_rate(at['rate'])} msg/s",
+            "≤ 250 ms",
+            at["p99_ms"] <= TARGETS["p99_ms"],
+        )
+        row(
+            "lost / duplicated at that rate",
+            f"{at['lost']} / {at['duplicated']}",
+            "0 / 0",
+            at["lost"] == 0 and at["duplicated"] == 0,
+        )
     else:
         row("p99 fan-out at our max stable rate", "no stable step", "≤ 250 ms", None if not ours else False)
         row("lost / duplicated at that rate", "no stable step", "0 / 0", None)
     if idle:
-        row(f"memory per idle connection, ours, N={idle['sockets']}", f"{idle['kib_per_socket']:.1f} KiB",
-            "≤ 20 KiB", idle["kib_per_socket"] <= TARGETS["kib_per_socket"])
+        row(
+            f"memory per idle connection, ours, N={idle['sockets']}",
+            f"{idle['kib_per_socket']:.1f} KiB",
+            "≤ 20 KiB",
+            idle["kib_per_socket"] <= TARGETS["kib_per_socket"],
+        )
     else:
         row("memory per idle connection, ours", "not measured", "≤ 20 KiB", None)
     on_uvicorn = next((i for i in results["idle"] if i["kind"] == "ours-uvicorn" and "kib_per_socket" in i), None)
     if on_uvicorn:
-        row(f"the same on uvicorn (--ws {results['config'].get('uvicorn_ws', '?')})",
-            f"{on_uvicorn['kib_per_socket']:.1f} KiB", "≤ 20 KiB",
-            on_uvicorn["kib_per_socket"] <= TARGETS["kib_per_socket"])
+        row(
+            f"the same on uvicorn (--ws {results['config'].get('uvicorn_ws', '?')})",
+            f"{on_uvicorn['kib_per_socket']:.1f} KiB",
+            "≤ 20 KiB",
+            on_uvicorn["kib_per_socket"] <= TARGETS["kib_per_socket"],
+        )
     a, b = rate(two), rate(ours)
     r = ratio(a, b)
     results["ratios"]["two_over_one_process"] = r
@@ -124,8 +152,12 @@ def compute_targets(results):
     elif b == 0:
         row("2 processes / 1 process (same Redis)", f"{_rate(a)} vs no stable step", "≥ 1.7x", None)
     else:
-        row("2 processes / 1 process (same Redis)", f"{_rate(a)} / {_rate(b)} msg/s = {r:.2f}x", "≥ 1.7x",
-            r >= TARGETS["two_processes"])
+        row(
+            "2 processes / 1 process (same Redis)",
+            f"{_rate(a)} / {_rate(b)} msg/s = {r:.2f}x",
+            "≥ 1.7x",
+            r >= TARGETS["two_processes"],
+        )
     rooms = sweep(results, "rooms")
     many, one = stable_step(rooms), at
     if many and one and many.get("server_cpu_us_per_any_delivery") and one.get("server_cpu_us_per_any_delivery"):
@@ -133,8 +165,12 @@ def compute_targets(results):
         # message itself in its room, or the news in its sidebar elsewhere.
         a, b = 1e6 / many["server_cpu_us_per_any_delivery"], 1e6 / one["server_cpu_us_per_any_delivery"]
         only = 1e6 / many["server_cpu_us_per_delivery"]
-        row("deliveries per server CPU-second, many rooms / one room",
-            f"{a:,.0f} / {b:,.0f} = {a / b:.2f}x (messages alone in many rooms: {only:,.0f})", "≥ 1x", a >= b)
+        row(
+            "deliveries per server CPU-second, many rooms / one room",
+            f"{a:,.0f} / {b:,.0f} = {a / b:.2f}x (messages alone in many rooms: {only:,.0f})",
+            "≥ 1x",
+            a >= b,
+        )
     else:
         row("deliveries per server CPU-second, many rooms / one room", "not measured", "≥ 1x", None)
     results["targets"] = rows
@@ -173,9 +209,12 @@ def markdown(results):
     if others is not None:
         results["median_other_cpu_share"] = others
         if others >= 0.3:
-            lines += [f"**The machine was shared**: other processes used a median {others:.0%} of one core during "
-                      "the steps (column 'others' CPU' below). Rates are lower and noisier than on a quiet "
-                      "machine; compare ratios within this run, and re-run when the machine is quiet.", ""]
+            lines += [
+                f"**The machine was shared**: other processes used a median {others:.0%} of one core during "
+                "the steps (column 'others' CPU' below). Rates are lower and noisier than on a quiet "
+                "machine; compare ratios within this run, and re-run when the machine is quiet.",
+                "",
+            ]
         else:
             lines += [f"Other processes used a median {others:.0%} of one core during the steps.", ""]
     lines += [
@@ -202,28 +241,32 @@ def markdown(results):
             continue
         at = stable_step(s)
         bad = s.get("first_unstable")
-        why = f"{_rate(bad['rate'])} msg/s: {', '.join(bad['reasons'])}" if bad else (
-            "none (ladder or budget ended)")
+        why = f"{_rate(bad['rate'])} msg/s: {', '.join(bad['reasons'])}" if bad else ("none (ladder or budget ended)")
         if bad and bad.get("loadgen_cpu_share", 0) >= 0.85:
-            why += (f"; the load generator used {bad['loadgen_cpu_share']:.0%} of a core: its ceiling, "
-                    "not the server's")
+            why += f"; the load generator used {bad['loadgen_cpu_share']:.0%} of a core: its ceiling, not the server's"
         c = s.get("connect", {})
-        connect = (f"{c.get('seconds_to_settle', '?')} s, {c.get('server_cpu_s', '?')} s CPU" if c else "-")
+        connect = f"{c.get('seconds_to_settle', '?')} s, {c.get('server_cpu_s', '?')} s CPU" if c else "-"
         drops = f"{s.get('sockets_dropped_by_server', '-')} ({s.get('server_log', {}).get('app_exceptions', '-')})"
         if at:
             lines.append(
                 f"| {s['label']} | **{_rate(s['max_stable_rate'])}** | {at['deliveries_per_s']:,.0f} "
                 f"| {_ms(at['p50_ms'])} | {_ms(at['p99_ms'])} | {at['lost']} | {at['duplicated']} "
                 f"| {_us(at['server_cpu_us_per_delivery'])} | {_us(at.get('server_cpu_us_per_any_delivery'))} "
-                f"| {connect} | {drops} | {why} |")
+                f"| {connect} | {drops} | {why} |"
+            )
         else:
-            lines.append(f"| {s['label']} | **< {_rate(cfg['ladder'][0])}** | - | - | - | - | - | - | - "
-                         f"| {connect} | {drops} | {why} |")
+            lines.append(
+                f"| {s['label']} | **< {_rate(cfg['ladder'][0])}** | - | - | - | - | - | - | - "
+                f"| {connect} | {drops} | {why} |"
+            )
     for name in results.get("skipped", []):
         lines.append(f"| {name} | skipped (time budget) | | | | | | | | | | |")
     r = results.get("ratios", {})
-    lines += ["", "Ratios: " + "; ".join(
-        f"{k.replace('_', ' ')} = {'-' if v is None else f'{v:.2f}'}" for k, v in r.items()), ""]
+    lines += [
+        "",
+        "Ratios: " + "; ".join(f"{k.replace('_', ' ')} = {'-' if v is None else f'{v:.2f}'}" for k, v in r.items()),
+        "",
+    ]
 
     if results["idle"]:
         lines += [
@@ -237,9 +280,11 @@ def markdown(results):
             if "kib_per_socket" not in i:
                 lines.append(f"| {i['label']} | failed: {i.get('error', '?')[:200]} | | | | |")
                 continue
-            lines.append(f"| {i['label']} | {i['sockets']} (rooms of {i['room_size']}) | {i['rss_before_mib']} "
-                         f"| {i['rss_after_mib']} | **{i['kib_per_socket']}** "
-                         f"| {i.get('sockets_dropped_by_server', '-')} |")
+            lines.append(
+                f"| {i['label']} | {i['sockets']} (rooms of {i['room_size']}) | {i['rss_before_mib']} "
+                f"| {i['rss_after_mib']} | **{i['kib_per_socket']}** "
+                f"| {i.get('sockets_dropped_by_server', '-')} |"
+            )
         lines.append("")
 
     lines += ["## Every step", ""]
@@ -247,19 +292,23 @@ def markdown(results):
         c = s.get("connect")
         lines += [f"### {s['label']}", ""]
         if c:
-            lines.append(f"Connect: {cfg['receivers']} sockets in {c['seconds_to_connect']} s; a probe reached all "
-                         f"after {c['seconds_to_settle']} s ({c.get('probes_sent', 1)} probes sent); server CPU "
-                         f"for the joins {c['server_cpu_s']} s; {c.get('frames_received', 0):,} other frames "
-                         f"(presence) reached the receivers; the server dropped "
-                         f"{c.get('sockets_dropped_by_server', 0)} sockets meanwhile (close codes "
-                         f"{c.get('close_codes_of_dropped') or '-'}; reconnected).")
+            lines.append(
+                f"Connect: {cfg['receivers']} sockets in {c['seconds_to_connect']} s; a probe reached all "
+                f"after {c['seconds_to_settle']} s ({c.get('probes_sent', 1)} probes sent); server CPU "
+                f"for the joins {c['server_cpu_s']} s; {c.get('frames_received', 0):,} other frames "
+                f"(presence) reached the receivers; the server dropped "
+                f"{c.get('sockets_dropped_by_server', 0)} sockets meanwhile (close codes "
+                f"{c.get('close_codes_of_dropped') or '-'}; reconnected)."
+            )
         log_ = s.get("server_log")
         if log_:
-            lines.append(f"Server logs: {log_.get('app_exceptions', 0)} 'Exception inside application' "
-                         f"(the consumer died, daphne closed its socket), {log_.get('tracebacks', 0)} tracebacks "
-                         "in all (see bench/results/raw/)"
-                         + (f"; e.g. `{log_['app_exception_sample']}`" if log_.get("app_exception_sample") else "")
-                         + ".")
+            lines.append(
+                f"Server logs: {log_.get('app_exceptions', 0)} 'Exception inside application' "
+                f"(the consumer died, daphne closed its socket), {log_.get('tracebacks', 0)} tracebacks "
+                "in all (see bench/results/raw/)"
+                + (f"; e.g. `{log_['app_exception_sample']}`" if log_.get("app_exception_sample") else "")
+                + "."
+            )
         if c or log_:
             lines.append("")
         if s.get("error"):
@@ -281,7 +330,8 @@ def markdown(results):
                 f"| {st['duplicated']} | {_us(st['server_cpu_us_per_delivery'])} | {st.get('news', 0):,} "
                 f"| {_us(st.get('server_cpu_us_per_any_delivery'))} | {_shares(st)} "
                 f"| {_us(st['redis_cpu_us_per_delivery'])} | {_us(st['loadgen_cpu_us_per_delivery'])} "
-                f"| {st['loadgen_cpu_share']:.0%} | {st.get('other_cpu_share', 0):.0%} | {verdict} |")
+                f"| {st['loadgen_cpu_share']:.0%} | {st.get('other_cpu_share', 0):.0%} | {verdict} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -293,9 +343,15 @@ def plot(results, path):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 5.6), dpi=110)
-    styles = {"ours": ("tab:blue", "o"), "ours-2p": ("tab:cyan", "s"), "peer": ("tab:red", "^"),
-              "bare": ("tab:green", "D"), "ours-uvicorn": ("tab:purple", "v"), "peer-uvicorn": ("tab:orange", "<"),
-              "ours-uvicorn-2p": ("tab:pink", "P")}
+    styles = {
+        "ours": ("tab:blue", "o"),
+        "ours-2p": ("tab:cyan", "s"),
+        "peer": ("tab:red", "^"),
+        "bare": ("tab:green", "D"),
+        "ours-uvicorn": ("tab:purple", "v"),
+        "peer-uvicorn": ("tab:orange", "<"),
+        "ours-uvicorn-2p": ("tab:pink", "P"),
+    }
     for s in results["sweeps"]:
         color, marker = styles.get(s["name"], ("tab:gray", "."))
         last = {}  # rate -> its last attempt (a retry replaces the attempt before it)

@@ -17,13 +17,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import accounts, report
-from .loadgen import (PARSERS, Endpoint, StepResult, Tracker, connect_many, connect_one, judge, monotonic_ns,
-                      summarize, token_text)
+from .loadgen import (
+    PARSERS,
+    Endpoint,
+    StepResult,
+    Tracker,
+    connect_many,
+    connect_one,
+    judge,
+    monotonic_ns,
+    summarize,
+    token_text,
+)
 from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Redis, Uvicorn, machine_busy_seconds
 
 # msg/s; the sweep stops at the first unstable step.
-LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000,
-          3000]
+LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000, 3000]
 # Tried, in order, only when the first rung is unstable.
 BELOW = [0.5, 0.25]
 
@@ -33,16 +42,34 @@ SCENARIOS = {
     "peer": ("peer", "daphne", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (daphne, 1 process)"),
     "bare": ("bare", None, 1, "/ws/bare/{room}/", "json", "bare websockets.broadcast (1 process)"),
     "ours-uvicorn": ("ours", "uvicorn", 1, "/ws/rooms/{room}/", "html", "ours (uvicorn --ws {ws}, 1 process)"),
-    "peer-uvicorn": ("peer", "uvicorn", 1, "/ws/peer/{room}/", "json",
-                     "peer: Channels tutorial (uvicorn --ws {ws}, 1 process)"),
+    "peer-uvicorn": (
+        "peer",
+        "uvicorn",
+        1,
+        "/ws/peer/{room}/",
+        "json",
+        "peer: Channels tutorial (uvicorn --ws {ws}, 1 process)",
+    ),
     "ours-2p": ("ours", "daphne", 2, "/ws/rooms/{room}/", "html", "ours (daphne, 2 processes, same Redis)"),
-    "ours-uvicorn-2p": ("ours", "uvicorn", 2, "/ws/rooms/{room}/", "html",
-                        "ours (uvicorn --ws {ws}, 2 processes, same Redis)"),
+    "ours-uvicorn-2p": (
+        "ours",
+        "uvicorn",
+        2,
+        "/ws/rooms/{room}/",
+        "html",
+        "ours (uvicorn --ws {ws}, 2 processes, same Redis)",
+    ),
     # Many rooms: --rooms-sockets receivers spread over --rooms rooms, one
     # sender socket per room, the aggregate rate spread over the rooms in turn.
     "rooms": ("ours", "daphne", 1, "/ws/rooms/{room}/", "html", "ours, many rooms (daphne, 1 process)"),
-    "rooms-2p": ("ours", "daphne", 2, "/ws/rooms/{room}/", "html",
-                 "ours, many rooms (daphne, 2 processes, same Redis)"),
+    "rooms-2p": (
+        "ours",
+        "daphne",
+        2,
+        "/ws/rooms/{room}/",
+        "html",
+        "ours, many rooms (daphne, 2 processes, same Redis)",
+    ),
 }
 MANY_ROOMS = {"rooms", "rooms-2p"}
 DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "uploads", "datascale", "import"]
@@ -94,24 +121,26 @@ def log(message):
 
 def server_env(database_url, redis_url, secret_key):
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "PYTHONPATH"}}
-    env.update({
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": secret_key,
-        # Production settings, minus the HTTPS redirect (everything is plain HTTP on 127.0.0.1).
-        "DEBUG": "false",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        # One sender sends far more than a person may: raise flood control through settings.
-        "CHAT_RATE_LIMIT_MESSAGES": "100000000",
-        "CHAT_RATE_LIMIT_SECONDS": "10",
-        # Receivers share accounts like tabs (--accounts): 1000 sockets over 20
-        # accounts is 50 per account, above the per-user socket limit.
-        "CHAT_MAX_SOCKETS_PER_USER": "1000000",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": secret_key,
+            # Production settings, minus the HTTPS redirect (everything is plain HTTP on 127.0.0.1).
+            "DEBUG": "false",
+            "SECURE_SSL_REDIRECT": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            # One sender sends far more than a person may: raise flood control through settings.
+            "CHAT_RATE_LIMIT_MESSAGES": "100000000",
+            "CHAT_RATE_LIMIT_SECONDS": "10",
+            # Receivers share accounts like tabs (--accounts): 1000 sockets over 20
+            # accounts is 50 per account, above the per-user socket limit.
+            "CHAT_MAX_SOCKETS_PER_USER": "1000000",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -157,8 +186,7 @@ class Cluster:
 
     def log_report(self):
         """What the servers logged that a benchmark reader should know about."""
-        needles = {"app_exceptions": "Exception inside application", "tracebacks":
-                   "Traceback (most recent call last)"}
+        needles = {"app_exceptions": "Exception inside application", "tracebacks": "Traceback (most recent call last)"}
         out = {key: sum(s.log_count(n) for s in self.servers) for key, n in needles.items()}
         sample = next((x for x in (s.log_sample(needles["app_exceptions"]) for s in self.servers) if x), None)
         if sample:
@@ -220,9 +248,18 @@ class Sweep:
         self.close_codes = {}
         self.clients = []
         self.senders = []
-        self.result = {"name": name, "label": self.label, "kind": app, "server": server, "processes": processes,
-                       "receivers": self.receivers, "rooms": len(self.rooms), "receivers_per_message": self.per_room,
-                       "accounts": len(accounts_), "steps": []}
+        self.result = {
+            "name": name,
+            "label": self.label,
+            "kind": app,
+            "server": server,
+            "processes": processes,
+            "receivers": self.receivers,
+            "rooms": len(self.rooms),
+            "receivers_per_message": self.per_room,
+            "accounts": len(accounts_),
+            "steps": [],
+        }
 
     def on_text(self, index, data, now):
         if index >= 0:
@@ -266,15 +303,19 @@ class Sweep:
 
     async def connect(self, run_deadline):
         n = self.receivers
-        specs = [(i, self.endpoint(self.rooms[i // self.per_room], i), self.accounts[i % len(self.accounts)][1])
-                 for i in range(n)]
+        specs = [
+            (i, self.endpoint(self.rooms[i // self.per_room], i), self.accounts[i % len(self.accounts)][1])
+            for i in range(n)
+        ]
         before = self.cluster.snapshot()
         t0 = time.monotonic()
         self.clients = await connect_many(specs, self.on_text, timeout=max(120, n * 0.2))
         # Senders are on the first process; sender k posts in room k (message seq goes to seq % rooms).
         self.senders = await connect_many(
             [(-1 - k, self.endpoint(room, 0), self.sender_account[1]) for k, room in enumerate(self.rooms)],
-            self.on_text, timeout=max(120, len(self.rooms) * 0.2))
+            self.on_text,
+            timeout=max(120, len(self.rooms) * 0.2),
+        )
         connected = time.monotonic() - t0
         frames_at_connect = sum(client.frames for client in self.clients)
         log(f"  {n} receivers connected in {connected:.1f} s; waiting for the servers to settle")
@@ -331,12 +372,15 @@ class Sweep:
             "close_codes_of_dropped": dict(self.close_codes),
             "open_sockets": open_now,
         }
-        log(f"  settled after {settled:.1f} s (server CPU {server_cpu:.1f} s, {len(probes)} probes); "
+        log(
+            f"  settled after {settled:.1f} s (server CPU {server_cpu:.1f} s, {len(probes)} probes); "
             f"last probes reached {reached}/{n}; the server dropped {self.reconnects} "
-            f"sockets (reconnected); {open_now} open")
+            f"sockets (reconnected); {open_now} open"
+        )
         if not probe or reached < n or healed:
-            raise RuntimeError(f"{self.name}: no probe reached all {n} receivers within "
-                               f"{settled:.0f} s ({open_now} sockets open)")
+            raise RuntimeError(
+                f"{self.name}: no probe reached all {n} receivers within {settled:.0f} s ({open_now} sockets open)"
+            )
 
     async def step(self, rate):
         c = self.config
@@ -369,7 +413,9 @@ class Sweep:
         summarize(result, records, n, records[0].sent_ns, after[-1], delta(before, after), news)
         if len(per_process) > 1:
             seconds = max(after[-1] - records[0].sent_ns / 1e9, 1e-3)
-            result.server_cpu_shares = [(b - a) / seconds for a, b in zip(per_process, self.cluster.cpu_each(), strict=True)]
+            result.server_cpu_shares = [
+                (b - a) / seconds for a, b in zip(per_process, self.cluster.cpu_each(), strict=True)
+            ]
         judge(result)
         self.cluster.check_alive()
         return result, records
@@ -385,14 +431,16 @@ class Sweep:
             result.retry = retry
             all_records.append((result, records))
             self.result["steps"].append(result)
-            log(f"  {rate:>6g} msg/s{' (retry)' if retry else ''}: sent {result.sent} at "
+            log(
+                f"  {rate:>6g} msg/s{' (retry)' if retry else ''}: sent {result.sent} at "
                 f"{result.achieved_rate:.1f}/s, {result.deliveries_per_s:,.0f} deliveries/s, "
                 f"p50 {fmt_ms(result.p50_ms)} p99 {fmt_ms(result.p99_ms)}, lost {result.lost}, "
                 f"dup {result.duplicated}, server {fmt_us(result.server_cpu_us_per_delivery)}/delivery "
                 f"({result.server_cpu_share:.0%} CPU{per_process_shares(result)}), "
                 f"loadgen {result.loadgen_cpu_share:.0%}, "
                 f"others {result.other_cpu_share:.0%}"
-                f" -> {'stable' if result.stable else 'UNSTABLE: ' + ', '.join(result.reasons)}")
+                f" -> {'stable' if result.stable else 'UNSTABLE: ' + ', '.join(result.reasons)}"
+            )
             return result.stable
 
         def time_left():
@@ -498,11 +546,13 @@ async def run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs):
     cluster = Cluster(kind, config, env, redis, log_dir, processes=1)
     path = SCENARIOS[kind][3]
     clients = []
-    result = {"kind": kind, "label": label(kind, config).replace(", 2 processes, same Redis", ", 1 process"),
-              "sockets": config.idle,
-              "room_size": config.idle_room_size}
-    log(f"idle memory, {kind}: {config.warm} warm-up + {config.idle} idle sockets in rooms of "
-        f"{config.idle_room_size}")
+    result = {
+        "kind": kind,
+        "label": label(kind, config).replace(", 2 processes, same Redis", ", 1 process"),
+        "sockets": config.idle,
+        "room_size": config.idle_room_size,
+    }
+    log(f"idle memory, {kind}: {config.warm} warm-up + {config.idle} idle sockets in rooms of {config.idle_room_size}")
     try:
         cluster.start()
         endpoint = cluster.endpoints("")[0]
@@ -527,15 +577,19 @@ async def run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs):
         await quiet(cluster, timeout=60, needed=3)
         rss1 = cluster.rss()
         open_now = sum(1 for c in clients if c.is_open)
-        result.update({
-            "rss_before_mib": round(rss0 / 2**20, 1),
-            "rss_after_mib": round(rss1 / 2**20, 1),
-            "kib_per_socket": round((rss1 - rss0) / config.idle / 1024, 1),
-            "seconds_to_connect": round(connected, 1),
-            "open_sockets": open_now,
-        })
-        log(f"  RSS {rss0 / 2**20:.1f} -> {rss1 / 2**20:.1f} MiB: {result['kib_per_socket']} KiB per socket "
-            f"({open_now}/{len(clients)} open, connected in {connected:.1f} s)")
+        result.update(
+            {
+                "rss_before_mib": round(rss0 / 2**20, 1),
+                "rss_after_mib": round(rss1 / 2**20, 1),
+                "kib_per_socket": round((rss1 - rss0) / config.idle / 1024, 1),
+                "seconds_to_connect": round(connected, 1),
+                "open_sockets": open_now,
+            }
+        )
+        log(
+            f"  RSS {rss0 / 2**20:.1f} -> {rss1 / 2**20:.1f} MiB: {result['kib_per_socket']} KiB per socket "
+            f"({open_now}/{len(clients)} open, connected in {connected:.1f} s)"
+        )
         result["sockets_dropped_by_server"] = len(clients) - open_now
     except Exception as error:  # noqa: BLE001
         result["error"] = f"{type(error).__name__}: {error}"
@@ -564,50 +618,89 @@ async def main_async(config, redis, env, log_dir, accounts_, sender_account, roo
                 results["skipped"].append(name)
                 continue
             results["sweeps"].append(
-                await run_sweep(name, config, redis, env, log_dir, accounts_, sender_account, deadline))
+                await run_sweep(name, config, redis, env, log_dir, accounts_, sender_account, deadline)
+            )
         report.write(results, config.out, partial=True)
 
 
 def raise_limits():
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def parse_args(argv):
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false")
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", default=quick,
-                        help="smoke run: N=100, 200 idle sockets, 2 s steps (also BENCH_QUICK=1)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=quick,
+        help="smoke run: N=100, 200 idle sockets, 2 s steps (also BENCH_QUICK=1)",
+    )
     parser.add_argument("--receivers", "-n", type=int, help="receivers in the room (default 1000; quick 100)")
     parser.add_argument("--idle", type=int, help="idle sockets for the memory figure (default 2000; quick 200)")
     parser.add_argument("--rooms", type=int, help="rooms of the many-rooms scenarios (default 500; quick 100)")
-    parser.add_argument("--rooms-sockets", type=int,
-                        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 1000)")
+    parser.add_argument(
+        "--rooms-sockets",
+        type=int,
+        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 1000)",
+    )
     parser.add_argument("--accounts", type=int, help="receiver accounts; sockets share them like tabs (default 20)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 4; quick 2)")
     parser.add_argument("--ladder", help="comma-separated rates in msg/s")
-    parser.add_argument("--scenarios", help=f"comma-separated, from {','.join(DEFAULT_ORDER + OPTIONAL)} "
-                        f"(default {','.join(DEFAULT_ORDER)})")
+    parser.add_argument(
+        "--scenarios",
+        help=f"comma-separated, from {','.join(DEFAULT_ORDER + OPTIONAL)} (default {','.join(DEFAULT_ORDER)})",
+    )
     parser.add_argument("--idle-kinds", help=f"servers the idle scenario measures (default {','.join(IDLE_KINDS)})")
-    parser.add_argument("--uvicorn-ws", choices=UVICORN_WS,
-                        help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)")
+    parser.add_argument(
+        "--uvicorn-ws",
+        choices=UVICORN_WS,
+        help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)",
+    )
     parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 540)")
-    parser.add_argument("--datascale-sizes", help="message counts the datascale scenario seeds (default "
-                        "10000,1000000; quick 10000)")
-    parser.add_argument("--datascale-large", action="store_true",
-                        help="the datascale scenario also seeds 10 million messages (several minutes)")
+    parser.add_argument(
+        "--datascale-sizes", help="message counts the datascale scenario seeds (default 10000,1000000; quick 10000)"
+    )
+    parser.add_argument(
+        "--datascale-large",
+        action="store_true",
+        help="the datascale scenario also seeds 10 million messages (several minutes)",
+    )
     parser.add_argument("--out", help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     config = Config()
     if args.quick:
-        config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
-                        drain_seconds=2.5, settle_timeout=60, budget=240, contended_retries=1, quick=True,
-                        datascale_sizes="10000", rooms=100, rooms_sockets=1000)
+        config = Config(
+            receivers=100,
+            idle=200,
+            step_seconds=2.0,
+            min_messages=6,
+            max_step_seconds=4.0,
+            drain_seconds=2.5,
+            settle_timeout=60,
+            budget=240,
+            contended_retries=1,
+            quick=True,
+            datascale_sizes="10000",
+            rooms=100,
+            rooms_sockets=1000,
+        )
     config.datascale_large = args.datascale_large
-    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws", "datascale_sizes",
-                 "rooms", "rooms_sockets"):
+    for name in (
+        "receivers",
+        "idle",
+        "accounts",
+        "step_seconds",
+        "budget",
+        "out",
+        "uvicorn_ws",
+        "datascale_sizes",
+        "rooms",
+        "rooms_sockets",
+    ):
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
@@ -690,8 +783,14 @@ def run_fanout(config):
     out = Path(config.out)
     log_dir = out / "raw"
     log_dir.mkdir(parents=True, exist_ok=True)
-    results = {"config": asdict(config), "sweeps": [], "idle": [], "skipped": [],
-               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": report.machine()}
+    results = {
+        "config": asdict(config),
+        "sweeps": [],
+        "idle": [],
+        "skipped": [],
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": report.machine(),
+    }
     with contextlib.ExitStack() as stack:
         redis = Redis(log_dir).start()
         stack.callback(redis.stop)
@@ -717,8 +816,7 @@ def run_fanout(config):
             runner = asyncio.run
             results["loadgen_loop"] = "asyncio"
         try:
-            runner(main_async(config, redis, env, log_dir, receiver_accounts, sender_account, rooms, results,
-                              started))
+            runner(main_async(config, redis, env, log_dir, receiver_accounts, sender_account, rooms, results, started))
         except KeyboardInterrupt:
             log("interrupted: stopping every server")
             results["interrupted"] = True

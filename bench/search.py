@@ -42,13 +42,17 @@ def vocabulary(size, rng):
 def seed(conn, messages, rooms, users, rng, words):
     weights = [1 / (rank + 1) for rank in range(len(words))]  # Zipf
     with conn.cursor() as cur:
-        with cur.copy("COPY auth_user (username, password, is_superuser, first_name, last_name, email, is_staff, "
-                      "is_active, date_joined) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY auth_user (username, password, is_superuser, first_name, last_name, email, is_staff, "
+            "is_active, date_joined) FROM STDIN"
+        ) as copy:
             for n in range(users):
                 copy.write_row((f"user{n}", "!", False, "", "", "", False, True, datetime.now(UTC)))
         cur.execute("SELECT min(id) FROM auth_user")
         first_user = cur.fetchone()[0]
-        with cur.copy("COPY rooms_room (kind, name, slug, topic, is_archived, is_private, created_at) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY rooms_room (kind, name, slug, topic, is_archived, is_private, created_at) FROM STDIN"
+        ) as copy:
             for n in range(rooms):
                 copy.write_row(("room", f"Room {n}", f"room-{n}", "", n % 17 == 0, n % 10 == 0, datetime.now(UTC)))
         cur.execute("SELECT id, is_private FROM rooms_room WHERE slug LIKE 'room-%' ORDER BY id")
@@ -70,7 +74,7 @@ def seed(conn, messages, rooms, users, rng, words):
             position = 0
             for n in range(offset, min(offset + batch, messages)):
                 length = rng.randint(4, 24)
-                text = " ".join(chosen[position:position + length])
+                text = " ".join(chosen[position : position + length])
                 position += length
                 if position > len(chosen) - 24:
                     position = 0
@@ -108,12 +112,20 @@ def main():
     url = urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
     with psycopg.connect(base, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-           "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "project.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "ALLOWED_HOSTS": "testserver",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+    }
     try:
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         # Production settings serve hashed static names: the page's {% static %} needs the manifest.
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
         rng = random.Random(14)
         words = vocabulary(20_000, rng)
         began = time.monotonic()
@@ -147,11 +159,14 @@ def measure(args, rng, words, first_user):
     client = Client()
     client.force_login(reader)
     readable = list(Room.objects.visible_to(reader).values_list("pk", flat=True))
-    texts = list(Message.objects.filter(room__in=readable).order_by("?").values_list("text", flat=True)[:args.runs])
+    texts = list(Message.objects.filter(room__in=readable).order_by("?").values_list("text", flat=True)[: args.runs])
     common = words[20:2000]  # neither stop-word-frequent nor hapax: a few hundred to thousands of hits each
     oldest = Message.objects.order_by("pk").values_list("pk", flat=True)
-    deep = list(Message.objects.filter(room__in=readable, pk__lt=oldest[args.messages // 10])
-                .order_by("?").values_list("room__slug", "pk")[:args.runs])
+    deep = list(
+        Message.objects.filter(room__in=readable, pk__lt=oldest[args.messages // 10])
+        .order_by("?")
+        .values_list("room__slug", "pk")[: args.runs]
+    )
     kinds = {
         "one word": [f"/search/?q={rng.choice(common)}" for _ in range(args.runs)],
         # Two words that occur together somewhere, not side by side.
@@ -203,7 +218,11 @@ def report(args, seeded, figures):
         "|---|---|---|---|",
     ]
     for kind, f in figures.items():
-        shown = f"{f['results per page']:.1f}" if "results per page" in f and not kind.startswith(("permalink", "room")) else "n/a"
+        shown = (
+            f"{f['results per page']:.1f}"
+            if "results per page" in f and not kind.startswith(("permalink", "room"))
+            else "n/a"
+        )
         mark = "" if f["p95"] <= TARGET_P95_MS else " (over target)"
         lines.append(f"| {kind} | {f['p50']:.1f} ms | {f['p95']:.1f} ms{mark} | {shown} |")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

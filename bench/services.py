@@ -111,7 +111,12 @@ class Process:
         self.log_path = self.log_dir / f"{tag or self.name}.log"
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,
             )
 
@@ -139,7 +144,7 @@ class Process:
         for line in text[at:].splitlines()[1:200]:
             if line and not line.startswith((" ", "Traceback", "During", "The above")):
                 return line[:chars]
-        return text[at:at + chars]
+        return text[at : at + chars]
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
@@ -174,10 +179,23 @@ class Redis(Process):
         self.workdir = tempfile.mkdtemp(prefix="chat-bench-redis-")
 
     def start(self):
-        self.spawn([
-            self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", self.workdir, "--maxclients", "10000",
-        ])
+        self.spawn(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.workdir,
+                "--maxclients",
+                "10000",
+            ]
+        )
         if not wait_for_port(self.port, 10, self.process):
             raise RuntimeError(f"redis-server did not start:\n{self.log_tail()}")
         return self
@@ -222,7 +240,6 @@ class Database:
     def drop(self):
         if self.kind == "postgresql":
             import psycopg
-
             from django.core.exceptions import ImproperlyConfigured
             from django.db import connections
 
@@ -292,9 +309,27 @@ class Uvicorn(Daphne):
         self.ws = ws
 
     def argv(self):
-        return [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port),
-                "--loop", "uvloop", "--http", "httptools", "--ws", self.ws, "--lifespan", "off",
-                "--no-access-log", "--log-level", "warning", self.application]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--ws",
+            self.ws,
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            self.application,
+        ]
 
 
 class Bare(Process):
@@ -309,8 +344,9 @@ class Bare(Process):
         self.origin = f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout=30):
-        self.spawn([sys.executable, "-m", "bench.bare", "--port", str(self.port)], env=self.env,
-                   tag=f"bare-{self.port}")
+        self.spawn(
+            [sys.executable, "-m", "bench.bare", "--port", str(self.port)], env=self.env, tag=f"bare-{self.port}"
+        )
         if not wait_for_port(self.port, timeout, self.process):
             self.stop()
             raise RuntimeError(f"bare server did not start:\n{self.log_tail()}")

@@ -52,9 +52,19 @@ def log(message):
 def people(rng):
     users = []
     for n in range(300):
-        users.append({"id": f"U{n:06d}", "name": f"person{n}", "real_name": f"Person {n}", "deleted": n % 97 == 5,
-                      "profile": {"real_name": f"Person {n}", "display_name": f"person{n}",
-                                  "email": f"person{n}@example.com"}})
+        users.append(
+            {
+                "id": f"U{n:06d}",
+                "name": f"person{n}",
+                "real_name": f"Person {n}",
+                "deleted": n % 97 == 5,
+                "profile": {
+                    "real_name": f"Person {n}",
+                    "display_name": f"person{n}",
+                    "email": f"person{n}@example.com",
+                },
+            }
+        )
     users.append({"id": "UBOT0001", "name": "builds", "is_bot": True, "profile": {"real_name": "Builds"}})
     return users
 
@@ -63,19 +73,34 @@ def conversations(rng, users):
     ids = [user["id"] for user in users[:300]]
     channels, groups, dms, mpims = [], [], [], []
     for n in range(60):
-        entry = {"id": f"C{n:06d}", "name": f"channel-{n}", "created": int(START), "creator": ids[0],
-                 "is_archived": n % 15 == 14, "members": rng.sample(ids, 40 if n else 300),
-                 "topic": {"value": f"Topic {n}", "creator": ids[0], "last_set": 0},
-                 "purpose": {"value": "", "creator": ids[0], "last_set": 0}, "is_general": n == 0}
+        entry = {
+            "id": f"C{n:06d}",
+            "name": f"channel-{n}",
+            "created": int(START),
+            "creator": ids[0],
+            "is_archived": n % 15 == 14,
+            "members": rng.sample(ids, 40 if n else 300),
+            "topic": {"value": f"Topic {n}", "creator": ids[0], "last_set": 0},
+            "purpose": {"value": "", "creator": ids[0], "last_set": 0},
+            "is_general": n == 0,
+        }
         (groups if n % 6 == 5 else channels).append(entry)
     for n in range(80):
         dms.append({"id": f"D{n:06d}", "created": int(START), "members": rng.sample(ids, 2)})
     for n in range(10):
         members = rng.sample(ids, 4)
-        mpims.append({"id": f"G{n:06d}", "name": f"mpdm-{'--'.join(members)}-1", "created": int(START),
-                      "creator": members[0], "is_archived": False, "members": members,
-                      "topic": {"value": "", "creator": "", "last_set": 0},
-                      "purpose": {"value": "", "creator": "", "last_set": 0}})
+        mpims.append(
+            {
+                "id": f"G{n:06d}",
+                "name": f"mpdm-{'--'.join(members)}-1",
+                "created": int(START),
+                "creator": members[0],
+                "is_archived": False,
+                "members": members,
+                "topic": {"value": "", "creator": "", "last_set": 0},
+                "purpose": {"value": "", "creator": "", "last_set": 0},
+            }
+        )
     return channels, groups, dms, mpims
 
 
@@ -92,8 +117,13 @@ def write_export(path, total, rng):
     counts[0] += total - sum(counts)
     written = 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for name, items in (("users.json", users), ("channels.json", channels), ("groups.json", groups),
-                            ("dms.json", dms), ("mpims.json", mpims)):
+        for name, items in (
+            ("users.json", users),
+            ("channels.json", channels),
+            ("groups.json", groups),
+            ("dms.json", dms),
+            ("mpims.json", mpims),
+        ):
             archive.writestr(name, json.dumps(items))
         for conversation, count in zip(everyone, counts, strict=True):
             folder = conversation.get("name") or conversation["id"]
@@ -122,8 +152,13 @@ def message(rng, words, weights, members, ts, roots):
     author = rng.choice(members)
     roll = rng.random()
     if roll < 0.01:
-        return {"type": "message", "subtype": "channel_join", "user": author, "text": f"<@{author}> has joined",
-                "ts": ts}
+        return {
+            "type": "message",
+            "subtype": "channel_join",
+            "user": author,
+            "text": f"<@{author}> has joined",
+            "ts": ts,
+        }
     text = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(4, 24)))
     if roll < 0.06:
         text = f"<@{rng.choice(members)}> {text}"
@@ -136,8 +171,13 @@ def message(rng, words, weights, members, ts, roots):
         item["thread_ts"] = ts
         roots.append(ts)
     if rng.random() < 1 / 30:
-        item["reactions"] = [{"name": rng.choice(["+1", "tada", "eyes", "heart", "+1::skin-tone-3"]),
-                              "users": rng.sample(members, min(3, len(members))), "count": 3}]
+        item["reactions"] = [
+            {
+                "name": rng.choice(["+1", "tada", "eyes", "heart", "+1::skin-tone-3"]),
+                "users": rng.sample(members, min(3, len(members))),
+                "count": 3,
+            }
+        ]
     if rng.random() < 0.01:
         item["edited"] = {"user": author, "ts": ts}
     return item
@@ -167,16 +207,25 @@ def main():
         parser.error(f"--messages must be between 1 and {MAX_MESSAGES:,}")
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith(("postgres://", "postgresql://")):
-        log("import benchmark skipped: it needs PostgreSQL (DATABASE_URL=postgres://... naming a server where "
-            "this user may create databases)")
+        log(
+            "import benchmark skipped: it needs PostgreSQL (DATABASE_URL=postgres://... naming a server where "
+            "this user may create databases)"
+        )
         return 0
     import psycopg
 
     name = args.db_name or f"chat_bench_import_{uuid.uuid4().hex[:8]}"
     url = urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-           "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "project.settings", "LOG_LEVEL": "WARNING",
-           "MEDIA_ROOT": tempfile.mkdtemp(prefix="chat-bench-media-")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "ALLOWED_HOSTS": "testserver",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "LOG_LEVEL": "WARNING",
+        "MEDIA_ROOT": tempfile.mkdtemp(prefix="chat-bench-media-"),
+    }
     with tempfile.TemporaryDirectory(prefix="chat-bench-import-") as folder:
         export = Path(folder) / "slack-export.zip"
         log(f"writing a Slack export of {args.messages:,} messages")
@@ -198,9 +247,15 @@ def main():
         finally:
             with psycopg.connect(base, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    figures = {"layout": layout, "stored": stored, "first": first[:3], "again": again[:3] if again else None,
-               "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-               "load": (load_before, os.getloadavg()[0])}
+    figures = {
+        "layout": layout,
+        "stored": stored,
+        "first": first[:3],
+        "again": again[:3] if again else None,
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "load": (load_before, os.getloadavg()[0]),
+    }
     # The report without its claim links (one line per person).
     report = markdown(args, figures, first[3].split("Each imported person")[0])
     out = Path(args.out)

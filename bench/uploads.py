@@ -61,18 +61,25 @@ async def upload(port, cookie, body, filename, content_type, bytes_per_s, n):
     byte sent to the answer."""
     token = secrets.token_hex(16)  # a CSRF secret: cookie and header agree
     boundary = uuid.uuid4().hex
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\nupload {n}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            f"Content-Type: {content_type}\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\nupload {n}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n"
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write((f"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                  f"Cookie: {cookie}; csrftoken={token}\r\nX-CSRFToken: {token}\r\n"
-                  f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-                  f"Content-Length: {len(head) + len(body) + len(tail)}\r\nConnection: close\r\n\r\n").encode() + head)
+    writer.write(
+        (
+            f"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Cookie: {cookie}; csrftoken={token}\r\nX-CSRFToken: {token}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {len(head) + len(body) + len(tail)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        + head
+    )
     chunk, sent, start = 64 * 1024, 0, time.monotonic()
     while sent < len(body):
-        piece = body[sent:sent + chunk]
+        piece = body[sent : sent + chunk]
         writer.write(piece)
         await writer.drain()
         sent += len(piece)
@@ -90,10 +97,10 @@ async def measure(args, port, pid, accounts):
     run_id = uuid.uuid4().hex[:8]
     tracker = Tracker(run_id, args.receivers)
     endpoint = Endpoint("127.0.0.1", port, "/ws/rooms/lobby/", f"http://127.0.0.1:{port}")
-    clients = await connect_many([(i, endpoint, accounts[1 + i % (len(accounts) - 1)][1])
-                                  for i in range(args.receivers)],
-                                 lambda index, data, now: tracker.deliver(index, parse_html(data), now)
-                                 if index >= 0 else None)
+    clients = await connect_many(
+        [(i, endpoint, accounts[1 + i % (len(accounts) - 1)][1]) for i in range(args.receivers)],
+        lambda index, data, now: tracker.deliver(index, parse_html(data), now) if index >= 0 else None,
+    )
     (sender,) = await connect_many([(-1, endpoint, accounts[0][1])], lambda *_: None)
     seq = 0
 
@@ -137,9 +144,17 @@ async def measure(args, port, pid, accounts):
         stolen = (stolen_seconds() - stolen_before) / (seconds * os.cpu_count())
         complete = [(r.last_ns - r.sent_ns) / 1e6 for r in records if r.count == args.receivers]
         lost = sum(args.receivers - r.count for r in records)
-        return {"messages": len(records), "lost": lost, "p50_ms": percentile(complete, 50) if complete else None,
-                "p99_ms": percentile(complete, 99) if complete else None, "max_ms": max(complete, default=None),
-                "server_cpu_s": server_cpu, "children_cpu_s": children_cpu, "seconds": seconds, "stolen": stolen}
+        return {
+            "messages": len(records),
+            "lost": lost,
+            "p50_ms": percentile(complete, 50) if complete else None,
+            "p99_ms": percentile(complete, 99) if complete else None,
+            "max_ms": max(complete, default=None),
+            "server_cpu_s": server_cpu,
+            "children_cpu_s": children_cpu,
+            "seconds": seconds,
+            "stolen": stolen,
+        }
 
     size = args.upload_mib * 1024 * 1024
     rate = args.upload_mib_per_s * 1024 * 1024
@@ -151,9 +166,18 @@ async def measure(args, port, pid, accounts):
         alone = await step()
         # People's uplinks differ: upload n goes (1 + n * stagger) times faster than the first,
         # so they end apart, as they would (--stagger 0: all at once, a burst of messages).
-        uploads = [upload(port, accounts[0][1], photo if n % 4 == 0 else blob, name,
-                          "image/png" if n % 4 == 0 else "application/octet-stream", rate * (1 + n * args.stagger), n)
-                   for n, name in enumerate(args.upload_names)]
+        uploads = [
+            upload(
+                port,
+                accounts[0][1],
+                photo if n % 4 == 0 else blob,
+                name,
+                "image/png" if n % 4 == 0 else "application/octet-stream",
+                rate * (1 + n * args.stagger),
+                n,
+            )
+            for n, name in enumerate(args.upload_names)
+        ]
         answers = asyncio.ensure_future(asyncio.gather(*uploads))
         uploading = await step(answers)
         rounds.append((alone, uploading, await answers))
@@ -167,19 +191,26 @@ def report(args, rounds, photo_mib):
         return "-" if value is None else f"{value:.0f}"
 
     def row(name, r):
-        return (f"| {name} | {r['seconds']:.0f} | {r['messages']:.0f} | {r['lost']:.0f} | {ms(r['p50_ms'])} "
-                f"| {ms(r['p99_ms'])} "
-                f"| {ms(r['max_ms'])} | {r['server_cpu_s'] / r['seconds']:.2f} | {r['children_cpu_s']:.1f} "
-                f"| {100 * r['stolen']:.0f}% |")
+        return (
+            f"| {name} | {r['seconds']:.0f} | {r['messages']:.0f} | {r['lost']:.0f} | {ms(r['p50_ms'])} "
+            f"| {ms(r['p99_ms'])} "
+            f"| {ms(r['max_ms'])} | {r['server_cpu_s'] / r['seconds']:.2f} | {r['children_cpu_s']:.1f} "
+            f"| {100 * r['stolen']:.0f}% |"
+        )
 
     def median_of(steps):
-        return {key: statistics.median(step[key] for step in steps) if all(step[key] is not None for step in steps)
-                else None for key in steps[0]}
+        return {
+            key: statistics.median(step[key] for step in steps)
+            if all(step[key] is not None for step in steps)
+            else None
+            for key in steps[0]
+        }
 
     fastest = args.upload_mib_per_s * (1 + (args.uploads - 1) * args.stagger)
-    uploading = (f"{args.uploads} uploads of {args.upload_mib} MiB (one in four a {photo_mib:.0f} MiB photo) "
-                 f"at {args.upload_mib_per_s:g}" + (f"-{fastest:g}" if fastest != args.upload_mib_per_s else "")
-                 + " MiB/s")
+    uploading = (
+        f"{args.uploads} uploads of {args.upload_mib} MiB (one in four a {photo_mib:.0f} MiB photo) "
+        f"at {args.upload_mib_per_s:g}" + (f"-{fastest:g}" if fastest != args.upload_mib_per_s else "") + " MiB/s"
+    )
     lines = [
         f"# Fan-out while files upload ({args.receivers} receivers, {args.rate:g} msg/s)",
         "",
@@ -194,12 +225,19 @@ def report(args, rounds, photo_mib):
     for n, (alone, busy, _) in enumerate(rounds, 1):
         lines += [row(f"round {n}: alone", alone), row(f"round {n}: uploading", busy)]
     if len(rounds) > 1:
-        lines += [row(f"median of {len(rounds)}: alone", median_of([r[0] for r in rounds])),
-                  row(f"median of {len(rounds)}: uploading", median_of([r[1] for r in rounds]))]
+        lines += [
+            row(f"median of {len(rounds)}: alone", median_of([r[0] for r in rounds])),
+            row(f"median of {len(rounds)}: uploading", median_of([r[1] for r in rounds])),
+        ]
     lines += ["", "Uploads answered, from the last byte sent to the answer:", ""]
     for n, (_, _, answers) in enumerate(rounds, 1):
-        lines.append(f"- round {n}: " + ", ".join(f"{name} {status.removeprefix('HTTP/1.1 ')} in {seconds:.1f} s"
-                                                  for name, (status, seconds) in zip(args.upload_names, answers, strict=True)))
+        lines.append(
+            f"- round {n}: "
+            + ", ".join(
+                f"{name} {status.removeprefix('HTTP/1.1 ')} in {seconds:.1f} s"
+                for name, (status, seconds) in zip(args.upload_names, answers, strict=True)
+            )
+        )
     lines.append("")
     text = "\n".join(lines)
     print(text)
@@ -218,10 +256,15 @@ def main():
     parser.add_argument("--uploads", type=int, default=4, help="concurrent uploads in the second step")
     parser.add_argument("--upload-mib", type=int, default=20, help="size of each upload (under CHAT_MAX_UPLOAD_BYTES)")
     parser.add_argument("--upload-mib-per-s", type=float, default=2, help="how fast each upload's body is sent")
-    parser.add_argument("--stagger", type=float, default=0.15,
-                        help="upload n is sent (1 + n * STAGGER) times faster than --upload-mib-per-s")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="rounds of the two steps (a shared machine's noise shows between rounds)")
+    parser.add_argument(
+        "--stagger",
+        type=float,
+        default=0.15,
+        help="upload n is sent (1 + n * STAGGER) times faster than --upload-mib-per-s",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="rounds of the two steps (a shared machine's noise shows between rounds)"
+    )
     parser.add_argument("--out", default=str(RESULTS), help="results folder (uploads.md)")
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="chat-bench-uploads-"))

@@ -93,8 +93,13 @@ def re_encode(name, stream, square=None):
     # the interpreter back from the event loop thousands of times.
     with _slots(), _input_file(stream) as source, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as errors:
         try:
-            done = subprocess.run([sys.executable, "-I", str(Path(reencoder.__file__)), json.dumps(limits)],
-                                  stdin=source, stdout=out, stderr=errors, timeout=WALL_SECONDS)
+            done = subprocess.run(
+                [sys.executable, "-I", str(Path(reencoder.__file__)), json.dumps(limits)],
+                stdin=source,
+                stdout=out,
+                stderr=errors,
+                timeout=WALL_SECONDS,
+            )
         except subprocess.TimeoutExpired:
             logger.warning("re-encoding %r took more than %d s", name, WALL_SECONDS)
             raise ValidationError(NOT_PROCESSED, code="image_failed", params={"name": name}) from None
@@ -104,21 +109,27 @@ def re_encode(name, stream, square=None):
             answer = json.loads(head)
         except ValueError:
             errors.seek(0)
-            logger.warning("re-encoding %r ended with %s: %s", name, done.returncode,
-                           errors.read()[-2000:].decode(errors="replace"))
+            logger.warning(
+                "re-encoding %r ended with %s: %s",
+                name,
+                done.returncode,
+                errors.read()[-2000:].decode(errors="replace"),
+            )
             raise ValidationError(NOT_PROCESSED, code="image_failed", params={"name": name}) from None
     refused = answer.get("refused")
     if refused == "too_many_pixels":
-        raise ValidationError(TOO_MANY_PIXELS, code="image_too_large",
-                              params={"name": name, "limit": f"{limit / 1_000_000:g}"})
+        raise ValidationError(
+            TOO_MANY_PIXELS, code="image_too_large", params={"name": name, "limit": f"{limit / 1_000_000:g}"}
+        )
     if refused == "too_costly":  # more memory than the child may take
         raise ValidationError(NOT_PROCESSED, code="image_failed", params={"name": name})
     if refused:
         raise ValidationError(NOT_AN_IMAGE, code="not_an_image", params={"name": name})
     original, preview = answer["original"], answer.get("preview")
     split = original["length"]
-    return ReEncodedImage(_encoded(original, body[:split]),
-                          preview and _encoded(preview, body[split:split + preview["length"]]))
+    return ReEncodedImage(
+        _encoded(original, body[:split]), preview and _encoded(preview, body[split : split + preview["length"]])
+    )
 
 
 @contextlib.contextmanager

@@ -44,7 +44,8 @@ DELIVERY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 1
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 OPEN_SOCKETS = Gauge(
-    "chat_open_sockets", "WebSockets of signed-in pages open now (rooms, conversations, the room list).",
+    "chat_open_sockets",
+    "WebSockets of signed-in pages open now (rooms, conversations, the room list).",
     multiprocess_mode="livesum",
 )
 MESSAGES_POSTED = Counter("chat_messages_posted", "Messages saved, from pages, uploads, bots and webhook answers.")
@@ -65,8 +66,10 @@ CATCH_UPS = Counter(
 TASKS_QUEUED = Counter("chat_tasks_queued", "Background tasks queued, by task.", ["task"])
 TASKS_FAILED = Counter("chat_tasks_failed", "Background task attempts that failed, by task.", ["task"])
 HTTP_LATENCY = Histogram(
-    "chat_http_request_duration_seconds", "Time to answer an HTTP request (until its response starts), by view.",
-    ["method", "view", "status"], buckets=HTTP_BUCKETS,
+    "chat_http_request_duration_seconds",
+    "Time to answer an HTTP request (until its response starts), by view.",
+    ["method", "view", "status"],
+    buckets=HTTP_BUCKETS,
 )
 
 # Why a frame is refused; the label's only values.

@@ -52,8 +52,9 @@ def re_encode(data, max_pixels, max_dimension, preview_box, square=False):
                     return {"refused": "too_many_pixels"}
                 source_format = image.format
                 # JPEGs decode straight to a reduced scale when that is all we keep.
-                image.draft("RGB", _covering(image.size, max_dimension) if square
-                            else _bounded(image.size, max_dimension))
+                image.draft(
+                    "RGB", _covering(image.size, max_dimension) if square else _bounded(image.size, max_dimension)
+                )
                 image.load()
                 image = ImageOps.exif_transpose(image)  # the pixels as seen, before EXIF goes
                 if square:
@@ -178,8 +179,9 @@ def main():
     _confine(limits["memory_bytes"], limits["cpu_seconds"])
     data = sys.stdin.buffer.read()
     try:
-        result = re_encode(data, limits["max_pixels"], limits["max_dimension"], limits["preview_box"],
-                           limits.get("square", False))
+        result = re_encode(
+            data, limits["max_pixels"], limits["max_dimension"], limits["preview_box"], limits.get("square", False)
+        )
     except MemoryError:
         result = {"refused": "too_costly"}
     out = sys.stdout.buffer

@@ -158,7 +158,7 @@ class WebRequest(http_protocol.WebRequest):
         except UnicodeDecodeError:  # daphne answers 400 once the body is in
             return "/"
         root = self.server.root_path
-        return path[len(root):] if root and path.startswith(root) else path
+        return path[len(root) :] if root and path.startswith(root) else path
 
     def _refuse_body(self):
         logger.info("refused a request body of more than %d bytes for %s", self.body_ceiling, self.target_path())
@@ -187,11 +187,16 @@ class Channel(http.HTTPChannel):
 
     def _too_long(self):
         if "_command" not in vars(self):  # no request line yet: that line is the long one
-            answer_and_close(self, 414, b"URI Too Long",
-                             f"This address is too long: at most {self.MAX_LENGTH // 1024} KiB.")
+            answer_and_close(
+                self, 414, b"URI Too Long", f"This address is too long: at most {self.MAX_LENGTH // 1024} KiB."
+            )
         else:
-            answer_and_close(self, 431, b"Request Header Fields Too Large",
-                             f"This request's headers are too large: at most {self.totalHeadersSize // 1024} KiB.")
+            answer_and_close(
+                self,
+                431,
+                b"Request Header Fields Too Large",
+                f"This request's headers are too large: at most {self.totalHeadersSize // 1024} KiB.",
+            )
 
 
 def _build_channel(factory):
@@ -218,7 +223,8 @@ def install_request_handling():
             "self.requests[-1].handleContentChunk" in inspect.getsource(http.HTTPChannel._maybeChooseTransferDecoder)
         ),
         "Twisted's HTTPChannel keeping the request target in _path and the method in _command": (
-            "self._path = request" in request_line and "self._command = command" in request_line
+            "self._path = request" in request_line
+            and "self._command = command" in request_line
             and "del self._command" in inspect.getsource(http.HTTPChannel.allContentReceived)
         ),
         "Twisted's HTTPChannel counting header bytes in _receivedHeaderSize against totalHeadersSize": (
@@ -232,7 +238,8 @@ def install_request_handling():
         ),
         "daphne's HTTPFactory building requests with WebRequest on Twisted's HTTPFactory": (
             "protocol.requestFactory = WebRequest" in inspect.getsource(http_protocol.HTTPFactory.buildProtocol)
-            and "http.HTTPFactory.buildProtocol(self, addr)" in inspect.getsource(http_protocol.HTTPFactory.buildProtocol)
+            and "http.HTTPFactory.buildProtocol(self, addr)"
+            in inspect.getsource(http_protocol.HTTPFactory.buildProtocol)
         ),
         "daphne's WebRequest.process reading the body by request_buffer_size": (
             "self.content.read(buffer_size)" in inspect.getsource(http_protocol.WebRequest.process)

@@ -60,7 +60,10 @@ def retrying_task(retries=3, **task_options):
         # Named as the function (a task is found again by its module path);
         # not functools.wraps: its __wrapped__ would hide `context` from the signature check.
         run.__name__, run.__qualname__, run.__module__, run.__doc__ = (
-            func.__name__, func.__qualname__, func.__module__, func.__doc__
+            func.__name__,
+            func.__qualname__,
+            func.__module__,
+            func.__doc__,
         )
         return task(takes_context=True, **task_options)(run)
 

@@ -61,11 +61,21 @@ class DaemonThreads(concurrent.futures.Executor):
 def start():
     """Runs the tasks of every queue in this process while daphne serves."""
     if "twisted.internet.reactor" not in sys.modules:
-        raise ImproperlyConfigured("CHAT_TASKS_IN_SERVER runs tasks in daphne's process: serve with daphne or runserver.")
+        raise ImproperlyConfigured(
+            "CHAT_TASKS_IN_SERVER runs tasks in daphne's process: serve with daphne or runserver."
+        )
     from twisted.internet import reactor
 
-    worker = Worker(queue_names=["*"], interval=POLL_SECONDS, batch=False, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id=get_random_string(32), excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["*"],
+        interval=POLL_SECONDS,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+    )
 
     def begin():
         task = asyncio.ensure_future(SyncToAsync(worker.run, thread_sensitive=False, executor=DaemonThreads())())

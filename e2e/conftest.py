@@ -23,8 +23,13 @@ from project.trial import stop_process
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # How long anything live may take to show up in a tab.
 LIVE_TIMEOUT_MS = 2000
@@ -63,8 +68,9 @@ def _create_database():
     """A fresh database for this run: on the PostgreSQL server of DATABASE_URL, else a SQLite file."""
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith(("postgres://", "postgresql://")):
-        import psycopg
         from urllib.parse import urlsplit, urlunsplit
+
+        import psycopg
 
         name = f"chat_e2e_{uuid.uuid4().hex[:10]}"
         parts = urlsplit(base)
@@ -109,7 +115,10 @@ class Server:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "project.asgi:application"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         try:
             wait_until_healthy(self.url, self.process)
@@ -142,9 +151,21 @@ class TaskWorker:
     def start(self):
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.1",
-                 "--no-startup-delay"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "manage.py",
+                    "db_worker",
+                    "--queue-name",
+                    "*",
+                    "--no-reload",
+                    "--interval",
+                    "0.1",
+                    "--no-startup-delay",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         return self
 
@@ -459,7 +480,9 @@ for _look in LOOKS.values():
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--screenshots", metavar="DIR", default=None,
+        "--screenshots",
+        metavar="DIR",
+        default=None,
         help="the layout tests also save PNGs of what they check into DIR (make screenshots)",
     )
 
@@ -486,8 +509,11 @@ CONVERSATION = [
     ("dan", "https://git.example.com/chat/mobile/pull/1842/files#diff-7c1a0b3f9e2d4a6b8c0e1f2a3b4c5d6e7f8a9b0c"),
     ("bob", "Thanks, I'll review it after standup."),
     ("carol", "Reminder: the staging database is read-only between 13:00 and 13:30 for the snapshot."),
-    ("alice", "Noted. Release checklist:\n1. freeze main at 14:00\n"
-              "2. run the smoke suite\n3. deploy and watch the dashboards"),
+    (
+        "alice",
+        "Noted. Release checklist:\n1. freeze main at 14:00\n"
+        "2. run the smoke suite\n3. deploy and watch the dashboards",
+    ),
     ("bob", "Someone named a feature flag enable_experimental_threaded_replies_in_archived_rooms_v2 😅"),
     ("carol", "Guilty. I'll rename it."),
     ("dan", "Android fix merged, build 2.4.0-rc3 is on the internal track."),

@@ -6,8 +6,17 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import (
-    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, bodies, direct_conversation, fill_signup, message_action, message_with,
-    open_room, seed_conversation, send,
+    LIVE_TIMEOUT_MS,
+    LOOKS,
+    assert_accessible,
+    bodies,
+    direct_conversation,
+    fill_signup,
+    message_action,
+    message_with,
+    open_room,
+    seed_conversation,
+    send,
 )
 
 
@@ -67,7 +76,8 @@ def test_room_list_and_rooms_pass_the_scan(look, sign_in, archived_room):
     page.goto("/")  # on a phone, the room page has no sidebar
     page.get_by_role("link", name="New message").click()
     expect(page.get_by_role("dialog", name="New message").locator(".person-choice")).to_have_text(
-        ["bob", "carol", "dan"], timeout=LIVE_TIMEOUT_MS)
+        ["bob", "carol", "dan"], timeout=LIVE_TIMEOUT_MS
+    )
     assert_accessible(page, f"new message dialog, {look}")
     page.goto("/dm/new/?q=b")
     expect(page.locator(".person-choice")).to_have_text(["bob"])

@@ -25,6 +25,7 @@ def make_bot():
 
     return make
 
+
 def bot_answer(page, worker):
     """The webhook's answer on `page`, posted as the bot with its badge."""
     answer = message_with(page, "Status for production: all green")
@@ -35,7 +36,6 @@ def bot_answer(page, worker):
     assert answer.locator(".message-author").inner_text() == "deploybot"
     assert answer.locator(".bot-badge").is_visible()
     return answer
-
 
 
 def test_a_bot_posts_through_the_api_and_an_open_page_shows_it_live(server, make_user, sign_in, make_bot):
@@ -75,7 +75,13 @@ def test_the_server_answers_every_refusal_under_api_in_json(server, make_bot):
 
 
 def test_mentioning_a_bot_calls_its_webhook_and_its_answer_appears(
-    server_with, worker_with, private_redis, make_user, sign_in, make_bot, webhook_for  # noqa: F811
+    server_with,
+    worker_with,
+    private_redis,
+    make_user,
+    sign_in,
+    make_bot,
+    webhook_for,  # noqa: F811
 ):
     # The worker broadcasts the bot's answer: it shares the web process's Redis.
     srv = server_with()
@@ -97,7 +103,13 @@ def test_mentioning_a_bot_calls_its_webhook_and_its_answer_appears(
 
 
 def test_a_direct_message_to_a_bot_is_answered_live_in_the_conversation(
-    server_with, worker_with, private_redis, make_user, sign_in, make_bot, webhook_for  # noqa: F811
+    server_with,
+    worker_with,
+    private_redis,
+    make_user,
+    sign_in,
+    make_bot,
+    webhook_for,  # noqa: F811
 ):
     srv = server_with()
     worker = worker_with(REDIS_URL=private_redis.url, CHAT_WEBHOOK_ALLOW_PRIVATE="true", CHAT_BASE_URL=srv.url)

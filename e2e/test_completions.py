@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LIVE_TIMEOUT_MS, direct_conversation, message_with, open_room, send
+from e2e.conftest import LIVE_TIMEOUT_MS, direct_conversation, message_with, open_room
 from e2e.webhook import api_post
 
 BOX = "#message-form [name=message]"
@@ -99,7 +99,8 @@ def test_a_shortcode_becomes_its_emoji_as_its_colon_is_typed(team):
     expect(box).to_have_value("shipped 🎉 with `:tada:` in code, and 10:30:00")
     box.press("Enter")
     expect(message_with(alice, "shipped").locator(".message-body")).to_have_text(
-        "shipped 🎉 with :tada: in code, and 10:30:00", timeout=LIVE_TIMEOUT_MS)
+        "shipped 🎉 with :tada: in code, and 10:30:00", timeout=LIVE_TIMEOUT_MS
+    )
 
 
 def test_colon_and_letters_offer_emoji(team):
@@ -122,7 +123,8 @@ def test_shortcodes_from_a_bot_and_a_bare_socket_arrive_as_emoji(team, server):
     _, token = Bot.objects.create_bot("deploybot", rooms=[Room.objects.get(slug="lobby")])
     assert api_post(server.url, "lobby", token, {"text": "Deployed :rocket: (`:rocket:`)"})[0] == 201
     expect(message_with(alice, "Deployed").locator(".message-body")).to_have_text(
-        "Deployed 🚀 (:rocket:)", timeout=LIVE_TIMEOUT_MS)
+        "Deployed 🚀 (:rocket:)", timeout=LIVE_TIMEOUT_MS
+    )
     expect(message_with(alice, "Deployed").locator(".message-body code")).to_have_text(":rocket:")
 
     # A client of its own on the socket, not the page's box.
@@ -132,4 +134,5 @@ def test_shortcodes_from_a_bot_and_a_bare_socket_arrive_as_emoji(team, server):
         socket.onerror = reject;
     })""")
     expect(message_with(alice, "from a script").locator(".message-body")).to_have_text(
-        "from a script 👍", timeout=LIVE_TIMEOUT_MS)
+        "from a script 👍", timeout=LIVE_TIMEOUT_MS
+    )

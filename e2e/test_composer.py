@@ -54,8 +54,9 @@ def test_a_pasted_list_keeps_its_lines_and_arrives_as_a_list(alice_and_bob):
     expect(alice.locator(BOX)).to_have_value(steps)
     alice.locator(BOX).press("Enter")
     body = message_with(bob, "Release steps:").locator(".message-body")
-    expect(body.locator("ol li")).to_have_text(["freeze main", "run the smoke suite", "deploy"],
-                                               timeout=LIVE_TIMEOUT_MS)
+    expect(body.locator("ol li")).to_have_text(
+        ["freeze main", "run the smoke suite", "deploy"], timeout=LIVE_TIMEOUT_MS
+    )
     expect(body.locator("pre code")).to_have_text("make deploy ENV=prod")
     # Saved line for line as pasted: the server counts what the box counted.
     from rooms.models import Message
@@ -103,7 +104,8 @@ def test_a_long_paste_is_counted_refused_and_kept_never_cut(alice_and_bob):
 
     box.press("Enter")
     expect(alice.locator("#chat-errors")).to_have_text(
-        "Messages are limited to 2000 characters (this one has 2101): shorten it, or send it in parts.")
+        "Messages are limited to 2000 characters (this one has 2101): shorten it, or send it in parts."
+    )
     expect(box).to_have_value(long_text)
     expect(box).to_be_focused()
     alice.locator("#message-form button[type=submit]").click()
@@ -159,8 +161,9 @@ def test_an_edit_takes_new_lines_and_is_refused_over_the_limit(alice_and_bob):
     box.press_sequentially("in room 2")
     expect(box).to_have_value("meet at 3\nin room 2")
     box.press("Enter")
-    expect(message_with(bob, "meet at 3").locator(".message-body")).to_have_text("meet at 3\nin room 2",
-                                                                                  timeout=LIVE_TIMEOUT_MS)
+    expect(message_with(bob, "meet at 3").locator(".message-body")).to_have_text(
+        "meet at 3\nin room 2", timeout=LIVE_TIMEOUT_MS
+    )
 
     message.hover()
     message.locator('button[data-action="edit"]').click()

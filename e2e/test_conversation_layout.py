@@ -2,7 +2,7 @@
 and time zone make them."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -11,7 +11,7 @@ from e2e.conftest import LIVE_TIMEOUT_MS, bodies, message_with, open_room, send
 
 
 def utc(*args):
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def post_at(author, text, when):
@@ -37,8 +37,10 @@ def test_messages_group_by_author_live_on_every_page(make_user, sign_in):
     send(bob, "four")
     for page in (alice, bob):
         expect(bodies(page)).to_have_text(["one", "two", "three", "four"], timeout=LIVE_TIMEOUT_MS)
-        grouped = [message_with(page, text).evaluate("el => el.classList.contains('continued')")
-                   for text in ("one", "two", "three", "four")]
+        grouped = [
+            message_with(page, text).evaluate("el => el.classList.contains('continued')")
+            for text in ("one", "two", "three", "four")
+        ]
         assert grouped == [False, True, False, True]
         # A run shows its author once (the others are left to screen readers).
         shown = "el => el.getBoundingClientRect().width > 1"
@@ -54,11 +56,11 @@ def tokyo_reader(make_user, sign_in):
     """Bob reads in Tokyo (UTC+9), in British English, at 12:30 on Monday
     15 June 2026 there (03:30 UTC), after this conversation."""
     alice, _ = make_user("alice"), make_user("bob")
-    post_at(alice, "late on saturday", utc(2026, 6, 13, 14, 0))   # Sat 23:00 in Tokyo
+    post_at(alice, "late on saturday", utc(2026, 6, 13, 14, 0))  # Sat 23:00 in Tokyo
     post_at(alice, "just after midnight", utc(2026, 6, 13, 15, 30))  # Sun 00:30 in Tokyo, same UTC day
     post_at(alice, "still up", utc(2026, 6, 13, 15, 32))
     post_at(alice, "an hour later", utc(2026, 6, 13, 16, 40))
-    post_at(alice, "good morning", utc(2026, 6, 15, 3, 28))         # Mon 12:28
+    post_at(alice, "good morning", utc(2026, 6, 15, 3, 28))  # Mon 12:28
     post_at(alice, "lunch?", utc(2026, 6, 15, 3, 29, 50))
     context = sign_in("bob", locale="en-GB", timezone_id="Asia/Tokyo")
     context.clock.install(time=utc(2026, 6, 15, 3, 30))
@@ -75,10 +77,17 @@ def test_days_and_times_follow_the_readers_time_zone_and_clock(tokyo_reader):
     expect(message_with(page, "late on saturday").locator("time")).to_have_text("23:00")
     expect(message_with(page, "just after midnight").locator("time")).to_have_text("00:30")
     # Within 5 minutes of the same author: one run; a new day or a pause breaks it.
-    runs = {text: message_with(page, text).evaluate("el => el.classList.contains('continued')")
-            for text in ("just after midnight", "still up", "an hour later", "good morning", "lunch?")}
-    assert runs == {"just after midnight": False, "still up": True, "an hour later": False,
-                    "good morning": False, "lunch?": True}
+    runs = {
+        text: message_with(page, text).evaluate("el => el.classList.contains('continued')")
+        for text in ("just after midnight", "still up", "an hour later", "good morning", "lunch?")
+    }
+    assert runs == {
+        "just after midnight": False,
+        "still up": True,
+        "an hour later": False,
+        "good morning": False,
+        "lunch?": True,
+    }
     # Recent messages say how long ago, and keep saying it correctly.
     expect(message_with(page, "good morning").locator(".time-ago")).to_have_text("2 minutes ago")
     expect(message_with(page, "lunch?").locator(".time-ago")).to_have_text("now")

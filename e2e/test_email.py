@@ -10,7 +10,13 @@ import time
 import pytest
 
 from e2e.conftest import (
-    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, assert_no_horizontal_scroll, message_with, open_room, send,
+    LIVE_TIMEOUT_MS,
+    LOOKS,
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    message_with,
+    open_room,
+    send,
 )
 
 DELAY_SECONDS = 3

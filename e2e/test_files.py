@@ -9,7 +9,13 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from e2e.conftest import (
-    LIVE_TIMEOUT_MS, LOOKS, assert_accessible, assert_no_horizontal_scroll, open_room, seed_conversation, send,
+    LIVE_TIMEOUT_MS,
+    LOOKS,
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    open_room,
+    seed_conversation,
+    send,
 )
 
 UPLOAD_TIMEOUT_MS = 10_000
@@ -80,7 +86,9 @@ def test_an_image_chosen_in_one_tab_appears_with_its_preview_in_the_other(alice_
     viewer = bob.locator("#image-viewer")
     expect(viewer).to_be_visible()
     expect(viewer.locator("img")).to_have_attribute("alt", "sunset.png")
-    bob.wait_for_function("img => img.complete && img.naturalWidth === 1200", arg=viewer.locator("img").element_handle())
+    bob.wait_for_function(
+        "img => img.complete && img.naturalWidth === 1200", arg=viewer.locator("img").element_handle()
+    )
     # It says which file it is, and saves it under that name.
     expect(viewer.get_by_role("heading", name="sunset.png")).to_be_visible()
     expect(viewer).to_have_accessible_name("sunset.png")
@@ -112,8 +120,9 @@ def test_a_pasted_screenshot_is_attached_and_sent_without_a_caption(alice_and_bo
     )
     expect(alice.locator("#uploads .upload-name")).to_have_text(["screenshot.png"])
     alice.press("#message-input", "Enter")
-    expect(bob.locator('.attachment img[alt="screenshot.png"]')).to_have_attribute("width", "50",
-                                                                                     timeout=UPLOAD_TIMEOUT_MS)
+    expect(bob.locator('.attachment img[alt="screenshot.png"]')).to_have_attribute(
+        "width", "50", timeout=UPLOAD_TIMEOUT_MS
+    )
 
 
 def test_files_dropped_on_the_room_are_attached(alice_and_bob):
@@ -131,8 +140,9 @@ def test_files_dropped_on_the_room_are_attached(alice_and_bob):
     )
     expect(alice.locator("#uploads .upload-name")).to_have_text(["table.csv", "notes.md"])
     send(alice, "two files")
-    expect(bob.locator(".attachment-download .attachment-name")).to_have_text(["table.csv", "notes.md"],
-                                                                               timeout=UPLOAD_TIMEOUT_MS)
+    expect(bob.locator(".attachment-download .attachment-name")).to_have_text(
+        ["table.csv", "notes.md"], timeout=UPLOAD_TIMEOUT_MS
+    )
 
 
 def test_an_html_file_is_downloaded_not_rendered(alice_and_bob):
@@ -207,8 +217,10 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled(alice_and_bob):
     # A slow uplink (Chromium's network emulation) so the upload takes a while.
     cdp = alice.context.new_cdp_session(alice)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions",
-             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 64 * 1024})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 64 * 1024},
+    )
     attach(alice, file("video.bin", b"\0" * (2 * 1024 * 1024), "application/octet-stream"))
     send(alice, "watch this")
     progress = alice.locator("#uploads .upload-progress")
@@ -243,14 +255,19 @@ def test_a_room_with_images_fits_the_screen(make_user, sign_in, screenshot):
 
     seed_conversation(Room.objects.get(slug="lobby"))
     page = open_room(sign_in("alice", **LOOKS["desktop"]))
-    attach(page, file("release-dashboard.jpg", picture((1600, 900), (40, 70, 140), (230, 120, 90)), "image/jpeg"),
-           file("rc3-on-device.jpg", picture((900, 1200), (20, 110, 100), (200, 220, 160)), "image/jpeg"),
-           file("release-notes-2.4.pdf", b"%PDF-1.4 " + b"x" * 180_000, "application/pdf"))
+    attach(
+        page,
+        file("release-dashboard.jpg", picture((1600, 900), (40, 70, 140), (230, 120, 90)), "image/jpeg"),
+        file("rc3-on-device.jpg", picture((900, 1200), (20, 110, 100), (200, 220, 160)), "image/jpeg"),
+        file("release-notes-2.4.pdf", b"%PDF-1.4 " + b"x" * 180_000, "application/pdf"),
+    )
     send(page, "Dashboards after the rc3 rollout, and the notes for 15:00")
-    images = page.locator('#messages .attachment img')
+    images = page.locator("#messages .attachment img")
     expect(images).to_have_count(2, timeout=UPLOAD_TIMEOUT_MS)
-    page.wait_for_function("() => [...document.querySelectorAll('#messages .attachment img')]"
-                           ".every(img => img.complete && img.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#messages .attachment img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
     expect(page.locator(".attachment-download")).to_have_text("release-notes-2.4.pdf 175.8 KiB")
     page.locator("#messages").evaluate("el => el.scrollTop = el.scrollHeight")
     assert_no_horizontal_scroll(page)
@@ -270,12 +287,22 @@ def test_on_s3_compatible_storage_images_load_through_signed_urls(server_with, m
     s3.start()
     try:
         endpoint = f"http://127.0.0.1:{port}"
-        bucket = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        bucket = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         bucket.create_bucket(Bucket="chat-e2e")
-        server = server_with(AWS_STORAGE_BUCKET_NAME="chat-e2e", AWS_S3_ENDPOINT_URL=endpoint,
-                             AWS_S3_REGION_NAME="us-east-1", AWS_S3_ADDRESSING_STYLE="path",
-                             AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        server = server_with(
+            AWS_STORAGE_BUCKET_NAME="chat-e2e",
+            AWS_S3_ENDPOINT_URL=endpoint,
+            AWS_S3_REGION_NAME="us-east-1",
+            AWS_S3_ADDRESSING_STYLE="path",
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+        )
         make_user("alice")
         make_user("bob")
         alice, bob = open_room(sign_in("alice", server)), open_room(sign_in("bob", server))

@@ -68,7 +68,7 @@ def test_a_multi_line_fenced_block_keeps_its_lines(alice_and_bob):
 
     from rooms.models import Message, Room
 
-    alice, bob = alice_and_bob
+    _alice, bob = alice_and_bob
     author = get_user_model().objects.get(username="alice")
     Message.objects.post(Room.objects.get(slug="lobby"), author, "look:\n```\nif a < b:\n    go()\n```\n*done*")
     bob.reload()

@@ -21,7 +21,11 @@ def test_the_manifest_is_valid_and_its_icons_and_the_favicon_load(make_user, sig
     assert response.ok and response.headers["content-type"] == "application/manifest+json"
     manifest = response.json()
     assert {key: manifest[key] for key in ("name", "short_name", "start_url", "display")} == {
-        "name": "Chat", "short_name": "Chat", "start_url": "/", "display": "standalone"}
+        "name": "Chat",
+        "short_name": "Chat",
+        "start_url": "/",
+        "display": "standalone",
+    }
     assert page.request.get(manifest["start_url"]).ok
     purposes = set()
     for icon in manifest["icons"]:
@@ -33,7 +37,9 @@ def test_the_manifest_is_valid_and_its_icons_and_the_favicon_load(make_user, sig
     favicon = page.request.get("/favicon.ico")
     assert favicon.ok and favicon.headers["content-type"] in ("image/x-icon", "image/vnd.microsoft.icon")
     # The browser reads the same manifest (what an install prompt uses).
-    assert page.evaluate("() => document.querySelector('link[rel=manifest]').href") == f"{server.url}/manifest.webmanifest"
+    assert (
+        page.evaluate("() => document.querySelector('link[rel=manifest]').href") == f"{server.url}/manifest.webmanifest"
+    )
 
 
 def test_the_service_worker_registers_for_the_whole_site(make_user, sign_in, server):

@@ -9,8 +9,18 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import (
-    CONVERSATION, LIVE_TIMEOUT_MS, LOOKS, PHONE, assert_accessible, assert_no_horizontal_scroll, bodies,
-    direct_conversation, message_with, open_room, seed_conversation, send,
+    CONVERSATION,
+    LIVE_TIMEOUT_MS,
+    LOOKS,
+    PHONE,
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    bodies,
+    direct_conversation,
+    message_with,
+    open_room,
+    seed_conversation,
+    send,
 )
 
 LONG_LINK = CONVERSATION[4][1]
@@ -26,8 +36,9 @@ def busy_lobby():
     users = seed_conversation(lobby)
     add_reactions_and_replies(lobby, users)
     Room.objects.create(name="Releases", slug="releases", topic="Release planning, checklists and go/no-go calls")
-    Room.objects.create(name="Design reviews", slug="design", topic="Screens and flows before they ship",
-                        is_private=True).members.add(users["alice"])
+    Room.objects.create(
+        name="Design reviews", slug="design", topic="Screens and flows before they ship", is_private=True
+    ).members.add(users["alice"])
     Room.objects.create(name="Launch 2023", slug="launch-2023", topic="How we shipped v1", is_archived=True)
     # Two conversations of alice's in the sidebar, one unread.
     direct_conversation("alice", "bob", text="Thanks for the review!")
@@ -260,7 +271,8 @@ def test_on_a_touch_phone_no_action_covers_text_and_a_tap_opens_them(release_run
     message_with(page, "Error rate is flat").locator(".message-body").tap()
     expect(page.get_by_role("dialog", name="bob · 09:04")).to_be_visible()
     expect(page.get_by_role("dialog").locator("button[data-action]")).to_have_text(
-        ["Reply", "React", "Copy link", "Delete"])
+        ["Reply", "React", "Copy link", "Delete"]
+    )
     page.keyboard.press("Escape")
     expect(page.locator(".message-sheet")).to_have_count(0)
 
@@ -307,7 +319,7 @@ def test_on_a_desktop_no_action_covers_text_at_any_width(width, release_runs, si
     expect(sheet.locator("button[data-action]").first).to_be_focused()
     screenshot(page, f"message-menu-{width}")
     box, at = sheet.bounding_box(), menu.bounding_box()
-    assert 0 <= box["x"] and box["x"] + box["width"] <= width and abs(box["y"] - (at["y"] + at["height"] + 4)) <= 1
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width and abs(box["y"] - (at["y"] + at["height"] + 4)) <= 1
     page.keyboard.press("Escape")
     expect(page.locator(".message-sheet")).to_have_count(0)
     expect(menu).to_be_focused()

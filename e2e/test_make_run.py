@@ -18,7 +18,6 @@ import subprocess
 import termios
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -31,8 +30,21 @@ from e2e.webhook import Webhook
 
 # The pages whose commands are run as written. docs/bots-api.md is not
 # among them: its create_bot names an example webhook host.
-PAGES = [ROOT / "README.md", *(ROOT / "docs" / name for name in (
-    "index.md", "using.md", "deploying.md", "configuration.md", "security.md", "performance.md", "testing.md"))]
+PAGES = [
+    ROOT / "README.md",
+    *(
+        ROOT / "docs" / name
+        for name in (
+            "index.md",
+            "using.md",
+            "deploying.md",
+            "configuration.md",
+            "security.md",
+            "performance.md",
+            "testing.md",
+        )
+    ),
+]
 # The venv is installed already: make is told not to remake it (-o), which
 # a first `make run` on a fresh machine would do.
 MAKE = ["make", "-o", ".venv/.installed"]
@@ -43,8 +55,13 @@ STOP_TIMEOUT = 30
 def copy_checkout(dest):
     """The checkout's files as git sees them (committed or not, ignored ones
     left out), and its venv."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -73,8 +90,11 @@ class Trial:
         self.log_path = log_path
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [*MAKE, "run", "HOST=127.0.0.1", f"PORT={self.port}", *make_args], cwd=checkout,
-                env=terminal_env(CHAT_WEBHOOK_ALLOW_PRIVATE="true"), stdout=log, stderr=subprocess.STDOUT,
+                [*MAKE, "run", "HOST=127.0.0.1", f"PORT={self.port}", *make_args],
+                cwd=checkout,
+                env=terminal_env(CHAT_WEBHOOK_ALLOW_PRIVATE="true"),
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         try:
@@ -92,8 +112,14 @@ class Trial:
         return local_env.read(self.checkout / "local.env")
 
     def manage(self, *args, **env):
-        return subprocess.run([".venv/bin/python", "manage.py", *args], cwd=self.checkout, capture_output=True,
-                              text=True, timeout=120, env=terminal_env(**env))
+        return subprocess.run(
+            [".venv/bin/python", "manage.py", *args],
+            cwd=self.checkout,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=terminal_env(**env),
+        )
 
     def interrupt(self):
         """Ctrl+C in the terminal: SIGINT to every process of the trial."""
@@ -173,8 +199,9 @@ def test_a_bots_answer_appears_live_under_make_run(redis, start_trial, browser):
     # The bot, made from another terminal as the docs say, with its webhook.
     hook = Webhook(token="").start()
     try:
-        made = trial.manage("create_bot", "deploybot", "--room", "lobby", "--webhook-url", hook.url,
-                            CHAT_WEBHOOK_ALLOW_PRIVATE="true")
+        made = trial.manage(
+            "create_bot", "deploybot", "--room", "lobby", "--webhook-url", hook.url, CHAT_WEBHOOK_ALLOW_PRIVATE="true"
+        )
         assert made.returncode == 0, made.stderr
         hook.token = made.stdout.splitlines()[-1]
         send(page, "@deploybot status production")
@@ -235,8 +262,14 @@ def shell(trial, command, **env):
     """`command` typed in a terminal in the trial's checkout (make told not to reinstall the venv)."""
     if command.startswith("make "):
         command = " ".join(MAKE) + command.removeprefix("make")
-    return subprocess.run(["bash", "-c", command], cwd=trial.checkout, capture_output=True, text=True, timeout=180,
-                          env=terminal_env(PATH=f"{trial.checkout / '.venv' / 'bin'}:{os.environ['PATH']}", **env))
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=trial.checkout,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=terminal_env(PATH=f"{trial.checkout / '.venv' / 'bin'}:{os.environ['PATH']}", **env),
+    )
 
 
 def conversation(trial, command, answers):
@@ -247,10 +280,15 @@ def conversation(trial, command, answers):
         command = " ".join(MAKE) + command.removeprefix("make")
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        ["bash", "-c", command], cwd=trial.checkout, stdin=terminal, stdout=terminal, stderr=terminal,
+        ["bash", "-c", command],
+        cwd=trial.checkout,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
         env=terminal_env(PATH=f"{trial.checkout / '.venv' / 'bin'}:{os.environ['PATH']}"),
         # A session of its own whose controlling terminal is the pty, where passwords are asked.
-        start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(terminal)
     said, todo, deadline = "", list(answers), time.monotonic() + 120
@@ -296,8 +334,16 @@ def bot_made(trial, command):
 
 
 def superuser_made(trial, command, username):
-    status, said = conversation(trial, command, [("Username", username), ("Email address", f"{username}@example.com"),
-                                                 ("Password:", PASSWORD), ("Password (again)", PASSWORD)])
+    status, said = conversation(
+        trial,
+        command,
+        [
+            ("Username", username),
+            ("Email address", f"{username}@example.com"),
+            ("Password:", PASSWORD),
+            ("Password (again)", PASSWORD),
+        ],
+    )
     assert status == 0 and "Superuser created successfully." in said, said
 
 
@@ -306,6 +352,7 @@ def prints(expected, **env):
         result = shell(trial, command, **env)
         assert result.returncode == 0, result.stdout + result.stderr
         assert expected in result.stdout + result.stderr, result.stdout + result.stderr
+
     return check
 
 
@@ -313,9 +360,14 @@ def worker_runs(trial, command):
     """A worker: it starts, takes the queue, and stops on Ctrl+C."""
     log = trial.checkout / "worker.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen(["bash", "-c", command], cwd=trial.checkout, stdout=out, stderr=subprocess.STDOUT,
-                                   env=terminal_env(PATH=f"{trial.checkout / '.venv' / 'bin'}:{os.environ['PATH']}"),
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=trial.checkout,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=terminal_env(PATH=f"{trial.checkout / '.venv' / 'bin'}:{os.environ['PATH']}"),
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while "Starting worker" not in log.read_text() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.1)
@@ -328,22 +380,31 @@ def dry_run(needs):
     """Commands a test cannot run whole (the suites themselves, an
     8-minute benchmark, a server on every interface): make shows what it
     would run, which must be `needs`."""
+
     def check(trial, command):
         result = shell(trial, command.replace("make ", "make -n ", 1))
         assert result.returncode == 0, result.stderr
         assert needs in result.stdout, result.stdout
+
     return check
 
 
 # Production's settings, as docs/deploying.md sets them.
-PRODUCTION = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "chat.example.com",
-              "CSRF_TRUSTED_ORIGINS": "https://chat.example.com", "CHAT_BASE_URL": "https://chat.example.com"}
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "chat.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://chat.example.com",
+    "CHAT_BASE_URL": "https://chat.example.com",
+}
 
 CHECKS = {
     "make run": lambda trial, command: None,  # the trial the test runs
     "make run HOST=0.0.0.0": dry_run("--host '0.0.0.0'"),  # the tests bind 127.0.0.1 only (project/tests/test_trial.py)
     "make run PORT=9000": dry_run("--port '9000'"),
-    "make run REDIS_SERVER=": dry_run("--redis-server ''"),  # run whole by test_a_bots_answer_appears_live_under_make_run
+    "make run REDIS_SERVER=": dry_run(
+        "--redis-server ''"
+    ),  # run whole by test_a_bots_answer_appears_live_under_make_run
     "make run PYTHON=/path/to/python3.13": dry_run("project.trial serve"),
     "make admin": lambda trial, command: superuser_made(trial, command, "admin2"),
     "make test": dry_run("pytest e2e"),
@@ -356,7 +417,9 @@ CHECKS = {
     "make bench": dry_run("-m bench"),
     'make bench BENCH_ARGS="--scenarios datascale"': dry_run("-m bench --scenarios datascale"),
     ".venv/bin/python manage.py invite": lambda trial, command: invited(trial, command, "one account"),
-    ".venv/bin/python manage.py invite --uses 10 --hours 48": lambda trial, command: invited(trial, command, "10 accounts"),
+    ".venv/bin/python manage.py invite --uses 10 --hours 48": lambda trial, command: invited(
+        trial, command, "10 accounts"
+    ),
     "python manage.py invite --uses 10 --hours 48": lambda trial, command: invited(trial, command, "10 accounts"),
     ".venv/bin/python manage.py create_bot deploybot --room lobby": bot_made,
     ".venv/bin/python manage.py createsuperuser": lambda trial, command: superuser_made(trial, command, "admin3"),

@@ -69,8 +69,10 @@ def test_a_mention_is_highlighted_for_everyone_and_strongly_for_the_person_named
         expect(message_with(alice, "hey")).not_to_have_class(MINE)
         expect(message_with(alice, "hey").locator(".mention")).not_to_have_class(re.compile(r"\bmention-me\b"))
         # Strongly: bob's highlight differs from what alice sees.
-        styles = [message_with(page, "hey").locator(".mention").evaluate("el => getComputedStyle(el).backgroundColor")
-                  for page in (alice, bob)]
+        styles = [
+            message_with(page, "hey").locator(".mention").evaluate("el => getComputedStyle(el).backgroundColor")
+            for page in (alice, bob)
+        ]
         assert styles[0] != styles[1], moment
 
 
@@ -90,11 +92,13 @@ def test_a_mention_in_a_background_tab_notifies_once_with_author_and_text(people
     expect(message_with(bob, "talking to myself")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     send(alice, "lunch? @bob <b>now</b> " + "x" * 300)
     notices = notified(bob, 1)
-    assert notices == [{
-        "title": "alice mentioned you in #lobby",
-        "body": "lunch? @bob <b>now</b> " + "x" * 116 + "…",
-        "tag": notices[0]["tag"],
-    }]
+    assert notices == [
+        {
+            "title": "alice mentioned you in #lobby",
+            "body": "lunch? @bob <b>now</b> " + "x" * 116 + "…",
+            "tag": notices[0]["tag"],
+        }
+    ]
     expect(message_with(bob, "lunch?")).to_have_id(notices[0]["tag"])
     # Not the history, not the visible tab's, not his own message.
     assert len(notifications(bob)) == 1

@@ -6,7 +6,6 @@ processes of one host do: a scrape of either counts the work of all three.
 """
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import subprocess
@@ -15,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -30,8 +30,9 @@ WAIT_SECONDS = 15
 
 def scrape(server, authorization=f"Bearer {TOKEN}"):
     """(status, body) of GET /metrics."""
-    request = urllib.request.Request(f"{server.url}/metrics",
-                                     headers={"Authorization": authorization} if authorization else {})
+    request = urllib.request.Request(
+        f"{server.url}/metrics", headers={"Authorization": authorization} if authorization else {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode()
@@ -43,8 +44,12 @@ def value(server, name, **labels):
     """The sum of the samples `name` (with these labels) in one scrape; 0 if none."""
     status, body = scrape(server)
     assert status == 200, body
-    return sum(sample.value for family in text_string_to_metric_families(body) for sample in family.samples
-               if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()))
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 def until(server, name, expected, **labels):
@@ -83,8 +88,9 @@ class Sockets:
         import websockets
 
         async def connect():
-            return await websockets.connect(f"ws://127.0.0.1:{server.port}{path}",
-                                            additional_headers={"Cookie": self.cookie, "Origin": server.url})
+            return await websockets.connect(
+                f"ws://127.0.0.1:{server.port}{path}", additional_headers={"Cookie": self.cookie, "Origin": server.url}
+            )
 
         socket = self.run(connect())
         self.open.append(socket)
@@ -115,8 +121,12 @@ class Sockets:
 @pytest.fixture
 def host(server_with, worker_with, tmp_path):
     """Two servers and a worker of one host, with metrics on."""
-    env = {"METRICS_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-           "CHAT_WEBHOOK_ALLOW_PRIVATE": "true", "CHAT_TASK_RETRY_BASE_SECONDS": "3600"}
+    env = {
+        "METRICS_TOKEN": TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "CHAT_WEBHOOK_ALLOW_PRIVATE": "true",
+        "CHAT_TASK_RETRY_BASE_SECONDS": "3600",
+    }
     first, second = server_with(**env), server_with(**env)
     worker = worker_with(**env, REDIS_URL=first.env["REDIS_URL"])
     return first, second, worker
@@ -148,7 +158,7 @@ def test_metrics_need_the_token(host, server):
 
 
 def test_the_sockets_gauge_follows_open_sockets_across_processes(host, sockets):
-    first, second, worker = host
+    first, second, _worker = host
     alice = sockets("alice")
     on_first = [alice.connect(first), alice.connect(first)]
     alice.connect(second)
@@ -167,7 +177,7 @@ def test_counters_move_with_the_work_done(host, sockets):
     from integrations.models import Bot
     from rooms.models import Room
 
-    first, second, worker = host
+    first, second, _worker = host
     failing = HookServer()
     failing.answer = lambda headers, body: (503, "text/plain", b"down for maintenance")
     failing.start()
@@ -211,14 +221,24 @@ def json_lines(log_path):
 def procfile_web(server_env, private_redis, tmp_path):
     """The Procfile's web: line as a platform runs it, with LOG_FORMAT=json:
     (its URL, its log)."""
-    command = next(line.removeprefix("web:").strip() for line in (ROOT / "Procfile").read_text().splitlines()
-                   if line.startswith("web:"))
+    command = next(
+        line.removeprefix("web:").strip()
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.startswith("web:")
+    )
     port, log_path = free_port(), tmp_path / "web.log"
-    env = {**server_env, "REDIS_URL": private_redis.url, "LOG_FORMAT": "json", "PORT": str(port),
-           "BIND_ADDRESS": "127.0.0.1", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        **server_env,
+        "REDIS_URL": private_redis.url,
+        "LOG_FORMAT": "json",
+        "PORT": str(port),
+        "BIND_ADDRESS": "127.0.0.1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            ["bash", "-c", f"exec {command}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process)

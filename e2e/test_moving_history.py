@@ -35,8 +35,14 @@ def test_an_imported_person_claims_their_account_and_finds_their_history(
     # The lobby is in use: Slack's #general comes as a room of its own.
     Message.objects.create(room=Room.objects.get(slug="lobby"), author=make_user("admin"), text="Welcome")
     export = write_zip(tmp_path / "slack-export.zip", workspace())
-    done = subprocess.run([sys.executable, "manage.py", "import_slack", str(export)], cwd=ROOT, env=server_env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "import_slack", str(export)],
+        cwd=ROOT,
+        env=server_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     link = re.search(r"^  bob\tBob Baker\t(\S+)$", done.stdout, re.MULTILINE).group(1)
 

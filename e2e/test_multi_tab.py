@@ -54,10 +54,10 @@ def test_conversation_keeps_its_order_in_every_tab(people):
 HOSTILE = [
     "<script>window.__pwned = 'script'</script>",
     "<img src=x onerror=\"window.__pwned='img'\">",
-    "\"><svg onload=\"window.__pwned='svg'\">",
+    '"><svg onload="window.__pwned=\'svg\'">',
     "' onmouseover='window.__pwned=1' x='",
     "{{ request.user }} {% csrf_token %} ${alert(1)}",
-    "<div hx-get=\"/accounts/logout/\" hx-trigger=\"load\">htmx attribute</div>",
+    '<div hx-get="/accounts/logout/" hx-trigger="load">htmx attribute</div>',
 ]
 
 

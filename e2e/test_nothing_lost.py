@@ -36,9 +36,7 @@ def test_users_on_different_processes_see_each_other(alice_and_bob, cluster, sig
         expect(bodies(page)).to_have_text(["from process one", "from process two"])
 
 
-def test_killed_server_page_catches_up_once_in_order_and_its_presence_expires(
-    alice_and_bob, cluster, sign_in, measure
-):
+def test_killed_server_page_catches_up_once_in_order_and_its_presence_expires(alice_and_bob, cluster, sign_in, measure):
     one, two = cluster
     alice = open_room(sign_in("alice", one))
     bob = open_room(sign_in("bob", two))

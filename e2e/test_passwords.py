@@ -77,8 +77,9 @@ def test_a_forgotten_password_is_reset_by_the_link_emailed_through_the_worker(
 
         [email] = smtp_server.messages()
         assert email["To"] == "erin@example.com"
-        [link] = re.findall(rf"{re.escape(srv.url)}/accounts/password/reset/\S+/\S+/",
-                            email.get_body(("plain",)).get_content())
+        [link] = re.findall(
+            rf"{re.escape(srv.url)}/accounts/password/reset/\S+/\S+/", email.get_body(("plain",)).get_content()
+        )
         page.goto(link)
         expect(page.get_by_role("heading", name="Set a new password")).to_be_visible()
         assert_accessible(page, "set a new password (phone)")

@@ -73,16 +73,28 @@ def deploy_env(postgres_url, private_redis):
 
 
 def honcho(env, *args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "honcho", "--no-colour", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "honcho", "--no-colour", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
 def deployed(deploy_env, tmp_path):
     """collectstatic (the build), `release:`, then `web:` and `worker:` under honcho."""
     port, env = deploy_env
-    build = subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300)
+    build = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert build.returncode == 0, build.stderr
     release = honcho(env, "start", "release", timeout=300)
     assert release.returncode == 0, release.stdout + release.stderr
@@ -90,7 +102,11 @@ def deployed(deploy_env, tmp_path):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "honcho", "--no-colour", "start", "-p", str(port), "web", "worker"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://localhost:{port}"
     try:
@@ -116,9 +132,16 @@ def test_procfile_runs_release_web_and_worker_as_deployed(deployed, sign_in, web
     with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
         assert json.loads(response.read())  # the database and the channel layer answer
 
-    people = honcho(env, "run", "python", "manage.py", "shell", "-c",
-                    "from django.contrib.auth import get_user_model as u; "
-                    "u().objects.create_user('alice', password='pw-alice-e2e')")
+    people = honcho(
+        env,
+        "run",
+        "python",
+        "manage.py",
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model as u; "
+        "u().objects.create_user('alice', password='pw-alice-e2e')",
+    )
     assert people.returncode == 0, people.stderr
     made = honcho(env, "run", "python", "manage.py", "create_bot", "procbot", "--room", "lobby")
     assert made.returncode == 0, made.stderr
@@ -131,16 +154,29 @@ def test_procfile_runs_release_web_and_worker_as_deployed(deployed, sign_in, web
     message_with(page, "Released v42").wait_for(timeout=5_000)
 
     hook = webhook_for(token)
-    hooked = honcho(env, "run", "python", "manage.py", "shell", "-c",
-                    f"from integrations.models import Bot; Bot.objects.filter(name='procbot')"
-                    f".update(webhook_url='{hook.url}')")
+    hooked = honcho(
+        env,
+        "run",
+        "python",
+        "manage.py",
+        "shell",
+        "-c",
+        f"from integrations.models import Bot; Bot.objects.filter(name='procbot').update(webhook_url='{hook.url}')",
+    )
     assert hooked.returncode == 0, hooked.stderr
     send(page, "@procbot status production")
     try:
         message_with(page, "Status for production: all green").wait_for(timeout=WORKER_TIMEOUT_MS)
     except PlaywrightTimeout:
         raise AssertionError(f"the worker's answer did not appear:\n{log_path.read_text()[-4000:]}") from None
-    done = honcho(env, "run", "python", "manage.py", "shell", "-c",
-                  "from django_tasks_db.models import DBTaskResult as R; "
-                  "print(R.objects.filter(status='SUCCESSFUL', task_path='integrations.tasks.deliver_webhook').count())")
+    done = honcho(
+        env,
+        "run",
+        "python",
+        "manage.py",
+        "shell",
+        "-c",
+        "from django_tasks_db.models import DBTaskResult as R; "
+        "print(R.objects.filter(status='SUCCESSFUL', task_path='integrations.tasks.deliver_webhook').count())",
+    )
     assert done.stdout.strip().splitlines()[-1] == "1", done.stdout + done.stderr

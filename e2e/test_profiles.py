@@ -43,8 +43,9 @@ def test_a_new_name_and_avatar_reach_another_persons_open_room(make_user, sign_i
     avatar = message.locator("img.avatar")
     expect(avatar).to_have_attribute("src", f"/accounts/avatars/{profile.user_id}/{profile.avatar_version}/")
     # Loaded from the server: a 128 px square.
-    bob_room.wait_for_function("img => img.complete && img.naturalWidth === 128", arg=avatar.element_handle(),
-                               timeout=LIVE_TIMEOUT_MS)
+    bob_room.wait_for_function(
+        "img => img.complete && img.naturalWidth === 128", arg=avatar.element_handle(), timeout=LIVE_TIMEOUT_MS
+    )
     expect(presence.locator(".presence-name")).to_have_text("Alice Liddell")
     expect(presence.locator("img.avatar")).to_be_visible()
     # Still the person: her name offers a direct message to her handle.
@@ -54,5 +55,5 @@ def test_a_new_name_and_avatar_reach_another_persons_open_room(make_user, sign_i
     # What she sends from the tab she had open carries the new name too.
     send(alice_room, "New look")
     expect(message_with(bob_room, "New look").locator(".message-author")).to_have_text(
-        "Alice Liddell", timeout=LIVE_TIMEOUT_MS)
-
+        "Alice Liddell", timeout=LIVE_TIMEOUT_MS
+    )

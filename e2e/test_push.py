@@ -90,12 +90,18 @@ def test_a_device_enabled_in_settings_is_pushed_a_mention_only_while_no_page_is_
     expect(message_with(alice, "while you look")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     alice.evaluate(HIDE, True)  # her only page goes to the background
     send(bob, "@alice while you are away")
-    [(path, headers, body)] = pushes(push_service, 1)
+    [(_path, _headers, body)] = pushes(push_service, 1)
     payload = browser.read(body)
     tag = message_with(alice, "while you are away").get_attribute("id")
-    assert payload == {"author": "bob", "room": "# Lobby", "direct": False, "mention": True,
-                       "text": "@alice while you are away",
-                       "url": f"/rooms/lobby/messages/{tag.removeprefix('message-')}/", "tag": tag}
+    assert payload == {
+        "author": "bob",
+        "room": "# Lobby",
+        "direct": False,
+        "mention": True,
+        "text": "@alice while you are away",
+        "url": f"/rooms/lobby/messages/{tag.removeprefix('message-')}/",
+        "tag": tag,
+    }
     # The mention she had on screen was never pushed (the worker took it first).
     first = DBTaskResult.objects.filter(task_path="push.tasks.push_message").order_by("enqueued_at").first()
     assert first.status == "SUCCESSFUL" and first.return_value == {"devices": 0, "people": []}
@@ -111,8 +117,10 @@ def test_a_device_enabled_in_settings_is_pushed_a_mention_only_while_no_page_is_
     while not registrations:
         assert time.monotonic() < deadline, "no service worker registration reported"
         alice.wait_for_timeout(50)
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": push_server.url, "registrationId": registrations[0]["registrationId"], "data": json.dumps(payload)})
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": push_server.url, "registrationId": registrations[0]["registrationId"], "data": json.dumps(payload)},
+    )
     shown = alice.evaluate("""async () => {
       const registration = await navigator.serviceWorker.ready;
       for (let i = 0; i < 100; i++) {
@@ -122,5 +130,11 @@ def test_a_device_enabled_in_settings_is_pushed_a_mention_only_while_no_page_is_
       }
       return [];
     }""")
-    assert shown == [{"title": "bob mentioned you in # Lobby", "body": "@alice while you are away",
-                      "tag": payload["tag"], "url": payload["url"]}]
+    assert shown == [
+        {
+            "title": "bob mentioned you in # Lobby",
+            "body": "@alice while you are away",
+            "tag": payload["tag"],
+            "url": payload["url"],
+        }
+    ]

@@ -30,8 +30,11 @@ def reaction(page, text):
 def swap(page, block, html):
     """Swaps `html` in out of band, as a fragment from the socket is."""
     html = html.replace("<div ", '<div hx-swap-oob="outerHTML" ', 1)
-    page.evaluate("""(html) => htmx.swap({sourceElement: document.getElementById("room"), text: html,
-                                          target: document.getElementById("room"), swap: "none"})""", html)
+    page.evaluate(
+        """(html) => htmx.swap({sourceElement: document.getElementById("room"), text: html,
+                                          target: document.getElementById("room"), swap: "none"})""",
+        html,
+    )
 
 
 def test_a_reaction_shows_on_every_page_pressed_only_for_the_one_who_reacted(alice_and_bob):

@@ -50,8 +50,9 @@ def test_a_reply_quotes_the_original_which_follows_edits_and_deletion(alice_and_
     alice.locator(".edit-form [name=message]").fill("Shall we ship on Monday?")
     alice.locator(".edit-form [name=message]").press("Enter")
     for page in (alice, bob):
-        expect(quote_in(page, "Friday works for me")).to_contain_text("Shall we ship on Monday?",
-                                                                       timeout=LIVE_TIMEOUT_MS)
+        expect(quote_in(page, "Friday works for me")).to_contain_text(
+            "Shall we ship on Monday?", timeout=LIVE_TIMEOUT_MS
+        )
 
     # The original is deleted: the quote says so, live and after a reload.
     alice.once("dialog", lambda dialog: dialog.accept())

@@ -95,8 +95,10 @@ def signed_in(make_user):
 
     browser = Client()
     browser.force_login(make_user("alice"))
-    return (f"Cookie: sessionid={browser.cookies['sessionid'].value}; csrftoken={CSRF_TOKEN}",
-            f"X-CSRFToken: {CSRF_TOKEN}")
+    return (
+        f"Cookie: sessionid={browser.cookies['sessionid'].value}; csrftoken={CSRF_TOKEN}",
+        f"X-CSRFToken: {CSRF_TOKEN}",
+    )
 
 
 def multipart(*parts):
@@ -114,8 +116,16 @@ def test_a_declared_300_mib_upload_is_refused_after_its_headers_and_never_read(w
     credentials = signed_in(make_user) if who == "a member" else ()
     with connect(limited_server) as sock:
         # As curl sends a large body: it waits for "100 Continue", which must not come.
-        sock.sendall(head("POST", "/rooms/lobby/files/", *credentials, f"Content-Length: {300 * MiB}",
-                          "Content-Type: multipart/form-data; boundary=b", "Expect: 100-continue"))
+        sock.sendall(
+            head(
+                "POST",
+                "/rooms/lobby/files/",
+                *credentials,
+                f"Content-Length: {300 * MiB}",
+                "Content-Type: multipart/form-data; boundary=b",
+                "Expect: 100-continue",
+            )
+        )
         status, headers, body = answer(sock)
         assert (status, headers["content-type"]) == (413, "text/plain; charset=utf-8")
         assert body == "These files are too large: files are limited to 2 MiB each."
@@ -126,26 +136,42 @@ def test_a_declared_300_mib_upload_is_refused_after_its_headers_and_never_read(w
 
 def test_an_upload_without_a_session_is_refused_after_its_headers_even_within_the_ceiling(limited_server, spool):
     with connect(limited_server) as sock:
-        sock.sendall(head("POST", "/rooms/lobby/files/", f"Content-Length: {4 * MiB}",
-                          "Content-Type: multipart/form-data; boundary=b", "Expect: 100-continue"))
+        sock.sendall(
+            head(
+                "POST",
+                "/rooms/lobby/files/",
+                f"Content-Length: {4 * MiB}",
+                "Content-Type: multipart/form-data; boundary=b",
+                "Expect: 100-continue",
+            )
+        )
         status, _, body = answer(sock)
         assert (status, body) == (403, "You are signed out. Log in again to keep chatting.")
-        sent, largest = pour(sock, limited_server, spool, b"x" * 65536, 4 * MiB)
+        _sent, largest = pour(sock, limited_server, spool, b"x" * 65536, 4 * MiB)
     assert largest == 0
 
 
 def test_a_body_poured_without_waiting_stops_being_taken_after_its_headers(limited_server, spool):
     with connect(limited_server) as sock:
-        sock.sendall(head("POST", "/rooms/lobby/files/", f"Content-Length: {300 * MiB}",
-                          "Content-Type: multipart/form-data; boundary=b"))
+        sock.sendall(
+            head(
+                "POST",
+                "/rooms/lobby/files/",
+                f"Content-Length: {300 * MiB}",
+                "Content-Type: multipart/form-data; boundary=b",
+            )
+        )
         sent, largest = pour(sock, limited_server, spool, b"x" * 65536, 300 * MiB)
     assert sent < IN_FLIGHT and largest == 0
 
 
-@pytest.mark.parametrize(("path", "ceiling", "refusal"), [
-    ("/rooms/lobby/files/", UPLOAD_CEILING, "These files are too large: files are limited to 2 MiB each."),
-    ("/accounts/login/", MiB, "This request is too large: requests are limited to 1 MiB."),
-])
+@pytest.mark.parametrize(
+    ("path", "ceiling", "refusal"),
+    [
+        ("/rooms/lobby/files/", UPLOAD_CEILING, "These files are too large: files are limited to 2 MiB each."),
+        ("/accounts/login/", MiB, "This request is too large: requests are limited to 1 MiB."),
+    ],
+)
 def test_a_chunked_body_is_refused_once_past_its_ceiling(path, ceiling, refusal, limited_server, spool):
     chunk = b"%x\r\n" % (64 * 1024) + b"x" * (64 * 1024) + b"\r\n"
     with connect(limited_server) as sock:
@@ -158,8 +184,15 @@ def test_a_chunked_body_is_refused_once_past_its_ceiling(path, ceiling, refusal,
 
 def test_the_bots_api_is_answered_in_json_when_its_body_is_too_large(limited_server):
     with connect(limited_server) as sock:
-        sock.sendall(head("POST", "/api/v1/rooms/lobby/messages/", "Authorization: Bearer x",
-                          "Content-Type: application/json", f"Content-Length: {2 * MiB}"))
+        sock.sendall(
+            head(
+                "POST",
+                "/api/v1/rooms/lobby/messages/",
+                "Authorization: Bearer x",
+                "Content-Type: application/json",
+                f"Content-Length: {2 * MiB}",
+            )
+        )
         status, headers, body = answer(sock)
     assert (status, headers["content-type"]) == (413, "application/json")
     assert body == '{"error": "This request is too large: requests are limited to 1 MiB."}'
@@ -169,11 +202,25 @@ def test_an_upload_within_the_limits_is_posted(limited_server, make_user):
     from rooms.models import Message
 
     cookies, token = signed_in(make_user)
-    content_type, body = multipart(("message", None, b"two full files"), ("client_id", None, b"c-1"),
-                                   ("file", "a.log", b"a" * 2 * MiB), ("file", "b.log", b"b" * 2 * MiB))
+    content_type, body = multipart(
+        ("message", None, b"two full files"),
+        ("client_id", None, b"c-1"),
+        ("file", "a.log", b"a" * 2 * MiB),
+        ("file", "b.log", b"b" * 2 * MiB),
+    )
     with connect(limited_server) as sock:
-        sock.sendall(head("POST", "/rooms/lobby/files/", cookies, token, f"Content-Type: {content_type}",
-                          f"Content-Length: {len(body)}", "Connection: close") + body)
+        sock.sendall(
+            head(
+                "POST",
+                "/rooms/lobby/files/",
+                cookies,
+                token,
+                f"Content-Type: {content_type}",
+                f"Content-Length: {len(body)}",
+                "Connection: close",
+            )
+            + body
+        )
         status, _, answered = answer(sock)
     assert status == 201
     message = Message.objects.get(pk=int(answered))
@@ -189,13 +236,15 @@ def test_an_18_kb_address_is_answered_414_not_dropped(limited_server):
     assert body == "This address is too long: at most 16 KiB."
 
 
-@pytest.mark.parametrize("headers", [
-    ["X-Long: " + "b" * 17_000],  # one line past the line limit
-    [f"X-Part-{n}: " + "c" * 1_000 for n in range(17)],  # each short, together past the limit
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["X-Long: " + "b" * 17_000],  # one line past the line limit
+        [f"X-Part-{n}: " + "c" * 1_000 for n in range(17)],  # each short, together past the limit
+    ],
+)
 def test_headers_too_large_are_answered_431(headers, limited_server):
     with connect(limited_server) as sock:
         sock.sendall(head("GET", "/healthz", *headers))
         status, _, body = answer(sock)
     assert (status, body) == (431, "This request's headers are too large: at most 16 KiB.")
-

@@ -34,7 +34,9 @@ def test_search_finds_a_message_and_its_link_opens_the_room_around_it(lobby, mak
 
     users = seed_conversation(lobby)
     releases = Room.objects.create(name="Releases", slug="releases", topic="Release planning")
-    history = seed_history(releases, users["carol"], 200, special=(60, "The staging snapshot moved to 13:30 <for real>"))
+    history = seed_history(
+        releases, users["carol"], 200, special=(60, "The staging snapshot moved to 13:30 <for real>")
+    )
     target = history[60]
     alice = sign_in("alice", **LOOKS["desktop"]).new_page()
     alice.goto("/")
@@ -151,7 +153,9 @@ def test_scrolling_from_a_permalink_to_the_present_joins_the_live_stream(lobby, 
         messages.evaluate("el => { el.scrollTop = el.scrollHeight; }")
         alice_page.wait_for_function(
             "newest => !document.getElementById('load-newer') ||"
-            " document.querySelector('#messages > .message:last-of-type').id !== newest", arg=newest)
+            " document.querySelector('#messages > .message:last-of-type').id !== newest",
+            arg=newest,
+        )
     expect(alice_page.locator("#load-newer")).to_have_count(0)
     expect(message_with(alice_page, "Posted while alice was reading history")).to_have_count(1)
 
@@ -163,7 +167,7 @@ def test_scrolling_from_a_permalink_to_the_present_joins_the_live_stream(lobby, 
     numbers = [int(i.removeprefix("message-")) for i in ids]
     assert numbers == sorted(numbers)
     # Every message from the linked one to the newest, none missing.
-    assert numbers[numbers.index(history[30].pk):] == list(range(history[30].pk, numbers[-1] + 1))
+    assert numbers[numbers.index(history[30].pk) :] == list(range(history[30].pk, numbers[-1] + 1))
     expect(bodies(alice_page).last).to_have_text("Back in the present")
 
 
@@ -186,7 +190,8 @@ def test_jump_to_latest_from_a_permalink_loads_the_present_and_scrolls_there(lob
     jump.click()
     # The room's latest page, scrolled to its end, with what arrived meanwhile.
     expect(message_with(alice_page, "Posted while alice was reading history")).to_be_in_viewport(
-        timeout=LIVE_TIMEOUT_MS)
+        timeout=LIVE_TIMEOUT_MS
+    )
     expect(message_with(alice_page, "Routine update number 179")).to_have_count(1)
     expect(message_with(alice_page, "The old decision we need")).to_have_count(0)
     expect(alice_page.locator("#load-newer")).to_have_count(0)

@@ -69,9 +69,7 @@ def test_messages_sent_offline_show_as_sending_then_become_the_delivered_ones_on
     measure("messages sent while the server was down", sent_offline=3, lost=0, duplicated=0)
 
 
-def test_a_message_refused_after_reconnecting_says_why_and_hands_its_text_back(
-    alice_and_bob, server_with, sign_in
-):
+def test_a_message_refused_after_reconnecting_says_why_and_hands_its_text_back(alice_and_bob, server_with, sign_in):
     # Two messages per minute: the third sent offline is refused as too fast.
     server = server_with(CHAT_RATE_LIMIT_MESSAGES="2", CHAT_RATE_LIMIT_SECONDS="60")
     alice = open_room(sign_in("alice", server))

@@ -46,7 +46,7 @@ def test_room_created_in_the_admin_appears_in_every_list(staff, alice):
     for page in alice:
         # In name order, like a fresh page.
         expect(names(page)).to_have_text(["# Design", "# Lobby"], timeout=LIVE_TIMEOUT_MS)
-    room_page, list_page = alice
+    _room_page, list_page = alice
     expect(entry(list_page, "Design").locator(".room-topic")).to_have_text("Pixels and fonts")
     entry(list_page, "Design").locator("a").click()
     expect(list_page.locator("#room h1")).to_have_text("# Design")

@@ -54,9 +54,11 @@ def open_without_reading(server, cookie):
     sock.connect(("127.0.0.1", server.port))
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(
-        (f"GET /ws/rooms/lobby/ HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
-         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-         f"Origin: {server.url}\r\nCookie: {cookie}\r\n\r\n").encode()
+        (
+            f"GET /ws/rooms/lobby/ HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: {server.url}\r\nCookie: {cookie}\r\n\r\n"
+        ).encode()
     )
     answer = b""
     while b"\r\n\r\n" not in answer:
@@ -84,8 +86,7 @@ def cut_off(sock, timeout):
 async def read_frames(url, cookie, origin, expected, received):
     import websockets
 
-    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": origin},
-                                  max_size=None) as ws:
+    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": origin}, max_size=None) as ws:
         received.append("open")
         async with asyncio.timeout(60):
             while sum(message.count("fragment-") for message in received[1:]) < expected:
@@ -107,10 +108,15 @@ def test_a_socket_that_stops_reading_is_dropped_and_memory_stays_bounded(capped_
     received = []
 
     async def flood_and_read():
-        reader = asyncio.create_task(read_frames(
-            f"ws://127.0.0.1:{capped_server.port}/ws/rooms/lobby/", reader_cookie, capped_server.url, FRAGMENTS,
-            received,
-        ))
+        reader = asyncio.create_task(
+            read_frames(
+                f"ws://127.0.0.1:{capped_server.port}/ws/rooms/lobby/",
+                reader_cookie,
+                capped_server.url,
+                FRAGMENTS,
+                received,
+            )
+        )
         while not received:
             await asyncio.sleep(0.01)
         # Spread out, so each fragment is its own frame rather than a few coalesced huge ones.
@@ -120,8 +126,12 @@ def test_a_socket_that_stops_reading_is_dropped_and_memory_stays_bounded(capped_
             await asyncio.sleep(0.08)
         await reader
 
-    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                          "CONFIG": {"hosts": [private_redis.url], "prefix": "chat"}}}
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [private_redis.url], "prefix": "chat"},
+        }
+    }
     with override_settings(CHANNEL_LAYERS=layers):
         channel_layers.backends.clear()
         try:
@@ -134,8 +144,12 @@ def test_a_socket_that_stops_reading_is_dropped_and_memory_stays_bounded(capped_
     growth = rss_bytes(capped_server.process.pid) - before
     dropped = cut_off(slow, timeout=10)
     slow.close()
-    measure("slow reader", pushed_mb=FRAGMENTS * FRAGMENT_BYTES // 2**20, server_rss_growth_mb=round(growth / 2**20, 1),
-            dropped=dropped)
+    measure(
+        "slow reader",
+        pushed_mb=FRAGMENTS * FRAGMENT_BYTES // 2**20,
+        server_rss_growth_mb=round(growth / 2**20, 1),
+        dropped=dropped,
+    )
     assert dropped, "the server kept a socket that stopped reading"
     # Everything pushed would be ~30 MB held for the slow socket; a few MB is transient work.
     assert growth < 12 * 2**20, f"server memory grew by {growth / 2**20:.1f} MB"

@@ -94,7 +94,7 @@ def test_counts_survive_a_reload_and_the_divider_marks_the_first_unread(alice, b
 
 
 def test_a_hidden_tab_does_not_read_for_you(alice, bob):
-    lobby_tab, list_tab = alice
+    lobby_tab, _list_tab = alice
     general_tab = open_room(lobby_tab.context, "general")
     general_tab.evaluate(HIDE, True)
     send(bob, "while hidden")
@@ -189,7 +189,7 @@ def test_mentions_are_counted_separately(alice, bob):
 def test_a_deleted_message_leaves_the_counts(alice, bob):
     from e2e.test_edit_delete import action
 
-    lobby_tab, list_tab = alice
+    _lobby_tab, list_tab = alice
     bob_asks_alice_and_everyone(bob, alice)
     list_tab.reload()  # this tab's counts now come from the database, the other's were counted live
     expect(unread(list_tab, "General")).to_have_text("2 unread")

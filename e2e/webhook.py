@@ -13,15 +13,18 @@ from conftest import HookServer
 
 
 def api_post(base_url, slug, token, body, headers=None):
-    status, _, answer = api_call(base_url, f"/api/v1/rooms/{slug}/messages/", token, json.dumps(body).encode(),
-                                 headers=headers)
+    status, _, answer = api_call(
+        base_url, f"/api/v1/rooms/{slug}/messages/", token, json.dumps(body).encode(), headers=headers
+    )
     return status, answer
 
 
 def api_call(base_url, path, token, data=None, method="POST", headers=None):
     """(status, content type, the JSON answer) for any request to the API."""
     request = urllib.request.Request(
-        base_url + path, data=data, method=method,
+        base_url + path,
+        data=data,
+        method=method,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})},
     )
     try:

@@ -69,8 +69,11 @@ class RoomStorageAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).rooms().annotate(
-            file_count=Count("messages__attachments"), stored_bytes=Sum("messages__attachments__size")
+        return (
+            super()
+            .get_queryset(request)
+            .rooms()
+            .annotate(file_count=Count("messages__attachments"), stored_bytes=Sum("messages__attachments__size"))
         )
 
     def has_add_permission(self, request):

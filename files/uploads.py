@@ -31,8 +31,12 @@ from core.text import describe_size
 TOO_LARGE = "%(name)s is too large: files are limited to %(limit)s each."
 TOO_MANY = "At most %(limit)d files can go in one message."
 NO_NAME = "A file without a name cannot be attached."
-REFUSED_TOO_OFTEN = ("Too many of your uploads were refused: at most %(limit)d every %(window)d seconds. "
-                     "Wait a while before trying again.")
+REFUSED_TOO_OFTEN = (
+    "Too many of your uploads were refused: at most %(limit)d every %(window)d seconds. "
+    "Wait a while before trying again."
+)
+
+
 @dataclass
 class StoredUpload:
     """One file written to storage, waiting for its message's transaction."""
@@ -49,9 +53,17 @@ class StoredUpload:
 
     def fields(self):
         """The Attachment's fields for this file (files/models.py saves it with its message)."""
-        return {"name": self.name, "file": self.path, "size": self.size, "content_type": self.content_type,
-                "width": self.width, "height": self.height, "preview": self.preview_path,
-                "preview_width": self.preview_width, "preview_height": self.preview_height}
+        return {
+            "name": self.name,
+            "file": self.path,
+            "size": self.size,
+            "content_type": self.content_type,
+            "width": self.width,
+            "height": self.height,
+            "preview": self.preview_path,
+            "preview_width": self.preview_width,
+            "preview_height": self.preview_height,
+        }
 
     def discard(self):
         for path in (self.path, self.preview_path):
@@ -97,8 +109,11 @@ def check(uploads):
         if not upload.name:
             raise ValidationError(NO_NAME, code="no_name")
         if upload.size > settings.CHAT_MAX_UPLOAD_BYTES:
-            raise ValidationError(TOO_LARGE, code="too_large",
-                                  params={"name": upload.name, "limit": describe_size(settings.CHAT_MAX_UPLOAD_BYTES)})
+            raise ValidationError(
+                TOO_LARGE,
+                code="too_large",
+                params={"name": upload.name, "limit": describe_size(settings.CHAT_MAX_UPLOAD_BYTES)},
+            )
 
 
 def store(room, uploads):
@@ -131,9 +146,16 @@ def _store_one(room, upload):
     upload.seek(0)
     image = images.re_encode(name, upload)
     base = os.path.splitext(safe)[0] or "image"
-    stored = StoredUpload(name=name, path="", size=len(image.original.data), content_type=image.original.content_type,
-                          width=image.original.width, height=image.original.height,
-                          preview_width=image.preview.width, preview_height=image.preview.height)
+    stored = StoredUpload(
+        name=name,
+        path="",
+        size=len(image.original.data),
+        content_type=image.original.content_type,
+        width=image.original.width,
+        height=image.original.height,
+        preview_width=image.preview.width,
+        preview_height=image.preview.height,
+    )
     stored.path = default_storage.save(f"{folder}/{base}{image.original.extension}", ContentFile(image.original.data))
     try:
         stored.preview_path = default_storage.save(

@@ -64,8 +64,9 @@ def _upload(request, route):
         Attachment.objects.check_can_upload(room, request.user, _content_length(request))
         # The body is parsed here, once nothing cheaper refuses it.
         files = request.FILES.getlist("file")
-        message = Attachment.objects.post(room, request.user, request.POST.get("message", ""), files,
-                                          request.POST.get("client_id") or None)
+        message = Attachment.objects.post(
+            room, request.user, request.POST.get("message", ""), files, request.POST.get("client_id") or None
+        )
     except NotAMember:
         raise Http404("No such room.") from None
     except PermissionDenied as refusal:  # RoomArchived, or a deactivated account
@@ -98,7 +99,9 @@ def download(request, pk, name):
     is a download, never rendered by the browser."""
     attachment = _attachment(request, pk)
     if attachment.is_image:
-        return serve_stored(attachment.file, attachment.name, attachment.content_type, inline="download" not in request.GET)
+        return serve_stored(
+            attachment.file, attachment.name, attachment.content_type, inline="download" not in request.GET
+        )
     return serve_stored(attachment.file, attachment.name, "application/octet-stream", inline=False)
 
 

@@ -38,19 +38,29 @@ ICONS = [("icon-192.png", 192, "any"), ("icon-512.png", 512, "any"), ("icon-mask
 @cache_control(max_age=3600)
 def manifest(request):
     """The web app manifest: what an installed chat is called, looks like and opens."""
-    return JsonResponse({
-        "name": NAME,
-        "short_name": NAME,
-        "description": "Rooms and direct messages, live.",
-        "id": "/",
-        "start_url": reverse("rooms:list"),
-        "scope": "/",
-        "display": "standalone",
-        "theme_color": THEME_LIGHT,
-        "background_color": BACKGROUND,
-        "icons": [{"src": static(f"frontend/{name}"), "sizes": f"{pixels}x{pixels}", "type": "image/png",
-                   "purpose": purpose} for name, pixels, purpose in ICONS],
-    }, content_type="application/manifest+json")
+    return JsonResponse(
+        {
+            "name": NAME,
+            "short_name": NAME,
+            "description": "Rooms and direct messages, live.",
+            "id": "/",
+            "start_url": reverse("rooms:list"),
+            "scope": "/",
+            "display": "standalone",
+            "theme_color": THEME_LIGHT,
+            "background_color": BACKGROUND,
+            "icons": [
+                {
+                    "src": static(f"frontend/{name}"),
+                    "sizes": f"{pixels}x{pixels}",
+                    "type": "image/png",
+                    "purpose": purpose,
+                }
+                for name, pixels, purpose in ICONS
+            ],
+        },
+        content_type="application/manifest+json",
+    )
 
 
 def shell():

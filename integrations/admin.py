@@ -80,12 +80,27 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "bot", "event", "status", "attempts", "response_status", "last_error"]
     list_filter = ["status", "event", "bot"]
     list_select_related = ["bot"]
-    fields = ["bot", "sent_message", "event", "url", "status", "attempts", "last_error", "response_status",
-              "bot_reply", "created_at", "updated_at"]
+    fields = [
+        "bot",
+        "sent_message",
+        "event",
+        "url",
+        "status",
+        "attempts",
+        "last_error",
+        "response_status",
+        "bot_reply",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("message__room", "message__author", "reply__room", "reply__author")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("message__room", "message__author", "reply__room", "reply__author")
+        )
 
     @admin.display(description="message")
     def sent_message(self, delivery):

@@ -96,7 +96,7 @@ def message_text(request):
     # Read as a parser streaming it would: what nests too deep within the
     # size a message may take is malformed; past that size it is too large.
     if body is not None and nesting_exceeds(body[:limit], MAX_NESTING):
-        raise BadBody(400, f"The JSON nests deeper than {MAX_NESTING} levels; send {{\"text\": \"...\"}}.")
+        raise BadBody(400, f'The JSON nests deeper than {MAX_NESTING} levels; send {{"text": "..."}}.')
     if body is None or len(body) > limit:
         raise BadBody(413, f"The request body is too large: a message needs at most {limit} bytes.")
     try:

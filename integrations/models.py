@@ -61,7 +61,9 @@ class Bot(models.Model):
     # NULL until a token is issued: unique among bots that have one.
     token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     token_salt = models.CharField(max_length=32, blank=True, editable=False)
-    token_prefix = models.CharField(max_length=16, blank=True, editable=False, help_text="Its first characters, to tell tokens apart.")
+    token_prefix = models.CharField(
+        max_length=16, blank=True, editable=False, help_text="Its first characters, to tell tokens apart."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
@@ -110,7 +112,8 @@ class Bot(models.Model):
         if slugs:
             raise ValidationError(
                 "A bot posts to rooms only; %(slugs)s is a direct conversation.",
-                code="conversation", params={"slugs": ", ".join(sorted(slugs))},
+                code="conversation",
+                params={"slugs": ", ".join(sorted(slugs))},
             )
 
     def join_private_rooms(self):

@@ -33,17 +33,31 @@ WEBHOOK_EVENT = {
     "required": ["event", "bot", "room", "message"],
     "properties": {
         "event": {"enum": ["mention", "direct_message"]},
-        "bot": {"type": "object", "required": ["id", "name"],
-                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
-        "room": {"oneOf": [
-            {"type": "object", "description": "A room: answer with the API, to its slug.",
-             "required": ["kind", "slug", "name"],
-             "properties": {"kind": {"const": "room"}, "slug": {"type": "string"}, "name": {"type": "string"}}},
-            {"type": "object", "description": "A direct conversation: answer in the webhook's answer.",
-             "required": ["kind", "id", "participants"],
-             "properties": {"kind": {"const": "direct"}, "id": {"type": "integer"},
-                            "participants": {"type": "array", "items": PERSON}}},
-        ]},
+        "bot": {
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "room": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "description": "A room: answer with the API, to its slug.",
+                    "required": ["kind", "slug", "name"],
+                    "properties": {"kind": {"const": "room"}, "slug": {"type": "string"}, "name": {"type": "string"}},
+                },
+                {
+                    "type": "object",
+                    "description": "A direct conversation: answer in the webhook's answer.",
+                    "required": ["kind", "id", "participants"],
+                    "properties": {
+                        "kind": {"const": "direct"},
+                        "id": {"type": "integer"},
+                        "participants": {"type": "array", "items": PERSON},
+                    },
+                },
+            ]
+        },
         "message": {
             "type": "object",
             "required": ["id", "text", "author", "created_at", "url"],
@@ -57,42 +71,64 @@ WEBHOOK_EVENT = {
         },
     },
 }
-WEBHOOK = {"post": {
-    "summary": "The bot is mentioned or sent a direct message",
-    "description": (
-        "A JSON POST to the bot's webhook URL, within CHAT_WEBHOOK_TIMEOUT_SECONDS, retried with backoff when "
-        "it fails. Addresses inside the server's own network are never called."
-    ),
-    "parameters": [{
-        "name": "X-Chat-Signature", "in": "header", "required": True,
-        "description": "`sha256=` and the hex HMAC-SHA256 of the raw body, keyed with the bot's token.",
-        "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"},
-    }],
-    "requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/WebhookEvent"},
-        "example": {
-            "event": "mention", "bot": {"id": 1, "name": "deploybot"},
-            "room": {"kind": "room", "slug": "ops", "name": "Ops"},
-            "message": {"id": 42, "text": "@deploybot status?", "author": "alice",
-                        "created_at": "2026-12-04T15:22:00.000Z", "url": "https://chat.example.com/rooms/ops/messages/42/"},
-        },
-    }}},
-    "responses": {"200": {
+WEBHOOK = {
+    "post": {
+        "summary": "The bot is mentioned or sent a direct message",
         "description": (
-            'Any 2xx. A body `{"text": "..."}` (or plain text) is posted as the bot\'s reply where the message '
-            "was; an empty body posts nothing. Other statuses are retried."
+            "A JSON POST to the bot's webhook URL, within CHAT_WEBHOOK_TIMEOUT_SECONDS, retried with backoff when "
+            "it fails. Addresses inside the server's own network are never called."
         ),
-        "content": {"application/json": {"schema": {"type": "object", "properties": {"text": {"type": "string"}}}},
-                    "text/plain": {"schema": {"type": "string"}}},
-    }},
-}}
+        "parameters": [
+            {
+                "name": "X-Chat-Signature",
+                "in": "header",
+                "required": True,
+                "description": "`sha256=` and the hex HMAC-SHA256 of the raw body, keyed with the bot's token.",
+                "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/WebhookEvent"},
+                    "example": {
+                        "event": "mention",
+                        "bot": {"id": 1, "name": "deploybot"},
+                        "room": {"kind": "room", "slug": "ops", "name": "Ops"},
+                        "message": {
+                            "id": 42,
+                            "text": "@deploybot status?",
+                            "author": "alice",
+                            "created_at": "2026-12-04T15:22:00.000Z",
+                            "url": "https://chat.example.com/rooms/ops/messages/42/",
+                        },
+                    },
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": (
+                    'Any 2xx. A body `{"text": "..."}` (or plain text) is posted as the bot\'s reply where the message '
+                    "was; an empty body posts nothing. Other statuses are retried."
+                ),
+                "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {"text": {"type": "string"}}}},
+                    "text/plain": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    }
+}
 
 
 def error_answer(description, example, headers=None):
     answer = {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"},
-                                         "example": {"error": example}}},
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}, "example": {"error": example}}
+        },
     }
     if headers:
         answer["headers"] = headers
@@ -121,25 +157,33 @@ def document():
                         "the flood limit. Private rooms exist for the bot only when staff gave them to it."
                     ),
                     "security": [{"botToken": []}],
-                    "parameters": [{
-                        "name": "slug", "in": "path", "required": True,
-                        "description": "The room's slug, as in /rooms/<slug>/.",
-                        "schema": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
-                    }],
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "description": "The room's slug, as in /rooms/<slug>/.",
+                            "schema": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
+                        }
+                    ],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/NewMessage"},
-                            "example": {"text": "Deploy finished: all green"},
-                        }},
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewMessage"},
+                                "example": {"text": "Deploy finished: all green"},
+                            }
+                        },
                     },
                     "responses": {
                         "201": {
                             "description": "Posted.",
-                            "content": {"application/json": {
-                                "schema": {"$ref": "#/components/schemas/Posted"},
-                                "example": {"id": 42, "url": "https://chat.example.com/rooms/ops/messages/42/"},
-                            }},
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Posted"},
+                                    "example": {"id": 42, "url": "https://chat.example.com/rooms/ops/messages/42/"},
+                                }
+                            },
                         },
                         "400": error_answer(
                             "The body is not a JSON object holding the text as a string, nests deeper than "
@@ -148,10 +192,9 @@ def document():
                             'Send JSON with the message as a string: {"text": "..."}.',
                         ),
                         "401": error_answer(
-                            "No token, a malformed one, a wrong or a revoked one. Session cookies are never "
-                            "accepted.",
+                            "No token, a malformed one, a wrong or a revoked one. Session cookies are never accepted.",
                             "This token is not valid (wrong, or revoked).",
-                            {"WWW-Authenticate": header("Always `Bearer realm=\"chat\"`.", {"type": "string"})},
+                            {"WWW-Authenticate": header('Always `Bearer realm="chat"`.', {"type": "string"})},
                         ),
                         "403": error_answer(
                             "A room the bot knows of but may not post to: a public room staff did not give "
@@ -164,8 +207,7 @@ def document():
                             "There is no room ops.",
                         ),
                         "413": error_answer(
-                            f"The text is over {limit} characters, or the body is larger than any "
-                            "message needs.",
+                            f"The text is over {limit} characters, or the body is larger than any message needs.",
                             f"Messages are limited to {limit} characters (this one has {limit + 1}).",
                         ),
                         "429": error_answer(
@@ -183,30 +225,38 @@ def document():
                     "operationId": "getOpenAPIDocument",
                     "summary": "This document",
                     "security": [],
-                    "responses": {"200": {
-                        "description": "The OpenAPI document.",
-                        "content": {"application/json": {"schema": {"type": "object", "required": ["openapi"]}}},
-                    }},
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI document.",
+                            "content": {"application/json": {"schema": {"type": "object", "required": ["openapi"]}}},
+                        }
+                    },
                 },
             },
         },
         "webhooks": {"botEvent": WEBHOOK},
         "components": {
-            "securitySchemes": {"botToken": {
-                "type": "http", "scheme": "bearer",
-                "description": f"`Authorization: Bearer <token>`; a token looks like `{TOKEN_PATTERN}`.",
-            }},
+            "securitySchemes": {
+                "botToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": f"`Authorization: Bearer <token>`; a token looks like `{TOKEN_PATTERN}`.",
+                }
+            },
             "schemas": {
                 "NewMessage": {
                     "type": "object",
                     "required": ["text"],
-                    "properties": {"text": {
-                        "type": "string", "maxLength": limit,
-                        "description": "The message, formatted like people's (mentions as @name; emoji "
-                                       "shortcodes such as :tada: saved as the emoji, outside code): not blank, "
-                                       "without control characters (tab, newline and carriage return excepted) "
-                                       "or lone surrogates.",
-                    }},
+                    "properties": {
+                        "text": {
+                            "type": "string",
+                            "maxLength": limit,
+                            "description": "The message, formatted like people's (mentions as @name; emoji "
+                            "shortcodes such as :tada: saved as the emoji, outside code): not blank, "
+                            "without control characters (tab, newline and carriage return excepted) "
+                            "or lone surrogates.",
+                        }
+                    },
                 },
                 "Posted": {
                     "type": "object",
@@ -233,5 +283,3 @@ def document():
             },
         },
     }
-
-

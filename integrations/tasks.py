@@ -22,7 +22,9 @@ class DeliveryFailed(Exception):
 @retrying_task(retries=WEBHOOK_RETRIES)
 def deliver_webhook(delivery_id, attempt=1):
     """POST the message to the bot's URL, signed; post its answer as the bot."""
-    delivery = Delivery.objects.select_related("bot__user", "message__room", "message__author").filter(pk=delivery_id).first()
+    delivery = (
+        Delivery.objects.select_related("bot__user", "message__room", "message__author").filter(pk=delivery_id).first()
+    )
     if delivery is None or delivery.status != Delivery.PENDING:
         raise GiveUp(f"delivery {delivery_id} is gone or finished")
     bot, message = delivery.bot, delivery.message
@@ -37,9 +39,13 @@ def deliver_webhook(delivery_id, attempt=1):
         raise GiveUp(delivery.last_error)
     token = bot.signing_token()
     if not bot.is_active or token is None:
-        finish(Delivery.FAILED, "The bot's token was revoked, or SECRET_KEY changed since it was issued: issue a new one.")
+        finish(
+            Delivery.FAILED, "The bot's token was revoked, or SECRET_KEY changed since it was issued: issue a new one."
+        )
         raise GiveUp(delivery.last_error)
-    body = webhooks.encode(webhooks.payload(bot, message, delivery.event, settings.CHAT_BASE_URL + message.get_absolute_url()))
+    body = webhooks.encode(
+        webhooks.payload(bot, message, delivery.event, settings.CHAT_BASE_URL + message.get_absolute_url())
+    )
     try:
         status, content_type, answer = webhooks.post(
             delivery.url, body, token, timeout=settings.CHAT_WEBHOOK_TIMEOUT_SECONDS

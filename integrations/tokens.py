@@ -11,9 +11,9 @@ from a key no longer configured keeps authenticating (the hash) but its
 webhooks fail until staff give it a new token.
 """
 
+import base64
 import hashlib
 import hmac
-import base64
 import secrets
 
 from django.conf import settings

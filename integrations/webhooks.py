@@ -34,8 +34,9 @@ def resolve(url):
     try:
         addresses = netguard.public_addresses(parts.hostname, port, allow_internal=settings.CHAT_WEBHOOK_ALLOW_PRIVATE)
     except netguard.NotPublic as refusal:
-        raise RefusedURL(f"{refusal}: webhooks only call public addresses "
-                         "(CHAT_WEBHOOK_ALLOW_PRIVATE=true allows others).") from None
+        raise RefusedURL(
+            f"{refusal}: webhooks only call public addresses (CHAT_WEBHOOK_ALLOW_PRIVATE=true allows others)."
+        ) from None
     except netguard.Unresolvable as refusal:
         raise RefusedURL(str(refusal)) from None
     path = parts.path or "/"
@@ -82,11 +83,16 @@ def post(url, body, token, timeout):
     """POST the raw `body` signed with `token`; returns (status, content type, answer bytes).
     Raises RefusedURL, TimeoutError when the whole exchange takes more than
     `timeout` seconds, or OSError / http.client errors for a failed call."""
-    answer = outbound.post(outbound.Target(*resolve(url)), body, {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Chat-Signature": tokens.sign(body, token),
-    }, timeout)
+    answer = outbound.post(
+        outbound.Target(*resolve(url)),
+        body,
+        {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Chat-Signature": tokens.sign(body, token),
+        },
+        timeout,
+    )
     return answer.status, answer.headers.get("Content-Type", ""), answer.body
 
 

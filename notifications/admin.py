@@ -9,8 +9,15 @@ class NotificationSettingsAdmin(admin.ModelAdmin):
     list_display = ["user", "email_unread_mentions_and_dms", "email_confirmed", "last_emailed_at"]
     list_filter = ["email_unread_mentions_and_dms"]
     search_fields = ["user__username", "user__email"]
-    readonly_fields = ["user", "confirmed_email", "confirmation_sent_to", "confirmation_sent_at", "last_emailed_at",
-                       "emailed_through", "check_queued_for"]
+    readonly_fields = [
+        "user",
+        "confirmed_email",
+        "confirmation_sent_to",
+        "confirmation_sent_at",
+        "last_emailed_at",
+        "emailed_through",
+        "check_queued_for",
+    ]
 
     @admin.display(boolean=True, description="address confirmed")
     def email_confirmed(self, prefs):

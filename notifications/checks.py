@@ -9,10 +9,12 @@ from django.core import checks
 @checks.register
 def base_url_for_emails(app_configs, **kwargs):
     if settings.EMAIL_URL and not settings.CHAT_BASE_URL:
-        return [checks.Warning(
-            "EMAIL_URL is set but CHAT_BASE_URL is not: no email will be sent, since links in emails must be "
-            "absolute.",
-            hint="Set CHAT_BASE_URL to the address people open the chat at, e.g. https://chat.example.com.",
-            id="notifications.W001",
-        )]
+        return [
+            checks.Warning(
+                "EMAIL_URL is set but CHAT_BASE_URL is not: no email will be sent, since links in emails must be "
+                "absolute.",
+                hint="Set CHAT_BASE_URL to the address people open the chat at, e.g. https://chat.example.com.",
+                id="notifications.W001",
+            )
+        ]
     return []

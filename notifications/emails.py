@@ -51,7 +51,7 @@ def send_unread(user_id, now=None):
 
 
 def subject_for(messages, count):
-    """"bob mentioned you in Lobby", "bob sent you a direct message", "bob
+    """ "bob mentioned you in Lobby", "bob sent you a direct message", "bob
     wrote in Lobby" (a room on "All messages"), or a count and where they
     are: the rooms of the mentions and other messages, the senders of
     direct messages."""
@@ -64,9 +64,11 @@ def subject_for(messages, count):
     mentions = sorted({name(m.room.name) for m in messages if not m.room.is_direct and m.mentions_reader})
     others = sorted({name(m.room.name) for m in messages if not m.room.is_direct and not m.mentions_reader})
     senders = sorted({name(m.author_name) for m in messages if m.room.is_direct})
-    places = [f"{what} {', '.join(names[:3])}{' and more' if len(names) > 3 else ''}"
-              for what, names in (("mentions in", mentions), ("messages in", others), ("direct messages from", senders))
-              if names]
+    places = [
+        f"{what} {', '.join(names[:3])}{' and more' if len(names) > 3 else ''}"
+        for what, names in (("mentions in", mentions), ("messages in", others), ("direct messages from", senders))
+        if names
+    ]
     return one_line(f"{count} unread {' and '.join(places)}" if places else f"{count} unread messages", SUBJECT_LIMIT)
 
 
@@ -94,8 +96,11 @@ def build(prefs, messages, more=0):
     context = {
         "user": prefs.user,
         "items": [
-            {"message": m, "where": "a direct message" if m.room.is_direct else f"#{m.room.slug}",
-             "url": absolute(m.get_absolute_url())}
+            {
+                "message": m,
+                "where": "a direct message" if m.room.is_direct else f"#{m.room.slug}",
+                "url": absolute(m.get_absolute_url()),
+            }
             for m in messages
         ],
         "more": more,

@@ -10,9 +10,10 @@ class EmailSettingsForm(forms.ModelForm):
     one is sent a confirmation link)."""
 
     email = forms.EmailField(
-        label="Email address", required=False,
+        label="Email address",
+        required=False,
         help_text="Where emails about mentions and direct messages you have not read go, once you confirm it "
-                  "from the link sent there. Leave empty for none.",
+        "from the link sent there. Leave empty for none.",
     )
 
     class Meta:

@@ -69,9 +69,9 @@ class NotificationSettingsQuerySet(models.QuerySet):
         """(settings, address) for a confirmation link whose address is still
         its person's; raises BadConfirmation saying why not otherwise."""
         try:
-            user_pk, digest = signing.TimestampSigner(salt=CONFIRMATION_SALT).unsign(
-                token, max_age=CONFIRMATION_MAX_AGE
-            ).split(".")
+            user_pk, digest = (
+                signing.TimestampSigner(salt=CONFIRMATION_SALT).unsign(token, max_age=CONFIRMATION_MAX_AGE).split(".")
+            )
             user_pk = int(user_pk)
         except signing.SignatureExpired:
             raise BadConfirmation(
@@ -97,7 +97,9 @@ def address_digest(address):
 
 
 class NotificationSettings(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
     # The help text names CHAT_EMAIL_INTERVAL_SECONDS in words (pace_in_words),
     # set by the forms that show it: a setting in a model field would be a
     # migration each time it changes.
@@ -155,7 +157,9 @@ class NotificationSettings(models.Model):
     def confirmation_url(self):
         """A link confirming the address set now, for CONFIRMATION_MAX_AGE;
         setting another address makes it confirm nothing."""
-        token = signing.TimestampSigner(salt=CONFIRMATION_SALT).sign(f"{self.user_id}.{address_digest(self.user.email)}")
+        token = signing.TimestampSigner(salt=CONFIRMATION_SALT).sign(
+            f"{self.user_id}.{address_digest(self.user.email)}"
+        )
         return absolute(reverse("notifications:confirm", kwargs={"token": token}))
 
     def set_address(self, address):
@@ -201,8 +205,11 @@ class NotificationSettings(models.Model):
                 raise ConfirmationPaused(allowed_at)
             rested = locked.confirmation_sent_at is None or now >= locked.confirmation_sent_at + timedelta(days=1)
             address = locked.user.email
-            sent = {"confirmation_sent_to": address, "confirmation_sent_at": now,
-                    "confirmations_sent": 1 if rested else locked.confirmations_sent + 1}
+            sent = {
+                "confirmation_sent_to": address,
+                "confirmation_sent_at": now,
+                "confirmations_sent": 1 if rested else locked.confirmations_sent + 1,
+            }
             NotificationSettings.objects.filter(pk=self.pk).update(**sent)
             for field, value in sent.items():
                 setattr(self, field, value)
@@ -231,12 +238,16 @@ class NotificationSettings(models.Model):
         user = self.user
         mark = ReadMark.objects.filter(user=user, room=OuterRef("room")).values("last_read")[:1]
         return (
-            Message.objects.filter(pk__gt=self.emailed_through,
-                                   created_at__lte=now - timedelta(seconds=settings.CHAT_EMAIL_DELAY_SECONDS),
-                                   room__in=Room.objects.visible_to(user))
+            Message.objects.filter(
+                pk__gt=self.emailed_through,
+                created_at__lte=now - timedelta(seconds=settings.CHAT_EMAIL_DELAY_SECONDS),
+                room__in=Room.objects.visible_to(user),
+            )
             .filter(reaching(user))
             # The email says which of them mention the reader.
-            .annotate(mentions_reader=Exists(Message.mentions.through.objects.filter(message=OuterRef("pk"), user=user)))
+            .annotate(
+                mentions_reader=Exists(Message.mentions.through.objects.filter(message=OuterRef("pk"), user=user))
+            )
             .exclude(author=user)
             .alias(last_read=Subquery(mark))
             .filter(Q(last_read__isnull=True) | Q(pk__gt=models.F("last_read")))
@@ -255,4 +266,3 @@ def pace_in_words(seconds=None):
         if seconds % size == 0:
             count = seconds // size
             return f"At most one email every {unit}" if count == 1 else f"At most one email every {count} {unit}s"
-

@@ -44,7 +44,9 @@ class RoomPreferenceQuerySet(models.QuerySet):
         """{ALL: room ids, MENTIONS: room ids, MUTED: room ids} of the rooms
         where `user` chose something (the others keep their kind's default)."""
         levels = {ALL: [], MENTIONS: [], MUTED: []}
-        for room_id, level, muted in self.filter(user=user).order_by("room_id").values_list("room_id", "level", "muted"):
+        for room_id, level, muted in (
+            self.filter(user=user).order_by("room_id").values_list("room_id", "level", "muted")
+        ):
             levels[MUTED if muted else level].append(room_id)
         return levels
 

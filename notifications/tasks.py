@@ -37,7 +37,11 @@ def email_confirmation(user_id, address, attempt=1):
 def queue_check(user_id, when):
     """Queue a check at `when` unless one is queued for then already (messages
     that arrive during a pause share it)."""
-    if NotificationSettings.objects.filter(user_id=user_id).exclude(check_queued_for=when).update(check_queued_for=when):
+    if (
+        NotificationSettings.objects.filter(user_id=user_id)
+        .exclude(check_queued_for=when)
+        .update(check_queued_for=when)
+    ):
         email_unread_mentions_and_dms.using(run_after=when).enqueue(user_id)
 
 
@@ -50,7 +54,9 @@ def addressed(message, user_ids):
     from django.contrib.auth import get_user_model
 
     people = (
-        get_user_model().objects.filter(pk__in=user_ids, is_active=True, bot__isnull=True).exclude(email="")
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True, bot__isnull=True)
+        .exclude(email="")
         .exclude(pk=message.author_id)
         .filter(
             notification_settings__email_unread_mentions_and_dms=True,

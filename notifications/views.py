@@ -12,11 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import ProfileForm, avatar_body_ceiling, avatar_too_large
 from accounts.models import Profile
 from core.request_bodies import accepts_body
-
-from .forms import EmailSettingsForm
 from realtime import broadcast
 from rooms.models import Room
 
+from .forms import EmailSettingsForm
 from .models import BadConfirmation, ConfirmationPaused, NotificationSettings
 from .preferences import ALL, MENTIONS, RoomPreference
 from .templatetags.room_notifications import menu_context
@@ -25,17 +24,25 @@ from .templatetags.room_notifications import menu_context
 def _settings_page(request, email_form=None, profile_form=None, status=200):
     """/settings/: the person's name and avatar, their password, their email."""
     prefs = NotificationSettings.objects.for_user(request.user)
-    return render(request, "notifications/settings.html", {
-        "form": email_form or EmailSettingsForm(instance=prefs), "prefs": prefs,
-        "profile_form": profile_form or ProfileForm(instance=_profile(request.user)),
-    }, status=status)
+    return render(
+        request,
+        "notifications/settings.html",
+        {
+            "form": email_form or EmailSettingsForm(instance=prefs),
+            "prefs": prefs,
+            "profile_form": profile_form or ProfileForm(instance=_profile(request.user)),
+        },
+        status=status,
+    )
 
 
 def _profile(user):
     return Profile.objects.filter(user=user).first() or Profile(user=user)
 
 
-@accepts_body(avatar_body_ceiling, avatar_too_large, signed_out="You are signed out. Log in again to change your settings.")
+@accepts_body(
+    avatar_body_ceiling, avatar_too_large, signed_out="You are signed out. Log in again to change your settings."
+)
 @login_required
 @require_POST
 def profile_settings(request):
@@ -59,8 +66,9 @@ def email_settings(request):
         address = form.cleaned_data["email"]
         try:
             if prefs.set_address(address):
-                messages.success(request, f"Saved. A confirmation link is on its way to {address}: emails start "
-                                          "once you open it.")
+                messages.success(
+                    request, f"Saved. A confirmation link is on its way to {address}: emails start once you open it."
+                )
             else:
                 messages.success(request, "Saved.")
         except ConfirmationPaused as paused:
@@ -72,7 +80,7 @@ def email_settings(request):
 @login_required
 @require_POST
 def send_confirmation(request):
-    """"Send again": another confirmation link to the address set now."""
+    """ "Send again": another confirmation link to the address set now."""
     prefs = NotificationSettings.objects.for_user(request.user)
     if not prefs.awaiting_confirmation:
         messages.info(request, "There is no address waiting for confirmation.")
@@ -104,10 +112,16 @@ def confirm(request, token):
     if request.method == "POST" and not confirmed:
         prefs.confirm(address)
         confirmed = True
-    return render(request, "notifications/confirm.html", {
-        "address": address, "username": prefs.user.get_username(), "confirmed": confirmed,
-        "emails_off": not prefs.email_unread_mentions_and_dms,
-    })
+    return render(
+        request,
+        "notifications/confirm.html",
+        {
+            "address": address,
+            "username": prefs.user.get_username(),
+            "confirmed": confirmed,
+            "emails_off": not prefs.email_unread_mentions_and_dms,
+        },
+    )
 
 
 # RFC 8058: mail programs POST `List-Unsubscribe=One-Click` here without a
@@ -149,6 +163,7 @@ def room_notifications(request, **route):
 
 def levels_changed(user):
     """Every page of `user` gets their levels anew (notifications.js reads them)."""
-    html = render_to_string("notifications/notify_levels.html",
-                            {"levels": RoomPreference.objects.levels_for(user), "oob": True})
+    html = render_to_string(
+        "notifications/notify_levels.html", {"levels": RoomPreference.objects.levels_for(user), "oob": True}
+    )
     async_to_sync(broadcast.send)(broadcast.user_group(user.pk), broadcast.FRAGMENT, html)

@@ -93,7 +93,7 @@ class _BytesReader:
 
     def read(self, size=-1):
         end = len(self.data) if size < 0 else self.offset + size
-        chunk, self.offset = self.data[self.offset:end], min(end, len(self.data))
+        chunk, self.offset = self.data[self.offset : end], min(end, len(self.data))
         return chunk
 
 
@@ -159,8 +159,10 @@ def verify(path, staging_dir, database_members, progress=None):
         raise BadArchive("its manifest.json does not describe a chat backup.")
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise BadArchive(f"it is in format version {version!r}, newer than this version of the chat reads "
-                         f"({FORMAT_VERSION}): upgrade the chat first.")
+        raise BadArchive(
+            f"it is in format version {version!r}, newer than this version of the chat reads "
+            f"({FORMAT_VERSION}): upgrade the chat first."
+        )
     members = manifest.get("members")
     if not isinstance(members, dict):
         raise BadArchive("its manifest lists no members.")
@@ -184,4 +186,4 @@ def stored_files(path):
     with tarfile.open(path, "r:") as tar:
         for info in tar:
             if info.name.startswith(FILES):
-                yield info.name[len(FILES):], tar.extractfile(info), info.size
+                yield info.name[len(FILES) :], tar.extractfile(info), info.size

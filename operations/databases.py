@@ -59,8 +59,14 @@ def _run_counting(command, environment, progress, counts_line):
     --verbose output that `counts_line` accepts; raise DumpFailed with what
     it said when it fails."""
     said = []
-    process = subprocess.Popen(command, env={**os.environ, **environment}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, errors="replace")
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **environment},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
     for line in process.stderr:
         if counts_line(line):
             progress.advance()
@@ -83,8 +89,12 @@ class PostgreSQL:
         return subprocess.run(["pg_dump", "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
     def describe(self):
-        return {"vendor": self.vendor, "member": self.member, "tool": self.tools_version(),
-                "server_version": connection.pg_version}
+        return {
+            "vendor": self.vendor,
+            "member": self.member,
+            "tool": self.tools_version(),
+            "server_version": connection.pg_version,
+        }
 
     def dump(self, path):
         """Dump the database to `path`; returns the snapshot's Contents."""
@@ -97,11 +107,22 @@ class PostgreSQL:
             snapshot_id = cursor.fetchone()[0]
             tables = set(connection.introspection.table_names(cursor))
             contents = snapshot.read(cursor, tables)
-            command = ["pg_dump", "--format=custom", f"--snapshot={snapshot_id}", "--no-owner", "--no-privileges",
-                       "--verbose", f"--file={path}"]
+            command = [
+                "pg_dump",
+                "--format=custom",
+                f"--snapshot={snapshot_id}",
+                "--no-owner",
+                "--no-privileges",
+                "--verbose",
+                f"--file={path}",
+            ]
             with Progress("Dumping the database", total=len(tables), unit="tables") as progress:
-                _run_counting(command, _libpq_environment(), progress,
-                              lambda line: line.startswith("pg_dump: dumping contents of table"))
+                _run_counting(
+                    command,
+                    _libpq_environment(),
+                    progress,
+                    lambda line: line.startswith("pg_dump: dumping contents of table"),
+                )
         return contents
 
     def check_dump(self, path):
@@ -126,8 +147,16 @@ class PostgreSQL:
     def load(self, path, entries):
         connection.close()  # pg_restore works on its own connection
         database = connection.settings_dict.get("NAME") or f"service={connection.settings_dict['OPTIONS']['service']}"
-        command = ["pg_restore", f"--dbname={database}", "--no-owner", "--no-privileges", "--exit-on-error",
-                   "--single-transaction", "--verbose", str(path)]
+        command = [
+            "pg_restore",
+            f"--dbname={database}",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            "--verbose",
+            str(path),
+        ]
         with Progress("Loading the database", total=entries, unit="entries") as progress:
             _run_counting(command, _libpq_environment(), progress, PG_RESTORE_STEP.match)
 

@@ -23,15 +23,20 @@ class Contents:
 def counted_models():
     """Every model that owns a table: proxies share their model's, and
     unmanaged ones are not the chat's (many-to-many tables are counted)."""
-    return [model for model in apps.get_models(include_auto_created=True)
-            if model._meta.managed and not model._meta.proxy]
+    return [
+        model for model in apps.get_models(include_auto_created=True) if model._meta.managed and not model._meta.proxy
+    ]
 
 
 def file_columns():
     """(table, column) of every FileField (attachments, their previews, and
     any a later app adds)."""
-    return [(model._meta.db_table, field.column) for model in counted_models()
-            for field in model._meta.concrete_fields if isinstance(field, models.FileField)]
+    return [
+        (model._meta.db_table, field.column)
+        for model in counted_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.FileField)
+    ]
 
 
 def read(cursor, tables):

@@ -13,8 +13,10 @@ from core.progress import Progress
 
 from .archive import file_member, safe_name
 
-BUCKET_NOTE = ("The stored files are in the bucket, not in this archive: the bucket is backed up by its "
-               "provider (versioning or replication; docs/backup-and-restore.md).")
+BUCKET_NOTE = (
+    "The stored files are in the bucket, not in this archive: the bucket is backed up by its "
+    "provider (versioning or replication; docs/backup-and-restore.md)."
+)
 
 
 def storage():

@@ -276,7 +276,8 @@ def s3_origins(environ):
 
 STORAGES = {
     "default": (
-        s3_storage(os.environ) if AWS_STORAGE_BUCKET_NAME
+        s3_storage(os.environ)
+        if AWS_STORAGE_BUCKET_NAME
         else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     ),
     "staticfiles": {
@@ -382,9 +383,13 @@ EMAIL_URL = os.environ.get("EMAIL_URL", "")
 def mailer(url):
     parsed = dj_email_url.parse(url)
     options = {
-        "host": parsed["EMAIL_HOST"], "port": parsed["EMAIL_PORT"], "username": parsed["EMAIL_HOST_USER"],
-        "password": parsed["EMAIL_HOST_PASSWORD"], "use_tls": parsed["EMAIL_USE_TLS"],
-        "use_ssl": parsed["EMAIL_USE_SSL"], "timeout": parsed["EMAIL_TIMEOUT"] or 20,
+        "host": parsed["EMAIL_HOST"],
+        "port": parsed["EMAIL_PORT"],
+        "username": parsed["EMAIL_HOST_USER"],
+        "password": parsed["EMAIL_HOST_PASSWORD"],
+        "use_tls": parsed["EMAIL_USE_TLS"],
+        "use_ssl": parsed["EMAIL_USE_SSL"],
+        "timeout": parsed["EMAIL_TIMEOUT"] or 20,
     }
     if parsed["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
         return {"BACKEND": parsed["EMAIL_BACKEND"]}

@@ -132,8 +132,21 @@ class PrivateRedis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.workdir = tempfile.TemporaryDirectory(prefix="chat-trial-redis-")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.workdir.name, "--loglevel", "warning"],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.workdir.name,
+                "--loglevel",
+                "warning",
+            ],
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
@@ -164,8 +177,11 @@ def stop_process(process):
 
 def prepare():
     existing = local_env.read(local_env.DEFAULT)
-    missing = {name: value for name, value in settings_for("127.0.0.1", 8000, existing, None, False).items()
-               if name not in existing and value is not None and name not in ("REDIS_URL", "CHAT_TASKS_IN_SERVER")}
+    missing = {
+        name: value
+        for name, value in settings_for("127.0.0.1", 8000, existing, None, False).items()
+        if name not in existing and value is not None and name not in ("REDIS_URL", "CHAT_TASKS_IN_SERVER")
+    }
     if missing or not local_env.DEFAULT.exists():
         local_env.write(local_env.DEFAULT, missing, header=HEADER)
     manage("migrate", "--no-input")
@@ -198,10 +214,13 @@ def serve(host, port, redis_server):
 """)
         if redis_url:
             where = f"a private redis-server on 127.0.0.1:{redis.port}" if redis else "REDIS_URL"
-            print(f"  Background tasks (bots' webhooks, emails) run in a worker beside the server; "
-                  f"live updates go through {where}.\n")
-            worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
-                                      cwd=ROOT)
+            print(
+                f"  Background tasks (bots' webhooks, emails) run in a worker beside the server; "
+                f"live updates go through {where}.\n"
+            )
+            worker = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"], cwd=ROOT
+            )
         else:
             print("  Background tasks (bots' webhooks, emails) run in the server process (no redis-server found).\n")
         address = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
@@ -224,8 +243,11 @@ def main():
     run = commands.add_parser("serve", help="write local.env, migrate, serve with the task worker (make run)")
     run.add_argument("--host", default="127.0.0.1", help="the address to listen on; 0.0.0.0 for the local network")
     run.add_argument("--port", type=int, default=8000)
-    run.add_argument("--redis-server", default="redis-server",
-                     help="the redis-server to start for live updates between processes; empty for none")
+    run.add_argument(
+        "--redis-server",
+        default="redis-server",
+        help="the redis-server to start for live updates between processes; empty for none",
+    )
     commands.add_parser("prepare", help="write local.env if there is none, and migrate (make admin)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, interrupted)

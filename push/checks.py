@@ -12,10 +12,13 @@ def vapid_keys(app_configs, **kwargs):
     if not settings.VAPID_PUBLIC_KEY and not settings.VAPID_PRIVATE_KEY:
         return []
     if not vapid.configured():
-        return [checks.Error(
-            "Only one of VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY is set: push notifications need both.",
-            hint="Set both from one `python manage.py vapid_keys`.", id="push.E001",
-        )]
+        return [
+            checks.Error(
+                "Only one of VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY is set: push notifications need both.",
+                hint="Set both from one `python manage.py vapid_keys`.",
+                id="push.E001",
+            )
+        ]
     try:
         vapid.signer()
     except vapid.BadKeys as bad:

@@ -44,14 +44,30 @@ class PushSubscription(models.Model):
 
 
 def device_label(user_agent):
-    """"Chrome on Android", "Firefox on Windows": enough for a person to tell
+    """ "Chrome on Android", "Firefox on Windows": enough for a person to tell
     their devices apart, from the User-Agent header (order matters: Edge
     and Opera say Chrome too, Chrome says Safari, Android says Linux)."""
-    browsers = [("Edg/", "Edge"), ("OPR/", "Opera"), ("SamsungBrowser/", "Samsung Internet"), ("Firefox/", "Firefox"),
-                ("FxiOS/", "Firefox"), ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"),
-                ("Safari/", "Safari")]
-    systems = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("CrOS", "ChromeOS"),
-               ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"), ("Linux", "Linux")]
+    browsers = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("SamsungBrowser/", "Samsung Internet"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    systems = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("CrOS", "ChromeOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Macintosh", "macOS"),
+        ("Linux", "Linux"),
+    ]
     browser = next((name for mark, name in browsers if mark in user_agent), "A browser")
     system = next((name for mark, name in systems if mark in user_agent), None)
     return f"{browser} on {system}" if system else browser

@@ -85,10 +85,15 @@ def send(subscription, body):
     vapid.BadKeys, TimeoutError, OSError or http.client errors."""
     target = check_endpoint(subscription.endpoint)
     encrypted = WebPusher(subscription.info()).encode(body, content_encoding="aes128gcm")["body"]
-    return outbound.post(target, encrypted, {
-        "Content-Type": "application/octet-stream",
-        "Content-Encoding": "aes128gcm",
-        "TTL": str(TTL_SECONDS),
-        "Urgency": "high",
-        "Authorization": vapid.authorization(subscription.endpoint),
-    }, TIMEOUT_SECONDS)
+    return outbound.post(
+        target,
+        encrypted,
+        {
+            "Content-Type": "application/octet-stream",
+            "Content-Encoding": "aes128gcm",
+            "TTL": str(TTL_SECONDS),
+            "Urgency": "high",
+            "Authorization": vapid.authorization(subscription.endpoint),
+        },
+        TIMEOUT_SECONDS,
+    )

@@ -53,8 +53,9 @@ def signer():
     except ValueError as error:
         raise BadKeys(f"VAPID_PRIVATE_KEY is no P-256 key: {error}") from None
     if public_of(vapid.private_key) != settings.VAPID_PUBLIC_KEY.rstrip("="):
-        raise BadKeys("VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY: set both from one "
-                      "`manage.py vapid_keys`.")
+        raise BadKeys(
+            "VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY: set both from one `manage.py vapid_keys`."
+        )
     return vapid
 
 

@@ -19,8 +19,10 @@ from py_vapid.utils import b64urldecode
 from . import sender, vapid
 from .models import AUTH_BYTES, P256DH_BYTES, PushSubscription, device_label
 
-USAGE = ('Send the browser\'s PushSubscription.toJSON(): {"endpoint": "https://...", '
-         '"keys": {"p256dh": "...", "auth": "..."}}.')
+USAGE = (
+    'Send the browser\'s PushSubscription.toJSON(): {"endpoint": "https://...", '
+    '"keys": {"p256dh": "...", "auth": "..."}}.'
+)
 
 
 class BadSubscription(ValueError):
@@ -36,8 +38,10 @@ def subscriptions(request):
     if not request.user.is_authenticated:
         return refusal("Sign in first: devices belong to a person.", status=401)
     if not vapid.configured():
-        return refusal("Push notifications are off on this server: it has no VAPID keys "
-                       "(VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY).", status=503)
+        return refusal(
+            "Push notifications are off on this server: it has no VAPID keys (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY).",
+            status=503,
+        )
     try:
         data = read_json(request.body)
         endpoint = read_endpoint(data)
@@ -51,10 +55,16 @@ def subscriptions(request):
     except (BadSubscription, sender.RefusedEndpoint) as bad:
         return refusal(str(bad))
     device = device_label(request.headers.get("User-Agent", ""))
-    subscription, _ = PushSubscription.objects.update_or_create(endpoint=endpoint, defaults={
-        "user": request.user, "p256dh": p256dh, "auth": auth, "device": device,
-        "server_key": settings.VAPID_PUBLIC_KEY.rstrip("="),
-    })
+    subscription, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "user": request.user,
+            "p256dh": p256dh,
+            "auth": auth,
+            "device": device,
+            "server_key": settings.VAPID_PUBLIC_KEY.rstrip("="),
+        },
+    )
     return JsonResponse({"id": subscription.pk, "device": subscription.device}, status=201)
 
 
@@ -108,7 +118,7 @@ def decoded(text, name):
 @login_required
 @require_POST
 def remove_device(request, pk):
-    """"Remove" beside a device in the settings: it gets no more pushes."""
+    """ "Remove" beside a device in the settings: it gets no more pushes."""
     subscription = get_object_or_404(PushSubscription, pk=pk, user=request.user)
     subscription.delete()
     messages.success(request, f"Removed {subscription.device}: it gets no more notifications.")

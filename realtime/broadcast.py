@@ -53,5 +53,6 @@ def signed_out(user_pk, session_key=None, keep_session_key=None):
     (every session's sockets but `keep_session_key`'s): those pages close
     with 4401."""
     html = notice("You have been signed out. Log in again to keep chatting.")
-    async_to_sync(send)(user_group(user_pk), SIGNED_OUT, html, session_key=session_key,
-                        keep_session_key=keep_session_key)
+    async_to_sync(send)(
+        user_group(user_pk), SIGNED_OUT, html, session_key=session_key, keep_session_key=keep_session_key
+    )

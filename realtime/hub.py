@@ -85,9 +85,14 @@ class Filtered(NamedTuple):
         if "allowed" not in event and not event.get("skip"):
             return event["html"]
         allowed, otherwise_to = event.get("allowed"), event.get("otherwise_to")
-        return cls(event["html"], event.get("otherwise", ""), None if allowed is None else frozenset(allowed),
-                   event.get("skip"), None if otherwise_to is None else frozenset(otherwise_to),
-                   frozenset(event.get("excluded", ())))
+        return cls(
+            event["html"],
+            event.get("otherwise", ""),
+            None if allowed is None else frozenset(allowed),
+            event.get("skip"),
+            None if otherwise_to is None else frozenset(otherwise_to),
+            frozenset(event.get("excluded", ())),
+        )
 
 
 def private_layer():
@@ -280,7 +285,9 @@ class Hub:
             previous = self.writing.get(group)
             task = asyncio.create_task(self.write(previous, self.frames(fragments, self.rooms[group]), posted_at))
             self.writing[group] = task
-            task.add_done_callback(lambda done: self.writing.pop(group, None) if self.writing.get(group) is done else None)
+            task.add_done_callback(
+                lambda done: self.writing.pop(group, None) if self.writing.get(group) is done else None
+            )
 
     def frames(self, fragments, sockets):
         """[(frame, sockets)]: the frames to write and who gets each. Only

@@ -139,8 +139,10 @@ class PageSocket(AsyncWebsocketConsumer):
         when the refusal means this page can no longer act here."""
         reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         metrics.frame_refused(
-            metrics.FLOOD if isinstance(error, FloodError)
-            else metrics.INVALID if isinstance(error, ValidationError)
+            metrics.FLOOD
+            if isinstance(error, FloodError)
+            else metrics.INVALID
+            if isinstance(error, ValidationError)
             else metrics.NOT_ALLOWED
         )
         await self.error(reason, **refused)
@@ -167,8 +169,12 @@ class PageSocket(AsyncWebsocketConsumer):
                 await visibility.record().hide(self.user.pk, self.socket_id)
         except Exception:
             # Redis away: the heartbeat writes the entry again, or it expires.
-            log.warning("could not record that a page of user %s is %s", self.user.pk,
-                        "on screen" if frame.visible else "hidden", exc_info=True)
+            log.warning(
+                "could not record that a page of user %s is %s",
+                self.user.pk,
+                "on screen" if frame.visible else "hidden",
+                exc_info=True,
+            )
 
     # --- hub.Socket --------------------------------------------------------------------
 
@@ -205,7 +211,9 @@ class PageSocket(AsyncWebsocketConsumer):
             return key is None or own == key
         if event["type"] == broadcast.CLOSED:
             return True
-        return event["type"] == broadcast.ACCESS and event["allowed"] is not None and self.user_pk not in event["allowed"]
+        return (
+            event["type"] == broadcast.ACCESS and event["allowed"] is not None and self.user_pk not in event["allowed"]
+        )
 
     async def reconnect(self):
         """The page reconnects and catches up (the channel layer failed)."""

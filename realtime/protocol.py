@@ -128,8 +128,10 @@ def read_post(payload):
     return Post(text, client_id, reply_to)
 
 
-SYNC_USAGE = ("A sync request needs 'after' (a message id), 'known' (a list of ids) "
-              "and optionally 'revised' (an object of id: revision).")
+SYNC_USAGE = (
+    "A sync request needs 'after' (a message id), 'known' (a list of ids) "
+    "and optionally 'revised' (an object of id: revision)."
+)
 
 
 def read_sync(payload):

@@ -15,7 +15,7 @@ import weakref
 
 from django.conf import settings
 
-TOO_MANY = ("You have too many chat tabs or windows open; close some, then reload this page.")
+TOO_MANY = "You have too many chat tabs or windows open; close some, then reload this page."
 
 
 def cap():
@@ -79,7 +79,9 @@ class RedisUserSets:
 
         loop = asyncio.get_running_loop()
         if loop not in self.clients:
-            self.clients[loop] = redis.asyncio.Redis.from_url(self.url, **{"socket_timeout": 5, **settings.REDIS_OPTIONS})
+            self.clients[loop] = redis.asyncio.Redis.from_url(
+                self.url, **{"socket_timeout": 5, **settings.REDIS_OPTIONS}
+            )
         return self.clients[loop]
 
     def key(self, user_pk):

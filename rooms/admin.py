@@ -5,9 +5,9 @@ rooms or messages do it themselves (rooms/models/), after commit.
 """
 
 from django.contrib import admin, messages
-from django.db.models import Count, Max
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
+from django.db.models import Count, Max
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
@@ -65,7 +65,7 @@ class NextPagePaginator(Paginator):
     @cached_property
     def count(self):
         offset = (self.page_number - 1) * self.per_page
-        return offset + len(self.object_list[offset:offset + self.per_page + 1].values_list("pk", flat=True))
+        return offset + len(self.object_list[offset : offset + self.per_page + 1].values_list("pk", flat=True))
 
 
 class UncountedChangeList(ChangeList):
@@ -97,8 +97,12 @@ class ConversationAdmin(admin.ModelAdmin):
     actions = ["delete_selected"]
 
     def get_queryset(self, request):
-        return (super().get_queryset(request).prefetch_related("members")
-                .annotate(message_count=Count("messages"), last_message_at=Max("messages__created_at")))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("members")
+            .annotate(message_count=Count("messages"), last_message_at=Max("messages__created_at"))
+        )
 
     def has_add_permission(self, request):
         return False  # people start conversations themselves
@@ -131,8 +135,11 @@ class RoomFilter(admin.RelatedFieldListFilter):
     """Rooms only: a conversation's messages are not listed here."""
 
     def field_choices(self, field, request, model_admin):
-        return field.get_choices(include_blank=False, ordering=self.field_admin_ordering(field, request, model_admin),
-                                 limit_choices_to={"kind": Room.ROOM})
+        return field.get_choices(
+            include_blank=False,
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"kind": Room.ROOM},
+        )
 
 
 @admin.register(Message)
@@ -173,8 +180,9 @@ class MessageAdmin(admin.ModelAdmin):
             page = max(1, int(request.GET.get(PAGE_VAR, 1)))
         except ValueError:
             page = 1
-        return NextPagePaginator(queryset, per_page, page, orphans=orphans,
-                                 allow_empty_first_page=allow_empty_first_page)
+        return NextPagePaginator(
+            queryset, per_page, page, orphans=orphans, allow_empty_first_page=allow_empty_first_page
+        )
 
     def get_changelist(self, request, **kwargs):
         return UncountedChangeList

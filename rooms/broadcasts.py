@@ -71,7 +71,7 @@ async def typing(room_group, user_pk, name):
 
 
 async def presence(usernames):
-    """"Here now" for `usernames`, each with their display name and avatar (one query)."""
+    """ "Here now" for `usernames`, each with their display name and avatar (one query)."""
     people = await database_sync_to_async(people_named)(usernames)
     return render("presence", people=people, oob=True)
 
@@ -118,8 +118,15 @@ def room_listed(room, allowed_user_ids, previously_allowed, excluded_user_ids=()
     (RoomQuerySet.with_latest)."""
     html = render_list("room-entry-live", room=room)
     gone = render_list("room-entry-gone", pk=room.pk)
-    async_to_sync(broadcast.send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise=gone,
-                        otherwise_to=_allowed(previously_allowed), excluded=sorted(excluded_user_ids))
+    async_to_sync(broadcast.send)(
+        LIST_GROUP,
+        FRAGMENT,
+        html,
+        allowed=_allowed(allowed_user_ids),
+        otherwise=gone,
+        otherwise_to=_allowed(previously_allowed),
+        excluded=sorted(excluded_user_ids),
+    )
 
 
 def room_joined(user_pk, room):

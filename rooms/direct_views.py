@@ -32,8 +32,7 @@ def new_conversation(request):
     query = request.GET.get("q", "")
     picked_pks = {person.pk for person in picked}
     found = [person for person in people_matching(query, request.user) if person.pk not in picked_pks]
-    context = {"picked": picked, "found": found, "q": query, "error": error, "max_others": MAX_OTHERS,
-               "searched": True}
+    context = {"picked": picked, "found": found, "q": query, "error": error, "max_others": MAX_OTHERS, "searched": True}
     if request.htmx and request.method == "GET":
         return render(request, "rooms/new_conversation.html#people", context)
     return render(request, "rooms/new_conversation.html", context, status=400 if error else 200)

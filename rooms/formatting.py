@@ -134,8 +134,10 @@ def mentioned(text: str, usernames: Iterable[str]) -> set[str]:
     env = {"mentions": dict.fromkeys(usernames, 0)}
     return {
         child.meta["username"]
-        for token in MARKDOWN.parse(text, env) if token.children
-        for child in token.children if child.type == "mention"
+        for token in MARKDOWN.parse(text, env)
+        if token.children
+        for child in token.children
+        if child.type == "mention"
     }
 
 
@@ -155,7 +157,7 @@ def with_emoji(text: str) -> str:
     pieces, end = [], 0
     for match, emoji in found:
         if match.start() in prose:
-            pieces += [text[end:match.start()], emoji]
+            pieces += [text[end : match.start()], emoji]
             end = match.end()
     pieces.append(text[end:])
     return "".join(pieces)
@@ -183,9 +185,11 @@ def _prose_places(text, wanted):
             for shortcode in wanted:
                 for at in _occurrences(child.content, shortcode):
                     # Punctuation a link leaves out (_Links) would join it again before an emoji.
-                    touching = (after_link and not child.content[:at].strip(URL_TRAILING + ")")) or (
-                        before_link and at + len(shortcode) == len(child.content)) or (
-                        SCHEME_END.search(child.content, 0, at))  # "http://🎉" is an address
+                    touching = (
+                        (after_link and not child.content[:at].strip(URL_TRAILING + ")"))
+                        or (before_link and at + len(shortcode) == len(child.content))
+                        or (SCHEME_END.search(child.content, 0, at))
+                    )  # "http://🎉" is an address
                     seen[shortcode].append(child.type == "text" and not in_link and not touching)
     places = set()
     for shortcode, in_prose in seen.items():
@@ -357,10 +361,10 @@ def _markdown():
     # Besides paragraphs: lists (fences and quotes are this module's, below)
     # and the inline rules of the table above; "zero" starts with none.
     md.enable(["list", "newline", "escape", "backticks", "strikethrough", "emphasis", "linkify"])
-    md.block.ruler.before("paragraph", "fence_one_line", _one_line_fence,
-                          {"alt": ["paragraph", "blockquote", "list"]})
-    md.block.ruler.before("paragraph", "fence", make_fence_rule(markers=("`",)),
-                          {"alt": ["paragraph", "blockquote", "list"]})
+    md.block.ruler.before("paragraph", "fence_one_line", _one_line_fence, {"alt": ["paragraph", "blockquote", "list"]})
+    md.block.ruler.before(
+        "paragraph", "fence", make_fence_rule(markers=("`",)), {"alt": ["paragraph", "blockquote", "list"]}
+    )
     md.block.ruler.before("list", "blockquote", _quote, {"alt": ["paragraph", "blockquote", "list"]})
     # The inline linkify rule finds every http(s):// URL as the text is read;
     # the core rule (a second pass for schemeless links) has nothing to add.
@@ -370,8 +374,9 @@ def _markdown():
     md.inline.ruler.after("linkify", "shortcode", _shortcode)
     md.inline.add_terminator_char("@")
     # http and https only: no e-mail addresses, no "example.com", no ftp: or //x.
-    md.linkify = _Links({"ftp:": None, "//": None, "mailto:": None},
-                        {"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
+    md.linkify = _Links(
+        {"ftp:": None, "//": None, "mailto:": None}, {"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False}
+    )
     # A link shows exactly what was typed (markdown-it would decode %xx and punycode).
     md.normalizeLinkText = lambda url: url
     md.validateLink = _is_link

@@ -119,8 +119,11 @@ class RoomConsumer(RoomPageSocket):
     async def post(self, frame):
         refused = {"text": frame.text, "client_id": frame.client_id}
         try:
-            await db(lambda: Message.objects.post(self.room, self.current_user(), frame.text, frame.client_id,
-                                                  frame.reply_to))()
+            await db(
+                lambda: Message.objects.post(
+                    self.room, self.current_user(), frame.text, frame.client_id, frame.reply_to
+                )
+            )()
             # The message ended "is typing" on every page: the next keystroke
             # is news at once, not when the throttle allows (a 2 s lag).
             self.last_typing = float("-inf")

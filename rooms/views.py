@@ -94,18 +94,33 @@ def message_permalink(request, pk, **route):
     room = _readable(request, route)
     get_object_or_404(Message.objects.filter(room=room), pk=pk)
     history, has_older, has_newer = room.history_around(pk)
-    return _room_page(request, room, {
-        "room": room, "history": history, "has_older": has_older, "has_newer": has_newer, "linked": pk,
-        "latest": room.latest_message_id() if has_newer else None,
-    })
+    return _room_page(
+        request,
+        room,
+        {
+            "room": room,
+            "history": history,
+            "has_older": has_older,
+            "has_newer": has_newer,
+            "linked": pk,
+            "latest": room.latest_message_id() if has_newer else None,
+        },
+    )
 
 
 def _room_page(request, room, context):
-    return render(request, "rooms/room.html", {
-        **context, **_room_list(request.user, room, context["history"]),
-        "max_length": settings.CHAT_MAX_MESSAGE_LENGTH, "edit_window": settings.CHAT_EDIT_WINDOW_SECONDS,
-        "reaction_palette": Reaction.objects.palette_for(request.user), "emoji_version": shortcodes.VERSION,
-    })
+    return render(
+        request,
+        "rooms/room.html",
+        {
+            **context,
+            **_room_list(request.user, room, context["history"]),
+            "max_length": settings.CHAT_MAX_MESSAGE_LENGTH,
+            "edit_window": settings.CHAT_EDIT_WINDOW_SECONDS,
+            "reaction_palette": Reaction.objects.palette_for(request.user),
+            "emoji_version": shortcodes.VERSION,
+        },
+    )
 
 
 def _room_list(user, room, history):
@@ -126,7 +141,7 @@ def _room_list(user, room, history):
 @login_required
 def older_messages(request, **route):
     """The page of history above what the room page shows, for "Load older"."""
-    room, context = _history(request, route)
+    _room, context = _history(request, route)
     if context is None:
         return HttpResponseBadRequest(BAD_BEFORE)
     return render(request, "rooms/room.html#older-page", context)
@@ -145,10 +160,16 @@ def newer_messages(request, **route):
     except BadId:
         return HttpResponseBadRequest(BAD_AFTER)
     history, has_newer = room.history_after(after)
-    return render(request, "rooms/room.html#newer-page", {
-        "room": room, "history": history, "has_newer": has_newer,
-        "latest": room.latest_message_id() if has_newer else None,
-    })
+    return render(
+        request,
+        "rooms/room.html#newer-page",
+        {
+            "room": room,
+            "history": history,
+            "has_newer": has_newer,
+            "latest": room.latest_message_id() if has_newer else None,
+        },
+    )
 
 
 @login_required
@@ -168,7 +189,6 @@ def message_source(request, pk, **route):
     message = get_object_or_404(Message, room=room, pk=pk)
     message.check_can_edit(request.user)  # PermissionDenied: 403 with the reason
     return HttpResponse(message.text, content_type="text/plain; charset=utf-8")
-
 
 
 # The composer offers at most this many people for "@al".
@@ -192,8 +212,9 @@ def room_people(request, **route):
     if prefix:
         people = people.filter(named_like(prefix))
     people = people.order_by(Lower(field), "pk")[:PEOPLE_OFFERED]
-    return JsonResponse({"people": [{"username": person.get_username(), "name": display_name(person)}
-                                    for person in people]})
+    return JsonResponse(
+        {"people": [{"username": person.get_username(), "name": display_name(person)} for person in people]}
+    )
 
 
 # A year: the URL names the emoji package's version, so a new version is a new URL.

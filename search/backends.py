@@ -53,9 +53,12 @@ class PostgresSearch:
 
     def ranked(self, messages, query):
         tsquery, params = self._tsquery(query)
-        return messages.annotate(rank=Coalesce(RawSQL(
-            f"ts_rank(rooms_message.search_vector, {tsquery})::float8", params, output_field=FloatField()
-        ), 0.0))
+        return messages.annotate(
+            rank=Coalesce(
+                RawSQL(f"ts_rank(rooms_message.search_vector, {tsquery})::float8", params, output_field=FloatField()),
+                0.0,
+            )
+        )
 
     def highlighted(self, pks, query, marks):
         """{message id: its text with `marks` around each match}."""
@@ -77,17 +80,24 @@ class SqliteSearch:
     def condition(self, query):
         return RawSQL(
             f"rooms_message.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-            [query.fts5()], output_field=BooleanField(),
+            [query.fts5()],
+            output_field=BooleanField(),
         )
 
     def ranked(self, messages, query):
         # bm25 is lower for better matches: negated, higher is better on both
         # databases; 0 (below any match) for a message found otherwise.
-        return messages.annotate(rank=Coalesce(RawSQL(
-            f"(SELECT -bm25({FTS_TABLE}) FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s AND rowid = rooms_message.id)",
-            [query.fts5()], output_field=FloatField(),
-        ), 0.0))
+        return messages.annotate(
+            rank=Coalesce(
+                RawSQL(
+                    f"(SELECT -bm25({FTS_TABLE}) FROM {FTS_TABLE} "
+                    f"WHERE {FTS_TABLE} MATCH %s AND rowid = rooms_message.id)",
+                    [query.fts5()],
+                    output_field=FloatField(),
+                ),
+                0.0,
+            )
+        )
 
     def highlighted(self, pks, query, marks):
         pks = list(pks)

@@ -74,7 +74,7 @@ def parse(line, author=None, room=None):
             continue
         for prefix, name in (("from:", "author"), ("in:", "room")):
             if bare.lower().startswith(prefix) and len(bare) > len(prefix):
-                value = bare[len(prefix):].lstrip("@#")
+                value = bare[len(prefix) :].lstrip("@#")
                 if filters[name] is not None and filters[name].lower() != value.lower():
                     raise BadQuery(f"Search {prefix}{filters[name]} or {prefix}{value}, not both at once.")
                 filters[name] = value
@@ -90,8 +90,13 @@ def parse(line, author=None, room=None):
                 phrases.append(parts)
     if len(words) + len(phrases) + len(excluded) > MAX_TERMS:
         raise BadQuery(f"Search for at most {MAX_TERMS} words and phrases at a time.")
-    query = Query(tuple(dict.fromkeys(words)), tuple(dict.fromkeys(phrases)), tuple(dict.fromkeys(excluded)),
-                  filters["author"], filters["room"])
+    query = Query(
+        tuple(dict.fromkeys(words)),
+        tuple(dict.fromkeys(phrases)),
+        tuple(dict.fromkeys(excluded)),
+        filters["author"],
+        filters["room"],
+    )
     if query.is_empty and excluded:
         raise BadQuery("Add a word to look for: a search cannot be only -excluded words.")
     return query

@@ -14,10 +14,19 @@ def search(request):
     fetched by htmx, just the next page of them)."""
     params = request.GET
     order = params.get("order") if params.get("order") in engine.ORDERS else engine.NEWEST
-    form = {"q": params.get("q", ""), "room": params.get("room", ""), "author": params.get("author", ""),
-            "order": order}
-    context = {**form, "orders": engine.ORDERS, "rooms": attach_participants(list(Room.objects.visible_to(request.user).order_by("name"))),
-               "page": None, "error": None}
+    form = {
+        "q": params.get("q", ""),
+        "room": params.get("room", ""),
+        "author": params.get("author", ""),
+        "order": order,
+    }
+    context = {
+        **form,
+        "orders": engine.ORDERS,
+        "rooms": attach_participants(list(Room.objects.visible_to(request.user).order_by("name"))),
+        "page": None,
+        "error": None,
+    }
     try:
         query = parse(form["q"], author=form["author"], room=form["room"])
         cursor = engine.Cursor.parse(params["cursor"], order) if params.get("cursor") else None

@@ -67,7 +67,7 @@ def _check_name(name):
     if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
         raise ArchiveRefused(f"Refused: the member {shown!r} has an absolute path.")
     if ".." in name.split("/"):
-        raise ArchiveRefused(f"Refused: the member {shown!r} points outside the archive (\"..\").")
+        raise ArchiveRefused(f'Refused: the member {shown!r} points outside the archive ("..").')
 
 
 def _check_size(name, info):

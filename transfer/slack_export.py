@@ -107,9 +107,13 @@ class SlackWriter:
             self.lists["dms.json"].append(entry)
         else:
             folder = self._folder(room)
-            entry.update(name=folder, creator="", is_archived=room.is_archived,
-                         topic={"value": room.topic, "creator": "", "last_set": 0},
-                         purpose={"value": "", "creator": "", "last_set": 0})
+            entry.update(
+                name=folder,
+                creator="",
+                is_archived=room.is_archived,
+                topic={"value": room.topic, "creator": "", "last_set": 0},
+                purpose={"value": "", "creator": "", "last_set": 0},
+            )
             if room.is_direct:
                 self.lists["mpims.json"].append(entry)
             else:
@@ -130,8 +134,13 @@ class SlackWriter:
             name = "mpdm-" + "--".join(person.get_username() for person in room.participants) + "-1"
         else:
             name = room.name
-        if ("/" in name or "\\" in name or name.startswith(".") or not name.isprintable()
-                or name.casefold() in self.folders):
+        if (
+            "/" in name
+            or "\\" in name
+            or name.startswith(".")
+            or not name.isprintable()
+            or name.casefold() in self.folders
+        ):
             name = get_valid_filename(room.slug.lstrip("~")) or f"room-{room.pk}"
         while name.casefold() in self.folders:
             name = f"{name}-{room.pk}"
@@ -197,8 +206,9 @@ class SlackWriter:
         for reaction in message.reactions.all():
             grouped.setdefault(reaction.emoji, []).append(user_id(reaction.user_id))
             self.people.add(reaction.user_id)
-        return [{"name": self.reaction_name(emoji), "users": users, "count": len(users)}
-                for emoji, users in grouped.items()]
+        return [
+            {"name": self.reaction_name(emoji), "users": users, "count": len(users)} for emoji, users in grouped.items()
+        ]
 
     def _file(self, attachment, author):
         """The file's entry, and its bytes copied from storage into __uploads/."""
@@ -213,9 +223,15 @@ class SlackWriter:
             return {"id": file_id, "name": name, "title": attachment.name, "mode": "tombstone"}
         self.counts["files"] += 1
         return {
-            "id": file_id, "name": name, "title": attachment.name, "mimetype": attachment.content_type,
-            "filetype": name.rsplit(".", 1)[-1].lower() if "." in name else "", "size": attachment.size,
-            "created": epoch(attachment.created_at), "user": author, "mode": "hosted",
+            "id": file_id,
+            "name": name,
+            "title": attachment.name,
+            "mimetype": attachment.content_type,
+            "filetype": name.rsplit(".", 1)[-1].lower() if "." in name else "",
+            "size": attachment.size,
+            "created": epoch(attachment.created_at),
+            "user": author,
+            "mode": "hosted",
         }
 
     # --- the lists ------------------------------------------------------------------------
@@ -230,16 +246,23 @@ class SlackWriter:
     def _person(self, person):
         shown = person.get_full_name()
         chosen = getattr(getattr(person, "profile", None), "display_name", "")  # none: Slack shows real_name
-        profile = {"real_name": shown or person.get_username(), "display_name": chosen,
-                   "first_name": person.first_name, "last_name": person.last_name}
+        profile = {
+            "real_name": shown or person.get_username(),
+            "display_name": chosen,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+        }
         if self.emails_of is None or person.pk in self.emails_of:
             profile["email"] = person.email
         return {
-            "id": user_id(person.pk), "name": person.get_username(), "real_name": profile["real_name"],
+            "id": user_id(person.pk),
+            "name": person.get_username(),
+            "real_name": profile["real_name"],
             # Deactivated: an account that was in use. One an import made and
             # nobody claimed yet is inactive, but not deleted.
             "deleted": not person.is_active and (person.has_usable_password() or person.last_login is not None),
-            "is_bot": hasattr(person, "bot"), "profile": profile,
+            "is_bot": hasattr(person, "bot"),
+            "profile": profile,
         }
 
     def write_json(self, name, data):
@@ -281,10 +304,17 @@ def export_person(path, user):
             avatar = "avatar." + profile.avatar.name.rsplit(".", 1)[-1]
             with profile.avatar.open("rb") as source, archive.open(avatar, "w") as out:
                 shutil.copyfileobj(source, out, 2**20)
-        writer.write_json("settings.json", {
-            "username": user.get_username(), "first_name": user.first_name, "last_name": user.last_name,
-            "display_name": profile.display_name if profile else "", "avatar": avatar,
-            "email": user.email, "date_joined": user.date_joined.isoformat(),
-            "email_unread_mentions_and_dms": prefs.email_unread_mentions_and_dms,
-            "confirmed_email": prefs.confirmed_email,
-        })
+        writer.write_json(
+            "settings.json",
+            {
+                "username": user.get_username(),
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "display_name": profile.display_name if profile else "",
+                "avatar": avatar,
+                "email": user.email,
+                "date_joined": user.date_joined.isoformat(),
+                "email_unread_mentions_and_dms": prefs.email_unread_mentions_and_dms,
+                "confirmed_email": prefs.confirmed_email,
+            },
+        )

@@ -81,10 +81,18 @@ IMPORTED_SUBTYPES = {None, "bot_message", "file_share", "me_message", "thread_br
 NOTICES = {
     "joined or left (Slack's notice)": {"channel_join", "channel_leave", "group_join", "group_leave"},
     "a new topic, purpose or name (Slack's notice)": {
-        "channel_topic", "channel_purpose", "channel_name", "group_topic", "group_purpose", "group_name",
+        "channel_topic",
+        "channel_purpose",
+        "channel_name",
+        "group_topic",
+        "group_purpose",
+        "group_name",
     },
     "archived or reopened (Slack's notice)": {
-        "channel_archive", "channel_unarchive", "group_archive", "group_unarchive",
+        "channel_archive",
+        "channel_unarchive",
+        "group_archive",
+        "group_unarchive",
     },
     "a pin (the chat has none)": {"pinned_item", "unpinned_item"},
     "a deleted message that had replies (Slack's placeholder)": {"tombstone"},
@@ -148,9 +156,20 @@ def emoji_of(name):
 
 # What an import brings in, in the order its report lists it.
 IMPORTED = [
-    "people", "people deactivated in Slack", "people not in users.json (named by their Slack id)",
-    "people matched to their account here by confirmed email", "bots", "public rooms", "private rooms",
-    "archived rooms", "direct conversations", "group conversations", "messages", "replies", "reactions", "files",
+    "people",
+    "people deactivated in Slack",
+    "people not in users.json (named by their Slack id)",
+    "people matched to their account here by confirmed email",
+    "bots",
+    "public rooms",
+    "private rooms",
+    "archived rooms",
+    "direct conversations",
+    "group conversations",
+    "messages",
+    "replies",
+    "reactions",
+    "files",
 ]
 ALREADY_IMPORTED = "messages imported by an earlier run"
 
@@ -273,15 +292,14 @@ class SlackImport:
         items = self.archive.json_list(name, required=required)
         for n, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-                raise ArchiveRefused(f"Refused: item {n} of {name} is not an object with an \"id\".")
+                raise ArchiveRefused(f'Refused: item {n} of {name} is not an object with an "id".')
         return items
 
     # --- people -----------------------------------------------------------------------
 
     def _import_people(self, users):
         known = dict(SlackId.objects.filter(kind=SlackId.PERSON).values_list("slack_id", "object_id"))
-        existing = {pk: name for pk, name in self.User.objects.filter(pk__in=known.values())
-                    .values_list("pk", self.User.USERNAME_FIELD)}
+        existing = dict(self.User.objects.filter(pk__in=known.values()).values_list("pk", self.User.USERNAME_FIELD))
         for slack_id, pk in known.items():
             self._remember(slack_id, pk if pk in existing else None, existing.get(pk, ""))
         new = list({user["id"]: user for user in users if user["id"] not in known}.values())
@@ -298,13 +316,20 @@ class SlackImport:
             accounts.append(self._account(user))
             ids.append(user["id"])
         self.User.objects.bulk_create(accounts)
-        Profile.objects.bulk_create([Profile(user_id=account.pk, display_name=account.chosen_name)
-                                     for account in accounts if account.chosen_name])
+        Profile.objects.bulk_create(
+            [
+                Profile(user_id=account.pk, display_name=account.chosen_name)
+                for account in accounts
+                if account.chosen_name
+            ]
+        )
         for slack_id, account in zip(ids, accounts, strict=True):
             self._remember(slack_id, account.pk, account.get_username())
         SlackId.objects.bulk_create(
-            [SlackId(kind=SlackId.PERSON, slack_id=slack_id, object_id=self.people[slack_id].pk)
-             for slack_id in (user["id"] for user in new)]
+            [
+                SlackId(kind=SlackId.PERSON, slack_id=slack_id, object_id=self.people[slack_id].pk)
+                for slack_id in (user["id"] for user in new)
+            ]
         )
 
     def _matched_by_email(self, users):
@@ -331,8 +356,19 @@ class SlackImport:
         profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
         is_bot = bool(user.get("is_bot") or user.get("is_app_user"))
         deleted = bool(user.get("deleted"))
-        shown = next((str(value) for value in (profile.get("real_name"), user.get("real_name"),
-                                                profile.get("display_name"), user.get("name")) if value), "")
+        shown = next(
+            (
+                str(value)
+                for value in (
+                    profile.get("real_name"),
+                    user.get("real_name"),
+                    profile.get("display_name"),
+                    user.get("name"),
+                )
+                if value
+            ),
+            "",
+        )
         shown = deactivated(one_line(shown), 150) if deleted else one_line(shown, 150)
         chosen = one_line(str(profile.get("display_name") or ""))
         if chosen:
@@ -354,8 +390,11 @@ class SlackImport:
         """An inactive account (no usable password: it is claimed through an
         invitation, or stays a name on old messages), not saved yet."""
         return self.User(
-            **{self.User.USERNAME_FIELD: self._username(handle)}, first_name=one_line(shown, 150), email=email,
-            is_active=False, password=make_password(None),
+            **{self.User.USERNAME_FIELD: self._username(handle)},
+            first_name=one_line(shown, 150),
+            email=email,
+            is_active=False,
+            password=make_password(None),
         )
 
     @cached_property
@@ -376,7 +415,7 @@ class SlackImport:
         name, n = base, 1
         while self.taken & skeletons(name):
             n += 1
-            name = f"{base[:USERNAME_LENGTH - len(str(n))]}{n}"
+            name = f"{base[: USERNAME_LENGTH - len(str(n))]}{n}"
         self.taken |= skeletons(name)
         return name
 
@@ -468,8 +507,11 @@ class SlackImport:
         if not conversation.data.get("is_general"):
             return None
         lobby = Room.objects.rooms().filter(slug=LOBBY_SLUG).first()
-        if lobby is None or lobby.messages.exists() or SlackId.objects.filter(
-                kind=SlackId.CONVERSATION, object_id=lobby.pk).exists():
+        if (
+            lobby is None
+            or lobby.messages.exists()
+            or SlackId.objects.filter(kind=SlackId.CONVERSATION, object_id=lobby.pk).exists()
+        ):
             return None
         self.slugs.discard(room.slug)
         Room.objects.filter(pk=lobby.pk).update(name=room.name, topic=room.topic, is_archived=room.is_archived)
@@ -489,11 +531,22 @@ class SlackImport:
             n += 1
             slug = f"{base}-{n}"
         self.slugs.add(slug)
-        topic = next((str(part.get("value") or "") for part in (data.get("topic"), data.get("purpose"))
-                      if isinstance(part, dict) and part.get("value")), "")
+        topic = next(
+            (
+                str(part.get("value") or "")
+                for part in (data.get("topic"), data.get("purpose"))
+                if isinstance(part, dict) and part.get("value")
+            ),
+            "",
+        )
         return Room(
-            kind=Room.ROOM, name=name, slug=slug, topic=one_line(topic, 200), created_at=created,
-            is_private=conversation.kind == "private", is_archived=bool(data.get("is_archived")),
+            kind=Room.ROOM,
+            name=name,
+            slug=slug,
+            topic=one_line(topic, 200),
+            created_at=created,
+            is_private=conversation.kind == "private",
+            is_archived=bool(data.get("is_archived")),
         )
 
     def _direct_room(self, conversation, member_pks, created):
@@ -508,8 +561,14 @@ class SlackImport:
         existing = Room.objects.filter(direct_key=key).first()
         if existing is not None:
             return existing
-        return Room(kind=Room.DIRECT, direct_key=key, is_private=True, name="", slug=f"~dm-{uuid.uuid4().hex}",
-                    created_at=created)
+        return Room(
+            kind=Room.DIRECT,
+            direct_key=key,
+            is_private=True,
+            name="",
+            slug=f"~dm-{uuid.uuid4().hex}",
+            created_at=created,
+        )
 
     # --- messages --------------------------------------------------------------------------
 
@@ -558,12 +617,19 @@ class SlackImport:
             yield read
 
     def _imported_before(self, key_prefix, read):
-        keys = [key_prefix + item["ts"] for _, items in read for item in items
-                if isinstance(item, dict) and isinstance(item.get("ts"), str)]
+        keys = [
+            key_prefix + item["ts"]
+            for _, items in read
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("ts"), str)
+        ]
         found = set()
         for start in range(0, len(keys), KEYS_PER_QUERY):
-            found.update(SlackId.objects.filter(kind=SlackId.MESSAGE, slack_id__in=keys[start:start + KEYS_PER_QUERY])
-                         .values_list("slack_id", flat=True))
+            found.update(
+                SlackId.objects.filter(
+                    kind=SlackId.MESSAGE, slack_id__in=keys[start : start + KEYS_PER_QUERY]
+                ).values_list("slack_id", flat=True)
+            )
         return found
 
     def _author(self, item):
@@ -589,8 +655,11 @@ class SlackImport:
             return
         text = item.get("text") if isinstance(item.get("text"), str) else ""
         if not text.strip() and isinstance(item.get("attachments"), list):
-            text = "\n".join(str(part.get("fallback") or part.get("text") or "") for part in item["attachments"]
-                             if isinstance(part, dict)).strip()
+            text = "\n".join(
+                str(part.get("fallback") or part.get("text") or "")
+                for part in item["attachments"]
+                if isinstance(part, dict)
+            ).strip()
         text, mentioned = self.converter.convert(text)
         if subtype == "me_message" and text.strip():
             text = f"_{text.strip()}_"
@@ -604,8 +673,9 @@ class SlackImport:
             self.report.skip("empty (no text, and no file the export carries)", where)
             return
         if len(parts) > 1:
-            self.report.changed[f"messages longer than {settings.CHAT_MAX_MESSAGE_LENGTH} characters "
-                                "split into several"] += 1
+            self.report.changed[
+                f"messages longer than {settings.CHAT_MAX_MESSAGE_LENGTH} characters split into several"
+            ] += 1
         created = ts_time(item["ts"])
         first = None
         for n, part in enumerate(parts or [""]):
@@ -622,7 +692,7 @@ class SlackImport:
             self.batch.append(message)
         first.pending.update(key=f"{conversation.slack_id}/{item['ts']}", files=files)
         allowed = mentioned if conversation.mentions_anyone else mentioned & conversation.member_pks
-        for message in self.batch[-len(parts or [""]):]:
+        for message in self.batch[-len(parts or [""]) :]:
             message.pending["mentions"] = self._mentioned_in(message.text, allowed, len(parts))
         edited = item.get("edited")
         if isinstance(edited, dict) and (when := ts_time(edited.get("ts"))):
@@ -653,8 +723,11 @@ class SlackImport:
         message.is_reply = True
         parent = self.roots.get(thread_ts) or self.batch_ts.get(thread_ts)
         if parent is None:
-            parent = SlackId.objects.filter(kind=SlackId.MESSAGE, slack_id=f"{conversation.slack_id}/{thread_ts}"
-                                            ).values_list("object_id", flat=True).first()
+            parent = (
+                SlackId.objects.filter(kind=SlackId.MESSAGE, slack_id=f"{conversation.slack_id}/{thread_ts}")
+                .values_list("object_id", flat=True)
+                .first()
+            )
         message.pending["parent"] = parent
         self.report.imported["replies"] += 1
 
@@ -671,12 +744,16 @@ class SlackImport:
                 emoji = None
             users = [user for user in reaction.get("users") or () if isinstance(user, str)]
             if emoji is None:
-                self.report.skip(f"reactions with an emoji the chat does not know (:{name.split('::')[0]}:)",
-                                 where, len(users) or 1)
+                self.report.skip(
+                    f"reactions with an emoji the chat does not know (:{name.split('::')[0]}:)", where, len(users) or 1
+                )
                 continue
             if emoji not in chosen and len(chosen) >= settings.CHAT_REACTION_EMOJI_PER_MESSAGE:
-                self.report.skip(f"reactions past {settings.CHAT_REACTION_EMOJI_PER_MESSAGE} different emoji "
-                                 "on one message", where, len(users))
+                self.report.skip(
+                    f"reactions past {settings.CHAT_REACTION_EMOJI_PER_MESSAGE} different emoji on one message",
+                    where,
+                    len(users),
+                )
                 continue
             people = chosen.setdefault(emoji, set())
             for user in users:
@@ -684,8 +761,9 @@ class SlackImport:
                 if pk is None or pk in people:
                     continue
                 if per_person[pk] >= settings.CHAT_REACTION_EMOJI_PER_PERSON:
-                    self.report.skip(f"reactions past {settings.CHAT_REACTION_EMOJI_PER_PERSON} by one person on "
-                                     "one message", where)
+                    self.report.skip(
+                        f"reactions past {settings.CHAT_REACTION_EMOJI_PER_PERSON} by one person on one message", where
+                    )
                     continue
                 people.add(pk)
                 per_person[pk] += 1
@@ -703,13 +781,16 @@ class SlackImport:
                 continue
             name = str(info.get("name") or info.get("title") or info["id"])[:255]
             if info.get("mode") in ("tombstone", "hidden_by_limit") or info.get("file_access") in (
-                    "access_denied", "file_not_found"):
+                "access_denied",
+                "file_not_found",
+            ):
                 self.report.skip("files deleted or hidden in Slack", f"{where} {name}")
                 continue
             member = self.files.get(info["id"])
             if member is None:
-                self.report.skip("files not in the export (Slack's exports link to them: see the docs)",
-                                 f"{where} {name}")
+                self.report.skip(
+                    "files not in the export (Slack's exports link to them: see the docs)", f"{where} {name}"
+                )
                 continue
             if len(stored) >= settings.CHAT_MAX_FILES_PER_MESSAGE:
                 self.report.skip(f"files past {settings.CHAT_MAX_FILES_PER_MESSAGE} on one message", f"{where} {name}")
@@ -756,22 +837,45 @@ class SlackImport:
                 children.append(message)
         if children:
             Message.objects.bulk_update(children, ["reply_to"])
-        SlackId.objects.bulk_create([SlackId(kind=SlackId.MESSAGE, slack_id=message.pending["key"],
-                                             object_id=message.pk) for message in batch if message.pending["key"]])
+        SlackId.objects.bulk_create(
+            [
+                SlackId(kind=SlackId.MESSAGE, slack_id=message.pending["key"], object_id=message.pk)
+                for message in batch
+                if message.pending["key"]
+            ]
+        )
         Message.mentions.through.objects.bulk_create(
-            [Message.mentions.through(message_id=message.pk, user_id=pk)
-             for message in batch for pk in message.pending["mentions"]]
+            [
+                Message.mentions.through(message_id=message.pk, user_id=pk)
+                for message in batch
+                for pk in message.pending["mentions"]
+            ]
         )
         Reaction.objects.bulk_create(
-            [Reaction(message_id=message.pk, user_id=pk, emoji=emoji, created_at=message.created_at)
-             for message in batch for pk, emoji in message.pending["reactions"]]
+            [
+                Reaction(message_id=message.pk, user_id=pk, emoji=emoji, created_at=message.created_at)
+                for message in batch
+                for pk, emoji in message.pending["reactions"]
+            ]
         )
         Attachment.objects.bulk_create(
-            [Attachment(message_id=message.pk, name=each.name, file=each.path, size=each.size,
-                        content_type=each.content_type, width=each.width, height=each.height,
-                        preview=each.preview_path, preview_width=each.preview_width,
-                        preview_height=each.preview_height, created_at=message.created_at)
-             for message in batch for each in message.pending["files"]]
+            [
+                Attachment(
+                    message_id=message.pk,
+                    name=each.name,
+                    file=each.path,
+                    size=each.size,
+                    content_type=each.content_type,
+                    width=each.width,
+                    height=each.height,
+                    preview=each.preview_path,
+                    preview_width=each.preview_width,
+                    preview_height=each.preview_height,
+                    created_at=message.created_at,
+                )
+                for message in batch
+                for each in message.pending["files"]
+            ]
         )
         self.report.imported["reactions"] += sum(len(message.pending["reactions"]) for message in batch)
         conversation.newest = max(conversation.newest, batch[-1].pk)
@@ -780,9 +884,12 @@ class SlackImport:
         """The people of a room this import made have read its history:
         what they wrote in Slack is not news to them."""
         ReadMark.objects.bulk_create(
-            [ReadMark(user_id=pk, room_id=conversation.room.pk, last_read=conversation.newest)
-             for conversation in conversations if conversation.created and conversation.newest
-             for pk in conversation.member_pks],
+            [
+                ReadMark(user_id=pk, room_id=conversation.room.pk, last_read=conversation.newest)
+                for conversation in conversations
+                if conversation.created and conversation.newest
+                for pk in conversation.member_pks
+            ],
             ignore_conflicts=True,
         )
 
@@ -794,12 +901,20 @@ class SlackImport:
         links), emailed after commit with --email where an address is known."""
         from .tasks import email_claim_link
 
-        claimable = [self.people[user["id"]].pk for user in users if user["id"] in self.people
-                     and not user.get("deleted") and not user.get("is_bot") and not user.get("is_app_user")
-                     and user["id"] != "USLACKBOT"]
+        claimable = [
+            self.people[user["id"]].pk
+            for user in users
+            if user["id"] in self.people
+            and not user.get("deleted")
+            and not user.get("is_bot")
+            and not user.get("is_app_user")
+            and user["id"] != "USLACKBOT"
+        ]
         accounts = self.User.objects.filter(pk__in=claimable, is_active=False).order_by(self.User.USERNAME_FIELD)
-        usable = {invitation.account_id: invitation for invitation in
-                  Invitation.objects.usable().filter(account__in=accounts).order_by("pk")}
+        usable = {
+            invitation.account_id: invitation
+            for invitation in Invitation.objects.usable().filter(account__in=accounts).order_by("pk")
+        }
         for account in accounts:
             if account.has_usable_password():
                 continue

@@ -55,7 +55,7 @@ CHAT_EM = re.compile(r"(?<![\w*\\])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])")
 # without emphasis).
 STAND_IN = 0xF0000
 STAND_INS = re.compile(f"[{chr(STAND_IN)}-{chr(STAND_IN + 0xFFFD)}]")
-MARK = "\uFFFF"  # a noncharacter: holds **'s place while *em* is converted
+MARK = "\uffff"  # a noncharacter: holds **'s place while *em* is converted
 
 
 def _pieces(text):
@@ -63,7 +63,7 @@ def _pieces(text):
     at = 0
     for match in LITERAL.finditer(text):
         if match.start() > at:
-            yield False, text[at:match.start()]
+            yield False, text[at : match.start()]
         yield True, match.group()
         at = match.end()
     if at < len(text):
@@ -90,7 +90,7 @@ class SlackToChat:
             # No stand-ins to spare: the tokens and escapes only.
             pieces, at = [], 0
             for match in TOKEN.finditer(text):
-                pieces += [_unescaped(text[at:match.start()]), self._token(match, mentioned)]
+                pieces += [_unescaped(text[at : match.start()]), self._token(match, mentioned)]
                 at = match.end()
             return "".join(pieces) + _unescaped(text[at:]), mentioned
         tokens = []
@@ -155,7 +155,7 @@ def _mention_token(match, mentioned_ids):
     while name:
         slack_id = mentioned_ids.get(name) or folded.get(name.casefold())
         if slack_id is not None:
-            return f"<@{slack_id}>" + match.group(1)[len(name):]
+            return f"<@{slack_id}>" + match.group(1)[len(name) :]
         if name[-1] not in TRAILING:
             break
         name = name[:-1]

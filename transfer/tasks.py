@@ -54,8 +54,7 @@ def make_data_export(export_id):
             export_person(out, export.user)
             size = out.tell()
             out.seek(0)
-            export.file.save(f"data-exports/{export.user.pk}/{export.pk}/{export.download_name}", File(out),
-                             save=False)
+            export.file.save(f"data-exports/{export.user.pk}/{export.pk}/{export.download_name}", File(out), save=False)
     except Exception:
         DataExport.objects.filter(pk=export.pk).update(status=DataExport.FAILED, finished_at=timezone.now())
         raise

@@ -1,4 +1,4 @@
-""""Download my data" at /settings/: asking for the archive, its status
+""" "Download my data" at /settings/: asking for the archive, its status
 while the worker makes it, and the download, which only its person gets."""
 
 from django.contrib import messages
@@ -56,8 +56,9 @@ def download_data(request, pk):
             stream = export.file.open("rb")
         except FileNotFoundError:
             raise Http404("No such archive.") from None
-        response = FileResponse(stream, as_attachment=True, filename=export.download_name,
-                                content_type="application/zip")
+        response = FileResponse(
+            stream, as_attachment=True, filename=export.download_name, content_type="application/zip"
+        )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -6,16 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_profile'),
+        ("accounts", "0002_profile"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invitation',
-            name='account',
-            field=models.ForeignKey(blank=True, editable=False, help_text='The existing account this link lets its person claim.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='claim_invitations', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="account",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="The existing account this link lets its person claim.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="claim_invitations",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

@@ -19,12 +19,18 @@ def avatar(user, size="small"):
     (alt=""): their name is always written beside it. `size`: small (beside
     a message or a name) or large (the settings page)."""
     if user is None:
-        return format_html('<span class="avatar avatar-{} avatar-initial avatar-hue-0" data-initial="?" aria-hidden="true">'
-                           '</span>', size)
+        return format_html(
+            '<span class="avatar avatar-{} avatar-initial avatar-hue-0" data-initial="?" aria-hidden="true"></span>',
+            size,
+        )
     url = names.avatar_url(user)
     if url:
         return format_html('<img class="avatar avatar-{}" src="{}" alt="" width="128" height="128">', size, url)
     # The letter is drawn by the stylesheet (data-initial): the name beside
     # it stays the element's whole text, for copying and for tests alike.
-    return format_html('<span class="avatar avatar-{} avatar-initial avatar-hue-{}" data-initial="{}" aria-hidden="true">'
-                       '</span>', size, names.avatar_hue(user), names.initial(user))
+    return format_html(
+        '<span class="avatar avatar-{} avatar-initial avatar-hue-{}" data-initial="{}" aria-hidden="true"></span>',
+        size,
+        names.avatar_hue(user),
+        names.initial(user),
+    )

@@ -96,9 +96,18 @@ def test_two_first_runs_at_once_on_a_sqlite_file_create_one_account(tmp_path):
     IMMEDIATE, so the second first run waits and then finds the first account."""
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", RACE], cwd=root, capture_output=True, text=True,
-        timeout=120, env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/race.sqlite3", "REDIS_URL": "",
-                          "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "project.settings"},
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", RACE],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/race.sqlite3",
+            "REDIS_URL": "",
+            "ALLOWED_HOSTS": "testserver",
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+        },
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['/', '/accounts/login/'] 1"

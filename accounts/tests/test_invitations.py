@@ -82,10 +82,14 @@ def admin_client(client, django_user_model):
 
 
 def test_admin_makes_lists_filters_and_revokes_invitations(admin_client, staff):
-    response = admin_client.post("/admin/accounts/invitation/add/", {
-        "max_uses": "5", "expires_at_0": (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%d"),
-        "expires_at_1": "12:00:00",
-    })
+    response = admin_client.post(
+        "/admin/accounts/invitation/add/",
+        {
+            "max_uses": "5",
+            "expires_at_0": (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%d"),
+            "expires_at_1": "12:00:00",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     made = Invitation.objects.get()
     assert made.created_by == admin_client.user and made.max_uses == 5
@@ -104,16 +108,26 @@ def test_admin_makes_lists_filters_and_revokes_invitations(admin_client, staff):
 
 
 def test_admin_add_user_refuses_a_lookalike_name(admin_client, alice):
-    response = admin_client.post("/admin/auth/user/add/", {
-        "username": "\u0430lice", "usable_password": "true",
-        "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
-    })
+    response = admin_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "\u0430lice",
+            "usable_password": "true",
+            "password1": "a-long-pass-9876",
+            "password2": "a-long-pass-9876",
+        },
+    )
     assert response.status_code == 200
     assert "looks the same as an existing one" in response.content.decode()
-    response = admin_client.post("/admin/auth/user/add/", {
-        "username": "carol", "usable_password": "true",
-        "password1": "a-long-pass-9876", "password2": "a-long-pass-9876",
-    })
+    response = admin_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "carol",
+            "usable_password": "true",
+            "password1": "a-long-pass-9876",
+            "password2": "a-long-pass-9876",
+        },
+    )
     assert response.status_code == 302
 
 

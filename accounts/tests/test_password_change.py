@@ -16,8 +16,9 @@ def signed_in(username, password):
 
 
 def change(browser, old, new1=NEW, new2=NEW):
-    return browser.post("/accounts/password/change/", {"old_password": old, "new_password1": new1,
-                                                      "new_password2": new2}, follow=True)
+    return browser.post(
+        "/accounts/password/change/", {"old_password": old, "new_password1": new1, "new_password2": new2}, follow=True
+    )
 
 
 def test_settings_link_to_the_change_form_which_needs_a_login(client, alice):
@@ -38,11 +39,14 @@ def test_changing_keeps_this_browser_signed_in_and_signs_out_the_others(alice):
     assert not Client().login(username="alice", password="pw-alice-123")
 
 
-@pytest.mark.parametrize("old, new1, new2, error", [
-    ("wrong", NEW, NEW, "Your old password was entered incorrectly"),
-    ("pw-alice-123", NEW, NEW + "x", "The two password fields didn"),
-    ("pw-alice-123", "12345678", "12345678", "This password is too common"),
-])
+@pytest.mark.parametrize(
+    ("old", "new1", "new2", "error"),
+    [
+        ("wrong", NEW, NEW, "Your old password was entered incorrectly"),
+        ("pw-alice-123", NEW, NEW + "x", "The two password fields didn"),
+        ("pw-alice-123", "12345678", "12345678", "This password is too common"),
+    ],
+)
 def test_a_refused_change_says_why_and_keeps_the_old_password(alice, old, new1, new2, error):
     browser = signed_in("alice", "pw-alice-123")
     answer = change(browser, old, new1, new2).content.decode()

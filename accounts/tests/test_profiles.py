@@ -63,11 +63,14 @@ def test_the_display_name_is_trimmed_and_shown_instead_of_the_username(alice_bro
     assert display_name(Profile.objects.get(user=alice).user) == "alice"
 
 
-@pytest.mark.parametrize("name, error", [
-    ("a" * 51, "at most 50 characters"),
-    ("Alice\nAdmin", "Use one line of text"),
-    ("Alice\x1b[2J", "Use one line of text"),
-])
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("a" * 51, "at most 50 characters"),
+        ("Alice\nAdmin", "Use one line of text"),
+        ("Alice\x1b[2J", "Use one line of text"),
+    ],
+)
 def test_a_bad_display_name_is_refused_with_the_reason(alice_browser, alice, name, error):
     answer = save_profile(alice_browser, display_name=name)
     assert answer.status_code == 400 and error in answer.content.decode()
@@ -119,8 +122,9 @@ def test_an_avatar_over_the_upload_limit_is_refused_before_decoding(alice_browse
     assert answer.status_code == 400 and "too large" in answer.content.decode()
 
 
-def test_a_deleted_person_takes_their_avatar_file_along(alice_browser, alice, media_root,
-                                                       django_capture_on_commit_callbacks):
+def test_a_deleted_person_takes_their_avatar_file_along(
+    alice_browser, alice, media_root, django_capture_on_commit_callbacks
+):
     save_profile(alice_browser, avatar_upload=photo())
     stored = media_root / Profile.objects.get(user=alice).avatar.name
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,8 +151,9 @@ def test_here_now_shows_display_names_with_the_username_kept_for_the_page(alice,
     assert '<span class="presence-name">alice</span>' in html
 
 
-def test_saving_a_profile_is_broadcast_once_to_every_signed_in_page(alice, monkeypatch,
-                                                                    django_capture_on_commit_callbacks):
+def test_saving_a_profile_is_broadcast_once_to_every_signed_in_page(
+    alice, monkeypatch, django_capture_on_commit_callbacks
+):
     from realtime import broadcast
 
     sent = []

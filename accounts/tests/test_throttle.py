@@ -19,8 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def login(client, username, password="wrong password", address="203.0.113.7", **headers):
-    return client.post("/accounts/login/", {"username": username, "password": password},
-                       REMOTE_ADDR=address, **headers)
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address, **headers)
 
 
 def signed_in(client):
@@ -79,8 +78,9 @@ def test_the_admin_login_counts_and_is_locked_too(client, alice):
         client.post("/admin/login/", {"username": "alice", "password": "nope"}, REMOTE_ADDR="203.0.113.7")
     for _ in range(2):
         login(client, "alice")
-    response = client.post("/admin/login/", {"username": "alice", "password": "pw-alice-123"},
-                           REMOTE_ADDR="203.0.113.7")
+    response = client.post(
+        "/admin/login/", {"username": "alice", "password": "pw-alice-123"}, REMOTE_ADDR="203.0.113.7"
+    )
     assert response.status_code == 429
 
 
@@ -95,11 +95,15 @@ def test_behind_a_trusted_proxy_the_address_it_appended_counts(client, alice, se
     # Each client's own X-Forwarded-For entries differ; the router's appended last entry is the same client.
     for n in range(5):
         login(client, f"guess{n}", address="10.1.1.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 198.51.100.20")
-    assert login(client, "alice", "pw-alice-123", address="10.1.1.1",
-                 HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 429
+    assert (
+        login(client, "alice", "pw-alice-123", address="10.1.1.1", HTTP_X_FORWARDED_FOR="198.51.100.20").status_code
+        == 429
+    )
     # Another client behind the same router is not locked out.
-    assert login(client, "alice", "pw-alice-123", address="10.1.1.1",
-                 HTTP_X_FORWARDED_FOR="198.51.100.21").status_code == 302
+    assert (
+        login(client, "alice", "pw-alice-123", address="10.1.1.1", HTTP_X_FORWARDED_FOR="198.51.100.21").status_code
+        == 302
+    )
 
 
 def test_twenty_five_signups_from_one_client_do_not_get_through(client, settings, alice):
@@ -107,8 +111,9 @@ def test_twenty_five_signups_from_one_client_do_not_get_through(client, settings
     statuses = []
     for n in range(25):
         client.logout()
-        statuses.append(client.post("/accounts/signup/", signup_data(f"sock{n}"), REMOTE_ADDR="203.0.113.9")
-                        .status_code)
+        statuses.append(
+            client.post("/accounts/signup/", signup_data(f"sock{n}"), REMOTE_ADDR="203.0.113.9").status_code
+        )
     assert statuses[:5] == [302] * 5 and set(statuses[5:]) == {429}
     assert User.objects.filter(username__startswith="sock").count() == 5
     # Failed attempts count too; another client may still sign up.
@@ -125,8 +130,13 @@ def test_the_first_run_is_throttled_as_a_signup(client):
 @pytest.mark.redis
 def test_every_process_counts_together_on_redis(client, alice, settings, redis_url):
     """Failures counted by another process (its own Redis connection) lock this one out."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": redis_url, "KEY_PREFIX": "chat"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "chat",
+        }
+    }
     username = f"victim-{uuid.uuid4().hex[:8]}"
     User.objects.create_user(username, password="pw-victim-123")
     script = (
@@ -136,8 +146,12 @@ def test_every_process_counts_together_on_redis(client, alice, settings, redis_u
         f"for _ in range(5): throttle.record(throttle.LOGIN, request, {username!r})\n"
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", script], cwd=ROOT, capture_output=True, text=True,
-        timeout=60, env={**os.environ, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "project.settings"},
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "project.settings"},
     )
     assert result.returncode == 0, result.stderr
     assert login(client, username, "pw-victim-123", address="192.0.2.201").status_code == 429

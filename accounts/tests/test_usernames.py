@@ -3,13 +3,19 @@ import pytest
 from accounts.usernames import imitated, skeletons
 
 
-@pytest.mark.parametrize(("name", "other"), [
-    ("alice", "Alice"), ("alice", "ALICE"),
-    ("alice", "\u0430lice"),  # Cyrillic a
-    ("alice", "a1ice"), ("Alice", "AIice"),  # digit one, capital i
-    ("alice", "ａｌｉｃｅ"),  # full width (NFKC)
-    ("bob", "b0b"), ("paypal", "p\u0430yp\u0430l"),
-])
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [
+        ("alice", "Alice"),
+        ("alice", "ALICE"),
+        ("alice", "\u0430lice"),  # Cyrillic a
+        ("alice", "a1ice"),
+        ("Alice", "AIice"),  # digit one, capital i
+        ("alice", "ａｌｉｃｅ"),  # full width (NFKC)
+        ("bob", "b0b"),
+        ("paypal", "p\u0430yp\u0430l"),
+    ],
+)
 def test_lookalikes_share_a_skeleton(name, other):
     assert skeletons(name) & skeletons(other)
 

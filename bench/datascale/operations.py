@@ -29,6 +29,7 @@ def get(client, url):
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} answered {response.status_code}")
         return response
+
     return run
 
 
@@ -97,18 +98,29 @@ def operations():
     changelist = "/admin/rooms/message/"
     return [
         Operation("room_list", "`GET /` (room list, unread and mention counts)", get(client, "/")),
-        Operation("room_page", f"`GET /rooms/{BUSY}/` (busiest room, with the sidebar)",
-                  get(client, f"/rooms/{BUSY}/")),
-        Operation("older", "`GET /rooms/<busy>/older/?before=` deep in the past",
-                  get(client, f"/rooms/{BUSY}/older/?before={deep}")),
-        Operation("catch_up", f"catch-up of {missed_count} missed messages (CHAT_SYNC_MAX_MESSAGES), then the room "
-                  "list (the socket's model calls and frames)",
-                  do_catch_up),
+        Operation(
+            "room_page", f"`GET /rooms/{BUSY}/` (busiest room, with the sidebar)", get(client, f"/rooms/{BUSY}/")
+        ),
+        Operation(
+            "older",
+            "`GET /rooms/<busy>/older/?before=` deep in the past",
+            get(client, f"/rooms/{BUSY}/older/?before={deep}"),
+        ),
+        Operation(
+            "catch_up",
+            f"catch-up of {missed_count} missed messages (CHAT_SYNC_MAX_MESSAGES), then the room "
+            "list (the socket's model calls and frames)",
+            do_catch_up,
+        ),
         Operation("mark_read", "`ReadMark.objects.mark_read` (and the count it announces)", mark_read, reset_mark),
         Operation("post", "`Message.objects.post` (save, mentions, broadcast)", post),
         Operation("admin_list", "admin message list", get(admin, changelist)),
-        Operation("admin_search", f"admin message list, searched (`q={SEARCH_WORD}`)",
-                  get(admin, f"{changelist}?q={SEARCH_WORD}")),
-        Operation("admin_room", "admin message list, filtered by room",
-                  get(admin, f"{changelist}?room__id__exact={busy.pk}")),
+        Operation(
+            "admin_search",
+            f"admin message list, searched (`q={SEARCH_WORD}`)",
+            get(admin, f"{changelist}?q={SEARCH_WORD}"),
+        ),
+        Operation(
+            "admin_room", "admin message list, filtered by room", get(admin, f"{changelist}?room__id__exact={busy.pk}")
+        ),
     ]

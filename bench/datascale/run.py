@@ -34,20 +34,22 @@ def log(message):
 
 def configure(database_url, redis_url):
     """This process becomes a production-settings server on that database."""
-    os.environ.update({
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DEBUG": "false",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "testserver",
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "CHAT_RATE_LIMIT_MESSAGES": "100000000",
-        "LOG_LEVEL": "WARNING",
-        # Persistent connections, as docs/deploying.md sets them: one
-        # PostgreSQL backend serves every call (its CPU time is read below).
-        "CONN_MAX_AGE": "600",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DEBUG": "false",
+            "SECURE_SSL_REDIRECT": "false",
+            "ALLOWED_HOSTS": "testserver",
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            "CHAT_RATE_LIMIT_MESSAGES": "100000000",
+            "LOG_LEVEL": "WARNING",
+            # Persistent connections, as docs/deploying.md sets them: one
+            # PostgreSQL backend serves every call (its CPU time is read below).
+            "CONN_MAX_AGE": "600",
+        }
+    )
     import django
     from django.core.management import call_command
 
@@ -103,8 +105,11 @@ def measure(operation, warmup, repeats):
         "min_ms": round(min(walls), 2),
         "cpu_p50_ms": round(statistics.median(c[1] for c in calls), 2),
         "sql_p50_ms": round(statistics.median(c[2] for c in calls), 2),
-        "postgres_cpu_ms": (round((backend_after - backend_before) * 1000 / repeats, 1)
-                            if backend_before is not None and backend_after is not None else None),
+        "postgres_cpu_ms": (
+            round((backend_after - backend_before) * 1000 / repeats, 1)
+            if backend_before is not None and backend_after is not None
+            else None
+        ),
         "queries": calls[-1][3],
         "repeats": repeats,
     }
@@ -131,15 +136,22 @@ def run_size(size, warmup, repeats):
     seconds = seed(size)
     facts = database_facts()
     log(f"  seeded in {seconds:.0f} s ({facts['messages_table_mib']} MiB of messages and indexes)")
-    result = {"size": size, "seed_seconds": round(seconds, 1), **facts, "operations": {},
-              "load_average_before": round(os.getloadavg()[0], 1)}
+    result = {
+        "size": size,
+        "seed_seconds": round(seconds, 1),
+        **facts,
+        "operations": {},
+        "load_average_before": round(os.getloadavg()[0], 1),
+    }
     for operation in operations():
         numbers = measure(operation, warmup, repeats)
         numbers["label"] = operation.label
         result["operations"][operation.name] = numbers
-        log(f"  {operation.name:<13} p50 {numbers['p50_ms']:>8.1f} ms  p95 {numbers['p95_ms']:>8.1f} ms  "
+        log(
+            f"  {operation.name:<13} p50 {numbers['p50_ms']:>8.1f} ms  p95 {numbers['p95_ms']:>8.1f} ms  "
             f"(CPU {numbers['cpu_p50_ms']:.1f} ms, PostgreSQL {numbers['postgres_cpu_ms']} ms, "
-            f"SQL {numbers['sql_p50_ms']:.1f} ms)  {numbers['queries']:>3} queries")
+            f"SQL {numbers['sql_p50_ms']:.1f} ms)  {numbers['queries']:>3} queries"
+        )
     result["load_average_after"] = round(os.getloadavg()[0], 1)
     return result
 
@@ -183,27 +195,45 @@ def markdown(results, baseline=None):
                 row.append(f"{b['p50_ms']:.1f} ({b['queries']})" if b else "-")
             n = by_size[size][name]
             database = "?" if n.get("postgres_cpu_ms") is None else f"{n['postgres_cpu_ms']:.1f}"
-            row += [f"{n['p50_ms']:.1f} / {n['p95_ms']:.1f}",
-                    f"{n['cpu_p50_ms']:.1f} + {database} ({n['sql_p50_ms']:.1f})", str(n["queries"])]
+            row += [
+                f"{n['p50_ms']:.1f} / {n['p95_ms']:.1f}",
+                f"{n['cpu_p50_ms']:.1f} + {database} ({n['sql_p50_ms']:.1f})",
+                str(n["queries"]),
+            ]
         last = by_size[sizes[-1]][name]
         ratio = last["p50_ms"] / max(first["p50_ms"], 1e-3)
         work = work_ms(last) / max(work_ms(first), 1e-3)
         row.append(f"{ratio:.2f}x, {work:.2f}x {'flat' if work <= FLAT else 'NOT FLAT'}")
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "CPU: this process (Python: views, templates, the ORM), median per call; PostgreSQL CPU: the "
-              "backend serving it (from /proc, in 10 ms ticks over all the repeats: a mean per call); SQL: the "
-              "statements' time as the driver saw it, median. Wall time beyond the CPU is waiting for a core or "
-              "the disk (compare the load averages below): the verdict, flat within "
-              f"{FLAT}x, is on the CPU of both."]
-    lines += ["", "| size | seeded in | messages table with indexes | load average (1 min) before / after |",
-              "|---|---|---|---|"]
-    lines += [f"| {r['size']:,} | {r['seed_seconds']:.0f} s | {r['messages_table_mib']} MiB | "
-              f"{r['load_average_before']} / {r['load_average_after']} |" for r in results["sizes"]]
+    lines += [
+        "",
+        "CPU: this process (Python: views, templates, the ORM), median per call; PostgreSQL CPU: the "
+        "backend serving it (from /proc, in 10 ms ticks over all the repeats: a mean per call); SQL: the "
+        "statements' time as the driver saw it, median. Wall time beyond the CPU is waiting for a core or "
+        "the disk (compare the load averages below): the verdict, flat within "
+        f"{FLAT}x, is on the CPU of both.",
+    ]
+    lines += [
+        "",
+        "| size | seeded in | messages table with indexes | load average (1 min) before / after |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['size']:,} | {r['seed_seconds']:.0f} s | {r['messages_table_mib']} MiB | "
+        f"{r['load_average_before']} / {r['load_average_after']} |"
+        for r in results["sizes"]
+    ]
     at_1m = by_size.get(1_000_000)
     if at_1m:
-        lines += ["", f"Pages under {PAGE_BUDGET_MS} ms at 1M messages (p50 wall; CPU of both): " + ", ".join(
-            f"{name} {at_1m[name]['p50_ms']:.0f} ms; {work_ms(at_1m[name]):.0f} ms "
-            f"{'met' if work_ms(at_1m[name]) < PAGE_BUDGET_MS else 'NOT met'}" for name in PAGES)]
+        lines += [
+            "",
+            f"Pages under {PAGE_BUDGET_MS} ms at 1M messages (p50 wall; CPU of both): "
+            + ", ".join(
+                f"{name} {at_1m[name]['p50_ms']:.0f} ms; {work_ms(at_1m[name]):.0f} ms "
+                f"{'met' if work_ms(at_1m[name]) < PAGE_BUDGET_MS else 'NOT met'}"
+                for name in PAGES
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -213,8 +243,11 @@ def parse_args(argv):
     parser.add_argument("--large", action="store_true", help=f"also {LARGE:,} messages (several minutes of seeding)")
     parser.add_argument("--repeats", type=int, default=20, help="timed calls per operation (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed calls first (default 3)")
-    parser.add_argument("--database-url", help="seed this existing PostgreSQL database (its chat tables are "
-                        "emptied) instead of a new one on the server of DATABASE_URL, dropped at the end")
+    parser.add_argument(
+        "--database-url",
+        help="seed this existing PostgreSQL database (its chat tables are "
+        "emptied) instead of a new one on the server of DATABASE_URL, dropped at the end",
+    )
     parser.add_argument("--baseline", help="an earlier datascale.json: its figures go next to this run's")
     parser.add_argument("--name", default="datascale", help="results file names (default datascale)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"), help="results folder")
@@ -231,8 +264,10 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     base = args.database_url or os.environ.get("DATABASE_URL", "")
     if not base.startswith(("postgres://", "postgresql://")):
-        log("data-scale benchmark skipped: it needs PostgreSQL (set DATABASE_URL=postgres://... to a server "
-            "where this user may create databases, or pass --database-url)")
+        log(
+            "data-scale benchmark skipped: it needs PostgreSQL (set DATABASE_URL=postgres://... to a server "
+            "where this user may create databases, or pass --database-url)"
+        )
         return 0
     out = Path(args.out)
     (out / "raw").mkdir(parents=True, exist_ok=True)
@@ -246,8 +281,13 @@ def main(argv=None):
             database = Database().create()
             url = database.url
         configure(url, redis.url)
-        results = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": report.machine(),
-                   "repeats": args.repeats, "warmup": args.warmup, "sizes": []}
+        results = {
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "machine": report.machine(),
+            "repeats": args.repeats,
+            "warmup": args.warmup,
+            "sizes": [],
+        }
         for size in args.sizes:
             results["sizes"].append(run_size(size, args.warmup, args.repeats))
             results["postgresql"] = results["sizes"][-1]["postgresql"]

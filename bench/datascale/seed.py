@@ -27,8 +27,10 @@ READ_ROOMS = 20  # rooms each person has opened (has a read mark in)
 MENTION_EVERY = 20
 HISTORY_DAYS = 730
 # Words of the messages; SEARCH_WORD is in about one message in 100.
-WORDS = ("the deploy went fine but the cache looks cold again after lunch we should check the graphs "
-         "before friday release notes are ready someone please review the migration plan tomorrow").split()
+WORDS = (
+    "the deploy went fine but the cache looks cold again after lunch we should check the graphs "
+    "before friday release notes are ready someone please review the migration plan tomorrow"
+).split()
 SEARCH_WORD = "invoice"
 CHUNK = 200_000
 
@@ -52,22 +54,23 @@ def table(model):
 
 def copy(tbl, columns, lines):
     """COPY rows (already tab-separated text lines) into `tbl`, in chunks."""
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {tbl} ({', '.join(columns)}) FROM STDIN") as out:
-            buffer = io.StringIO()
-            for count, line in enumerate(lines, 1):
-                buffer.write(line)
-                if count % CHUNK == 0:
-                    out.write(buffer.getvalue())
-                    buffer = io.StringIO()
-            out.write(buffer.getvalue())
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {tbl} ({', '.join(columns)}) FROM STDIN") as out:
+        buffer = io.StringIO()
+        for count, line in enumerate(lines, 1):
+            buffer.write(line)
+            if count % CHUNK == 0:
+                out.write(buffer.getvalue())
+                buffer = io.StringIO()
+        out.write(buffer.getvalue())
 
 
 def reset_sequence(model):
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM {table(model)}), 0) + 1,"
-            " false)", [model._meta.db_table])
+            " false)",
+            [model._meta.db_table],
+        )
 
 
 def clear():
@@ -84,11 +87,28 @@ def people_and_rooms(rng):
     # An unusable password ("!" prefix) is what set_unusable_password stores.
     users = [f"{i + 1}\t!bench\tf\t{person_name(i)}\t\t\t\tf\tt\t{now}\n" for i in range(PEOPLE)]
     users.append(f"{PEOPLE + 1}\t!bench\tt\t{STAFF}\t\t\t\tt\tt\t{now}\n")
-    copy(table(User), ["id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
-                       "is_active", "date_joined"], users)
+    copy(
+        table(User),
+        [
+            "id",
+            "password",
+            "is_superuser",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_staff",
+            "is_active",
+            "date_joined",
+        ],
+        users,
+    )
     # Private rooms are the last PRIVATE_ROOMS; the reader belongs to 5 of them.
-    rooms = [f"{k + 1}\t{Room.ROOM}\tRoom {k:03d}\t{room_slug(k)}\tTalk about topic {k}\tf\t"
-             f"{'t' if k >= ROOMS - PRIVATE_ROOMS else 'f'}\t{now}\n" for k in range(ROOMS)]
+    rooms = [
+        f"{k + 1}\t{Room.ROOM}\tRoom {k:03d}\t{room_slug(k)}\tTalk about topic {k}\tf\t"
+        f"{'t' if k >= ROOMS - PRIVATE_ROOMS else 'f'}\t{now}\n"
+        for k in range(ROOMS)
+    ]
     copy(table(Room), ["id", "kind", "name", "slug", "topic", "is_archived", "is_private", "created_at"], rooms)
     members = []
     for k in range(ROOMS - PRIVATE_ROOMS, ROOMS):
@@ -111,7 +131,9 @@ def indexes_dropped(models_):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)", [names])
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [names],
+        )
         found = cursor.fetchall()
         for name, _ in found:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
@@ -161,7 +183,7 @@ def read_marks(rng):
         for i in range(PEOPLE):
             chosen = set(rng.sample(public, READ_ROOMS))
             if i == 0:
-                chosen = {1} | set(list(chosen)[:READ_ROOMS - 1])
+                chosen = {1} | set(list(chosen)[: READ_ROOMS - 1])
             for room in sorted(chosen):
                 yield f"{i + 1}\t{room}\t0\t{now}\n"
 
@@ -171,7 +193,8 @@ def read_marks(rng):
         # Up to 50 messages behind each room's newest.
         cursor.execute(
             f"UPDATE {table(ReadMark)} AS rm SET last_read = COALESCE((SELECT m.id FROM {table(Message)} AS m "
-            "WHERE m.room_id = rm.room_id ORDER BY m.id DESC OFFSET floor(random() * 50)::int LIMIT 1), 0)")
+            "WHERE m.room_id = rm.room_id ORDER BY m.id DESC OFFSET floor(random() * 50)::int LIMIT 1), 0)"
+        )
 
 
 def analyze():

@@ -12,15 +12,46 @@ NOT_IDS = [
     "①",  # CIRCLED DIGIT ONE: isdigit() takes it, int() raises
     "²",  # SUPERSCRIPT TWO: the same
     "１",  # FULLWIDTH DIGIT ONE
-    "+1", "-1", " 1", "1 ", "1\n", "1_0", "1.0", "1e3", "0x1", "", "0", "00",
-    str(MAX_ID + 1), "9" * 20, "9" * 5000,
-    0, -1, MAX_ID + 1, 2**64, True, False, 1.0, 1.5, None, [1], {"id": 1},
+    "+1",
+    "-1",
+    " 1",
+    "1 ",
+    "1\n",
+    "1_0",
+    "1.0",
+    "1e3",
+    "0x1",
+    "",
+    "0",
+    "00",
+    str(MAX_ID + 1),
+    "9" * 20,
+    "9" * 5000,
+    0,
+    -1,
+    MAX_ID + 1,
+    2**64,
+    True,
+    False,
+    1.0,
+    1.5,
+    None,
+    [1],
+    {"id": 1},
 ]
 
 
-@pytest.mark.parametrize("value, expected", [
-    (1, 1), ("1", 1), ("42", 42), ("007", 7), (MAX_ID, MAX_ID), (str(MAX_ID), MAX_ID),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, 1),
+        ("1", 1),
+        ("42", 42),
+        ("007", 7),
+        (MAX_ID, MAX_ID),
+        (str(MAX_ID), MAX_ID),
+    ],
+)
 def test_ascii_digits_and_whole_numbers_in_range_are_ids(value, expected):
     assert parse_id(value) == expected
 

@@ -11,9 +11,15 @@ NAME = re.compile(r"\bchat_[a-z_]+")
 
 
 def served():
-    return {sample_name for family in REGISTRY.collect() if family.name.startswith("chat_")
-            for sample_name in [family.name, *(f"{family.name}{suffix}" for suffix in
-                                               ("_total", "_bucket", "_count", "_sum"))]}
+    return {
+        sample_name
+        for family in REGISTRY.collect()
+        if family.name.startswith("chat_")
+        for sample_name in [
+            family.name,
+            *(f"{family.name}{suffix}" for suffix in ("_total", "_bucket", "_count", "_sum")),
+        ]
+    }
 
 
 def test_the_dashboard_and_the_docs_name_served_metrics_only():

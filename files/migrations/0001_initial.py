@@ -5,45 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('rooms', '0008_scale_indexes'),
+        ("rooms", "0008_scale_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoomStorage',
-            fields=[
-            ],
+            name="RoomStorage",
+            fields=[],
             options={
-                'verbose_name': 'room storage',
-                'verbose_name_plural': 'storage per room',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "room storage",
+                "verbose_name_plural": "storage per room",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('rooms.room',),
+            bases=("rooms.room",),
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('file', models.FileField(max_length=500, upload_to='')),
-                ('size', models.PositiveBigIntegerField(help_text='Bytes stored')),
-                ('content_type', models.CharField(max_length=100)),
-                ('width', models.PositiveIntegerField(blank=True, null=True)),
-                ('height', models.PositiveIntegerField(blank=True, null=True)),
-                ('preview', models.FileField(blank=True, max_length=500, upload_to='')),
-                ('preview_width', models.PositiveIntegerField(blank=True, null=True)),
-                ('preview_height', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='rooms.message')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                ("file", models.FileField(max_length=500, upload_to="")),
+                ("size", models.PositiveBigIntegerField(help_text="Bytes stored")),
+                ("content_type", models.CharField(max_length=100)),
+                ("width", models.PositiveIntegerField(blank=True, null=True)),
+                ("height", models.PositiveIntegerField(blank=True, null=True)),
+                ("preview", models.FileField(blank=True, max_length=500, upload_to="")),
+                ("preview_width", models.PositiveIntegerField(blank=True, null=True)),
+                ("preview_height", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attachments", to="rooms.message"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
     ]

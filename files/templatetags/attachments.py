@@ -19,8 +19,12 @@ def upload_limits():
     """The composer's file input: the per-file limit, in bytes and as the
     refusal names it, so the page refuses at once what the server would."""
     limit = settings.CHAT_MAX_UPLOAD_BYTES
-    return format_html('data-max-bytes="{}" data-max-size="{}" data-max-files="{}"',
-                       limit, describe_size(limit), settings.CHAT_MAX_FILES_PER_MESSAGE)
+    return format_html(
+        'data-max-bytes="{}" data-max-size="{}" data-max-files="{}"',
+        limit,
+        describe_size(limit),
+        settings.CHAT_MAX_FILES_PER_MESSAGE,
+    )
 
 
 @register.simple_tag

@@ -30,6 +30,7 @@ def image_bytes(size=(64, 48), fmt="PNG", color=(200, 30, 30), **save):
 def png():
     def make(name="photo.png", size=(64, 48), **save):
         return SimpleUploadedFile(name, image_bytes(size, "PNG", **save), content_type="image/png")
+
     return make
 
 
@@ -65,6 +66,7 @@ def upload():
         if client_id:
             data["client_id"] = client_id
         return as_the_page(user).post(upload_url(room), data)
+
     return post
 
 

@@ -32,10 +32,10 @@ def test_storage_per_room(staff_client, upload, alice, lobby):
     upload(alice, lobby, [SimpleUploadedFile("a.txt", b"x" * 1024), SimpleUploadedFile("b.txt", b"x" * 2048)])
     upload(alice, lobby, [SimpleUploadedFile("c.txt", b"x" * 1024)])
     page = staff_client.get("/admin/files/roomstorage/").content.decode()
-    lobby_row = page[page.index(">Lobby<"):]
+    lobby_row = page[page.index(">Lobby<") :]
     lobby_row = lobby_row[: lobby_row.index("</tr>")]
     assert ">3<" in lobby_row and "4 KiB" in lobby_row
-    empty_row = page[page.index(">Empty<"):]
+    empty_row = page[page.index(">Empty<") :]
     assert "0 bytes" in empty_row[: empty_row.index("</tr>")]
 
 

@@ -21,8 +21,9 @@ def test_an_anonymous_upload_is_refused_before_its_body_is_parsed(lobby, png, pa
     assert parsed_files == []
 
 
-def test_an_upload_with_its_csrf_token_in_the_form_instead_of_the_header_is_refused_unparsed(alice, lobby, png,
-                                                                                           parsed_files):
+def test_an_upload_with_its_csrf_token_in_the_form_instead_of_the_header_is_refused_unparsed(
+    alice, lobby, png, parsed_files
+):
     browser = Client(enforce_csrf_checks=True)
     browser.cookies["csrftoken"] = CSRF_TOKEN
     browser.force_login(alice)
@@ -36,15 +37,15 @@ def test_a_non_member_is_answered_404_before_the_body_is_parsed(upload, bob, pri
     assert parsed_files == []
 
 
-def test_an_archived_room_refuses_an_upload_before_its_body_is_parsed(upload, alice, archived_room, png,
-                                                                      parsed_files):
+def test_an_archived_room_refuses_an_upload_before_its_body_is_parsed(upload, alice, archived_room, png, parsed_files):
     response = upload(alice, archived_room, [png()])
     assert response.status_code == 403 and "archived" in response.content.decode()
     assert parsed_files == []
 
 
-def test_an_upload_past_the_flood_limit_is_refused_before_its_body_is_parsed(upload, alice, lobby, png, settings,
-                                                                             parsed_files, reencoder_runs):
+def test_an_upload_past_the_flood_limit_is_refused_before_its_body_is_parsed(
+    upload, alice, lobby, png, settings, parsed_files, reencoder_runs
+):
     settings.CHAT_RATE_LIMIT_MESSAGES = 1
     Message.objects.post(lobby, alice, "one message: the limit")
     response = upload(alice, lobby, [png()])
@@ -52,10 +53,13 @@ def test_an_upload_past_the_flood_limit_is_refused_before_its_body_is_parsed(upl
     assert parsed_files == [] and reencoder_runs == []
 
 
-@pytest.mark.parametrize(("caption", "files", "refusal"), [
-    ("x" * 2500, 3, "Messages are limited to 2000 characters (this one has 2500)."),
-    ("y", 11, "At most 10 files can go in one message."),
-])
+@pytest.mark.parametrize(
+    ("caption", "files", "refusal"),
+    [
+        ("x" * 2500, 3, "Messages are limited to 2000 characters (this one has 2500)."),
+        ("y", 11, "At most 10 files can go in one message."),
+    ],
+)
 def test_a_refused_caption_or_file_count_is_answered_before_any_image_is_decoded(
     caption, files, refusal, upload, alice, lobby, png, media_root, reencoder_runs
 ):
@@ -69,8 +73,9 @@ def test_each_accepted_image_is_decoded_once(upload, alice, lobby, png, reencode
     assert len(reencoder_runs) == 2
 
 
-def test_refused_uploads_count_until_further_ones_are_refused_unread(upload, alice, bob, lobby, png, settings,
-                                                                     parsed_files, reencoder_runs):
+def test_refused_uploads_count_until_further_ones_are_refused_unread(
+    upload, alice, bob, lobby, png, settings, parsed_files, reencoder_runs
+):
     settings.CHAT_UPLOAD_ATTEMPTS = 3
     settings.CHAT_UPLOAD_WINDOW_SECONDS = 600
     for _ in range(3):
@@ -78,8 +83,9 @@ def test_refused_uploads_count_until_further_ones_are_refused_unread(upload, ali
     parsed_files.clear()
     response = upload(alice, lobby, [png()], caption="a fine caption, now")
     assert response.status_code == 429
-    assert response.content.decode() == ("Too many of your uploads were refused: at most 3 every 600 seconds. "
-                                         "Wait a while before trying again.")
+    assert response.content.decode() == (
+        "Too many of your uploads were refused: at most 3 every 600 seconds. Wait a while before trying again."
+    )
     assert parsed_files == [] and reencoder_runs == [] and not Message.objects.exists()
     # Counted per person.
     assert upload(bob, lobby, [png()]).status_code == 201

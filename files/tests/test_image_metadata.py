@@ -20,8 +20,10 @@ pytestmark = pytest.mark.django_db
 
 SECRET = b"SECRET"
 TRAILER = b"SECRET-TRAILER: bytes after the image"
-XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-       b"<rdf:Description>SECRET-XMP</rdf:Description></rdf:RDF></x:xmpmeta>")
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b"<rdf:Description>SECRET-XMP</rdf:Description></rdf:RDF></x:xmpmeta>"
+)
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 # Stored 40x20, left half red, right half green; EXIF orientation 6 says
 # "turn it a quarter clockwise", so it is seen 20x40, the red half on top.
@@ -34,9 +36,12 @@ def swapped_profile():
     swapped): red pixels tagged with it look blue, and must come out blue."""
     profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     count = struct.unpack(">I", profile[128:132])[0]
-    entries = {bytes(profile[at:at + 4]): at for at in range(132, 132 + 12 * count, 12)}
+    entries = {bytes(profile[at : at + 4]): at for at in range(132, 132 + 12 * count, 12)}
     red, blue = entries[b"rXYZ"], entries[b"bXYZ"]
-    profile[red + 4:red + 12], profile[blue + 4:blue + 12] = profile[blue + 4:blue + 12], profile[red + 4:red + 12]
+    profile[red + 4 : red + 12], profile[blue + 4 : blue + 12] = (
+        profile[blue + 4 : blue + 12],
+        profile[red + 4 : red + 12],
+    )
     profile[84:100] = bytes(16)  # the profile id (an MD5 of it) no longer holds
     return bytes(profile + b"SECRET-ICC")
 
@@ -73,8 +78,19 @@ def saved(image, fmt, **options):
 
 
 def make_jpeg():
-    return saved(halves(), "JPEG", quality=95, exif=exif(), icc_profile=swapped_profile(), xmp=XMP,
-                 comment=b"SECRET-COMMENT", extra=photoshop_iptc()) + TRAILER
+    return (
+        saved(
+            halves(),
+            "JPEG",
+            quality=95,
+            exif=exif(),
+            icc_profile=swapped_profile(),
+            xmp=XMP,
+            comment=b"SECRET-COMMENT",
+            extra=photoshop_iptc(),
+        )
+        + TRAILER
+    )
 
 
 def make_png():
@@ -100,8 +116,9 @@ def make_gif():
     table = 3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0
     at = 13 + table
     profile = swapped_profile()
-    extensions = (gif_extension(0xFF, [b"XMP DataXMP", XMP])
-                  + gif_extension(0xFF, [b"ICCRGBG1012", *(profile[i:i + 255] for i in range(0, len(profile), 255))]))
+    extensions = gif_extension(0xFF, [b"XMP DataXMP", XMP]) + gif_extension(
+        0xFF, [b"ICCRGBG1012", *(profile[i : i + 255] for i in range(0, len(profile), 255))]
+    )
     return data[:at] + extensions + data[at:] + TRAILER
 
 
@@ -144,8 +161,8 @@ def jpeg_segments(data):
             segments.append((marker, b""))
             assert at + 2 == len(data), f"{len(data) - at - 2} bytes after the end of the image"
             return segments
-        (length,) = struct.unpack(">H", data[at + 2:at + 4])
-        segments.append((marker, data[at + 4:at + 2 + length]))
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        segments.append((marker, data[at + 4 : at + 2 + length]))
         at += 2 + length
         if marker == 0xDA:  # entropy-coded data: up to the next marker that is not a stuffed byte or a restart
             while not (data[at] == 0xFF and data[at + 1] not in (0x00, *range(0xD0, 0xD8))):
@@ -157,9 +174,9 @@ def png_chunks(data):
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     chunks, at = [], 8
     while True:
-        length, kind = struct.unpack(">I4s", data[at:at + 8])
-        body = data[at + 8:at + 8 + length]
-        assert struct.unpack(">I", data[at + 8 + length:at + 12 + length])[0] == zlib.crc32(kind + body)
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        body = data[at + 8 : at + 8 + length]
+        assert struct.unpack(">I", data[at + 8 + length : at + 12 + length])[0] == zlib.crc32(kind + body)
         chunks.append((kind, body))
         at += 12 + length
         if kind == b"IEND":
@@ -247,4 +264,6 @@ def test_transparency_survives_as_an_alpha_channel(upload, alice, lobby):
     original, _ = stored(Attachment.objects.get())
     image = assert_only_pixels(original)
     assert image.mode == "RGBA"
-    assert image.getpixel((35, 10))[3] == 0 and near(image.getpixel((5, 10)), BLUE) and image.getpixel((5, 10))[3] == 255
+    assert (
+        image.getpixel((35, 10))[3] == 0 and near(image.getpixel((5, 10)), BLUE) and image.getpixel((5, 10))[3] == 255
+    )

@@ -65,10 +65,14 @@ def test_an_image_content_type_must_be_an_image_whatever_the_name(upload, alice,
 
 def _bomb_png(width, height):
     """A tiny PNG announcing a huge canvas: Pillow reads the size from the header."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("size", [(10_000, 10_000), (100_000, 100_000)])
@@ -87,8 +91,9 @@ def test_images_browsers_do_not_all_show_are_files(upload, alice, lobby):
 
 
 def test_svg_is_a_file_not_an_image(upload, alice, lobby):
-    svg = SimpleUploadedFile("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
-                             content_type="image/svg+xml")
+    svg = SimpleUploadedFile(
+        "logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>', content_type="image/svg+xml"
+    )
     assert upload(alice, lobby, [svg]).status_code == 201
     attachment = Attachment.objects.get()
     assert not attachment.is_image and attachment.width is None
@@ -103,7 +108,8 @@ def test_transparency_survives(upload, alice, lobby):
 
 
 def test_an_image_that_needs_more_memory_than_allowed_is_refused_and_the_server_goes_on(
-        upload, alice, lobby, png, media_root, monkeypatch):
+    upload, alice, lobby, png, media_root, monkeypatch
+):
     # Pillow decodes in a child process whose address space is capped; here
     # the cap leaves room for the interpreter but not for 36 megapixels.
     monkeypatch.setattr("core.images.BASE_MEMORY", 160 * 2**20)
@@ -111,7 +117,8 @@ def test_an_image_that_needs_more_memory_than_allowed_is_refused_and_the_server_
     response = upload(alice, lobby, [png("huge.png", size=(6000, 6000))], caption="the whole wall")
     assert response.status_code == 400
     assert response.content.decode() == (
-        "huge.png could not be processed as an image; try again, or send it in another format.")
+        "huge.png could not be processed as an image; try again, or send it in another format."
+    )
     assert not Message.objects.exists() and stored_files(media_root) == []
     assert upload(alice, lobby, [png("small.png")], caption="a smaller one").status_code == 201
 
@@ -125,9 +132,11 @@ def test_images_are_re_encoded_at_a_lower_priority_than_the_server():
 
     from core import reencoder
 
-    program = (f"import os, resource, sys; sys.path.insert(0, {os.path.dirname(reencoder.__file__)!r}); "
-               "import reencoder; reencoder._confine(2**30, 30); "
-               "print(os.nice(0), resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])")
+    program = (
+        f"import os, resource, sys; sys.path.insert(0, {os.path.dirname(reencoder.__file__)!r}); "
+        "import reencoder; reencoder._confine(2**30, 30); "
+        "print(os.nice(0), resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])"
+    )
     done = subprocess.run([sys.executable, "-I", "-c", program], capture_output=True, text=True, check=True)
     niceness, memory, cpu = map(int, done.stdout.split())
     assert niceness == os.nice(0) + reencoder.NICENESS

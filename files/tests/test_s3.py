@@ -38,13 +38,25 @@ def s3_server():
 
 @pytest.fixture
 def bucket(s3_server, settings):
-    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     client.create_bucket(Bucket=BUCKET)
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": s3_storage({"AWS_STORAGE_BUCKET_NAME": BUCKET, "AWS_S3_ENDPOINT_URL": s3_server,
-                               "AWS_S3_REGION_NAME": "us-east-1", "AWS_S3_ADDRESSING_STYLE": "path", **KEYS}),
+        "default": s3_storage(
+            {
+                "AWS_STORAGE_BUCKET_NAME": BUCKET,
+                "AWS_S3_ENDPOINT_URL": s3_server,
+                "AWS_S3_REGION_NAME": "us-east-1",
+                "AWS_S3_ADDRESSING_STYLE": "path",
+                **KEYS,
+            }
+        ),
     }
     yield client
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
@@ -62,8 +74,9 @@ def fetch(url):
         return response.read(), response.headers
 
 
-def test_files_are_stored_in_the_bucket_and_served_by_short_signed_urls(bucket, upload, alice, bob, lobby, png,
-                                                                        s3_server, media_root):
+def test_files_are_stored_in_the_bucket_and_served_by_short_signed_urls(
+    bucket, upload, alice, bob, lobby, png, s3_server, media_root
+):
     page = SimpleUploadedFile("page.html", b"<script>alert(1)</script>", content_type="text/html")
     assert upload(alice, lobby, [png("pic.png"), page], caption="on s3").status_code == 201
     assert len(keys(bucket)) == 3  # the image, its preview, the html file
@@ -112,4 +125,6 @@ def test_images_may_load_from_the_bucket_after_the_redirect():
     assert s3_origins({}) == []
     assert s3_origins({"AWS_STORAGE_BUCKET_NAME": "b"}) == ["https://*.amazonaws.com"]
     assert s3_origins({"AWS_STORAGE_BUCKET_NAME": "b", "AWS_S3_ENDPOINT_URL": "https://minio.example.com:9000"}) == [
-        "https://minio.example.com:9000", "https://*.minio.example.com:9000"]
+        "https://minio.example.com:9000",
+        "https://*.minio.example.com:9000",
+    ]

@@ -135,7 +135,7 @@ def test_the_page_and_the_broadcast_render_the_same_attachments(client, alice, l
 IN_A_FORM = {kind: text for kind, text in UNSENDABLE_TEXTS.items() if kind != "lone surrogate"}
 
 
-@pytest.mark.parametrize("text, named", IN_A_FORM.values(), ids=IN_A_FORM.keys())
+@pytest.mark.parametrize(("text", "named"), IN_A_FORM.values(), ids=IN_A_FORM.keys())
 def test_a_caption_no_message_may_hold_is_refused_before_any_file_is_stored(
     upload, alice, lobby, png, media_root, text, named
 ):

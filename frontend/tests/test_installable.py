@@ -48,7 +48,10 @@ def test_the_manifest_names_the_app_and_its_icons_which_load_at_their_sizes(clie
     assert manifest["start_url"] == "/" and manifest["scope"] == "/" and manifest["display"] == "standalone"
     assert manifest["theme_color"] == "#ffffff" and manifest["background_color"] == "#f6f7f9"
     assert [(icon["sizes"], icon["purpose"]) for icon in manifest["icons"]] == [
-        ("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")]
+        ("192x192", "any"),
+        ("512x512", "any"),
+        ("512x512", "maskable"),
+    ]
     for icon in manifest["icons"]:
         assert icon["type"] == "image/png"
         image = Image.open(static_file(icon["src"]))
@@ -61,9 +64,14 @@ def test_the_maskable_icon_fills_its_square_and_keeps_the_mark_inside_the_safe_z
     corners = [image.getpixel(xy) for xy in ((0, 0), (pixels - 1, 0), (0, pixels - 1), (pixels - 1, pixels - 1))]
     assert len(set(corners)) == 1 and corners[0][3] == 255  # opaque accent to the edges
     # The white of the # lies within the circle of 80% that masks leave whole.
-    white = [(x, y) for x in range(0, pixels, 4) for y in range(0, pixels, 4) if image.getpixel((x, y))[:3] == (255, 255, 255)]
+    white = [
+        (x, y)
+        for x in range(0, pixels, 4)
+        for y in range(0, pixels, 4)
+        if image.getpixel((x, y))[:3] == (255, 255, 255)
+    ]
     centre, radius = pixels / 2, pixels * 0.4
-    assert white and all((x - centre) ** 2 + (y - centre) ** 2 <= radius ** 2 for x, y in white)
+    assert white and all((x - centre) ** 2 + (y - centre) ** 2 <= radius**2 for x, y in white)
 
 
 def test_the_service_worker_is_served_at_the_root_and_keeps_the_shell_that_exists(client):
@@ -73,7 +81,10 @@ def test_the_service_worker_is_served_at_the_root_and_keeps_the_shell_that_exist
     assert "no-cache" in response["Cache-Control"]
     config = worker_config(response)
     assert config["offline"] == "/offline/"
-    assert "/static/frontend/chat.css" in config["shell"] and "/static/frontend/vendor/htmx-4.0.1.min.js" in config["shell"]
+    assert (
+        "/static/frontend/chat.css" in config["shell"]
+        and "/static/frontend/vendor/htmx-4.0.1.min.js" in config["shell"]
+    )
     assert config["immutable"] is False  # DEBUG: plain names, the network first
     assert all(static_file(url) for url in config["shell"])
     assert "/static/frontend/service-worker-registration.js" in config["shell"]
@@ -83,8 +94,10 @@ def test_with_hashed_static_names_the_worker_keeps_those_and_serves_them_from_it
     client, settings, tmp_path
 ):
     settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
     call_command("collectstatic", interactive=False, verbosity=0)
     config = worker_config(client.get("/service-worker.js"))
     assert config["immutable"] is True

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0001_initial'),
+        ("integrations", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='bot',
-            name='webhook_url',
-            field=models.URLField(blank=True, help_text='Called with a signed JSON POST when the bot is mentioned or sent a direct message; its answer is posted as the bot.'),
+            model_name="bot",
+            name="webhook_url",
+            field=models.URLField(
+                blank=True,
+                help_text="Called with a signed JSON POST when the bot is mentioned or sent a direct message; its answer is posted as the bot.",
+            ),
         ),
     ]

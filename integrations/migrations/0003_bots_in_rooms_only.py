@@ -12,17 +12,22 @@ def drop_conversations_from_bots(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0002_direct_messages'),
-        ('rooms', '0012_conversation_people_fixed'),
+        ("integrations", "0002_direct_messages"),
+        ("rooms", "0012_conversation_people_fixed"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='bot',
-            name='rooms',
-            field=models.ManyToManyField(blank=True, help_text='Rooms it may post to.', limit_choices_to={'kind': 'room'}, related_name='bots', to='rooms.room'),
+            model_name="bot",
+            name="rooms",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Rooms it may post to.",
+                limit_choices_to={"kind": "room"},
+                related_name="bots",
+                to="rooms.room",
+            ),
         ),
         migrations.RunPython(drop_conversations_from_bots, migrations.RunPython.noop),
     ]

@@ -65,8 +65,9 @@ def test_a_room_not_allowed_is_403_and_an_unknown_one_404(api, bot, token, archi
     assert not Message.objects.exists()
 
 
-@pytest.mark.parametrize("body", ["not json", json.dumps(["text"]), json.dumps({"text": 3}), json.dumps({}),
-                                  json.dumps({"text": "   "})])
+@pytest.mark.parametrize(
+    "body", ["not json", json.dumps(["text"]), json.dumps({"text": 3}), json.dumps({}), json.dumps({"text": "   "})]
+)
 def test_a_malformed_body_is_400_with_a_json_error(api, bot, token, body):
     response = post(api, "lobby", body, token)
     assert response.status_code == 400
@@ -107,8 +108,9 @@ def test_a_private_room_given_to_a_bot_takes_it_as_a_member(api, bot, token, pri
 
 
 @pytest.mark.parametrize("body", [{"text": "hi"}, "not json", {"text": "x" * 5000}])
-def test_a_private_room_not_given_to_the_bot_is_answered_exactly_like_an_unknown_one(api, bot, token, private_room,
-                                                                                     body):
+def test_a_private_room_not_given_to_the_bot_is_answered_exactly_like_an_unknown_one(
+    api, bot, token, private_room, body
+):
     def answer(slug):  # "secret" and "absent" are as long as each other: so are the answers
         response = post(api, slug, body, token)
         # Every answer names its own request (X-Request-ID, a fresh random id): that tells nothing.

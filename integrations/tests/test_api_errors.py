@@ -24,12 +24,21 @@ def assert_json_error(response, status):
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
-@pytest.mark.parametrize("path", ["/api/", "/api/v2/rooms/lobby/messages/", "/api/v1/rooms/lobby/messages",
-                                  "/api/v1/rooms/l%C3%B6bby/messages/", "/api/v1/rooms/lobby/messages/extra/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/",
+        "/api/v2/rooms/lobby/messages/",
+        "/api/v1/rooms/lobby/messages",
+        "/api/v1/rooms/l%C3%B6bby/messages/",
+        "/api/v1/rooms/lobby/messages/extra/",
+    ],
+)
 def test_an_address_under_api_that_does_not_exist_is_a_json_404(client, lobby, token, settings, debug, path):
     settings.DEBUG = debug
-    response = client.post(path, '{"text": "hi"}', content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post(
+        path, '{"text": "hi"}', content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert "openapi.json" in assert_json_error(response, 404)
     assert not Message.objects.exists()
 
@@ -78,8 +87,9 @@ def test_a_body_larger_than_any_message_needs_is_a_413_before_it_is_parsed(clien
 
 
 def test_a_bad_host_header_is_a_json_400(client, token):
-    response = client.post(MESSAGES, "{}", content_type="application/json", HTTP_HOST="evil.example",
-                           HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post(
+        MESSAGES, "{}", content_type="application/json", HTTP_HOST="evil.example", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert_json_error(response, 400)
 
 
@@ -98,12 +108,16 @@ def test_a_csrf_refusal_is_a_json_403(db):
     assert_json_error(response, 403)
 
 
-@pytest.mark.parametrize("body", [
-    "[" * 100_000 + "]" * 100_000,
-    "[" * 100_000,
-    '{"text": "hi", "more": ' + "[" * 100_000 + "]" * 100_000 + "}",
-    '{"a": ' * 50_000 + "1" + "}" * 50_000,
-], ids=["array", "unclosed", "inside-an-object", "objects"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        "[" * 100_000,
+        '{"text": "hi", "more": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"a": ' * 50_000 + "1" + "}" * 50_000,
+    ],
+    ids=["array", "unclosed", "inside-an-object", "objects"],
+)
 def test_an_absurdly_nested_body_is_a_400_not_a_crash(client, bot, token, body):
     response = post(client, "lobby", body, token)
     assert f"deeper than {MAX_NESTING} levels" in assert_json_error(response, 400)
@@ -113,7 +127,7 @@ def test_an_absurdly_nested_body_is_a_400_not_a_crash(client, bot, token, body):
 def test_brackets_in_the_text_and_modest_nesting_are_fine(client, bot, token):
     text = "[{" * 500 + "]}" * 500
     extra = "[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1)
-    response = post(client, "lobby", '{"text": %s, "extra": %s}' % (json.dumps(text), extra), token)
+    response = post(client, "lobby", f'{{"text": {json.dumps(text)}, "extra": {extra}}}', token)
     assert response.status_code == 201
     assert Message.objects.get().text == text
 

@@ -25,17 +25,23 @@ fuzzing = settings(max_examples=60, deadline=None, suppress_health_check=[Health
 # database, and pytest-django has set Django up by then): schemathesis'
 # from_fixture would load it per test but relies on a pytest internal that
 # pytest 9 no longer has.
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler(), config=SchemathesisConfig.from_dict({
-    "checks": {
-        # A body the document allows may still be refused for what it does
-        # not say: a blank text or characters no message may hold (400),
-        # extra keys nesting or weighing more than a message needs (400,
-        # 413), the flood limit (429). Each is an answer it lists.
-        "positive_data_acceptance": {"expected-statuses": [201, 400, 401, 403, 404, 413, 429]},
-        # A body it does not allow is refused, never with a 5xx.
-        "negative_data_rejection": {"expected-statuses": [400, 401, 403, 404, 405, 413, 429]},
-    },
-}))
+schema = schemathesis.openapi.from_wsgi(
+    "/api/v1/openapi.json",
+    WSGIHandler(),
+    config=SchemathesisConfig.from_dict(
+        {
+            "checks": {
+                # A body the document allows may still be refused for what it does
+                # not say: a blank text or characters no message may hold (400),
+                # extra keys nesting or weighing more than a message needs (400,
+                # 413), the flood limit (429). Each is an answer it lists.
+                "positive_data_acceptance": {"expected-statuses": [201, 400, 401, 403, 404, 413, 429]},
+                # A body it does not allow is refused, never with a 5xx.
+                "negative_data_rejection": {"expected-statuses": [400, 401, 403, 404, 405, 413, 429]},
+            },
+        }
+    ),
+)
 
 # schemathesis authenticates cases as it makes them, some while the tests
 # are collected: the bot's token is known before the bot exists.

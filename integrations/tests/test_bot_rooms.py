@@ -18,13 +18,15 @@ def people_in(room):
     return sorted(room.members.values_list("username", flat=True))
 
 
-def test_the_admin_never_offers_a_conversation_to_a_bot_and_refuses_one_posted(admin_client, lobby, conversation,
-                                                                                alice):
+def test_the_admin_never_offers_a_conversation_to_a_bot_and_refuses_one_posted(
+    admin_client, lobby, conversation, alice
+):
     page = admin_client.get("/admin/integrations/bot/add/").content.decode()
     assert f'<option value="{lobby.pk}">' in page
     assert f'<option value="{conversation.pk}">' not in page
-    response = admin_client.post("/admin/integrations/bot/add/",
-                                 {"name": "snoop", "rooms": [lobby.pk, conversation.pk], "webhook_url": ""})
+    response = admin_client.post(
+        "/admin/integrations/bot/add/", {"name": "snoop", "rooms": [lobby.pk, conversation.pk], "webhook_url": ""}
+    )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not Bot.objects.exists()
@@ -33,17 +35,23 @@ def test_the_admin_never_offers_a_conversation_to_a_bot_and_refuses_one_posted(a
 
 
 def test_changing_a_bot_in_the_admin_cannot_give_it_a_conversation(admin_client, bot, lobby, conversation):
-    admin_client.post(f"/admin/integrations/bot/{bot.pk}/change/",
-                      {"name": bot.name, "rooms": [lobby.pk, conversation.pk], "webhook_url": ""})
+    admin_client.post(
+        f"/admin/integrations/bot/{bot.pk}/change/",
+        {"name": bot.name, "rooms": [lobby.pk, conversation.pk], "webhook_url": ""},
+    )
     assert list(bot.rooms.all()) == [lobby]
     assert people_in(conversation) == ["alice", "bob"]
 
 
-@pytest.mark.parametrize("give", [
-    lambda bot, room: bot.rooms.add(room),
-    lambda bot, room: bot.rooms.set([room]),
-    lambda bot, room: room.bots.add(bot),
-], ids=["add", "set", "from-the-conversation"])
+@pytest.mark.parametrize(
+    "give",
+    [
+        lambda bot, room: bot.rooms.add(room),
+        lambda bot, room: bot.rooms.set([room]),
+        lambda bot, room: room.bots.add(bot),
+    ],
+    ids=["add", "set", "from-the-conversation"],
+)
 def test_a_shell_cannot_give_a_bot_a_conversation(bot, conversation, give):
     with pytest.raises(ValidationError, match="rooms only"), transaction.atomic():
         give(bot, conversation)

@@ -37,7 +37,8 @@ def test_create_bot_refuses_an_unknown_room_a_taken_name_and_an_internal_webhook
 
 def test_staff_create_a_bot_in_the_admin_and_see_its_token_once(admin_client, lobby, private_room):
     response = admin_client.post(
-        "/admin/integrations/bot/add/", {"name": "deploybot", "rooms": [lobby.pk, private_room.pk], "webhook_url": ""},
+        "/admin/integrations/bot/add/",
+        {"name": "deploybot", "rooms": [lobby.pk, private_room.pk], "webhook_url": ""},
         follow=True,
     )
     shown = [str(m) for m in response.context["messages"]]

@@ -73,8 +73,10 @@ def test_a_conversation_between_people_calls_no_bot(
 
 def test_the_api_posts_to_rooms_only_not_to_a_conversation(client, conversation, token):
     response = client.post(
-        f"/api/v1/rooms/{conversation.slug}/messages/", data='{"text": "hello"}',
-        content_type="application/json", headers={"Authorization": f"Bearer {token}"},
+        f"/api/v1/rooms/{conversation.slug}/messages/",
+        data='{"text": "hello"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 404
     assert not Message.objects.exists()

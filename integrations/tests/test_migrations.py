@@ -31,15 +31,17 @@ def back_to_the_latest():
 def test_migrating_takes_bots_and_late_additions_out_of_conversations():
     apps = migrate(BEFORE)
     User, Room, Bot = (apps.get_model(*name) for name in [("auth", "User"), ("rooms", "Room"), ("integrations", "Bot")])
-    alice, bob, carol, bot_user, helper_user = (User.objects.create(username=name) for name in
-                                                ["alice", "bob", "carol", "snoop", "helper"])
+    alice, bob, carol, bot_user, helper_user = (
+        User.objects.create(username=name) for name in ["alice", "bob", "carol", "snoop", "helper"]
+    )
     ops = Room.objects.create(name="Ops", slug="ops")
     secret = Room.objects.create(name="Secret", slug="secret", is_private=True)
     secret.members.add(alice, bot_user)
     pair = Room.objects.create(kind="direct", direct_key=f"{alice.pk}-{bob.pk}", is_private=True, slug="~dm-pair")
     pair.members.add(alice, bob, bot_user, carol)
-    with_helper = Room.objects.create(kind="direct", direct_key=f"{alice.pk}-{helper_user.pk}", is_private=True,
-                                      slug="~dm-helper")
+    with_helper = Room.objects.create(
+        kind="direct", direct_key=f"{alice.pk}-{helper_user.pk}", is_private=True, slug="~dm-helper"
+    )
     with_helper.members.add(alice, helper_user)
     snoop = Bot.objects.create(user=bot_user, name="snoop", token_hash="a" * 64)
     snoop.rooms.add(ops, secret, pair)

@@ -51,8 +51,9 @@ def test_the_examples_are_what_the_api_answers(client, bot, token, settings):
         return answers[status]["content"]["application/json"]["example"]
 
     def answer(body, authorization=f"Bearer {token}"):
-        response = client.post(MESSAGES.format(slug="ops"), body, content_type="application/json",
-                               HTTP_AUTHORIZATION=authorization)
+        response = client.post(
+            MESSAGES.format(slug="ops"), body, content_type="application/json", HTTP_AUTHORIZATION=authorization
+        )
         return response.json()
 
     assert answer('{"text": "hi"}') == example("404")

@@ -3,9 +3,9 @@
 import hashlib
 import hmac
 
-from integrations import tokens
 import pytest
 
+from integrations import tokens
 from integrations.models import BadToken, Bot
 
 

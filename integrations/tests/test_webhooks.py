@@ -33,7 +33,12 @@ def test_a_mention_is_posted_signed_and_the_answer_appears_as_the_bot(
     reply = Message.objects.exclude(pk=message.pk).get()
     assert (reply.author, reply.text) == (hooked_bot.user, "on it")
     delivery = Delivery.objects.get()
-    assert (delivery.status, delivery.attempts, delivery.response_status, delivery.reply) == ("delivered", 1, 200, reply)
+    assert (delivery.status, delivery.attempts, delivery.response_status, delivery.reply) == (
+        "delivered",
+        1,
+        200,
+        reply,
+    )
 
 
 def test_a_plain_text_answer_is_posted_and_an_empty_one_posts_nothing(
@@ -176,14 +181,33 @@ def test_a_quick_answer_is_not_cut_short_by_the_deadline(webhook_server):
 # Every form of an address that is not public, as a URL's host (the spellings
 # of 127.0.0.1 are getaddrinfo's), and what the refusal calls it.
 NOT_PUBLIC_HOSTS = [
-    ("127.0.0.1", "loopback"), ("2130706433", "loopback"), ("0177.0.0.1", "loopback"), ("0x7f.0.0.1", "loopback"),
-    ("127.1", "loopback"), ("localhost", "loopback"), ("[::1]", "loopback"), ("[::ffff:127.0.0.1]", "loopback"),
-    ("[::127.0.0.1]", "IPv4-compatible"), ("[64:ff9b::7f00:1]", "NAT64"), ("[64:ff9b::5db8:d822]", "NAT64"),
-    ("[64:ff9b:1::a00:1]", "NAT64"), ("[2002:7f00:1::1]", "6to4"), ("[2001:0:4136:e378:8000:63bf:3fff:fdd2]", "Teredo"),
-    ("10.1.2.3", "private"), ("192.168.0.10", "private"), ("[fd00::1]", "private"), ("169.254.169.254", "link-local"),
-    ("[fe80::1]", "link-local"), ("100.64.0.1", "not globally routable"), ("0.0.0.0", "unspecified"),
-    ("[::]", "unspecified"), ("198.18.0.1", "private"), ("192.0.2.1", "private"), ("[2001:db8::1]", "private"),
-    ("224.0.0.1", "multicast"), ("240.0.0.1", "reserved"),
+    ("127.0.0.1", "loopback"),
+    ("2130706433", "loopback"),
+    ("0177.0.0.1", "loopback"),
+    ("0x7f.0.0.1", "loopback"),
+    ("127.1", "loopback"),
+    ("localhost", "loopback"),
+    ("[::1]", "loopback"),
+    ("[::ffff:127.0.0.1]", "loopback"),
+    ("[::127.0.0.1]", "IPv4-compatible"),
+    ("[64:ff9b::7f00:1]", "NAT64"),
+    ("[64:ff9b::5db8:d822]", "NAT64"),
+    ("[64:ff9b:1::a00:1]", "NAT64"),
+    ("[2002:7f00:1::1]", "6to4"),
+    ("[2001:0:4136:e378:8000:63bf:3fff:fdd2]", "Teredo"),
+    ("10.1.2.3", "private"),
+    ("192.168.0.10", "private"),
+    ("[fd00::1]", "private"),
+    ("169.254.169.254", "link-local"),
+    ("[fe80::1]", "link-local"),
+    ("100.64.0.1", "not globally routable"),
+    ("0.0.0.0", "unspecified"),
+    ("[::]", "unspecified"),
+    ("198.18.0.1", "private"),
+    ("192.0.2.1", "private"),
+    ("[2001:db8::1]", "private"),
+    ("224.0.0.1", "multicast"),
+    ("240.0.0.1", "reserved"),
 ]
 OTHER_SPELLINGS = {"2130706433", "0177.0.0.1", "0x7f.0.0.1", "127.1"}
 
@@ -201,7 +225,9 @@ def test_a_webhook_url_that_is_not_public_cannot_be_saved(host, kind, lobby, set
 
 
 @pytest.mark.parametrize(("host", "kind"), NOT_PUBLIC_HOSTS)
-def test_a_webhook_url_that_is_not_public_is_refused_at_send_time_without_connecting(host, kind, raw_listener, settings):
+def test_a_webhook_url_that_is_not_public_is_refused_at_send_time_without_connecting(
+    host, kind, raw_listener, settings
+):
     settings.CHAT_WEBHOOK_ALLOW_PRIVATE = False
     port = raw_listener.getsockname()[1]
     with pytest.raises(webhooks.RefusedURL, match=kind):
@@ -233,8 +259,9 @@ def test_a_name_that_resolves_inside_at_send_time_is_refused_and_not_retried(
     assert "a loopback address" in delivery.last_error
 
 
-def test_deliveries_are_listed_in_the_admin(admin_client, hooked_bot, webhook_server, lobby, alice, run_tasks,
-                                            django_capture_on_commit_callbacks):
+def test_deliveries_are_listed_in_the_admin(
+    admin_client, hooked_bot, webhook_server, lobby, alice, run_tasks, django_capture_on_commit_callbacks
+):
     webhook_server.answers = [(500, "text/plain", b"boom")]
     mention(lobby, alice, "@deploybot status?", django_capture_on_commit_callbacks)
     run_tasks()

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,17 +14,31 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='NotificationSettings',
+            name="NotificationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email_mentions', models.BooleanField(default=True, help_text='At most one email every 15 minutes, with a link to each message.', verbose_name='Email me about mentions I have not read')),
-                ('last_emailed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('emailed_through', models.PositiveBigIntegerField(default=0, editable=False)),
-                ('check_queued_for', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_settings', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "email_mentions",
+                    models.BooleanField(
+                        default=True,
+                        help_text="At most one email every 15 minutes, with a link to each message.",
+                        verbose_name="Email me about mentions I have not read",
+                    ),
+                ),
+                ("last_emailed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("emailed_through", models.PositiveBigIntegerField(default=0, editable=False)),
+                ("check_queued_for", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_settings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'notification settings',
+                "verbose_name_plural": "notification settings",
             },
         ),
     ]

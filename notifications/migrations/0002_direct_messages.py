@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notificationsettings',
-            name='email_mentions',
-            field=models.BooleanField(default=True, help_text='At most one email every 15 minutes, with a link to each message.', verbose_name='Email me about mentions and direct messages I have not read'),
+            model_name="notificationsettings",
+            name="email_mentions",
+            field=models.BooleanField(
+                default=True,
+                help_text="At most one email every 15 minutes, with a link to each message.",
+                verbose_name="Email me about mentions and direct messages I have not read",
+            ),
         ),
     ]

@@ -8,35 +8,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_direct_messages'),
+        ("notifications", "0002_direct_messages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notificationsettings',
-            name='confirmation_sent_at',
+            model_name="notificationsettings",
+            name="confirmation_sent_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='notificationsettings',
-            name='confirmation_sent_to',
+            model_name="notificationsettings",
+            name="confirmation_sent_to",
             field=models.EmailField(blank=True, editable=False, max_length=254),
         ),
         migrations.AddField(
-            model_name='notificationsettings',
-            name='confirmations_sent',
+            model_name="notificationsettings",
+            name="confirmations_sent",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='notificationsettings',
-            name='confirmed_email',
+            model_name="notificationsettings",
+            name="confirmed_email",
             field=models.EmailField(blank=True, editable=False, max_length=254),
         ),
         migrations.AlterField(
-            model_name='notificationsettings',
-            name='email_mentions',
-            field=models.BooleanField(default=True, verbose_name='Email me about mentions and direct messages I have not read'),
+            model_name="notificationsettings",
+            name="email_mentions",
+            field=models.BooleanField(
+                default=True, verbose_name="Email me about mentions and direct messages I have not read"
+            ),
         ),
     ]

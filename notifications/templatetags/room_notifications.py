@@ -12,8 +12,11 @@ register = template.Library()
 
 def menu_context(user, room, **extra):
     level, muted = RoomPreference.objects.state_of(user, room)
-    action = (reverse("notifications:dm-room", kwargs={"dm": room.pk}) if room.is_direct
-              else reverse("notifications:room", kwargs={"slug": room.slug}))
+    action = (
+        reverse("notifications:dm-room", kwargs={"dm": room.pk})
+        if room.is_direct
+        else reverse("notifications:room", kwargs={"slug": room.slug})
+    )
     return {"room": room, "level": level, "muted": muted, "action": action, **extra}
 
 

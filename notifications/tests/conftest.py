@@ -4,8 +4,12 @@ import pytest
 @pytest.fixture
 def smtp_inbox(settings, smtp_server):
     """The real SMTP server of the root conftest, as this suite's mailer."""
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 10}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 10},
+        }
+    }
     settings.CHAT_BASE_URL = "https://chat.example.com"
     return smtp_server
 

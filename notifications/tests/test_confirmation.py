@@ -76,7 +76,7 @@ def test_a_new_address_gets_only_its_confirmation_link_until_it_is_confirmed(
     # Confirmed: unread mentions are emailed from now on (the earlier one too: it is still unread).
     mention(lobby, bob, "@alice after confirming", django_capture_on_commit_callbacks)
     run_tasks(later=True)
-    confirmation, unread = smtp_inbox.messages()
+    _confirmation, unread = smtp_inbox.messages()
     assert unread["To"] == "alice@example.com" and unread["Subject"] == "2 unread mentions in Lobby"
 
 
@@ -183,12 +183,18 @@ def test_only_the_owner_presses_send_again(client, alice):
     assert client.get("/settings/email/send-confirmation/").status_code == 405
 
 
-@pytest.mark.parametrize("seconds, words", [
-    (900, "At most one email every 15 minutes"), (3600, "At most one email every hour"),
-    (7200, "At most one email every 2 hours"), (5400, "At most one email every 90 minutes"),
-    (86400, "At most one email every day"), (45, "At most one email every 45 seconds"),
-    (0, "An email as soon as messages are due"),
-])
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (900, "At most one email every 15 minutes"),
+        (3600, "At most one email every hour"),
+        (7200, "At most one email every 2 hours"),
+        (5400, "At most one email every 90 minutes"),
+        (86400, "At most one email every day"),
+        (45, "At most one email every 45 seconds"),
+        (0, "An email as soon as messages are due"),
+    ],
+)
 def test_the_interval_is_said_in_words(seconds, words):
     from notifications.models import pace_in_words
 

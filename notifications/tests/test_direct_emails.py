@@ -83,7 +83,9 @@ def test_direct_messages_and_mentions_share_one_email_per_interval(
     run_tasks()
     assert len(smtp_inbox.messages()) == 1
     prefs = NotificationSettings.objects.get(user=alice_with_email)
-    NotificationSettings.objects.filter(pk=prefs.pk).update(last_emailed_at=prefs.last_emailed_at - timedelta(minutes=16))
+    NotificationSettings.objects.filter(pk=prefs.pk).update(
+        last_emailed_at=prefs.last_emailed_at - timedelta(minutes=16)
+    )
     run_tasks(later=True)
     run_tasks(later=True)
     first, second = smtp_inbox.messages()

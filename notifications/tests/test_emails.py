@@ -63,7 +63,9 @@ def test_mentions_are_batched_to_one_email_per_interval(
     prefs = NotificationSettings.objects.get(user=alice_with_email)
     assert prefs.check_queued_for == prefs.last_emailed_at + timedelta(seconds=900)
     # The pause ends: the one queued check sends one email with both.
-    NotificationSettings.objects.filter(pk=prefs.pk).update(last_emailed_at=prefs.last_emailed_at - timedelta(minutes=16))
+    NotificationSettings.objects.filter(pk=prefs.pk).update(
+        last_emailed_at=prefs.last_emailed_at - timedelta(minutes=16)
+    )
     run_tasks(later=True)
     run_tasks(later=True)
     first, second = smtp_inbox.messages()
@@ -93,8 +95,12 @@ def test_an_smtp_failure_is_retried(
     working = settings.MAILERS
     from conftest import free_port
 
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
+        }
+    }
     mention(lobby, bob, "@alice look", django_capture_on_commit_callbacks)
     run_tasks()
     assert smtp_inbox.messages() == []
@@ -127,8 +133,11 @@ def test_a_mail_programs_one_click_post_turns_emails_off_without_cookie_or_csrf_
     # RFC 8058, as a mail program sends it: a POST to the List-Unsubscribe
     # URL, body "List-Unsubscribe=One-Click", no cookie, no CSRF token.
     mail_program = Client(enforce_csrf_checks=True)
-    response = mail_program.post(unsubscribe_path(alice_with_email), "List-Unsubscribe=One-Click",
-                                 content_type="application/x-www-form-urlencoded")
+    response = mail_program.post(
+        unsubscribe_path(alice_with_email),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200
     assert not NotificationSettings.objects.get(user=alice_with_email).email_unread_mentions_and_dms
     assert "alice@example.com" not in response.content.decode()

@@ -57,8 +57,9 @@ def test_direct_messages_from_such_a_name_and_long_names_give_a_bounded_subject(
     subject = email["Subject"]
     assert_one_clean_line(subject)
     # (Python's folding of a long header can leave two spaces where it folded.)
-    assert " ".join(subject.split()) == ("2 unread mentions in An unusually long room name that goes o… "
-                       "and direct messages from mal lory")
+    assert " ".join(subject.split()) == (
+        "2 unread mentions in An unusually long room name that goes o… and direct messages from mal lory"
+    )
 
 
 def test_links_are_absolute_and_the_interval_is_said_in_words(

@@ -50,8 +50,11 @@ def test_a_confirmed_address_gets_a_link_that_sets_a_new_password_once(
     browser = Client()
     form = browser.get(link, follow=True)
     assert "Set a new password" in form.content.decode() and "alice" in form.content.decode()
-    done = browser.post(form.redirect_chain[-1][0], {"new_password1": "a-fresh-pass-4321",
-                                                    "new_password2": "a-fresh-pass-4321"}, follow=True)
+    done = browser.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-fresh-pass-4321", "new_password2": "a-fresh-pass-4321"},
+        follow=True,
+    )
     assert "Password set" in done.content.decode()
     assert Client().login(username="alice", password="a-fresh-pass-4321")
     assert not Client().login(username="alice", password="pw-alice-123")
@@ -73,8 +76,9 @@ def test_no_link_goes_out_and_the_answer_is_the_same(
     if case == "inactive":
         alice.is_active = False
         alice.save()
-    address = {"unknown": "nobody@example.com", "unconfirmed": "typed@example.com",
-               "inactive": "alice@example.com"}[case]
+    address = {"unknown": "nobody@example.com", "unconfirmed": "typed@example.com", "inactive": "alice@example.com"}[
+        case
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         answer = ask_for_a_link(address, ip="198.51.100.4")
     assert answer.status_code == 200 and answer.redirect_chain == [("/accounts/password/reset/done/", 302)]
@@ -103,5 +107,7 @@ def test_requests_are_throttled_per_address_typed_and_per_client(alice):
     assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()
     for n in range(5):
         ask_for_a_link(f"guess{n}@example.com", ip="192.0.2.50")
-    assert Client().post("/accounts/password/reset/", {"email": "other@example.com"},
-                         REMOTE_ADDR="192.0.2.50").status_code == 429
+    assert (
+        Client().post("/accounts/password/reset/", {"email": "other@example.com"}, REMOTE_ADDR="192.0.2.50").status_code
+        == 429
+    )

@@ -23,9 +23,7 @@ def test_by_default_a_room_reaches_those_it_mentions_and_a_conversation_everyone
     assert notified_by(direct, {alice.pk}) == {alice.pk}
 
 
-def test_all_messages_mentions_only_and_muted_decide_who_a_message_reaches(
-    alice, bob, carol, lobby, conversation
-):
+def test_all_messages_mentions_only_and_muted_decide_who_a_message_reaches(alice, bob, carol, lobby, conversation):
     RoomPreference.objects.choose(carol, lobby, level=ALL)
     plain = Message.objects.post(lobby, bob, "hello room")
     assert notified_by(plain, {alice.pk, carol.pk}) == {carol.pk}
@@ -72,15 +70,19 @@ def test_the_room_menu_shows_the_level_in_force_and_every_page_carries_the_choic
     page = client.get("/rooms/lobby/").content.decode()
     assert '<span class="room-menu-state">Mentions only</span>' in page
     assert 'id="room-level-mentions" class="room-menu-choice" name="level" value="mentions" aria-pressed="true"' in page
-    assert 'id="room-mute" class="room-menu-choice" name="muted" value="true" aria-pressed="false">Mute this room' in page
+    assert (
+        'id="room-mute" class="room-menu-choice" name="muted" value="true" aria-pressed="false">Mute this room' in page
+    )
     dm = client.get(f"/dm/{conversation.pk}/").content.decode()
     assert '<span class="room-menu-state">All messages</span>' in dm and "Mute this conversation" in dm
     RoomPreference.objects.choose(alice, lobby, muted=True)
     RoomPreference.objects.choose(alice, conversation, level=MENTIONS)
     for url in ("/", "/rooms/lobby/"):
         page = client.get(url).content.decode()
-        assert (f'<div id="notify-levels" hidden data-all="" data-mentions="{conversation.pk}" '
-                f'data-muted="{lobby.pk}"></div>') in page
+        assert (
+            f'<div id="notify-levels" hidden data-all="" data-mentions="{conversation.pk}" '
+            f'data-muted="{lobby.pk}"></div>'
+        ) in page
 
 
 def test_choosing_from_the_menu_saves_it_and_answers_htmx_with_the_menu(client, alice, lobby):
@@ -133,7 +135,9 @@ async def test_every_open_page_of_the_reader_gets_the_new_choice_at_once(alice, 
         answer = await sync_to_async(client.post)("/rooms/lobby/notifications/", {"muted": "true"})
         assert answer.status_code == 302
         frame = await page.receive_from(timeout=2)
-        assert (f'<div id="notify-levels" hidden data-all="" data-mentions="" data-muted="{lobby.pk}" '
-                'hx-swap-oob="outerHTML"></div>') in frame
+        assert (
+            f'<div id="notify-levels" hidden data-all="" data-mentions="" data-muted="{lobby.pk}" '
+            'hx-swap-oob="outerHTML"></div>'
+        ) in frame
     finally:
         await page.disconnect()

@@ -63,10 +63,15 @@ def seed():
     old.save()
     conversation = conversation_between(alice, [bob])[0]
     Message.objects.post(conversation, bob, "a direct word about the report")
-    Attachment.objects.post(lobby, alice, "the report and a photo", [
-        SimpleUploadedFile("report.pdf", b"%PDF-1.4 the quarterly report\n" * 50, content_type="application/pdf"),
-        png((200, 30, 30)),
-    ])
+    Attachment.objects.post(
+        lobby,
+        alice,
+        "the report and a photo",
+        [
+            SimpleUploadedFile("report.pdf", b"%PDF-1.4 the quarterly report\n" * 50, content_type="application/pdf"),
+            png((200, 30, 30)),
+        ],
+    )
     Attachment.objects.post(conversation, alice, "", [png((30, 200, 30))])
     bot, token = Bot.objects.create_bot("deploybot", rooms=[lobby])
     Message.objects.post(lobby, bot.user, "deploy finished")
@@ -125,9 +130,15 @@ def what_alice_sees(token):
         bot = Bot.objects.authenticate(f"Bearer {token}").name
     except BadToken as refusal:
         bot = f"refused: {refusal}"
-    return {"pages": pages, "downloads": downloads, "search": searches, "bot": bot,
-            "passwords": {name: authenticate(username=name, password=password) is not None
-                          for name, password in PASSWORDS.items()}}
+    return {
+        "pages": pages,
+        "downloads": downloads,
+        "search": searches,
+        "bot": bot,
+        "passwords": {
+            name: authenticate(username=name, password=password) is not None for name, password in PASSWORDS.items()
+        },
+    }
 
 
 def describe(token):

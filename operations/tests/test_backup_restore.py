@@ -33,16 +33,25 @@ class Install:
     def __init__(self, database_url, media_root):
         self.database_url, self.media_root = database_url, Path(media_root)
         self.env = {
-            **{name: value for name, value in os.environ.items()
-               if not name.startswith(("DJANGO_", "PROMETHEUS_", "LOG_", "METRICS_"))},
-            "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "true", "CHAT_LOCAL_ENV": "", "REDIS_URL": "",
-            "DATABASE_URL": database_url, "MEDIA_ROOT": str(media_root), "ALLOWED_HOSTS": "testserver",
+            **{
+                name: value
+                for name, value in os.environ.items()
+                if not name.startswith(("DJANGO_", "PROMETHEUS_", "LOG_", "METRICS_"))
+            },
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            "DEBUG": "true",
+            "CHAT_LOCAL_ENV": "",
+            "REDIS_URL": "",
+            "DATABASE_URL": database_url,
+            "MEDIA_ROOT": str(media_root),
+            "ALLOWED_HOSTS": "testserver",
             "CHAT_RATE_LIMIT_MESSAGES": "0",
         }
 
     def run(self, *args, timeout=300):
-        return subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [sys.executable, *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
 
     def manage(self, *args, timeout=300):
         return self.run("manage.py", *args, timeout=timeout)
@@ -101,8 +110,7 @@ class Databases:
         import psycopg
 
         with psycopg.connect(url) as conn:
-            return [name for (name,) in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            return [name for (name,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
@@ -122,8 +130,14 @@ def backed_up(databases, tmp_path_factory):
     assert migrated.returncode == 0, migrated.stderr
     seeded = json.loads(source.helper("seed"))
     stop = workdir / "stop"
-    poster = subprocess.Popen([sys.executable, "-m", "operations.tests.install", "post", str(stop)], cwd=ROOT,
-                              env=source.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    poster = subprocess.Popen(
+        [sys.executable, "-m", "operations.tests.install", "post", str(stop)],
+        cwd=ROOT,
+        env=source.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         # The backup starts once messages are flowing, and they go on until
         # a few (one with a file at least) were posted after its snapshot.
@@ -163,19 +177,24 @@ def test_a_restored_install_holds_what_the_backup_saw(backed_up, databases, tmp_
     # Messages were posted before, during and after the snapshot: the
     # archive holds those committed before it, and nothing later.
     during = [row for row in before["rows"]["rooms.message"] if row["fields"]["text"].startswith("during the backup")]
-    restored_during = [row for row in after["rows"]["rooms.message"]
-                       if row["fields"]["text"].startswith("during the backup")]
+    restored_during = [
+        row for row in after["rows"]["rooms.message"] if row["fields"]["text"].startswith("during the backup")
+    ]
     assert 0 < len(restored_during) < len(during)
     for label, rows in after["rows"].items():
         assert len(rows) == manifest["counts"][label], label
         if label in {"rooms.message", "files.attachment"}:
             # The poster's rows come last: the restored ones are exactly the first of them.
-            assert rows == before["rows"][label][:len(rows)], label
+            assert rows == before["rows"][label][: len(rows)], label
         else:
             assert rows == before["rows"][label], label
     # A file is in the restored storage exactly when its row is, byte for byte.
-    named = {row["fields"][field] for row in after["rows"]["files.attachment"] for field in ("file", "preview")
-             if row["fields"][field]}
+    named = {
+        row["fields"][field]
+        for row in after["rows"]["files.attachment"]
+        for field in ("file", "preview")
+        if row["fields"][field]
+    }
     assert set(after["files"]) == named
     assert after["files"] == {name: before["files"][name] for name in named}
     assert len(before["files"]) > len(named)  # files posted after the snapshot stayed out
@@ -188,7 +207,7 @@ def test_a_restored_install_holds_what_the_backup_saw(backed_up, databases, tmp_
 
 
 def test_the_manifest_says_what_the_archive_holds(backed_up, databases):
-    source, token, archive, backup = backed_up
+    _source, _token, archive, _backup = backed_up
     manifest = manifest_of(archive)
     assert archive.stat().st_mode & 0o777 == 0o600  # every message and password hash: its owner's only
     assert not archive.with_name(archive.name + ".partial").exists()
@@ -244,8 +263,11 @@ def with_manifest(archive, path, change):
 
 
 def test_an_archive_from_a_newer_version_is_refused(backed_up, databases, tmp_path):
-    archive = with_manifest(backed_up[2], tmp_path / "newer.tar",
-                            lambda manifest: manifest["migrations"]["rooms"].append("9999_from_the_future"))
+    archive = with_manifest(
+        backed_up[2],
+        tmp_path / "newer.tar",
+        lambda manifest: manifest["migrations"]["rooms"].append("9999_from_the_future"),
+    )
     target = restored_install(databases, tmp_path)
     restore = target.manage("restore", str(archive))
     assert restore.returncode != 0
@@ -254,20 +276,24 @@ def test_an_archive_from_a_newer_version_is_refused(backed_up, databases, tmp_pa
 
 
 def test_a_database_in_use_is_not_restored_over_without_force(backed_up, databases, tmp_path):
-    source, token, archive, backup = backed_up
+    source, _token, archive, _backup = backed_up
     refused = source.manage("restore", str(archive))
     assert refused.returncode != 0
     assert "already has tables" in refused.stderr and "--force" in refused.stderr
 
 
 def test_force_replaces_a_database_and_storage_in_use(backed_up, databases, tmp_path):
-    source, token, archive, backup = backed_up
+    _source, token, archive, _backup = backed_up
     target = restored_install(databases, tmp_path)
     assert target.manage("restore", str(archive)).returncode == 0
     restored = target.describe(token)
-    said = target.manage("shell", "-c", "from rooms.models import Message, Room; from django.contrib.auth.models "
-                         "import User; Message.objects.post(Room.objects.get(slug='lobby'), "
-                         "User.objects.get(username='bob'), 'said after the restore')")
+    said = target.manage(
+        "shell",
+        "-c",
+        "from rooms.models import Message, Room; from django.contrib.auth.models "
+        "import User; Message.objects.post(Room.objects.get(slug='lobby'), "
+        "User.objects.get(username='bob'), 'said after the restore')",
+    )
     assert said.returncode == 0, said.stderr
     forced = target.manage("restore", "--force", str(archive))
     assert forced.returncode == 0, forced.stderr

@@ -13,8 +13,9 @@ def single_process(settings):
     """Unit tests run on the in-memory layer and cache unless they ask for Redis."""
     settings.REDIS_URL = ""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": uuid.uuid4().hex}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
     forget_backends()
     yield
     forget_backends()
@@ -42,8 +43,11 @@ def use_redis(settings, redis_url):
         }
     }
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
-                    "KEY_PREFIX": prefix}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": prefix,
+        }
     }
     forget_backends()
     presence.KEY_PREFIX = prefix
@@ -114,8 +118,16 @@ def run_tasks(db, monkeypatch):
     def run(later=False):
         if later:
             DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
-        Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-               max_tasks=50, worker_id="test", excluded_queue_names=[]).run()
+        Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=50,
+            worker_id="test",
+            excluded_queue_names=[],
+        ).run()
 
     return run
 

@@ -31,7 +31,8 @@ def app_modules():
 def is_environ(node):
     """`os.environ`, or a parameter called `environ`."""
     return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
-        isinstance(node, ast.Name) and node.id == "environ")
+        isinstance(node, ast.Name) and node.id == "environ"
+    )
 
 
 def variable_read(node):
@@ -58,15 +59,22 @@ def variables_the_app_reads():
         for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef) and function.args.args:
                 first = function.args.args[0].arg
-                if any(isinstance(name := variable_read(node), ast.Name) and name.id == first
-                       for node in ast.walk(function)):
+                if any(
+                    isinstance(name := variable_read(node), ast.Name) and name.id == first
+                    for node in ast.walk(function)
+                ):
                     readers.add(function.name)
     names = set()
     for tree in trees:
         for node in ast.walk(tree):
             named = variable_read(node)
-            if named is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                    and node.func.id in readers and node.args:
+            if (
+                named is None
+                and isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in readers
+                and node.args
+            ):
                 named = node.args[0]
             if literal(named):
                 names.add(literal(named))

@@ -28,7 +28,10 @@ def manage(*args, **env):
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={name: value for name, value in environment.items() if value is not None},
     )
 
@@ -72,7 +75,9 @@ def test_production_serves_hashed_compressed_static_files_and_keeps_db_connectio
     assert backend == "core.storage.ModuleAwareStaticFilesStorage"
     assert issubclass(import_string(backend), CompressedManifestStaticFilesStorage)
     assert settings_value("settings.DATABASES['default']['CONN_HEALTH_CHECKS']", **PRODUCTION) == "True"
-    assert settings_value("settings.DATABASES['default']['CONN_MAX_AGE']", **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == "60"
+    assert (
+        settings_value("settings.DATABASES['default']['CONN_MAX_AGE']", **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == "60"
+    )
 
 
 COLLECT = """
@@ -138,9 +143,7 @@ def test_procfile_checks_the_deploy_then_migrates_on_release_and_serves_daphne_o
     # narrows it (the Procfile test binds 127.0.0.1). --verbosity 0: the app
     # writes the access log (chat.access), in LOG_FORMAT's format; daphne's
     # own would not be JSON.
-    assert (
-        "web: daphne --bind ${BIND_ADDRESS:-0.0.0.0} --port $PORT --verbosity 0 project.asgi:application" in procfile
-    )
+    assert "web: daphne --bind ${BIND_ADDRESS:-0.0.0.0} --port $PORT --verbosity 0 project.asgi:application" in procfile
 
 
 def test_the_release_check_fails_on_any_deploy_warning():

@@ -17,8 +17,7 @@ async def test_healthz_ok(async_client):
 async def test_healthz_503_when_the_channel_layer_is_down(async_client, settings):
     # A Redis that is not there: nothing listens on port 1.
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                    "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
     }
     response = await async_client.get("/healthz")
     assert response.status_code == 503
@@ -55,10 +54,12 @@ async def test_healthz_reuses_its_redis_connections_and_survives_a_restart(async
 
     redis = RedisServer(binary).start()
     try:
-        settings.CHANNEL_LAYERS = {"default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": redis.url, **redis_options(redis.url), "socket_timeout": 15}]},
-        }}
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [{"address": redis.url, **redis_options(redis.url), "socket_timeout": 15}]},
+            }
+        }
         for _ in range(3):
             assert (await async_client.get("/healthz")).status_code == 200
         layer = health._probe_layer

@@ -23,8 +23,11 @@ QUERY_STRINGS = {
     "conversation ?before=": ("/dm/{dm}/?before={id}", 400, "?before= must be a message id."),
     "conversation newer ?after=": ("/dm/{dm}/newer/?after={id}", 400, "?after= must be a message id."),
     "search cursor": ("/search/?q=hello&cursor={id}", 400, "That link to more results is broken"),
-    "search ranked cursor": ("/search/?q=hello&order=relevance&cursor=0.5_{id}", 400,
-                             "That link to more results is broken"),
+    "search ranked cursor": (
+        "/search/?q=hello&order=relevance&cursor=0.5_{id}",
+        400,
+        "That link to more results is broken",
+    ),
 }
 # Paths: a segment that is no id matches no route.
 PATHS = {
@@ -77,10 +80,13 @@ def test_an_upload_to_a_conversation_that_is_no_id_is_a_404_and_stores_nothing(b
 
 def test_the_same_pages_answer_a_real_id(browser, lobby):
     first, second = lobby.messages.order_by("pk")
-    for url in (f"/rooms/lobby/?before={second.pk}", f"/rooms/lobby/older/?before={second.pk}",
-                f"/rooms/lobby/newer/?after={first.pk}", f"/rooms/lobby/messages/{first.pk}/",
-                f"/search/?q=hello&cursor={second.pk}"):
+    for url in (
+        f"/rooms/lobby/?before={second.pk}",
+        f"/rooms/lobby/older/?before={second.pk}",
+        f"/rooms/lobby/newer/?after={first.pk}",
+        f"/rooms/lobby/messages/{first.pk}/",
+        f"/search/?q=hello&cursor={second.pk}",
+    ):
         response = browser.get(url)
         assert response.status_code == 200, url
         assert "hello" in response.content.decode(), url
-

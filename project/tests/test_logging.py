@@ -23,10 +23,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def local_env(tmp_path_factory):
     """DEBUG on, as under `make run`, on a migrated database of its own."""
     database = tmp_path_factory.mktemp("logging") / "db.sqlite3"
-    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{database}", "REDIS_URL": "",
-           "DJANGO_SETTINGS_MODULE": "project.settings"}
-    migrated = subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "REDIS_URL": "",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+    }
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert migrated.returncode == 0, migrated.stderr
     return env
 
@@ -70,15 +81,27 @@ def test_a_request_is_logged_once(server, local_env, tmp_path):
 
 
 def test_a_task_is_logged_once_by_the_worker(local_env):
-    enqueue = ("from notifications.tasks import email_unread_mentions_and_dms; "
-               "print(email_unread_mentions_and_dms.enqueue(user_id=2**31).id)")
-    queued = subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", enqueue], cwd=ROOT, env=local_env,
-                            capture_output=True, text=True, timeout=60)
+    enqueue = (
+        "from notifications.tasks import email_unread_mentions_and_dms; "
+        "print(email_unread_mentions_and_dms.enqueue(user_id=2**31).id)"
+    )
+    queued = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", enqueue],
+        cwd=ROOT,
+        env=local_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert queued.returncode == 0, queued.stderr
     task_id = queued.stdout.split()[-1]
     worker = subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--batch", "--no-startup-delay", "--no-reload"],
-        cwd=ROOT, env=local_env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=local_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     output = worker.stdout + worker.stderr
     assert worker.returncode == 0, output

@@ -43,14 +43,17 @@ async def test_the_sites_own_origin_connects(cookie):
     assert await connects(cookie, "https://localhost:443", host="localhost", scheme="wss")
 
 
-@pytest.mark.parametrize("origin", [
-    "http://evil.127.0.0.1.nip.io:8000",  # another host (an allowed domain's subdomain, even)
-    "http://127.0.0.1:8001",              # another port
-    "https://127.0.0.1:8000",             # another scheme
-    "http://127.0.0.1",                   # the default port is another port
-    "null",                               # a sandboxed or file page
-    "http://127.0.0.1:8000/path",         # not an origin
-])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.127.0.0.1.nip.io:8000",  # another host (an allowed domain's subdomain, even)
+        "http://127.0.0.1:8001",  # another port
+        "https://127.0.0.1:8000",  # another scheme
+        "http://127.0.0.1",  # the default port is another port
+        "null",  # a sandboxed or file page
+        "http://127.0.0.1:8000/path",  # not an origin
+    ],
+)
 async def test_other_origins_are_refused(cookie, origin):
     assert not await connects(cookie, origin)
 

@@ -26,9 +26,11 @@ def _connect(server):
 def _post(server, body, content_type=b"multipart/form-data; boundary=b"):
     protocol, transport = _connect(server)
     # A session cookie: without one, an upload is refused after its headers.
-    protocol.dataReceived(b"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: sessionid=s\r\n"
-                          b"Content-Type: " + content_type + b"\r\n"
-                          b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    protocol.dataReceived(
+        b"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: sessionid=s\r\n"
+        b"Content-Type: " + content_type + b"\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
     return transport
 
 
@@ -49,9 +51,11 @@ def _daphne(received):
 
 def test_daphne_leaves_multipart_bodies_to_django():
     received = []
-    body = (b'--b\r\nContent-Disposition: form-data; name="message"\r\n\r\nhello\r\n'
-            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
-            b"Content-Type: image/png\r\n\r\n" + bytes(range(256)) * 64 + b"\r\n--b--\r\n")
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="message"\r\n\r\nhello\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + bytes(range(256)) * 64 + b"\r\n--b--\r\n"
+    )
     _post(_daphne(received), body)
     (request,) = received
     assert request.args == {}
@@ -72,8 +76,10 @@ def test_a_body_declared_past_its_ceiling_is_refused_before_the_app_sees_it(sett
     settings.CHAT_MAX_UPLOAD_BYTES, settings.CHAT_MAX_FILES_PER_MESSAGE = 1024, 2
     received = []
     protocol, transport = _connect(_daphne(received))
-    protocol.dataReceived(b"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          b"Content-Length: %d\r\n\r\n" % (2 * 1024 + (1 << 20) + 1) + b"x" * 4096)
+    protocol.dataReceived(
+        b"POST /rooms/lobby/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Length: %d\r\n\r\n" % (2 * 1024 + (1 << 20) + 1) + b"x" * 4096
+    )
     assert transport.value().startswith(b"HTTP/1.1 413 Content Too Large\r\n")
     assert transport.value().endswith(b"\r\n\r\nThese files are too large: files are limited to 1 KiB each.")
     assert transport.disconnecting and received == []

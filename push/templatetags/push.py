@@ -20,5 +20,8 @@ def push_config():
 def push_settings(context):
     """{% push_settings %}: the settings page's section about devices."""
     user = context["user"]
-    return {"enabled": vapid.configured(), "devices": PushSubscription.objects.filter(user=user),
-            "csrf_token": context.get("csrf_token")}
+    return {
+        "enabled": vapid.configured(),
+        "devices": PushSubscription.objects.filter(user=user),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -36,8 +36,12 @@ def device(push_on, client, browser_of):
     def subscribe(user, name=None):
         browser = browser_of(name or user.get_username())
         client.force_login(user)
-        answer = client.post("/push/subscriptions/", browser.to_json(), content_type="application/json",
-                             headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36"})
+        answer = client.post(
+            "/push/subscriptions/",
+            browser.to_json(),
+            content_type="application/json",
+            headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36"},
+        )
         assert answer.status_code == 201, answer.content
         client.logout()
         return browser

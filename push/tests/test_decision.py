@@ -21,7 +21,9 @@ def post(room, author, text, capture):
 
 def queued_pushes():
     """The push_message tasks queued: (message id, people) each."""
-    return [tuple(result.args_kwargs["args"]) for result in DBTaskResult.objects.filter(task_path="push.tasks.push_message")]
+    return [
+        tuple(result.args_kwargs["args"]) for result in DBTaskResult.objects.filter(task_path="push.tasks.push_message")
+    ]
 
 
 def on_screen(user, socket="tab"):
@@ -54,7 +56,9 @@ def test_nothing_is_queued_while_push_is_off(alice, bob, lobby, device, settings
     assert queued_pushes() == []
 
 
-def test_a_person_with_any_page_on_screen_gets_no_push_and_one_hidden_tab_is_not_enough(alice, bob, carol, lobby, push_on):
+def test_a_person_with_any_page_on_screen_gets_no_push_and_one_hidden_tab_is_not_enough(
+    alice, bob, carol, lobby, push_on
+):
     message = Message.objects.post(lobby, bob, "@alice @carol look")
     assert people_to_push(message, [alice.pk, carol.pk]) == {alice.pk, carol.pk}
     on_screen(alice, "alice-laptop-tab-2")
@@ -81,7 +85,9 @@ def test_levels_decide_muted_mentions_only_and_all_messages(alice, bob, carol, l
     assert people_to_push(Message.objects.post(conversation, bob, "lunch?"), [alice.pk, carol.pk]) == {alice.pk}
 
 
-def test_a_room_on_all_messages_queues_its_plain_messages(alice, bob, lobby, device, django_capture_on_commit_callbacks):
+def test_a_room_on_all_messages_queues_its_plain_messages(
+    alice, bob, lobby, device, django_capture_on_commit_callbacks
+):
     device(alice)
     RoomPreference.objects.choose(alice, lobby, level=ALL)
     message = post(lobby, bob, "plain news", django_capture_on_commit_callbacks)

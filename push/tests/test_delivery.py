@@ -34,8 +34,11 @@ def verified_claims(authorization, public_key):
     assert json.loads(unb64(header)) == {"typ": "JWT", "alg": "ES256"}
     raw = unb64(signature)
     key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64(public_key))
-    key.verify(encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")),
-               f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))  # raises InvalidSignature
+    key.verify(
+        encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")),
+        f"{header}.{claims}".encode(),
+        ec.ECDSA(hashes.SHA256()),
+    )  # raises InvalidSignature
     return json.loads(unb64(claims))
 
 
@@ -57,9 +60,13 @@ def test_a_mention_reaches_the_device_encrypted_and_signed(
     assert claims["aud"] == push_service.origin and claims["sub"] == "https://chat.example.com"
     assert time.time() < claims["exp"] <= time.time() + 24 * 3600
     assert browser.read(body) == {
-        "author": "bob", "room": "# Lobby", "direct": False, "mention": True,
+        "author": "bob",
+        "room": "# Lobby",
+        "direct": False,
+        "mention": True,
         "text": "@alice the deploy <is> green " + "x" * 110 + "…",
-        "url": f"/rooms/lobby/messages/{message.pk}/", "tag": f"message-{message.pk}",
+        "url": f"/rooms/lobby/messages/{message.pk}/",
+        "tag": f"message-{message.pk}",
     }
     assert PushSubscription.objects.get().last_pushed_at is not None
 
@@ -74,14 +81,20 @@ def test_a_direct_message_names_the_conversation_as_its_reader_sees_it_and_the_t
     run_tasks()
     [(_, _, body)] = push_service.received
     assert browser.read(body) == {
-        "author": "bob", "room": "bob, carol", "direct": True, "mention": False, "text": "",
-        "url": f"/dm/{conversation.pk}/messages/{message.pk}/", "tag": f"message-{message.pk}",
+        "author": "bob",
+        "room": "bob, carol",
+        "direct": True,
+        "mention": False,
+        "text": "",
+        "url": f"/dm/{conversation.pk}/messages/{message.pk}/",
+        "tag": f"message-{message.pk}",
     }
     assert b"salary" not in body
 
 
-def test_every_device_of_the_person_gets_it(alice, bob, lobby, device, push_service, run_tasks,
-                                           django_capture_on_commit_callbacks):
+def test_every_device_of_the_person_gets_it(
+    alice, bob, lobby, device, push_service, run_tasks, django_capture_on_commit_callbacks
+):
     phone, laptop = device(alice, "phone"), device(alice, "laptop")
     post(lobby, bob, "@alice both", django_capture_on_commit_callbacks)
     run_tasks()

@@ -28,8 +28,12 @@ def alice_client(client, alice, push_on):
 
 def test_a_subscription_is_saved_for_its_device_and_deleted_by_its_endpoint(alice_client, alice, browser_of):
     browser = browser_of("phone")
-    answer = alice_client.post(URL, browser.to_json(), content_type="application/json",
-                               headers={"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/133.0"})
+    answer = alice_client.post(
+        URL,
+        browser.to_json(),
+        content_type="application/json",
+        headers={"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/133.0"},
+    )
     assert answer.status_code == 201
     saved = PushSubscription.objects.get()
     assert answer.json() == {"id": saved.pk, "device": "Firefox on Windows"}
@@ -57,17 +61,23 @@ BAD = {
     "no endpoint": ({"keys": {}}, "'endpoint' is missing or not text."),
     "endpoint not text": ({"endpoint": 5}, "'endpoint' is missing or not text."),
     "no keys": ({"endpoint": "https://push.example.com/x"}, "'keys' must hold 'p256dh' and 'auth' as text."),
-    "keys not base64url": ({"endpoint": "https://push.example.com/x", "keys": {"p256dh": "%%%", "auth": "%%%"}},
-                           "'p256dh' is not base64url."),
-    "short keys": ({"endpoint": "https://push.example.com/x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}},
-                   "'p256dh' must be 65 bytes and 'auth' 16 (base64url)."),
-    "not a point": ({"endpoint": "https://push.example.com/x", "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}},
-                    "'p256dh' is not a point of the P-256 curve."),
+    "keys not base64url": (
+        {"endpoint": "https://push.example.com/x", "keys": {"p256dh": "%%%", "auth": "%%%"}},
+        "'p256dh' is not base64url.",
+    ),
+    "short keys": (
+        {"endpoint": "https://push.example.com/x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}},
+        "'p256dh' must be 65 bytes and 'auth' 16 (base64url).",
+    ),
+    "not a point": (
+        {"endpoint": "https://push.example.com/x", "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}},
+        "'p256dh' is not a point of the P-256 curve.",
+    ),
     "keys not an object": ({"endpoint": "https://push.example.com/x", "keys": None}, "'keys' must hold"),
 }
 
 
-@pytest.mark.parametrize("body, reason", BAD.values(), ids=BAD.keys())
+@pytest.mark.parametrize(("body", "reason"), BAD.values(), ids=BAD.keys())
 def test_malformed_subscriptions_are_refused_saying_why(alice_client, body, reason):
     answer = post(alice_client, body)
     assert answer.status_code == 400 and answer["Content-Type"] == "application/json"
@@ -80,13 +90,20 @@ def test_endpoints_must_be_https_on_public_addresses(alice_client, browser_of, s
     keys = browser_of("x").to_json()["keys"]
     for endpoint, reason in [
         ("http://push.example.com/x", "A push endpoint must be an https:// URL with a host."),
-        ("https://127.0.0.1/x", "127.0.0.1 resolves to 127.0.0.1, a loopback address: push endpoints must be on public addresses."),
-        ("https://[::ffff:10.0.0.1]/x",
-         "::ffff:10.0.0.1 resolves to ::ffff:10.0.0.1, a private address: "
-         "push endpoints must be on public addresses."),
-        ("https://169.254.169.254/latest",
-         "169.254.169.254 resolves to 169.254.169.254, a link-local address: "
-         "push endpoints must be on public addresses."),
+        (
+            "https://127.0.0.1/x",
+            "127.0.0.1 resolves to 127.0.0.1, a loopback address: push endpoints must be on public addresses.",
+        ),
+        (
+            "https://[::ffff:10.0.0.1]/x",
+            "::ffff:10.0.0.1 resolves to ::ffff:10.0.0.1, a private address: "
+            "push endpoints must be on public addresses.",
+        ),
+        (
+            "https://169.254.169.254/latest",
+            "169.254.169.254 resolves to 169.254.169.254, a link-local address: "
+            "push endpoints must be on public addresses.",
+        ),
     ]:
         answer = post(alice_client, {"endpoint": endpoint, "keys": keys})
         assert (answer.status_code, answer.json()) == (400, {"error": reason}), endpoint
@@ -135,12 +152,21 @@ def test_without_keys_the_settings_page_says_push_is_off(client, alice, settings
     assert 'id="enable-push"' not in page and 'name="push-key"' not in page
 
 
-@pytest.mark.parametrize("agent, label", [
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
-     "Version/18.0 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0", "Edge on macOS"),
-    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36", "Chrome on Linux"),
-    ("", "A browser"),
-])
+@pytest.mark.parametrize(
+    ("agent", "label"),
+    [
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+            "Version/18.0 Mobile/15E148 Safari/604.1",
+            "Safari on iPhone",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0",
+            "Edge on macOS",
+        ),
+        ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36", "Chrome on Linux"),
+        ("", "A browser"),
+    ],
+)
 def test_a_device_is_named_by_its_browser_and_system(agent, label):
     assert device_label(agent) == label

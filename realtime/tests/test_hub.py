@@ -243,10 +243,12 @@ async def test_a_filtered_fragment_reaches_allowed_users_and_the_others_get_othe
     member, outsider = FakeSocket("member", user_pk=1), FakeSocket("outsider", user_pk=2)
     for socket in (member, outsider):
         await hub.join(broadcast.LIST_GROUP, socket)
-    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<li>secret</li>", allowed=[1],
-                         otherwise="<div>gone</div>")
-    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<li>public</li>", allowed=None,
-                         otherwise="<div>gone</div>")
+    await broadcast.send(
+        broadcast.LIST_GROUP, broadcast.FRAGMENT, "<li>secret</li>", allowed=[1], otherwise="<div>gone</div>"
+    )
+    await broadcast.send(
+        broadcast.LIST_GROUP, broadcast.FRAGMENT, "<li>public</li>", allowed=None, otherwise="<div>gone</div>"
+    )
     await eventually(lambda: member.frames and outsider.frames)
     assert "".join(member.frames) == "<li>secret</li><li>public</li>"
     assert "".join(outsider.frames) == "<div>gone</div><li>public</li>"
@@ -260,10 +262,10 @@ async def test_a_fragment_skips_the_sockets_of_its_room_and_empty_frames_are_not
     await hub.join("room.1", in_room)
     for socket in (in_room, elsewhere):
         await hub.join(broadcast.LIST_GROUP, socket)
-    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<span>activity</span>", allowed=None,
-                         otherwise="", skip="room.1")
-    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<span>not for 1</span>", allowed=[2],
-                         otherwise="")
+    await broadcast.send(
+        broadcast.LIST_GROUP, broadcast.FRAGMENT, "<span>activity</span>", allowed=None, otherwise="", skip="room.1"
+    )
+    await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<span>not for 1</span>", allowed=[2], otherwise="")
     await eventually(lambda: elsewhere.frames)
     await broadcast.send(broadcast.LIST_GROUP, broadcast.FRAGMENT, "<p>after</p>")
     await eventually(lambda: in_room.frames and len(elsewhere.frames) == 2)

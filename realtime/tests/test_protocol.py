@@ -15,7 +15,7 @@ def frame(payload):
 
 
 @pytest.mark.parametrize(
-    "payload, expected",
+    ("payload", "expected"),
     [
         ({"message": "hi", "headers": {"HX-Request": "true"}}, ("message", Post("hi"))),
         ({"message": "hi", "client_id": "c-1"}, ("message", Post("hi", "c-1"))),
@@ -36,7 +36,7 @@ def test_each_kind_reads_into_its_frame(payload, expected):
 
 
 @pytest.mark.parametrize(
-    "payload, reason",
+    ("payload", "reason"),
     [
         ({"text": "hi"}, "does not know that kind of frame"),
         ({"react": "👍"}, "'react' must be a message id"),

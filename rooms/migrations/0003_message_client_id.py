@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0002_lobby'),
+        ("rooms", "0002_lobby"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='client_id',
+            model_name="message",
+            name="client_id",
             field=models.CharField(blank=True, editable=False, max_length=64, null=True),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_id__isnull', False)), fields=('author', 'client_id'), name='message_unique_client_id'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_id__isnull", False)),
+                fields=("author", "client_id"),
+                name="message_unique_client_id",
+            ),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0003_message_client_id'),
+        ("rooms", "0003_message_client_id"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='edited_at',
+            model_name="message",
+            name="edited_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='message',
-            name='revision',
+            model_name="message",
+            name="revision",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0004_message_edits'),
+        ("rooms", "0004_message_edits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='mentions',
-            field=models.ManyToManyField(blank=True, editable=False, related_name='mentioned_in', to=settings.AUTH_USER_MODEL),
+            model_name="message",
+            name="mentions",
+            field=models.ManyToManyField(
+                blank=True, editable=False, related_name="mentioned_in", to=settings.AUTH_USER_MODEL
+            ),
         ),
     ]

@@ -41,20 +41,19 @@ def remove_trigram_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0007_message_author_kept'),
+        ("rooms", "0007_message_author_kept"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['room', 'id', 'author'], name='message_room_id_author'),
+            model_name="message",
+            index=models.Index(fields=["room", "id", "author"], name="message_room_id_author"),
         ),
         migrations.RemoveIndex(
-            model_name='message',
-            name='message_room_latest',
+            model_name="message",
+            name="message_room_latest",
         ),
         migrations.RunSQL(*MENTIONS_INDEX),
         migrations.RunPython(add_trigram_index, remove_trigram_index),

@@ -29,20 +29,19 @@ def flatten_names(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0010_room_kind_direct'),
+        ("rooms", "0010_room_kind_direct"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='room',
-            name='name',
+            model_name="room",
+            name="name",
             field=models.CharField(max_length=80, validators=[core.text.validate_one_line]),
         ),
         migrations.AlterField(
-            model_name='room',
-            name='topic',
+            model_name="room",
+            name="topic",
             field=models.CharField(blank=True, max_length=200, validators=[core.text.validate_one_line]),
         ),
         migrations.RunPython(flatten_names, migrations.RunPython.noop),

@@ -14,13 +14,12 @@ def remove_people_added_later(apps, schema_editor):
     rows = Member.objects.filter(room__kind="direct").values_list("pk", "user_id", "room__direct_key")
     added = [pk for pk, user_id, key in rows.iterator() if str(user_id) not in key.split("-")]
     for start in range(0, len(added), BATCH):
-        Member.objects.filter(pk__in=added[start:start + BATCH]).delete()
+        Member.objects.filter(pk__in=added[start : start + BATCH]).delete()
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0011_room_names_one_line'),
+        ("rooms", "0011_room_names_one_line"),
     ]
 
     operations = [

@@ -6,16 +6,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0013_message_text_validator'),
+        ("rooms", "0013_message_text_validator"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='room',
-            name='left_by',
-            field=models.ManyToManyField(blank=True, editable=False, related_name='rooms_left', to=settings.AUTH_USER_MODEL),
+            model_name="room",
+            name="left_by",
+            field=models.ManyToManyField(
+                blank=True, editable=False, related_name="rooms_left", to=settings.AUTH_USER_MODEL
+            ),
         ),
     ]

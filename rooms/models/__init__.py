@@ -7,7 +7,24 @@ from .read_mark import UNREAD_COUNT_LIMIT, ReadMark
 from .room import LOBBY_SLUG, NotAMember, NotSignedIn, Room, RoomArchived, RoomQuerySet
 
 __all__ = [
-    "Conversation", "LOBBY_SLUG", "MAX_OTHERS", "Message", "MessageQuerySet", "NotAMember", "NotSignedIn",
-    "Reaction", "ReadMark", "Room", "RoomArchived", "RoomQuerySet", "UNREAD_COUNT_LIMIT", "conversation_between",
-    "people_named", "title_for", "validate_length", "validate_not_blank", "validate_sendable", "validate_text",
+    "LOBBY_SLUG",
+    "MAX_OTHERS",
+    "UNREAD_COUNT_LIMIT",
+    "Conversation",
+    "Message",
+    "MessageQuerySet",
+    "NotAMember",
+    "NotSignedIn",
+    "Reaction",
+    "ReadMark",
+    "Room",
+    "RoomArchived",
+    "RoomQuerySet",
+    "conversation_between",
+    "people_named",
+    "title_for",
+    "validate_length",
+    "validate_not_blank",
+    "validate_sendable",
+    "validate_text",
 ]

@@ -129,8 +129,9 @@ def people_matching(text, viewer, limit=20):
     people = get_user_model().objects.filter(is_active=True).exclude(pk=viewer.pk)
     text = text.strip()
     if text:
-        people = people.filter(Q(**{f"{field}__icontains": text}) | Q(first_name__icontains=text)
-                               | Q(last_name__icontains=text))
+        people = people.filter(
+            Q(**{f"{field}__icontains": text}) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
+        )
     return list(people.order_by(field)[:limit])
 
 

@@ -42,8 +42,9 @@ class MessageQuerySet(CatchUp, models.QuerySet):
         mentions = models.Prefetch("mentions", get_user_model().objects.select_related(PROFILE))
         # author__bot: the "bot" badge (integrations/) without a query per
         # message; the profiles: display names and avatars (accounts/names.py).
-        return (self.select_related(f"author__{PROFILE}", "author__bot", "room", f"reply_to__author__{PROFILE}")
-                .prefetch_related(mentions, reactions, "attachments"))
+        return self.select_related(
+            f"author__{PROFILE}", "author__bot", "room", f"reply_to__author__{PROFILE}"
+        ).prefetch_related(mentions, reactions, "attachments")
 
     def post(self, room, author, text, client_id=None, reply_to=None, attachments=()):
         """Validate, save, then broadcast a message; returns the saved Message.
@@ -161,7 +162,8 @@ def validate_sendable(value):
         what = "half of a character cut in two" if "\ud800" <= character <= "\udfff" else "a control character"
         raise ValidationError(
             "Messages cannot contain U+%(code)04X (%(what)s); remove it and send again.",
-            code="unsendable", params={"code": ord(character), "what": what},
+            code="unsendable",
+            params={"code": ord(character), "what": what},
         )
 
 
@@ -220,9 +222,7 @@ class Message(models.Model):
     # Who `@username` in the text names among the room's readers, resolved
     # when the text is saved (refresh_mentions), so rendering needs no parsing
     # against the user table and every viewer gets the same HTML.
-    mentions = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", editable=False
-    )
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Counts edits: a reconnecting page says which revision it shows, and
@@ -282,7 +282,8 @@ class Message(models.Model):
             minutes = settings.CHAT_EDIT_WINDOW_SECONDS // 60
             raise PermissionDenied(
                 f"Messages can be edited for {minutes} minutes after sending; delete it instead."
-                if minutes else "The time to edit this message is over; delete it instead."
+                if minutes
+                else "The time to edit this message is over; delete it instead."
             )
         Room.objects.get(pk=self.room_id).check_can_post(user)
 
@@ -378,5 +379,8 @@ class Message(models.Model):
     def body_html(self):
         """The text as safe HTML: escaped, then formatted (rooms/formatting.py)."""
         mentioned = list(self.mentions.all())
-        return formatting.render(self.text, {user.get_username(): user.pk for user in mentioned},
-                                 {user.get_username(): display_name(user) for user in mentioned})
+        return formatting.render(
+            self.text,
+            {user.get_username(): user.pk for user in mentioned},
+            {user.get_username(): display_name(user) for user in mentioned},
+        )

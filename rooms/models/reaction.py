@@ -122,13 +122,15 @@ class ReactionQuerySet(models.QuerySet):
             if on_message.values("emoji").distinct().count() >= limit:
                 raise ValidationError(
                     "This message already has %(limit)d different reactions: add to one of them instead.",
-                    code="too_many_reactions", params={"limit": limit},
+                    code="too_many_reactions",
+                    params={"limit": limit},
                 )
         limit = settings.CHAT_REACTION_EMOJI_PER_PERSON
         if on_message.filter(user=user).count() >= limit:
             raise ValidationError(
                 "You can add at most %(limit)d reactions to one message: take one back first.",
-                code="too_many_reactions", params={"limit": limit},
+                code="too_many_reactions",
+                params={"limit": limit},
             )
 
     def palette_for(self, user):
@@ -151,9 +153,7 @@ def announce(message_pk):
 
 class Reaction(models.Model):
     # No index of their own: the constraint's and the index's below lead with them.
-    message = models.ForeignKey(
-        "rooms.Message", on_delete=models.CASCADE, related_name="reactions", db_index=False
-    )
+    message = models.ForeignKey("rooms.Message", on_delete=models.CASCADE, related_name="reactions", db_index=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_reactions", db_index=False
     )
@@ -164,9 +164,7 @@ class Reaction(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_once_per_person")
-        ]
+        constraints = [models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_once_per_person")]
         # Someone's latest reactions, for their palette.
         indexes = [models.Index(fields=["user", "id"], name="reaction_user_latest")]
 

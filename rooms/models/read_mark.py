@@ -34,9 +34,7 @@ def unread_annotations(user):
     from .message import Message
 
     mark = ReadMark.objects.filter(user=user, room=OuterRef("pk")).values("last_read")[:1]
-    after = Message.objects.filter(room=OuterRef("pk"), pk__gt=Coalesce(OuterRef("last_read"), 0)).exclude(
-        author=user
-    )
+    after = Message.objects.filter(room=OuterRef("pk"), pk__gt=Coalesce(OuterRef("last_read"), 0)).exclude(author=user)
     return {"last_read": Subquery(mark), "unread": _count_up_to(after.order_by("pk"))}
 
 
@@ -55,8 +53,10 @@ class CountingMentions(ModelIterable):
         user = self.queryset._mentions_of
         if rooms and user is not None:
             recent = (
-                Message.mentions.through.objects.filter(user=user).exclude(message__author=user)
-                .order_by("-message_id").values_list("message__room_id", "message_id")[:UNREAD_COUNT_LIMIT]
+                Message.mentions.through.objects.filter(user=user)
+                .exclude(message__author=user)
+                .order_by("-message_id")
+                .values_list("message__room_id", "message_id")[:UNREAD_COUNT_LIMIT]
             )
             by_room = {}
             for room_id, message_id in recent:

@@ -82,9 +82,12 @@ class RoomQuerySet(models.QuerySet):
         everyone = people.count()
         left_by_people = Q(left_by__is_active=True, left_by__bot__isnull=True)
         left = Room.left_by.through.objects.filter(user=user, room=models.OuterRef("pk"))
-        return (self.directory().annotate(leavers=models.Count("left_by", filter=left_by_people),
-                                          joined=~models.Exists(left))
-                .annotate(member_count=everyone - models.F("leavers")).order_by(Lower("name"), "pk"))
+        return (
+            self.directory()
+            .annotate(leavers=models.Count("left_by", filter=left_by_people), joined=~models.Exists(left))
+            .annotate(member_count=everyone - models.F("leavers"))
+            .order_by(Lower("name"), "pk")
+        )
 
     def ensure_lobby(self):
         """The public room every new install starts with; returns (room, created)."""
@@ -134,9 +137,7 @@ class RoomQuerySet(models.QuerySet):
             result = super().delete()
             for pk, group, allowed in rooms:
                 transaction.on_commit(lambda group=group: broadcasts.room_closed(group), robust=True)
-                transaction.on_commit(
-                    lambda pk=pk, allowed=allowed: broadcasts.room_unlisted(pk, allowed), robust=True
-                )
+                transaction.on_commit(lambda pk=pk, allowed=allowed: broadcasts.room_unlisted(pk, allowed), robust=True)
         return result
 
 
@@ -170,8 +171,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
     # People who left this public room (the directory, /rooms/): it is out of
     # their room list and counts no unread there. They may still open it,
     # and a mention still reaches them: they remain among its readers.
-    left_by = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="rooms_left",
-                                     editable=False)
+    left_by = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="rooms_left", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RoomQuerySet.as_manager()

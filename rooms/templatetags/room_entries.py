@@ -21,8 +21,20 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 ENTRY = "rooms/room_list.html#room-entry"
-ENTRY_FIELDS = ("pk", "name", "slug", "topic", "is_archived", "is_private", "latest", "last_read", "unread", "mentions",
-                "kind", "participant_names")
+ENTRY_FIELDS = (
+    "pk",
+    "name",
+    "slug",
+    "topic",
+    "is_archived",
+    "is_private",
+    "latest",
+    "last_read",
+    "unread",
+    "mentions",
+    "kind",
+    "participant_names",
+)
 # ~700 bytes each: a few MB per process, enough for everyone's lists of a
 # busy install to stay warm.
 CACHED_ENTRIES = 8192
@@ -37,8 +49,11 @@ class _Entry:
     def __init__(self, room, viewer):
         # A conversation's entry leaves its viewer's own name out.
         self.room, self.viewer = room, (viewer if room.is_direct else None)
-        self.key = (get_script_prefix(), getattr(self.viewer, "pk", None),
-                    *(getattr(room, name, None) for name in ENTRY_FIELDS))
+        self.key = (
+            get_script_prefix(),
+            getattr(self.viewer, "pk", None),
+            *(getattr(room, name, None) for name in ENTRY_FIELDS),
+        )
 
     def __hash__(self):
         return hash(self.key)

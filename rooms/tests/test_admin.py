@@ -95,8 +95,11 @@ def test_non_staff_cannot_reach_the_admin(client, alice):
 def test_a_room_name_or_topic_with_line_breaks_or_control_characters_is_refused(staff_client):
     one_line = "Use one line of text: line breaks, tabs and other control characters are not allowed."
     for name, topic, error in [
-        ("Ops\r\nBcc: victim@example.com", "fine", one_line), ("Ops", "line one\nline two", one_line),
-        ("Ops\x1b[31m", "", one_line), ("Ops\u2028team", "", one_line), ("Ops\tteam", "", one_line),
+        ("Ops\r\nBcc: victim@example.com", "fine", one_line),
+        ("Ops", "line one\nline two", one_line),
+        ("Ops\x1b[31m", "", one_line),
+        ("Ops\u2028team", "", one_line),
+        ("Ops\tteam", "", one_line),
         ("Ops\x00", "", "Null characters are not allowed."),  # Django's own form check comes first
     ]:
         page = staff_client.post("/admin/rooms/room/add/", {"name": name, "slug": "ops", "topic": topic})
@@ -130,11 +133,14 @@ def test_staff_cannot_post_a_message_into_a_conversation_nor_move_one_there(staf
     conversation = conversation_between(alice, [bob])[0]
     form = staff_client.get("/admin/rooms/message/add/").content.decode()
     assert ">Lobby</option>" in form and "Direct messages" not in form
-    refused = staff_client.post("/admin/rooms/message/add/", {"room": conversation.pk, "author": alice.pk,
-                                                                "text": "written by staff"})
+    refused = staff_client.post(
+        "/admin/rooms/message/add/", {"room": conversation.pk, "author": alice.pk, "text": "written by staff"}
+    )
     assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
     message = Message.objects.post(lobby, alice, "in the lobby")
-    moved = staff_client.post(f"/admin/rooms/message/{message.pk}/change/",
-                              {"room": conversation.pk, "author": alice.pk, "text": "in the lobby"})
+    moved = staff_client.post(
+        f"/admin/rooms/message/{message.pk}/change/",
+        {"room": conversation.pk, "author": alice.pk, "text": "in the lobby"},
+    )
     assert moved.status_code == 200 and "Select a valid choice" in moved.content.decode()
     assert not Message.objects.filter(room=conversation).exists()

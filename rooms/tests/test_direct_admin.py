@@ -46,8 +46,10 @@ def test_conversations_are_not_rooms_and_their_messages_are_not_listed(staff_cli
 
 
 def test_staff_delete_a_conversation_for_a_data_request(staff_client, conversation):
-    response = staff_client.post("/admin/rooms/conversation/",
-                                 {"action": "delete_selected", "_selected_action": [conversation.pk], "post": "yes"})
+    response = staff_client.post(
+        "/admin/rooms/conversation/",
+        {"action": "delete_selected", "_selected_action": [conversation.pk], "post": "yes"},
+    )
     assert response.status_code == 302
     assert not Message.objects.filter(text__contains="secret").exists()
 
@@ -58,12 +60,14 @@ def test_deleting_a_conversation_asks_without_showing_what_was_said(staff_client
     from files.models import Attachment
 
     settings.MEDIA_ROOT = tmp_path
-    Attachment.objects.post(conversation, conversation.members.first(), "",
-                            [SimpleUploadedFile("our-secret-plan.pdf", b"%PDF-1.4 secret")])
+    Attachment.objects.post(
+        conversation, conversation.members.first(), "", [SimpleUploadedFile("our-secret-plan.pdf", b"%PDF-1.4 secret")]
+    )
     for page in [
         staff_client.get(f"/admin/rooms/conversation/{conversation.pk}/delete/"),
-        staff_client.post("/admin/rooms/conversation/",
-                          {"action": "delete_selected", "_selected_action": [conversation.pk]}),
+        staff_client.post(
+            "/admin/rooms/conversation/", {"action": "delete_selected", "_selected_action": [conversation.pk]}
+        ),
     ]:
         html = page.content.decode()
         assert page.status_code == 200 and "Are you sure" in html

@@ -14,15 +14,19 @@ def people_in(room):
     return sorted(room.members.values_list("username", flat=True))
 
 
-@pytest.mark.parametrize("change", [
-    lambda room, alice, bob, carol: room.members.add(carol),
-    lambda room, alice, bob, carol: room.members.remove(bob),
-    lambda room, alice, bob, carol: room.members.set([alice, carol]),
-    lambda room, alice, bob, carol: room.members.clear(),
-    lambda room, alice, bob, carol: carol.private_rooms.add(room),
-    lambda room, alice, bob, carol: bob.private_rooms.remove(room),
-    lambda room, alice, bob, carol: bob.private_rooms.clear(),
-], ids=["add", "remove", "set", "clear", "join-from-the-user", "leave-from-the-user", "clear-from-the-user"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda room, alice, bob, carol: room.members.add(carol),
+        lambda room, alice, bob, carol: room.members.remove(bob),
+        lambda room, alice, bob, carol: room.members.set([alice, carol]),
+        lambda room, alice, bob, carol: room.members.clear(),
+        lambda room, alice, bob, carol: carol.private_rooms.add(room),
+        lambda room, alice, bob, carol: bob.private_rooms.remove(room),
+        lambda room, alice, bob, carol: bob.private_rooms.clear(),
+    ],
+    ids=["add", "remove", "set", "clear", "join-from-the-user", "leave-from-the-user", "clear-from-the-user"],
+)
 def test_nobody_joins_or_leaves_a_conversation_once_it_started(conversation, alice, bob, carol, change):
     # Refused inside the change's own transaction (atomic here: the test's
     # transaction goes on afterwards).

@@ -13,16 +13,28 @@ def test_the_conversation_page_is_the_room_page_titled_by_the_other_person(clien
     message = Message.objects.post(conversation, bob, "hi <alice>")
     client.force_login(alice)
     page = client.get(f"/dm/{conversation.pk}/").content.decode()
-    for piece in ['id="messages"', 'id="message-form"', 'name="message"', 'id="presence"', 'id="chat-errors"',
-                  f'id="message-{message.pk}"', 'class="message-author"', 'class="message-body"',
-                  f'hx-ws:connect="/ws/dm/{conversation.pk}/"', 'placeholder="Message bob"', "data-direct"]:
+    for piece in [
+        'id="messages"',
+        'id="message-form"',
+        'name="message"',
+        'id="presence"',
+        'id="chat-errors"',
+        f'id="message-{message.pk}"',
+        'class="message-author"',
+        'class="message-body"',
+        f'hx-ws:connect="/ws/dm/{conversation.pk}/"',
+        'placeholder="Message bob"',
+        "data-direct",
+    ]:
         assert piece in page, piece
     assert "<title>bob · Chat</title>" in page
     assert "hi &lt;alice&gt;" in page
 
 
-@pytest.mark.parametrize("tail", ["", "older/?before=5", "newer/?after=1", "entry/", "messages/{pk}/",
-                                  "messages/{pk}/source/", "people/?q=a"])
+@pytest.mark.parametrize(
+    "tail",
+    ["", "older/?before=5", "newer/?after=1", "entry/", "messages/{pk}/", "messages/{pk}/source/", "people/?q=a"],
+)
 def test_everyone_else_gets_404_on_every_page_of_it(client, alice, carol, conversation, tail):
     message = Message.objects.post(conversation, alice, "secret plans")
     client.force_login(carol)
@@ -65,8 +77,11 @@ def test_a_bad_pick_says_why_and_starts_nothing(client, alice, django_user_model
     for n in range(9):
         django_user_model.objects.create_user(f"person{n}")
     client.force_login(alice)
-    for picked, reason in [([], "Pick at least one person"), (["nobody"], "Nobody here is called nobody"),
-                           ([f"person{n}" for n in range(9)], "at most 8 people")]:
+    for picked, reason in [
+        ([], "Pick at least one person"),
+        (["nobody"], "Nobody here is called nobody"),
+        ([f"person{n}" for n in range(9)], "at most 8 people"),
+    ]:
         response = client.post("/dm/new/", {"with": picked})
         assert response.status_code == 400 and reason in response.content.decode()
     assert not Room.objects.filter(kind=Room.DIRECT).exists()
@@ -129,7 +144,10 @@ def test_a_reply_in_a_conversation_links_to_the_conversations_message(client, al
     Message.objects.post(conversation, alice, "the usual", reply_to=original.pk)
     client.force_login(bob)
     page = client.get(f"/dm/{conversation.pk}/").content.decode()
-    assert f'class="reply-quote quote-of-message-{original.pk}" href="/dm/{conversation.pk}/messages/{original.pk}/"' in page
+    assert (
+        f'class="reply-quote quote-of-message-{original.pk}" href="/dm/{conversation.pk}/messages/{original.pk}/"'
+        in page
+    )
 
 
 def test_a_conversations_message_links_into_the_conversation(client, bob, conversation):

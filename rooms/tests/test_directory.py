@@ -70,8 +70,9 @@ def test_join_and_leave_go_back_to_a_page_of_this_site_only(client, alice, desig
 
 @pytest.mark.parametrize("slug", ["secret", "old", "nowhere"])
 @pytest.mark.parametrize("action", ["join", "leave"])
-def test_a_forged_join_or_leave_of_a_room_outside_the_directory_is_404(client, bob, private_room, archived_room,
-                                                                      slug, action):
+def test_a_forged_join_or_leave_of_a_room_outside_the_directory_is_404(
+    client, bob, private_room, archived_room, slug, action
+):
     client.force_login(bob)
     assert client.post(f"/rooms/{slug}/{action}/").status_code == 404
     assert not Room.left_by.through.objects.exists()
@@ -110,5 +111,6 @@ def test_a_mention_in_a_room_one_left_still_reaches_them(
     assert list(prefs.unread_to_email()) == [message]
     from django_tasks_db.models import DBTaskResult
 
-    assert DBTaskResult.objects.filter(task_path="notifications.tasks.email_unread_mentions_and_dms",
-                                       args_kwargs__args=[alice.pk]).exists()
+    assert DBTaskResult.objects.filter(
+        task_path="notifications.tasks.email_unread_mentions_and_dms", args_kwargs__args=[alice.pk]
+    ).exists()

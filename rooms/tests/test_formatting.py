@@ -6,7 +6,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from rooms import shortcodes
 from rooms.formatting import LINK_REL, mention_candidates, mentioned, plain_text, render, with_emoji
@@ -51,10 +53,18 @@ class Page(HTMLParser):
         elif tag == "ol":
             ok = attrs == {} or (set(attrs) == {"start"} and attrs["start"].isdigit())
         elif tag == "a":
-            ok = (set(attrs) == {"href", "rel", "target"} and re.match(r"(?i)https?://\S", attrs["href"])
-                  and attrs["rel"] == LINK_REL and attrs["target"] == "_blank")
+            ok = (
+                set(attrs) == {"href", "rel", "target"}
+                and re.match(r"(?i)https?://\S", attrs["href"])
+                and attrs["rel"] == LINK_REL
+                and attrs["target"] == "_blank"
+            )
         elif tag == "span":
-            ok = set(attrs) == {"class", "data-user-id"} and attrs["class"] == "mention" and attrs["data-user-id"].isdigit()
+            ok = (
+                set(attrs) == {"class", "data-user-id"}
+                and attrs["class"] == "mention"
+                and attrs["data-user-id"].isdigit()
+            )
             self.mentions.append(attrs.get("data-user-id"))
         else:
             ok = False
@@ -141,9 +151,15 @@ def test_plain_text_is_escaped_and_nothing_else():
     )
 
 
-@pytest.mark.parametrize("url", [
-    "http://example.com", "https://example.com/a/b?c=1#top", "HTTPS://EXAMPLE.COM/", "https://example.com/~u/a-b_c.d",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com",
+        "https://example.com/a/b?c=1#top",
+        "HTTPS://EXAMPLE.COM/",
+        "https://example.com/~u/a-b_c.d",
+    ],
+)
 def test_http_and_https_urls_become_links_that_open_safely(url):
     assert render(f"see {url} now") == f"see {link(url)} now"
 
@@ -156,14 +172,17 @@ def test_a_link_shows_the_url_as_typed_and_its_href_is_encoded():
     assert render("https://x.test/é%41") == link("https://x.test/%C3%A9%41", "https://x.test/é%41")
 
 
-@pytest.mark.parametrize(("text", "url", "after"), [
-    ("https://x.test.", "https://x.test", "."),
-    ("https://x.test/a, then", "https://x.test/a", ", then"),
-    ("https://x.test/a?!", "https://x.test/a", "?!"),
-    ("https://x.test/a:", "https://x.test/a", ":"),
-    ("https://x.test/a;", "https://x.test/a", ";"),
-    ("https://x.test/a_", "https://x.test/a", "_"),
-])
+@pytest.mark.parametrize(
+    ("text", "url", "after"),
+    [
+        ("https://x.test.", "https://x.test", "."),
+        ("https://x.test/a, then", "https://x.test/a", ", then"),
+        ("https://x.test/a?!", "https://x.test/a", "?!"),
+        ("https://x.test/a:", "https://x.test/a", ":"),
+        ("https://x.test/a;", "https://x.test/a", ";"),
+        ("https://x.test/a_", "https://x.test/a", "_"),
+    ],
+)
 def test_trailing_punctuation_stays_outside_the_link(text, url, after):
     assert render(text) == link(url) + after
 
@@ -175,16 +194,29 @@ def test_parentheses_around_a_link_stay_outside_but_balanced_ones_inside():
 
 
 def test_quotes_and_angle_brackets_end_a_url():
-    assert render('<https://x.test/a>') == f"&lt;{link('https://x.test/a')}&gt;"
+    assert render("<https://x.test/a>") == f"&lt;{link('https://x.test/a')}&gt;"
     assert render('"https://x.test/a"') == f"&quot;{link('https://x.test/a')}&quot;"
     assert render("'https://x.test/a'") == f"&#x27;{link('https://x.test/a')}&#x27;"
 
 
-@pytest.mark.parametrize("text", [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox",
-    "ftp://example.com", "http://", "https://.", "http://&", "www.example.com", "//example.com", "example.com",
-    "bob@example.com", "mailto:bob@example.com",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox",
+        "ftp://example.com",
+        "http://",
+        "https://.",
+        "http://&",
+        "www.example.com",
+        "//example.com",
+        "example.com",
+        "bob@example.com",
+        "mailto:bob@example.com",
+    ],
+)
 def test_only_http_and_https_make_links(text):
     assert "<a" not in render(text)
 
@@ -263,12 +295,16 @@ def test_spaces_typed_inside_a_line_are_kept_for_pre_wrap():
 
 
 def test_a_quote_is_its_lines_that_start_with_a_marker():
-    assert render("> you said\n> this\nmy reply") == "<blockquote>" + p("you said\nthis") + "</blockquote><p>my reply</p>"
+    assert (
+        render("> you said\n> this\nmy reply") == "<blockquote>" + p("you said\nthis") + "</blockquote><p>my reply</p>"
+    )
     assert render("> > nested") == "<blockquote><blockquote>" + p("nested") + "</blockquote></blockquote>"
 
 
 def test_bulleted_and_numbered_lists():
-    assert render("- one\n* two\n\n+ three") == f"<ul>{items('one')}</ul><ul>{items('two')}</ul><ul>{items('three')}</ul>"
+    assert (
+        render("- one\n* two\n\n+ three") == f"<ul>{items('one')}</ul><ul>{items('two')}</ul><ul>{items('three')}</ul>"
+    )
     assert render("- one\n- *two*") == f"<ul>{items('one', '<em>two</em>')}</ul>"
     assert render("1. one\n2. two") == f"<ol>{items('one', 'two')}</ol>"
     assert render("3) three\n4) four") == f'<ol start="3">{items("three", "four")}</ol>'
@@ -280,11 +316,23 @@ def test_a_number_in_a_sentence_starts_no_list():
     assert render("we have 2. and\n3. stays text") == "we have 2. and\n3. stays text"
 
 
-@pytest.mark.parametrize("text", [
-    "# not a heading", "title\n===", "---", "***", "| a | b |\n|---|---|", "    indented is not code",
-    "[text](https://x.test)", "[x](javascript:alert(1))", "![img](https://x.test/a.png)", "[ref]: https://x.test",
-    "<https://x.test>", "<b>raw</b> &amp; &#60;",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# not a heading",
+        "title\n===",
+        "---",
+        "***",
+        "| a | b |\n|---|---|",
+        "    indented is not code",
+        "[text](https://x.test)",
+        "[x](javascript:alert(1))",
+        "![img](https://x.test/a.png)",
+        "[ref]: https://x.test",
+        "<https://x.test>",
+        "<b>raw</b> &amp; &#60;",
+    ],
+)
 def test_markdown_we_do_not_support_stays_text(text):
     page = Page(render(text))
     assert page.problems == []
@@ -338,7 +386,10 @@ def test_an_exact_name_wins_over_one_in_another_case_and_two_others_name_nobody(
 
 def test_mention_candidates_are_every_name_the_text_could_mean():
     assert mention_candidates("@bob. @al.ice, @x-y `@code` https://x.test/@url me@mail") == {
-        "bob.", "bob", "al.ice", "x-y",
+        "bob.",
+        "bob",
+        "al.ice",
+        "x-y",
     }
 
 
@@ -371,18 +422,18 @@ XSS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     '"><svg onload=alert(1)>',
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "https://x.test/\"onmouseover=\"alert(1)",
+    '<a href="javascript:alert(1)">x</a>',
+    'https://x.test/"onmouseover="alert(1)',
     "https://x.test/'onmouseover='alert(1)",
     "https://x.test/<script>alert(1)</script>",
     "[x](javascript:alert(1))",
     "`</code><script>alert(1)</script>`",
     "```</pre><script>alert(1)</script>```",
     "**<b onclick=alert(1)>**",
-    "@bob\"><script>alert(1)</script>",
+    '@bob"><script>alert(1)</script>',
     "<!-- x --><![CDATA[x]]><?php ?>",
     "&lt;script&gt; &#60;script&#62;",
-    "<div hx-get=\"/accounts/logout/\" hx-trigger=\"load\">",
+    '<div hx-get="/accounts/logout/" hx-trigger="load">',
 ]
 
 
@@ -398,41 +449,50 @@ def test_a_url_cannot_break_out_of_its_href():
     # linkify-it takes a quoted part into the path; its quotes are encoded in the href.
     html = render('https://x.test/"onmouseover="alert(1)')
     assert html == link("https://x.test/%22onmouseover=%22alert(1)", "https://x.test/&quot;onmouseover=&quot;alert(1)")
-    assert [attrs for tag, attrs in Page(html).elements if tag == "a"][0]["href"].count('"') == 0
+    assert next(attrs for tag, attrs in Page(html).elements if tag == "a")["href"].count('"') == 0
 
 
 # --- emoji shortcodes --------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed, saved", [
-    ("ship it :tada:", "ship it 🎉"),
-    (":+1: :thumbsup: :party_popper:", "👍 👍 🎉"),
-    (":tada::tada:", "🎉🎉"),
-    ("> :smile:\n- :heart: first\n1. :fire: **:rocket:**", "> 😄\n- ❤️ first\n1. 🔥 **🚀**"),
-    (":Curaçao: :keycap_#: :St._Kitts_&_Nevis: _em_", "🇨🇼 #️⃣ 🇰🇳 _em_"),
-    # Not a name the package knows, or not at the start of a word: as typed.
-    (":not_an_emoji: :Tada: key:x:value 10:30:00 nice:tada:", ":not_an_emoji: :Tada: key:x:value 10:30:00 nice:tada:"),
-    # A backslash keeps it, as it keeps a formatting mark.
-    ("\\:tada: :tada:", "\\:tada: 🎉"),
-])
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("ship it :tada:", "ship it 🎉"),
+        (":+1: :thumbsup: :party_popper:", "👍 👍 🎉"),
+        (":tada::tada:", "🎉🎉"),
+        ("> :smile:\n- :heart: first\n1. :fire: **:rocket:**", "> 😄\n- ❤️ first\n1. 🔥 **🚀**"),
+        (":Curaçao: :keycap_#: :St._Kitts_&_Nevis: _em_", "🇨🇼 #️⃣ 🇰🇳 _em_"),
+        # Not a name the package knows, or not at the start of a word: as typed.
+        (
+            ":not_an_emoji: :Tada: key:x:value 10:30:00 nice:tada:",
+            ":not_an_emoji: :Tada: key:x:value 10:30:00 nice:tada:",
+        ),
+        # A backslash keeps it, as it keeps a formatting mark.
+        ("\\:tada: :tada:", "\\:tada: 🎉"),
+    ],
+)
 def test_shortcodes_become_their_emoji(typed, saved):
     assert with_emoji(typed) == saved
 
 
-@pytest.mark.parametrize("typed, saved", [
-    ("`:tada:` :tada:", "`:tada:` 🎉"),
-    ("``a `:tada:` b`` :tada:", "``a `:tada:` b`` 🎉"),
-    ("```:tada:``` then :tada:", "```:tada:``` then 🎉"),
-    ("look:\n```\n:tada: :+1:\n```\n:+1:", "look:\n```\n:tada: :+1:\n```\n👍"),
-    ("- item\n  ```\n  :tada:\n  ```", "- item\n  ```\n  :tada:\n  ```"),
-    ("> ```\n> :tada:\n> ```\n:tada:", "> ```\n> :tada:\n> ```\n🎉"),
-    # A link keeps its address as typed, and one right beside it stays too.
-    ("https://x.test/:b:/c :b:", "https://x.test/:b:/c 🅱️"),
-    ("https://x.test:tada: :tada:https://x.test :tada:", "https://x.test:tada: :tada:https://x.test 🎉"),
-    ("see https://x.test.:tada: (https://x.test):+1:", "see https://x.test.:tada: (https://x.test):+1:"),
-    # An unclosed backtick is text (markdown shows it), so what follows is prose.
-    ("a ` :tada:", "a ` 🎉"),
-])
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("`:tada:` :tada:", "`:tada:` 🎉"),
+        ("``a `:tada:` b`` :tada:", "``a `:tada:` b`` 🎉"),
+        ("```:tada:``` then :tada:", "```:tada:``` then 🎉"),
+        ("look:\n```\n:tada: :+1:\n```\n:+1:", "look:\n```\n:tada: :+1:\n```\n👍"),
+        ("- item\n  ```\n  :tada:\n  ```", "- item\n  ```\n  :tada:\n  ```"),
+        ("> ```\n> :tada:\n> ```\n:tada:", "> ```\n> :tada:\n> ```\n🎉"),
+        # A link keeps its address as typed, and one right beside it stays too.
+        ("https://x.test/:b:/c :b:", "https://x.test/:b:/c 🅱️"),
+        ("https://x.test:tada: :tada:https://x.test :tada:", "https://x.test:tada: :tada:https://x.test 🎉"),
+        ("see https://x.test.:tada: (https://x.test):+1:", "see https://x.test.:tada: (https://x.test):+1:"),
+        # An unclosed backtick is text (markdown shows it), so what follows is prose.
+        ("a ` :tada:", "a ` 🎉"),
+    ],
+)
 def test_shortcodes_in_code_and_links_stay_as_typed(typed, saved):
     assert with_emoji(typed) == saved
     # What the page shows as code and links is what was typed.
@@ -450,8 +510,9 @@ def test_the_pages_table_is_what_emojize_and_the_server_convert():
 
     table = shortcodes.table()
     assert table["tada"] == "🎉" and table["+1"] == "👍" and table["party_popper"] == "🎉"
-    every_name = {name.strip(":") for data in emoji_package.EMOJI_DATA.values()
-                  for name in (data["en"], *data.get("alias", ()))}
+    every_name = {
+        name.strip(":") for data in emoji_package.EMOJI_DATA.values() for name in (data["en"], *data.get("alias", ()))
+    }
     assert set(table) <= every_name and len(table) > 5000
     for name in every_name - set(table):  # only names of emoji the package does not convert
         assert emoji_package.emojize(f":{name}:", language="alias") == f":{name}:", name
@@ -463,11 +524,53 @@ def test_the_pages_table_is_what_emojize_and_the_server_convert():
 
 # --- properties --------------------------------------------------------------
 
-PIECES = st.sampled_from([
-    "*", "**", "`", "```", "\n", " ", "@bob", "@al.ice", "@carol", "@", "http://", "https://", "x.test", "/", "?a=1",
-    "&", "&amp;", "<", ">", "\"", "'", "(", ")", ".", ",", "!", "javascript:", "<script>", "onerror=", "a", "b@c",
-    "-", "_", "#", ";", "\\", "=", "<!--", "]]>", "\r", "\t", "é", "😀",
-])
+PIECES = st.sampled_from(
+    [
+        "*",
+        "**",
+        "`",
+        "```",
+        "\n",
+        " ",
+        "@bob",
+        "@al.ice",
+        "@carol",
+        "@",
+        "http://",
+        "https://",
+        "x.test",
+        "/",
+        "?a=1",
+        "&",
+        "&amp;",
+        "<",
+        ">",
+        '"',
+        "'",
+        "(",
+        ")",
+        ".",
+        ",",
+        "!",
+        "javascript:",
+        "<script>",
+        "onerror=",
+        "a",
+        "b@c",
+        "-",
+        "_",
+        "#",
+        ";",
+        "\\",
+        "=",
+        "<!--",
+        "]]>",
+        "\r",
+        "\t",
+        "é",
+        "😀",
+    ]
+)
 TEXT = st.lists(PIECES | st.text(max_size=5), max_size=30).map("".join) | st.text(max_size=200)
 
 
@@ -484,7 +587,9 @@ def test_any_text_renders_only_allow_listed_markup_and_keeps_its_text(text):
 
 
 @hypothesis_settings(max_examples=500, deadline=None)
-@given(st.lists(PIECES | st.sampled_from([":tada:", ":", ":+1:", "tada"]) | st.text(max_size=5), max_size=30).map("".join))
+@given(
+    st.lists(PIECES | st.sampled_from([":tada:", ":", ":+1:", "tada"]) | st.text(max_size=5), max_size=30).map("".join)
+)
 def test_shortcodes_convert_only_outside_code_and_links(text):
     converted = with_emoji(text)
     before, after = Page(render(text, MEMBERS)), Page(render(converted, MEMBERS))
@@ -499,7 +604,7 @@ def test_shortcodes_convert_only_outside_code_and_links(text):
 def test_the_model_layer_and_the_page_agree_on_who_is_mentioned(text):
     names = mentioned(text, MEMBERS)
     assert {name.lower() for name in names} <= {name.lower() for name in mention_candidates(text)}
-    rendered = {pk for pk in Page(render(text, MEMBERS)).mentions}
+    rendered = set(Page(render(text, MEMBERS)).mentions)
     assert rendered == {str(MEMBERS[name]) for name in names}
 
 
@@ -508,4 +613,7 @@ def test_plain_text_reads_like_the_formatted_message():
         "Noted. **Release** checklist:\n1. freeze `main`\n2. see https://x.test/a?\n\n"
         "> quoted\n```sh\nmake run\n```\n- \\*a\n- @bob"
     )
-    assert plain_text(text) == "Noted. Release checklist: 1. freeze main 2. see https://x.test/a? quoted sh make run *a @bob"
+    assert (
+        plain_text(text)
+        == "Noted. Release checklist: 1. freeze main 2. see https://x.test/a? quoted sh make run *a @bob"
+    )

@@ -372,7 +372,7 @@ def test_refresh_mentions_follows_new_text(lobby, alice, bob, sent):
 def test_body_html_formats_the_escaped_text(lobby, alice, sent):
     message = Message.objects.post(lobby, alice, "<b>**hi**</b> https://x.test")
     assert message.body_html == (
-        '&lt;b&gt;<strong>hi</strong>&lt;/b&gt; '
+        "&lt;b&gt;<strong>hi</strong>&lt;/b&gt; "
         '<a href="https://x.test" rel="noopener noreferrer nofollow" target="_blank">https://x.test</a>'
     )
 
@@ -393,11 +393,15 @@ def test_an_edit_recomputes_mentions_before_its_broadcast(lobby, alice, bob, mon
 def list_events(monkeypatch):
     """What the model layer hands to the room list's broadcast path."""
     events = []
-    monkeypatch.setattr("rooms.broadcasts.room_listed",
-                        lambda room, allowed, previously, excluded: events.append(("listed", room, allowed)))
+    monkeypatch.setattr(
+        "rooms.broadcasts.room_listed",
+        lambda room, allowed, previously, excluded: events.append(("listed", room, allowed)),
+    )
     monkeypatch.setattr("rooms.broadcasts.room_unlisted", lambda pk, allowed: events.append(("unlisted", pk)))
-    monkeypatch.setattr("rooms.broadcasts.room_activity",
-                        lambda message, allowed, mentioned: events.append(("activity", message, allowed, mentioned)))
+    monkeypatch.setattr(
+        "rooms.broadcasts.room_activity",
+        lambda message, allowed, mentioned: events.append(("activity", message, allowed, mentioned)),
+    )
     monkeypatch.setattr("rooms.broadcasts.read_moved", lambda user_pk, room: events.append(("read", user_pk, room)))
     return events
 
@@ -411,7 +415,7 @@ def counts(user):
 
 
 def test_unread_counts_messages_by_others_after_the_last_read_one(lobby, alice, bob):
-    first, second, third = post_all(lobby, bob, "one", "two", "three")
+    first, _second, _third = post_all(lobby, bob, "one", "two", "three")
     post_all(lobby, alice, "mine")
     # Never opened: everything by others is unread.
     assert counts(alice)["lobby"][:2] == (3, None)
@@ -456,7 +460,7 @@ def test_read_mark_is_refused_for_a_room_the_user_cannot_see(private_room, alice
 
 
 def test_read_mark_tells_the_users_pages_their_new_counts(lobby, alice, bob, list_events):
-    first, second, third = post_all(lobby, bob, "one", "two", "three")
+    first, _second, third = post_all(lobby, bob, "one", "two", "three")
     ReadMark.objects.mark_read(alice, lobby, first.pk)
     [(kind, user_pk, room)] = list_events
     assert (kind, user_pk, room.pk) == ("read", alice.pk, lobby.pk)
@@ -493,14 +497,16 @@ def test_posting_tells_the_room_lists_who_may_count_it(lobby, private_room, alic
 
 def test_deleted_messages_leave_the_counts_of_those_who_may_see_the_room(private_room, alice, bob, monkeypatch):
     gone = []
-    monkeypatch.setattr("rooms.broadcasts.room_messages_gone",
-                        lambda room_pk, messages, allowed: gone.append((room_pk, messages, allowed)))
+    monkeypatch.setattr(
+        "rooms.broadcasts.room_messages_gone",
+        lambda room_pk, messages, allowed: gone.append((room_pk, messages, allowed)),
+    )
     private_room.members.add(bob)
     asking = Message.objects.post(private_room, bob, "@alice, a question")
     plain = Message.objects.post(private_room, bob, "never mind")
     kept = Message.objects.post(private_room, bob, "kept")
     Message.objects.exclude(pk=kept.pk).delete()
-    (room_pk, messages, allowed), = gone
+    ((room_pk, messages, allowed),) = gone
     assert room_pk == private_room.pk and allowed == {alice.pk, bob.pk}
     assert sorted(messages, key=lambda message: message["pk"]) == [
         {"pk": asking.pk, "author_id": bob.pk, "mentioned": [alice.pk]},
@@ -520,11 +526,14 @@ def test_mentions_of_the_user_after_the_last_read_one_are_counted_apart(lobby, a
     assert activity == [(mention.pk, [alice.pk]), (mention.pk + 1, [])]
 
 
-def test_a_member_removed_from_the_users_side_loses_the_entry_and_nobody_else_hears(private_room, alice, bob,
-                                                                                    monkeypatch):
+def test_a_member_removed_from_the_users_side_loses_the_entry_and_nobody_else_hears(
+    private_room, alice, bob, monkeypatch
+):
     listed = []
-    monkeypatch.setattr("rooms.broadcasts.room_listed",
-                        lambda room, allowed, previously, excluded: listed.append((room.pk, allowed, previously)))
+    monkeypatch.setattr(
+        "rooms.broadcasts.room_listed",
+        lambda room, allowed, previously, excluded: listed.append((room.pk, allowed, previously)),
+    )
     private_room.members.add(bob)
     listed.clear()
     bob.private_rooms.remove(private_room)

@@ -18,8 +18,13 @@ def offered(client, room, q):
 @pytest.fixture
 def people(django_user_model):
     made = {}
-    for username, first, last in [("alan", "Alan", "Turing"), ("albert", "", ""), ("ada", "Ada", "Lovelace"),
-                                  ("grace", "Grace", "Hopper"), ("gone", "Alice", "Gone")]:
+    for username, first, last in [
+        ("alan", "Alan", "Turing"),
+        ("albert", "", ""),
+        ("ada", "Ada", "Lovelace"),
+        ("grace", "Grace", "Hopper"),
+        ("gone", "Alice", "Gone"),
+    ]:
         made[username] = django_user_model.objects.create_user(username, first_name=first, last_name=last)
     made["gone"].is_active = False
     made["gone"].save()

@@ -112,7 +112,8 @@ def test_reacting_too_quickly_is_refused_and_does_not_use_up_messages(message, b
 
 
 def test_reacting_in_an_archived_room_or_a_room_one_cannot_read_is_refused(
-        archived_room, private_room, alice, bob, fragments):
+    archived_room, private_room, alice, bob, fragments
+):
     old = Message.objects.create(room=archived_room, author=alice, text="old news")
     with pytest.raises(RoomArchived):
         old.toggle_reaction(alice, "👍")
@@ -164,7 +165,8 @@ def test_the_palette_offers_ones_most_used_emoji_then_the_usual_ones(message, lo
 
 
 def test_showing_reactions_costs_the_same_queries_for_any_number_of_messages(
-        lobby, alice, bob, carol, django_assert_max_num_queries, settings):
+    lobby, alice, bob, carol, django_assert_max_num_queries, settings
+):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     for n in range(20):
         posted = Message.objects.post(lobby, alice, f"m{n}", reply_to=None)

@@ -68,7 +68,7 @@ def test_the_quote_follows_edits_of_the_original(client, lobby, alice, bob, orig
     # Page load: the reply quotes the current text.
     client.force_login(bob)
     page = client.get("/rooms/lobby/").content.decode()
-    quoted = page[page.index(f'id="message-{reply.pk}"'):]
+    quoted = page[page.index(f'id="message-{reply.pk}"') :]
     assert '<span class="reply-quote-text">Shall we meet at one?</span>' in quoted
 
 
@@ -83,12 +83,15 @@ def test_a_deleted_original_shows_as_message_deleted(client, lobby, alice, bob, 
     page = client.get("/rooms/lobby/").content.decode()
     assert "message deleted" in page and "noon works" in page
     # The page shows what a live update leaves behind.
-    deleted = '<p class="reply-quote reply-quote-deleted"><span class="visually-hidden">Reply to a </span>message deleted</p>'
+    deleted = (
+        '<p class="reply-quote reply-quote-deleted"><span class="visually-hidden">Reply to a </span>message deleted</p>'
+    )
     assert deleted in page and deleted in live.replace(f' hx-swap-oob="outerHTML:.quote-of-message-{original.pk}"', "")
 
 
-def test_replies_render_in_a_fixed_number_of_queries(lobby, alice, bob, original, django_assert_max_num_queries,
-                                                    settings):
+def test_replies_render_in_a_fixed_number_of_queries(
+    lobby, alice, bob, original, django_assert_max_num_queries, settings
+):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     for n in range(10):
         Message.objects.post(lobby, bob, f"reply {n}", reply_to=original.pk)

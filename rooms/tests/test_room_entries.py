@@ -2,6 +2,7 @@
 what a page shows must never be an older state, nor someone else's counts."""
 
 import re
+
 from django.test import override_settings
 
 from rooms.models import Message, ReadMark

@@ -30,9 +30,13 @@ async def through_the_stack(ws, client, slug="lobby"):
     """A room socket opened as a browser does: session cookie and Origin."""
     cookie = client.cookies["sessionid"].value
     communicator, connected = await ws.open(
-        f"/ws/rooms/{slug}/", app=application,
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"),
-                 (b"cookie", f"sessionid={cookie}".encode())],
+        f"/ws/rooms/{slug}/",
+        app=application,
+        headers=[
+            (b"origin", b"http://127.0.0.1:8000"),
+            (b"host", b"127.0.0.1:8000"),
+            (b"cookie", f"sessionid={cookie}".encode()),
+        ],
     )
     assert connected
     assert 'id="presence"' in await communicator.receive_from()
@@ -78,8 +82,10 @@ async def test_changing_the_password_closes_the_other_sessions_sockets_only(ws, 
     laptop, phone = await signed_in_client(alice), await signed_in_client(alice)
     on_laptop = await through_the_stack(ws, laptop)
     on_phone = await through_the_stack(ws, phone)
-    changed = await sync_to_async(laptop.post)("/accounts/password/change/", {
-        "old_password": "pw-alice-123", "new_password1": "a-fresh-pass-4321", "new_password2": "a-fresh-pass-4321"})
+    changed = await sync_to_async(laptop.post)(
+        "/accounts/password/change/",
+        {"old_password": "pw-alice-123", "new_password1": "a-fresh-pass-4321", "new_password2": "a-fresh-pass-4321"},
+    )
     assert changed.status_code == 302
     assert "signed out" in await on_phone.receive_from()
     assert await closed_with(on_phone, 4401)

@@ -15,10 +15,16 @@ from realtime import protocol
 
 KEYS = [*protocol.KINDS, "message", "client_id", "reply_to", "emoji", "headers", "after", "known", "revised", "HEADERS"]
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats(allow_nan=False)
-    | st.text(max_size=30) | st.sampled_from(["1", "0", "-1", "999999999999999999999", ""]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(KEYS) | st.text(max_size=8), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["1", "0", "-1", "999999999999999999999", ""]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 frames = (

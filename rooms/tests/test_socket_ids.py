@@ -36,7 +36,8 @@ FRAMES = {
 ZERO_IS_FINE = {"sync after", "sync known", "sync revised"}
 CASES = [
     pytest.param(kind, bad, id=f"{kind}-{bad!r}")
-    for kind in FRAMES for bad in (LOOK_ALIKES if kind in ZERO_IS_FINE else NOT_A_MESSAGE)
+    for kind in FRAMES
+    for bad in (LOOK_ALIKES if kind in ZERO_IS_FINE else NOT_A_MESSAGE)
 ]
 
 
@@ -50,7 +51,7 @@ def with_id(template, bad):
     return json.loads(json.dumps(template).replace('"{id}"', json.dumps(bad)))
 
 
-@pytest.mark.parametrize("kind, bad", CASES)
+@pytest.mark.parametrize(("kind", "bad"), CASES)
 async def test_a_look_alike_id_gets_an_error_and_the_socket_stays(ws, lobby, alice, kind, bad):
     message = await sync_to_async(Message.objects.post)(lobby, alice, "hello")
     communicator = await ws.joined(alice)
@@ -81,10 +82,14 @@ async def test_an_id_sent_as_ascii_digits_is_read_like_a_number(ws, lobby, alice
     assert (await ReadMark.objects.aget(user=alice, room=lobby)).last_read == message.pk
 
 
-@pytest.mark.parametrize("path", [
-    *(f"/ws/dm/{bad}/" for bad in ["٣", "²", "0", "+1", "1.0", str(2**63), "9" * 25, "x"]),
-    "/ws/rooms/no such room/", "/ws/elsewhere/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(f"/ws/dm/{bad}/" for bad in ["٣", "²", "0", "+1", "1.0", str(2**63), "9" * 25, "x"]),
+        "/ws/rooms/no such room/",
+        "/ws/elsewhere/",
+    ],
+)
 async def test_a_socket_path_that_names_no_room_is_closed_4404(ws, alice, path):
     communicator, connected = await ws.open(path, alice)
     assert connected

@@ -12,6 +12,7 @@ from rooms.models import Message, ReadMark, Room
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
 
+
 def is_room_list(html):
     return any(piece in html for piece in ("#room-list", 'id="room-entry-', "#room-activity"))
 
@@ -92,9 +93,13 @@ async def session_cookie(user):
 async def test_session_cookie_with_allowed_origin_connects(ws, lobby, alice):
     cookie = await session_cookie(alice)
     communicator, connected = await ws.open(
-        "/ws/rooms/lobby/", app=application,
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"),
-                 (b"cookie", f"sessionid={cookie}".encode())],
+        "/ws/rooms/lobby/",
+        app=application,
+        headers=[
+            (b"origin", b"http://127.0.0.1:8000"),
+            (b"host", b"127.0.0.1:8000"),
+            (b"cookie", f"sessionid={cookie}".encode()),
+        ],
     )
     assert connected
     assert "alice" in await communicator.receive_from()
@@ -102,8 +107,9 @@ async def test_session_cookie_with_allowed_origin_connects(ws, lobby, alice):
 
 async def test_foreign_origin_is_refused(ws, lobby, alice):
     cookie = await session_cookie(alice)
-    communicator, connected = await ws.open(
-        "/ws/rooms/lobby/", app=application,
+    _communicator, connected = await ws.open(
+        "/ws/rooms/lobby/",
+        app=application,
         headers=[(b"origin", b"https://evil.example"), (b"cookie", f"sessionid={cookie}".encode())],
     )
     assert not connected
@@ -433,7 +439,10 @@ async def test_sync_only_covers_this_room(ws, lobby, alice):
     assert "elsewhere" not in html
 
 
-@pytest.mark.parametrize("sync", [{"after": "x"}, {"known": "abc"}, ["after"], {"known": [{"a": 1}]}, {"revised": [1]}, {"revised": {"1": "x"}}])
+@pytest.mark.parametrize(
+    "sync",
+    [{"after": "x"}, {"known": "abc"}, ["after"], {"known": [{"a": 1}]}, {"revised": [1]}, {"revised": {"1": "x"}}],
+)
 async def test_bad_sync_request_gets_an_error(ws, lobby, alice, sync):
     communicator = await ws.joined(alice)
     await communicator.send_to(text_data=json.dumps({"sync": sync}))
@@ -485,7 +494,6 @@ async def test_room_made_private_closes_non_members(ws, lobby, alice, bob):
     alice_socket = await ws.joined(alice)
     bob_socket = await ws.joined(bob)
     await alice_socket.receive_from()  # bob arrived
-
 
     def make_private():
         with transaction.atomic():  # as the admin saves a room and its members
@@ -614,7 +622,7 @@ async def test_editing_replaces_the_message_on_every_page(ws, lobby, alice, bob)
 
 
 @pytest.mark.parametrize(
-    "frame_, reason",
+    ("frame_", "reason"),
     [
         ({"edit": "abc", "message": "x"}, "edit&#x27; must be a message id"),
         ({"edit": True, "message": "x"}, "edit&#x27; must be a message id"),
@@ -704,7 +712,7 @@ async def test_room_list_socket_answers_a_sync_with_the_users_rooms_and_counts(w
         assert html.startswith('<div hx-swap-oob="beforeend:#room-activity"><ul data-room-list>')
         assert re.findall(r'href="/rooms/([\w-]+)/"', html) == expected
         assert f'id="room-entry-{lobby.pk}"' in html
-        lobby_entry = html[html.index(f'id="room-entry-{lobby.pk}"'):]
+        lobby_entry = html[html.index(f'id="room-entry-{lobby.pk}"') :]
         assert f'data-unread="{1 if user == alice else 0}"' in lobby_entry.split("</li>")[0]
 
 
@@ -718,8 +726,9 @@ async def test_room_list_socket_is_read_only(ws, lobby, alice):
     assert await saved_texts() == []
 
 
-async def test_rooms_created_and_made_private_in_the_admin_reach_lists_by_visibility(ws, lobby, alice, bob,
-                                                                                      django_user_model):
+async def test_rooms_created_and_made_private_in_the_admin_reach_lists_by_visibility(
+    ws, lobby, alice, bob, django_user_model
+):
     staff = await django_user_model.objects.acreate_superuser("staff", password="pw-staff-123")
     client = Client()
     await sync_to_async(client.force_login)(staff)
@@ -727,8 +736,9 @@ async def test_rooms_created_and_made_private_in_the_admin_reach_lists_by_visibi
     alice_room = await ws.joined(alice)  # the room page's socket gets list changes too
 
     response = await sync_to_async(client.post)(
-        "/admin/rooms/room/add/", {"name": "Plans", "slug": "plans", "topic": "", "is_private": "on",
-                                   "members": [alice.pk]})
+        "/admin/rooms/room/add/",
+        {"name": "Plans", "slug": "plans", "topic": "", "is_private": "on", "members": [alice.pk]},
+    )
     assert response.status_code == 302
     plans = await Room.objects.aget(slug="plans")
     entry = f'<li id="room-entry-{plans.pk}"'
@@ -739,17 +749,16 @@ async def test_rooms_created_and_made_private_in_the_admin_reach_lists_by_visibi
     assert await bob_list.receive_nothing()
 
     response = await sync_to_async(client.post)(
-        f"/admin/rooms/room/{plans.pk}/change/", {"name": "Plans for all", "slug": "plans", "topic": "",
-                                                   "members": [alice.pk]})
+        f"/admin/rooms/room/{plans.pk}/change/",
+        {"name": "Plans for all", "slug": "plans", "topic": "", "members": [alice.pk]},
+    )
     assert response.status_code == 302
     for socket in (alice_list, alice_room, bob_list):
         html = await socket.receive_from()
         assert entry in html and "# Plans for all" in html and "private" not in html
 
 
-async def test_leaving_and_joining_from_the_directory_follow_in_every_tab_of_that_person_only(
-    ws, lobby, alice, bob
-):
+async def test_leaving_and_joining_from_the_directory_follow_in_every_tab_of_that_person_only(ws, lobby, alice, bob):
     client = Client()
     await sync_to_async(client.force_login)(alice)
     tabs, bob_list = [await ws.listening(alice), await ws.joined(alice)], await ws.listening(bob)
@@ -825,7 +834,7 @@ async def test_a_reaction_reaches_every_page_as_the_messages_reactions_block(ws,
 
 
 @pytest.mark.parametrize(
-    "emoji, reason",
+    ("emoji", "reason"),
     [("lol", "single emoji"), ("👍👍", "single emoji")],
 )
 async def test_a_reaction_that_is_not_one_emoji_gets_a_clear_error(ws, lobby, alice, emoji, reason):

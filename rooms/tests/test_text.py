@@ -26,8 +26,9 @@ def test_tabs_newlines_and_a_browsers_crlf_are_text(lobby, alice):
     assert message.text == text
 
 
-@pytest.mark.parametrize("text, code", [(None, "invalid"), (5, "invalid"), ("", "blank"), (" \n\t", "blank"),
-                                        ("x" * 2001, "max_length")])
+@pytest.mark.parametrize(
+    ("text", "code"), [(None, "invalid"), (5, "invalid"), ("", "blank"), (" \n\t", "blank"), ("x" * 2001, "max_length")]
+)
 def test_what_is_no_message_text_is_refused(text, code):
     with pytest.raises(ValidationError) as refused:
         validate_text(text)

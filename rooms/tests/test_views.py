@@ -40,9 +40,19 @@ def test_room_page_has_the_contract_dom(client, alice, lobby):
     message = Message.objects.post(lobby, alice, "<b>hi</b>")
     client.force_login(alice)
     page = client.get("/rooms/lobby/").content.decode()
-    for piece in ['id="messages"', 'id="message-form"', 'name="message"', 'id="presence"', 'id="chat-errors"',
-                  f'id="message-{message.pk}"', 'class="message-author"', 'class="message-body"', "<time datetime=",
-                  'hx-ws:connect="/ws/rooms/lobby/"', 'hx-swap="none"']:
+    for piece in [
+        'id="messages"',
+        'id="message-form"',
+        'name="message"',
+        'id="presence"',
+        'id="chat-errors"',
+        f'id="message-{message.pk}"',
+        'class="message-author"',
+        'class="message-body"',
+        "<time datetime=",
+        'hx-ws:connect="/ws/rooms/lobby/"',
+        'hx-swap="none"',
+    ]:
         assert piece in page, piece
     assert "&lt;b&gt;hi&lt;/b&gt;" in page and "<b>hi</b>" not in page
     assert "{#" not in page and "{%" not in page, "template syntax leaked into the page"
@@ -75,6 +85,7 @@ def test_page_message_markup_is_the_broadcast_markup(client, alice, lobby, monke
     from rooms import broadcasts
 
     fragments = []
+
     async def send(group, event_type, html, **extra):
         fragments.append(html)
 
@@ -93,6 +104,7 @@ def test_page_reply_and_reactions_markup_is_the_broadcast_markup(client, alice, 
     from realtime import broadcast
 
     fragments = []
+
     async def send(group, event_type, html, **extra):
         if group == lobby.group_name:
             fragments.append(html)
@@ -183,9 +195,7 @@ def test_edited_message_says_so(client, alice, lobby):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_room_page_renders_mentions_and_formatting_in_a_fixed_number_of_queries(
-    client, alice, bob, lobby, settings
-):
+def test_room_page_renders_mentions_and_formatting_in_a_fixed_number_of_queries(client, alice, bob, lobby, settings):
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     client.force_login(alice)
 
@@ -223,15 +233,18 @@ def test_older_page_renders_mentions(client, alice, bob, lobby, settings):
 def test_room_list_and_sidebar_show_the_viewers_unread_counts(client, alice, bob, lobby):
     from rooms.models import ReadMark
 
-    first, second, third = (Message.objects.create(room=lobby, author=bob, text=t) for t in ("a", "b", "c"))
+    first, _second, _third = (Message.objects.create(room=lobby, author=bob, text=t) for t in ("a", "b", "c"))
     ReadMark.objects.mark_read(alice, lobby, first.pk)
     client.force_login(alice)
     for url in ("/", "/rooms/lobby/"):
         page = client.get(url).content.decode()
         entry = re.search(rf'<li id="room-entry-{lobby.pk}".*?</li>', page, re.S).group()
         assert f'data-last-read="{first.pk}" data-unread="2"' in entry
-        assert re.search(r'<span class="unread-count"><span class="count-number">2</span>'
-                         r'<span class="visually-hidden"> unread</span>', entry)
+        assert re.search(
+            r'<span class="unread-count"><span class="count-number">2</span>'
+            r'<span class="visually-hidden"> unread</span>',
+            entry,
+        )
     client.force_login(bob)
     entry = re.search(rf'<li id="room-entry-{lobby.pk}".*?</li>', client.get("/").content.decode(), re.S).group()
     assert 'data-unread="0"' in entry and '<span class="unread-count" hidden>' in entry
@@ -301,8 +314,9 @@ def test_divider_sits_above_the_first_message_by_others_after_the_last_read_one(
     ReadMark.objects.mark_read(alice, lobby, read.pk)
     page = client.get("/rooms/lobby/").content.decode()
     assert page.count('id="unread-divider"') == 1
-    positions = [page.index(marker) for marker in
-                 (f'id="message-{own.pk}"', 'id="unread-divider"', f'id="message-{new.pk}"')]
+    positions = [
+        page.index(marker) for marker in (f'id="message-{own.pk}"', 'id="unread-divider"', f'id="message-{new.pk}"')
+    ]
     assert positions == sorted(positions)
     ReadMark.objects.mark_read(alice, lobby, new.pk)
     assert 'id="unread-divider"' not in client.get("/rooms/lobby/").content.decode()
@@ -360,7 +374,7 @@ def test_permalinks_are_404_where_the_room_page_is(client, alice, bob, lobby, pr
     client.force_login(bob)
     response = client.get(f"/rooms/secret/messages/{secret.pk}/")
     assert response.status_code == 404 and b"Secret" not in response.content
-    assert client.get(f"/rooms/secret/newer/?after=0").status_code == 404
+    assert client.get("/rooms/secret/newer/?after=0").status_code == 404
     # A message of another room, or none at all.
     assert client.get(f"/rooms/lobby/messages/{secret.pk}/").status_code == 404
     assert client.get(f"/rooms/lobby/messages/{public.pk + 100}/").status_code == 404

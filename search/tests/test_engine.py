@@ -29,7 +29,10 @@ def test_exact_phrases_and_excluded_words(alice, lobby, say):
     say(lobby, alice, "deploy the release now")
     say(lobby, alice, "release the deploy now")
     say(lobby, alice, "deploy the release tomorrow, not now")
-    assert set(found(alice, '"deploy the release"')) == {"deploy the release now", "deploy the release tomorrow, not now"}
+    assert set(found(alice, '"deploy the release"')) == {
+        "deploy the release now",
+        "deploy the release tomorrow, not now",
+    }
     assert found(alice, '"deploy the release" -tomorrow') == ["deploy the release now"]
     assert found(alice, 'now -"release the deploy" -tomorrow') == ["deploy the release now"]
 
@@ -80,8 +83,16 @@ def test_filters_by_room_and_author(alice, bob, lobby, archived_room, say):
     say(archived_room, bob, "lamp bob archive")
     assert found(alice, "lamp from:bob in:lobby") == ["lamp bob lobby"]
     assert sorted(found(alice, "lamp from:BOB")) == ["lamp bob archive", "lamp bob lobby"]
-    assert found(alice, "lamp", ) and found(alice, "lamp in:nowhere") == []
-    assert [r.message.text for r in search(alice, parse("lamp", room=archived_room.slug)).results] == ["lamp bob archive"]
+    assert (
+        found(
+            alice,
+            "lamp",
+        )
+        and found(alice, "lamp in:nowhere") == []
+    )
+    assert [r.message.text for r in search(alice, parse("lamp", room=archived_room.slug)).results] == [
+        "lamp bob archive"
+    ]
 
 
 def test_filters_alone_list_the_newest(alice, bob, lobby, say):
@@ -169,7 +180,7 @@ def test_a_long_message_shows_a_window_around_the_first_match(alice, lobby, say)
     assert "<mark>needle</mark>" in html and "**" not in html
     # Some context before the match, more after it, about 200 characters in all.
     shown = html.strip("…").replace("<mark>", "").replace("</mark>", "").split(" ")
-    assert 40 <= len(" ".join(shown[:shown.index("needle")])) <= 60
+    assert 40 <= len(" ".join(shown[: shown.index("needle")])) <= 60
     assert 180 <= len(" ".join(shown)) <= 200
 
 
@@ -179,4 +190,5 @@ def test_a_phrase_cut_by_the_window_stays_marked():
     marks = Marks()
     # The end of a marked phrase at the start of a window, and the start of one at its end.
     assert str(marks.html(f"database{marks.stop} is read-only {marks.start}from")) == (
-        "<mark>database</mark> is read-only <mark>from</mark>")
+        "<mark>database</mark> is read-only <mark>from</mark>"
+    )

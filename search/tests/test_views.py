@@ -74,8 +74,9 @@ def test_more_results_continue_after_the_last_one(client, alice, lobby, say, set
         cursor = str(context["page"].next_cursor)
     assert seen == [f"tick {i}" for i in reversed(range(5))]
     # The htmx request gets just the next results, no page around them.
-    fragment = client.get("/search/", {"q": "tick", "cursor": Message.objects.order_by("-pk")[1].pk},
-                          headers={"HX-Request": "true"}).content.decode()
+    fragment = client.get(
+        "/search/", {"q": "tick", "cursor": Message.objects.order_by("-pk")[1].pk}, headers={"HX-Request": "true"}
+    ).content.decode()
     assert "<html" not in fragment and fragment.count('class="search-result"') == 2
 
 

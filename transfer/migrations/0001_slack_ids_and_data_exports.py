@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,32 +15,57 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DataExport',
+            name="DataExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'being prepared'), ('ready', 'ready'), ('failed', 'failed')], default='queued', max_length=10)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('file', models.FileField(blank=True, max_length=500, upload_to='')),
-                ('size', models.PositiveBigIntegerField(default=0, help_text='Bytes stored')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_exports', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "being prepared"), ("ready", "ready"), ("failed", "failed")],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("file", models.FileField(blank=True, max_length=500, upload_to="")),
+                ("size", models.PositiveBigIntegerField(default=0, help_text="Bytes stored")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="data_exports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-pk'],
+                "ordering": ["-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SlackId',
+            name="SlackId",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'person'), ('bot', 'bot'), ('conversation', 'conversation'), ('message', 'message')], max_length=12)),
-                ('slack_id', models.CharField(max_length=100)),
-                ('object_id', models.PositiveBigIntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "person"),
+                            ("bot", "bot"),
+                            ("conversation", "conversation"),
+                            ("message", "message"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("slack_id", models.CharField(max_length=100)),
+                ("object_id", models.PositiveBigIntegerField()),
             ],
             options={
-                'verbose_name': 'Slack id',
-                'constraints': [models.UniqueConstraint(fields=('kind', 'slack_id'), name='slack_id_once_per_kind')],
+                "verbose_name": "Slack id",
+                "constraints": [models.UniqueConstraint(fields=("kind", "slack_id"), name="slack_id_once_per_kind")],
             },
         ),
     ]

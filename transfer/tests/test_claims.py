@@ -64,11 +64,16 @@ def test_an_expired_link_says_so(client, export_zip):
     assert not User.objects.get(username="alice").is_active
 
 
-def test_with_email_the_worker_sends_each_link_to_the_address_slack_had(export_zip, settings, smtp_server,
-                                                                        run_tasks, django_capture_on_commit_callbacks):
+def test_with_email_the_worker_sends_each_link_to_the_address_slack_had(
+    export_zip, settings, smtp_server, run_tasks, django_capture_on_commit_callbacks
+):
     settings.CHAT_BASE_URL = "https://chat.example.com"
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 10}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 10},
+        }
+    }
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_slack", str(export_zip), "--email", stdout=out, stderr=StringIO())

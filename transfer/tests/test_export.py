@@ -29,16 +29,21 @@ def team(settings, lobby):
     files, a private and an archived room, direct conversations, and
     someone deactivated since."""
     settings.CHAT_RATE_LIMIT_MESSAGES = 1000
-    alice, bob, carol, dave = (User.objects.create_user(name, password=f"pw-{name}-123", first_name=name.title())
-                               for name in ("alice", "bob", "carol", "dave"))
+    alice, bob, carol, dave = (
+        User.objects.create_user(name, password=f"pw-{name}-123", first_name=name.title())
+        for name in ("alice", "bob", "carol", "dave")
+    )
     Profile.objects.create(user=alice, display_name="Ali")
     dev = Room.objects.create(name="Dev team", slug="dev", topic="Shipping")
     secret = Room.objects.create(name="Secret plans", slug="secret", is_private=True)
     secret.members.set([alice, bob])
     old = Room.objects.create(name="Old", slug="old")
     Message.objects.post(lobby, alice, "Hello everyone")
-    hello = Message.objects.post(dev, alice, "Hi @bob: **bold**, _em_, ~~gone~~, `*code*`, 1 < 2 & 3 > 2, "
-                                    "https://example.com/x?a=1&b=2 and :tada:")
+    hello = Message.objects.post(
+        dev,
+        alice,
+        "Hi @bob: **bold**, _em_, ~~gone~~, `*code*`, 1 < 2 & 3 > 2, https://example.com/x?a=1&b=2 and :tada:",
+    )
     answer = Message.objects.post(dev, bob, "Thanks @alice!", reply_to=hello.pk)
     Message.objects.post(dev, carol, "Replying to a reply", reply_to=answer.pk)
     doomed = Message.objects.post(dev, dave, "To be deleted")
@@ -49,10 +54,15 @@ def team(settings, lobby):
     hello.toggle_reaction(bob, "👍")
     hello.toggle_reaction(carol, "👍🏽")
     answer.toggle_reaction(alice, "🎉")
-    Attachment.objects.post(dev, alice, "Files", [
-        SimpleUploadedFile("chart.png", png_bytes(), content_type="image/png"),
-        SimpleUploadedFile("notes v2.txt", b"plain notes\n", content_type="text/plain"),
-    ])
+    Attachment.objects.post(
+        dev,
+        alice,
+        "Files",
+        [
+            SimpleUploadedFile("chart.png", png_bytes(), content_type="image/png"),
+            SimpleUploadedFile("notes v2.txt", b"plain notes\n", content_type="text/plain"),
+        ],
+    )
     Message.objects.post(secret, bob, "Private to @alice")
     Message.objects.post(old, alice, "Before the archive")
     old.set_archived(True)
@@ -69,18 +79,30 @@ def history():
     """Everything a reader sees of every room, by the room's name or its people."""
     seen = {}
     for room in Room.objects.prefetch_related("members"):
-        messages = room.messages.order_by("pk").select_related("author", "reply_to").prefetch_related(
-            "reactions__user", "attachments", "mentions")
+        messages = (
+            room.messages.order_by("pk")
+            .select_related("author", "reply_to")
+            .prefetch_related("reactions__user", "attachments", "mentions")
+        )
         seen[room.name or ", ".join(room.participant_names)] = {
-            "topic": room.topic, "private": room.is_private, "archived": room.is_archived,
-            "messages": [(
-                # An import marks the deactivated as such (asserted apart).
-                m.author.username, display_name(m.author).removesuffix(" (deactivated)"), m.text, m.created_at, m.edited_at,
-                (m.reply_to.text if m.reply_to else "deleted") if m.is_reply else None,
-                sorted((r.user.username, r.emoji) for r in m.reactions.all()),
-                [(a.name, a.content_type, a.is_image) for a in m.attachments.all()],
-                sorted(p.username for p in m.mentions.all()),
-            ) for m in messages],
+            "topic": room.topic,
+            "private": room.is_private,
+            "archived": room.is_archived,
+            "messages": [
+                (
+                    # An import marks the deactivated as such (asserted apart).
+                    m.author.username,
+                    display_name(m.author).removesuffix(" (deactivated)"),
+                    m.text,
+                    m.created_at,
+                    m.edited_at,
+                    (m.reply_to.text if m.reply_to else "deleted") if m.is_reply else None,
+                    sorted((r.user.username, r.emoji) for r in m.reactions.all()),
+                    [(a.name, a.content_type, a.is_image) for a in m.attachments.all()],
+                    sorted(p.username for p in m.mentions.all()),
+                )
+                for m in messages
+            ],
         }
     return seen
 
@@ -126,8 +148,10 @@ def test_the_layout_is_slacks(team, tmp_path):
     assert {"users.json", "channels.json", "groups.json", "dms.json", "mpims.json"} <= names
     assert users["dave"]["deleted"] and not users["alice"]["deleted"]
     assert [(c["name"], c["is_archived"], c["topic"]["value"]) for c in channels] == [
-        ("Lobby", False, "Say hello: everyone can read this room."), ("Dev team", False, "Shipping"),
-        ("Old", True, "")]
+        ("Lobby", False, "Say hello: everyone can read this room."),
+        ("Dev team", False, "Shipping"),
+        ("Old", True, ""),
+    ]
     assert len(dms) == 1 and len(dms[0]["members"]) == 2 and mpims[0]["name"] == "mpdm-alice--bob--carol-1"
     hello = messages[0]
     assert hello["text"].startswith(f"Hi <@{users['bob']['id']}>: *bold*, _em_, ~gone~, `*code*`, 1 &lt; 2 &amp; 3")

@@ -48,13 +48,16 @@ def with_member(tmp_path, name, content=b"[]", **info):
     return path
 
 
-@pytest.mark.parametrize("name, says", [
-    ("../../etc/cron.d/evil", "points outside the archive"),
-    ("general/../../evil.json", "points outside the archive"),
-    ("/etc/passwd", "has an absolute path"),
-    ("C:/Windows/evil.dll", "has an absolute path"),
-    ("..\\..\\evil.json", "has a backslash or NUL"),
-])
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("../../etc/cron.d/evil", "points outside the archive"),
+        ("general/../../evil.json", "points outside the archive"),
+        ("/etc/passwd", "has an absolute path"),
+        ("C:/Windows/evil.dll", "has an absolute path"),
+        ("..\\..\\evil.json", "has a backslash or NUL"),
+    ],
+)
 def test_a_name_that_leaves_the_archive_is_refused(tmp_path, nothing_kept, name, says):
     message = refused(with_member(tmp_path, name))
     assert says in message and "Nothing was imported" in message
@@ -86,7 +89,7 @@ def test_a_member_that_inflates_past_its_declared_size_is_cut_at_it(tmp_path):
         zip_file.writestr(member, b"[" * (8 * 2**20))
     data = bytearray(path.read_bytes())
     entry = data.rfind(b"PK\x01\x02")  # the last member's central directory entry: size at +24
-    data[entry + 24:entry + 28] = (3).to_bytes(4, "little")
+    data[entry + 24 : entry + 28] = (3).to_bytes(4, "little")
     path.write_bytes(bytes(data))
     with archive.Archive(path) as opened, pytest.raises(zipfile.BadZipFile, match="Bad CRC"):
         opened.read("lie.json")
@@ -107,11 +110,14 @@ def test_an_archive_without_the_lists_of_people_and_channels_is_refused(tmp_path
     assert f"this is not a Slack export: {missing} is missing" in refused(write_zip(tmp_path / "x.zip", members))
 
 
-@pytest.mark.parametrize("content, says", [
-    ({"members": []}, "users.json should hold a JSON list, not a dict"),
-    ([{"name": "no id"}], 'item 0 of users.json is not an object with an "id"'),
-    (b"\xff\xfe not json", "users.json is not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ({"members": []}, "users.json should hold a JSON list, not a dict"),
+        ([{"name": "no id"}], 'item 0 of users.json is not an object with an "id"'),
+        (b"\xff\xfe not json", "users.json is not valid JSON"),
+    ],
+)
 def test_lists_of_the_wrong_shape_are_refused(tmp_path, nothing_kept, content, says):
     members = {**workspace(), "users.json": content}
     assert says in refused(write_zip(tmp_path / "x.zip", members))

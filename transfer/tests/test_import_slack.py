@@ -75,7 +75,11 @@ def test_channels_become_rooms_and_direct_messages_conversations(export_zip):
     # Slack's #general is the lobby a new install starts with (it was empty).
     general = Room.objects.get(name="general")
     assert (general.slug, general.topic, general.is_private, general.is_archived) == (
-        "lobby", "Company-wide", False, False)
+        "lobby",
+        "Company-wide",
+        False,
+        False,
+    )
     assert not Room.objects.filter(name="Lobby").exists()
     assert set(general.members.values_list("username", flat=True)) == {"alice", "bob", "carol", "dave"}
     secret = Room.objects.get(name="secret")
@@ -85,7 +89,9 @@ def test_channels_become_rooms_and_direct_messages_conversations(export_zip):
     direct = Room.objects.filter(kind=Room.DIRECT)
     assert sorted(room.participant_names for room in direct) == [("alice", "bob"), ("alice", "bob", "carol")]
     assert [m.text for m in history(direct.get(direct_key__regex=r"^\d+-\d+$"))] == [
-        "Hi Bob, a direct message", "Hi Alice"]
+        "Hi Bob, a direct message",
+        "Hi Alice",
+    ]
 
 
 def test_messages_keep_their_order_times_edits_replies_and_mentions(export_zip):
@@ -93,17 +99,25 @@ def test_messages_keep_their_order_times_edits_replies_and_mentions(export_zip):
     messages = history(Room.objects.get(name="general"))
     first = messages[0]
     assert first.author.username == "alice" and first.created_at == at(0)
-    assert first.text == ("Hello @bob, **welcome** to #general! See the docs (https://example.com/docs) and "
-                          "https://example.com. 1 < 2 && 3 > 2 🎉")
+    assert first.text == (
+        "Hello @bob, **welcome** to #general! See the docs (https://example.com/docs) and "
+        "https://example.com. 1 < 2 && 3 > 2 🎉"
+    )
     assert list(first.mentions.values_list("username", flat=True)) == ["bob"]
     assert 'class="mention"' in first.body_html and "<strong>welcome</strong>" in first.body_html
     thanks, here = messages[1], messages[2]
     assert (thanks.text, thanks.reply_to, thanks.is_reply, thanks.edited_at) == (
-        "Thanks! ~~old~~ news", first, True, at(3))
+        "Thanks! ~~old~~ news",
+        first,
+        True,
+        at(3),
+    )
     assert (here.text, here.reply_to, here.created_at) == ("@here the build is green", first, at(4))
     assert [(m.author.username, m.text) for m in messages[3:6]] == [
-        ("deploy-bot", "Deployed `v1.2` to production"), ("helper", "I am a bot user in users.json"),
-        ("dave", "A message from someone who left")]
+        ("deploy-bot", "Deployed `v1.2` to production"),
+        ("helper", "I am a bot user in users.json"),
+        ("dave", "A message from someone who left"),
+    ]
     assert [m.created_at for m in messages] == sorted(m.created_at for m in messages)
 
 
@@ -111,7 +125,10 @@ def test_reactions_become_the_same_emoji(export_zip):
     run_import(export_zip)
     first = history(Room.objects.get(name="general"))[0]
     assert sorted(first.reactions.values_list("user__username", "emoji")) == [
-        ("bob", "👍"), ("carol", "👍"), ("dave", "👍🏽")]
+        ("bob", "👍"),
+        ("carol", "👍"),
+        ("dave", "👍🏽"),
+    ]
 
 
 def test_a_message_longer_than_the_limit_is_split_at_a_line_break(export_zip, settings):
@@ -145,8 +162,18 @@ def test_the_report_says_what_was_skipped_and_why(export_zip):
 
 def test_importing_twice_changes_nothing(export_zip, media):
     run_import(export_zip)
-    tables = (User, Room, Room.members.through, Message, Message.mentions.through, Reaction, Attachment, ReadMark,
-              Invitation, SlackId)
+    tables = (
+        User,
+        Room,
+        Room.members.through,
+        Message,
+        Message.mentions.through,
+        Reaction,
+        Attachment,
+        ReadMark,
+        Invitation,
+        SlackId,
+    )
     before = {model: sorted(model.objects.values_list("pk", flat=True)) for model in tables}
     stored = sorted(path.name for path in media.rglob("*") if path.is_file())
     output = run_import(export_zip)
@@ -171,7 +198,12 @@ def test_imported_people_have_read_the_history_and_search_finds_it(export_zip):
     bob.save()
     # Every room they were in; a public channel they never joined (old-news) is news to them.
     assert {room.name or room.participant_names: room.unread for room in Room.objects.sidebar_for(bob)} == {
-        "general": 0, "secret": 0, "old-news": 1, ("alice", "bob"): 0, ("alice", "bob", "carol"): 0}
+        "general": 0,
+        "secret": 0,
+        "old-news": 1,
+        ("alice", "bob"): 0,
+        ("alice", "bob", "carol"): 0,
+    }
     found = search(bob, parse("welcome"))
     assert [result.message.text[:11] for result in found.results] == ["Hello @bob,"]
 
@@ -215,8 +247,9 @@ def test_what_was_deleted_here_since_is_not_brought_back(tmp_path):
     run_import(write_zip(tmp_path / "first.zip", members))
     User.objects.get(username="carol").delete()
     Room.objects.get(name="secret").delete()
-    members["general/2024-03-02.json"] = [message("U3", 60 * 24, "Carol again", reactions=[
-        {"name": "tada", "users": ["U3", "U1"], "count": 2}])]
+    members["general/2024-03-02.json"] = [
+        message("U3", 60 * 24, "Carol again", reactions=[{"name": "tada", "users": ["U3", "U1"], "count": 2}])
+    ]
     members["secret/2024-03-02.json"] = [message("U1", 60 * 24, "Secret again")]
     output = run_import(write_zip(tmp_path / "second.zip", members))
     again = Message.objects.get(text="Carol again")

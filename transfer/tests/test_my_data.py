@@ -1,4 +1,4 @@
-""""Download my data" at /settings/: the worker makes a zip of the person's
+""" "Download my data" at /settings/: the worker makes a zip of the person's
 messages, files and settings; only they can download it, for
 CHAT_DATA_EXPORT_DAYS, and then it is gone."""
 
@@ -41,8 +41,9 @@ def test_settings_offers_the_button(client, alice):
     assert "Download my data" in page
 
 
-def test_the_worker_makes_a_zip_of_the_persons_own_data(client, alice, history, run_tasks,
-                                                       django_capture_on_commit_callbacks):
+def test_the_worker_makes_a_zip_of_the_persons_own_data(
+    client, alice, history, run_tasks, django_capture_on_commit_callbacks
+):
     client.force_login(alice)
     response = ask(client, django_capture_on_commit_callbacks)
     assert response.status_code == 302 and response.url == "/settings/#my-data"
@@ -57,14 +58,22 @@ def test_the_worker_makes_a_zip_of_the_persons_own_data(client, alice, history, 
     assert f'filename="chat-data-alice-{timezone.localdate():%Y-%m-%d}.zip"' in download["Content-Disposition"]
     with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as archive:
         names = archive.namelist()
-        texts = sorted(message["text"] for name in names if name.endswith(".json") and "/" in name
-                       and not name.startswith("__uploads/") for message in json.loads(archive.read(name)))
+        texts = sorted(
+            message["text"]
+            for name in names
+            if name.endswith(".json") and "/" in name and not name.startswith("__uploads/")
+            for message in json.loads(archive.read(name))
+        )
         settings_json = json.loads(archive.read("settings.json"))
         people = {person["name"]: person for person in json.loads(archive.read("users.json"))}
         upload = next(name for name in names if name.startswith("__uploads/"))
         assert archive.read(upload) == b"my notes\n"
-    assert texts == ["A file of mine", "Mine, in private", f"Mine, in the lobby, for <@{people['bob']['id']}>",
-                     "Mine, to bob"]
+    assert texts == [
+        "A file of mine",
+        "Mine, in private",
+        f"Mine, in the lobby, for <@{people['bob']['id']}>",
+        "Mine, to bob",
+    ]
     assert settings_json["username"] == "alice" and settings_json["email_unread_mentions_and_dms"] is True
     assert (settings_json["display_name"], settings_json["avatar"]) == ("", "")
     assert "email" not in people["bob"]["profile"]
@@ -81,8 +90,9 @@ def test_only_its_person_can_download_it(client, alice, bob, history, run_tasks,
     assert client.get(url).status_code == 302  # to the login page
 
 
-def test_it_expires_and_is_deleted_with_its_file(client, alice, history, run_tasks, media,
-                                                 django_capture_on_commit_callbacks):
+def test_it_expires_and_is_deleted_with_its_file(
+    client, alice, history, run_tasks, media, django_capture_on_commit_callbacks
+):
     client.force_login(alice)
     ask(client, django_capture_on_commit_callbacks)
     run_tasks()
@@ -97,8 +107,9 @@ def test_it_expires_and_is_deleted_with_its_file(client, alice, history, run_tas
     assert not DataExport.objects.exists() and not (media / export.file.name).exists()
 
 
-def test_one_at_a_time_and_a_new_one_replaces_the_last(client, alice, history, run_tasks, media,
-                                                       django_capture_on_commit_callbacks):
+def test_one_at_a_time_and_a_new_one_replaces_the_last(
+    client, alice, history, run_tasks, media, django_capture_on_commit_callbacks
+):
     client.force_login(alice)
     ask(client, django_capture_on_commit_callbacks)
     ask(client, django_capture_on_commit_callbacks)
@@ -121,8 +132,9 @@ def test_asking_needs_a_post_and_a_session(client, alice):
     assert not DataExport.objects.exists()
 
 
-def test_the_settings_hold_the_display_name_and_the_avatar(client, alice, history, run_tasks,
-                                                         django_capture_on_commit_callbacks):
+def test_the_settings_hold_the_display_name_and_the_avatar(
+    client, alice, history, run_tasks, django_capture_on_commit_callbacks
+):
     from accounts.models import AVATAR_SIZE, Profile
     from core import images
 

@@ -11,10 +11,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--uses", type=int, default=settings.CHAT_INVITE_USES,
-                            help="how many accounts the link may create (default: %(default)s)")
-        parser.add_argument("--hours", type=float, default=settings.CHAT_INVITE_HOURS,
-                            help="how long the link works (default: %(default)s)")
+        parser.add_argument(
+            "--uses",
+            type=int,
+            default=settings.CHAT_INVITE_USES,
+            help="how many accounts the link may create (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--hours",
+            type=float,
+            default=settings.CHAT_INVITE_HOURS,
+            help="how long the link works (default: %(default)s)",
+        )
 
     def handle(self, *args, uses, hours, **options):
         if uses < 1:

@@ -49,7 +49,11 @@ function list() {
 
 // The same words as the server's (core/text.py describe_size).
 function describeSize(size) {
-  for (const [unit, scale] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]]) {
+  for (const [unit, scale] of [
+    ["GiB", 2 ** 30],
+    ["MiB", 2 ** 20],
+    ["KiB", 2 ** 10],
+  ]) {
     if (size >= scale) return `${(size / scale).toFixed(1).replace(/\.0$/, "")} ${unit}`;
   }
   return `${size} byte${size === 1 ? "" : "s"}`;
@@ -200,13 +204,17 @@ function hasFiles(event) {
 export function start() {
   // Before hx-ws sees the form (capture on #room runs first): a message
   // with files goes by HTTP instead of the socket.
-  room.addEventListener("submit", (event) => {
-    pending = pending.filter((entry) => entry.el.isConnected); // the composer may have been replaced
-    if (event.target !== form() || (pending.length === 0 && !sending)) return;
-    event.preventDefault();
-    event.stopPropagation();
-    if (!sending) send(event.target);
-  }, true);
+  room.addEventListener(
+    "submit",
+    (event) => {
+      pending = pending.filter((entry) => entry.el.isConnected); // the composer may have been replaced
+      if (event.target !== form() || (pending.length === 0 && !sending)) return;
+      event.preventDefault();
+      event.stopPropagation();
+      if (!sending) send(event.target);
+    },
+    true,
+  );
 
   // The composer may be replaced live (archived, reopened): listen on #room.
   room.addEventListener("click", (event) => {

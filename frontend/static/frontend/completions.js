@@ -77,10 +77,16 @@ function show(box, start, kind, items) {
 }
 
 function offerPeople(box, start, typed, people) {
-  show(box, start, "People", people.map((person) => ({
-    main: person.name, detail: person.name === person.username ? "" : `@${person.username}`,
-    insert: `@${person.username} `,
-  })));
+  show(
+    box,
+    start,
+    "People",
+    people.map((person) => ({
+      main: person.name,
+      detail: person.name === person.username ? "" : `@${person.username}`,
+      insert: `@${person.username} `,
+    })),
+  );
 }
 
 function askForPeople(box, start, typed) {
@@ -91,22 +97,25 @@ function askForPeople(box, start, typed) {
   const url = new URL(room.dataset.peopleUrl, location.href);
   url.searchParams.set("q", typed);
   const controller = new AbortController();
-  asking = { controller: controller, timer: setTimeout(async () => {
-    let people;
-    try {
-      const response = await fetch(url, { credentials: "same-origin", signal: controller.signal });
-      if (!response.ok) return;
-      people = (await response.json()).people;
-    } catch {
-      return; // offline, or typing went on: nothing to offer
-    }
-    peopleFound.set(typed, people);
-    // Still what is being typed in that box?
-    const now = wanted(box);
-    if (document.activeElement === box && now && now.kind === "people" && now.typed === typed) {
-      offerPeople(box, start, typed, people);
-    }
-  }, ASK_AFTER_MS) };
+  asking = {
+    controller: controller,
+    timer: setTimeout(async () => {
+      let people;
+      try {
+        const response = await fetch(url, { credentials: "same-origin", signal: controller.signal });
+        if (!response.ok) return;
+        people = (await response.json()).people;
+      } catch {
+        return; // offline, or typing went on: nothing to offer
+      }
+      peopleFound.set(typed, people);
+      // Still what is being typed in that box?
+      const now = wanted(box);
+      if (document.activeElement === box && now && now.kind === "people" && now.typed === typed) {
+        offerPeople(box, start, typed, people);
+      }
+    }, ASK_AFTER_MS),
+  };
 }
 
 function stopAsking() {
@@ -140,9 +149,16 @@ export function update(box) {
     emoji.load().then(() => {
       const now = wanted(box);
       if (!now || now.kind !== "emoji" || now.typed !== asked.typed) return;
-      show(box, now.start, "Emoji", emoji.matching(now.typed, SHOWN).map(([name, character]) => ({
-        main: character, detail: `:${name}:`, insert: character,
-      })));
+      show(
+        box,
+        now.start,
+        "Emoji",
+        emoji.matching(now.typed, SHOWN).map(([name, character]) => ({
+          main: character,
+          detail: `:${name}:`,
+          insert: character,
+        })),
+      );
     });
   }
 }

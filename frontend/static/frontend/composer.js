@@ -25,12 +25,16 @@ export function start(socket) {
   // this handler lives on #room. Each message gets an id of its own before
   // hx-ws reads the form (capture phase runs first), so the server can tell
   // a resent frame from a new message.
-  room.addEventListener("submit", (event) => {
-    const composer = event.target;
-    if (composer.elements.client_id && !composer.elements.client_id.value) {
-      composer.elements.client_id.value = newClientId();
-    }
-  }, true);
+  room.addEventListener(
+    "submit",
+    (event) => {
+      const composer = event.target;
+      if (composer.elements.client_id && !composer.elements.client_id.value) {
+        composer.elements.client_id.value = newClientId();
+      }
+    },
+    true,
+  );
 
   // hx-ws has collected the form's values by now: clear the box for the
   // next message and keep the cursor in it.

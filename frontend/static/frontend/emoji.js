@@ -22,7 +22,9 @@ export function load() {
         table = new Map(Object.entries(data));
         names = Array.from(table.keys()).sort((a, b) => a.length - b.length || a.localeCompare(b));
       })
-      .catch(() => { loading = null; }); // offline: the next use tries again, the server converts anyway
+      .catch(() => {
+        loading = null;
+      }); // offline: the next use tries again, the server converts anyway
   }
   return loading || Promise.resolve();
 }

@@ -66,7 +66,8 @@ function jumpToLatest() {
     toBottom();
     return;
   }
-  htmx.ajax("GET", jump.dataset.latestPage, { target: "#messages", swap: "innerHTML" })
+  htmx
+    .ajax("GET", jump.dataset.latestPage, { target: "#messages", swap: "innerHTML" })
     .catch(() => showError("Could not load the latest messages; check your connection and try again."));
 }
 
@@ -109,7 +110,8 @@ export function placeArrivals(arrival) {
     if (!el.isConnected || !beyondGap(el)) continue;
     el.remove();
     // One's own message sent from the past is saved: go to the present to see it.
-    if (el.dataset.authorId === me && el.dataset.clientId) location.assign(room.dataset.messageUrl.replace(/messages\/0\/$/, ""));
+    if (el.dataset.authorId === me && el.dataset.clientId)
+      location.assign(room.dataset.messageUrl.replace(/messages\/0\/$/, ""));
   }
   for (const el of [...arrival.older, ...arrival.newer, ...arrival.latest, ...arrival.added, ...arrival.replaced]) {
     if (el.isConnected) place(el);
@@ -166,11 +168,15 @@ export function start() {
     event.preventDefault();
     jumpToLatest();
   });
-  messages.addEventListener("scroll", () => {
-    stick = nearBottom();
-    if (stick && unseen) unseen = 0;
-    showUnseen();
-  }, { passive: true });
+  messages.addEventListener(
+    "scroll",
+    () => {
+      stick = nearBottom();
+      if (stick && unseen) unseen = 0;
+      showUnseen();
+    },
+    { passive: true },
+  );
   messages.scrollTop = messages.scrollHeight;
   const linked = messages.querySelector(".message-linked");
   if (linked) linked.scrollIntoView({ block: "center" });

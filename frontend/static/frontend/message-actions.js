@@ -71,7 +71,8 @@ export function addActions(el) {
 // A button of a message's actions, or its "⋯" when the toolbar is not shown
 // (the focus goes back there once what the button opened is done).
 export function focusAction(el, button) {
-  const target = button && button.isConnected && button.checkVisibility() ? button : el.querySelector(".message-menu-button");
+  const target =
+    button && button.isConnected && button.checkVisibility() ? button : el.querySelector(".message-menu-button");
   if (target) target.focus();
 }
 
@@ -82,8 +83,12 @@ function openSheet(el) {
   const dialog = fromTemplate("message-sheet-template");
   const author = el.querySelector(".message-author");
   const time = el.querySelector(".message-meta time");
-  dialog.querySelector(".message-sheet-title").textContent =
-    [author && author.textContent.trim(), time && time.textContent].filter(Boolean).join(" · ");
+  dialog.querySelector(".message-sheet-title").textContent = [
+    author && author.textContent.trim(),
+    time && time.textContent,
+  ]
+    .filter(Boolean)
+    .join(" · ");
   const body = el.querySelector(".message-body");
   dialog.querySelector(".message-sheet-quote").textContent = body ? body.textContent.trim() : "";
   dialog.querySelector(".message-sheet-close").before(actions);
@@ -149,7 +154,9 @@ async function copyLink(el, button) {
   }
   const label = button.textContent;
   button.textContent = "Link copied";
-  setTimeout(() => { button.textContent = label; }, 2000);
+  setTimeout(() => {
+    button.textContent = label;
+  }, 2000);
 }
 
 export function actOnArrivals(arrival) {
@@ -168,8 +175,9 @@ async function startEdit(el) {
   const body = el.querySelector(".message-body");
   let text;
   try {
-    const response = await fetch(room.dataset.sourceUrl.replace(/\/0\/source\/$/, `/${messageNumber(el)}/source/`),
-                                 { credentials: "same-origin" });
+    const response = await fetch(room.dataset.sourceUrl.replace(/\/0\/source\/$/, `/${messageNumber(el)}/source/`), {
+      credentials: "same-origin",
+    });
     if (!response.ok) throw new Error(response.status === 403 ? "You can only edit your own messages." : "");
     text = await response.text();
   } catch (error) {
@@ -206,8 +214,10 @@ export function start(socket) {
   // keeps it open, to say "Link copied".
   messages.addEventListener("click", (event) => {
     const inSheet = sheet && sheet.dialog.contains(event.target);
-    if (inSheet && (event.target === sheet.dialog && outside(sheet.dialog, event) ||
-                    event.target.closest(".message-sheet-close"))) {
+    if (
+      inSheet &&
+      ((event.target === sheet.dialog && outside(sheet.dialog, event)) || event.target.closest(".message-sheet-close"))
+    ) {
       closeSheet();
       return;
     }

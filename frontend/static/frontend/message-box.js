@@ -45,16 +45,23 @@ function showLength(box) {
   const state = count > limit ? "over" : count >= limit * NEAR ? "near" : "";
   const shown = counter.querySelector(".length-left");
   shown.hidden = state === "";
-  shown.textContent = state === "over" ? `${count - limit} characters over the limit of ${limit}`
-    : state === "near" ? `${limit - count} characters left` : "";
+  shown.textContent =
+    state === "over"
+      ? `${count - limit} characters over the limit of ${limit}`
+      : state === "near"
+        ? `${limit - count} characters left`
+        : "";
   counter.classList.toggle("over", state === "over");
   box.setAttribute("aria-invalid", String(state === "over"));
   if (state !== (counter.dataset.state || "")) {
     const said = counter.querySelector(".length-said");
     const back = counter.dataset.state === "over" ? "Back within the limit" : "";
-    said.textContent = state === "over" ? `Over the limit of ${limit} characters.`
-      : state === "near" ? (back ? `${back}: ` : "") + `${limit - count} characters left.`
-      : back && `${back}.`;
+    said.textContent =
+      state === "over"
+        ? `Over the limit of ${limit} characters.`
+        : state === "near"
+          ? (back ? `${back}: ` : "") + `${limit - count} characters left.`
+          : back && `${back}.`;
     counter.dataset.state = state;
   }
 }

@@ -56,8 +56,11 @@ function notify(el) {
   const author = el.querySelector(".message-author").textContent.trim();
   let excerpt = el.querySelector(".message-body").textContent.trim().replace(/\s+/g, " ");
   if (excerpt.length > EXCERPT) excerpt = excerpt.slice(0, EXCERPT - 1) + "…";
-  const title = direct ? `${author} (direct message)`
-    : mentionsMe ? `${author} mentioned you in #${room.dataset.room}` : `${author} in #${room.dataset.room}`;
+  const title = direct
+    ? `${author} (direct message)`
+    : mentionsMe
+      ? `${author} mentioned you in #${room.dataset.room}`
+      : `${author} in #${room.dataset.room}`;
   show(title, excerpt, el.id, () => el.scrollIntoView({ block: "center" }));
 }
 
@@ -70,10 +73,15 @@ export function notifyArrivals(arrival) {
 function notifyListed(entry, messageId, mentionsMe) {
   const tag = "message-" + messageId;
   const isDirect = entry.dataset.kind === "direct";
-  if (!document.hidden || !canNotify() || notified.has(tag) || !reaches(entry.dataset.roomId, isDirect, mentionsMe)) return;
+  if (!document.hidden || !canNotify() || notified.has(tag) || !reaches(entry.dataset.roomId, isDirect, mentionsMe))
+    return;
   const link = entry.querySelector("a");
   const name = entry.querySelector(".room-name").textContent.trim();
-  const title = isDirect ? `New direct message: ${name}` : mentionsMe ? `New mention in ${name}` : `New message in ${name}`;
+  const title = isDirect
+    ? `New direct message: ${name}`
+    : mentionsMe
+      ? `New mention in ${name}`
+      : `New message in ${name}`;
   show(title, `Open the ${isDirect ? "conversation" : "room"} to read it.`, tag, () => link.click());
 }
 

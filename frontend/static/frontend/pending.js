@@ -94,7 +94,7 @@ export function start(socket) {
     for (const clientId of waiting.keys()) fail(clientId, reason, false);
   });
   messages.addEventListener("click", (event) => {
-    const button = event.target.closest('.pending-message button[data-action]');
+    const button = event.target.closest(".pending-message button[data-action]");
     if (!button) return;
     const clientId = button.closest(".pending-message").dataset.clientId;
     if (button.dataset.action === "retry-send") retry(clientId, socket);

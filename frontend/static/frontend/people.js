@@ -61,8 +61,10 @@ export function enhancePresence() {
 // messages, and their "Here now" entry.
 function placesOf(userId) {
   const id = CSS.escape(userId);
-  return [...document.querySelectorAll(`#messages .message[data-author-id="${id}"] .message-meta`),
-          ...document.querySelectorAll(`#presence .presence-entry[data-user-id="${id}"]`)];
+  return [
+    ...document.querySelectorAll(`#messages .message[data-author-id="${id}"] .message-meta`),
+    ...document.querySelectorAll(`#presence .presence-entry[data-user-id="${id}"]`),
+  ];
 }
 
 // Someone set a new display name or avatar (a signal in #people-changes,

@@ -19,8 +19,9 @@ let lastSentAt = 0;
 let timer = null;
 
 function reading() {
-  return document.visibilityState === "visible" &&
-    messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+  return (
+    document.visibilityState === "visible" && messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80
+  );
 }
 
 function newestShown() {
@@ -38,7 +39,11 @@ function markRead() {
   if (newest <= sentRead) return;
   const wait = lastSentAt + THROTTLE_MS - Date.now();
   if (wait > 0) {
-    if (!timer) timer = setTimeout(() => { timer = null; markRead(); }, wait);
+    if (!timer)
+      timer = setTimeout(() => {
+        timer = null;
+        markRead();
+      }, wait);
     return;
   }
   sentRead = newest;
@@ -51,7 +56,8 @@ function markRead() {
 export function countArrivals(arrival) {
   if (!reading()) {
     for (const el of arrival.news) {
-      if (el.dataset.authorId !== me) count(room.dataset.roomId, messageNumber(el), el.classList.contains("mentions-me"));
+      if (el.dataset.authorId !== me)
+        count(room.dataset.roomId, messageNumber(el), el.classList.contains("mentions-me"));
       tab.arrived(el);
     }
   }

@@ -151,8 +151,15 @@ function adopt(entry) {
   if ("lastRead" in entry.dataset) {
     // Rendered for this viewer (a fresh list after a sync): the server's
     // counts, plus what arrived after its data-latest.
-    rebase(entry, entry.dataset.lastRead, entry.dataset.unread, entry.dataset.mentions, entry.dataset.latest, true,
-           old || entry);
+    rebase(
+      entry,
+      entry.dataset.lastRead,
+      entry.dataset.unread,
+      entry.dataset.mentions,
+      entry.dataset.latest,
+      true,
+      old || entry,
+    );
   } else if (old) {
     // Renamed, archived, ...: rendered for everyone; this viewer's counts stay.
     for (const key of VIEWER_KEYS) {
@@ -227,7 +234,8 @@ function rebase(entry, lastRead, unread, mentions, latest, force, previous = ent
   lastRead = num(lastRead);
   latest = num(latest);
   // Marks from two processes may arrive out of order: never go back.
-  const stale = lastRead < num(entry.dataset.lastRead) ||
+  const stale =
+    lastRead < num(entry.dataset.lastRead) ||
     (lastRead === num(entry.dataset.lastRead) && latest < num(entry.dataset.latest));
   if (stale && !force) return;
   let total = num(unread);
@@ -235,8 +243,12 @@ function rebase(entry, lastRead, unread, mentions, latest, force, previous = ent
   const ids = countedIn(entry);
   // An entry that just appeared counted nothing yet, whatever its latest.
   const known = !("unknown" in previous.dataset);
-  const before = { unread: num(previous.dataset.unread), mentions: num(previous.dataset.mentions),
-                   latest: known ? num(previous.dataset.latest) : 0, heard: ids.has(latest) };
+  const before = {
+    unread: num(previous.dataset.unread),
+    mentions: num(previous.dataset.mentions),
+    latest: known ? num(previous.dataset.latest) : 0,
+    heard: ids.has(latest),
+  };
   for (const [id, mentionsMe] of ids) {
     if (id <= latest) ids.delete(id);
     else if (id > lastRead) {

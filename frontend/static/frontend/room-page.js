@@ -70,7 +70,9 @@ socket.on("messages", notifications.notifyArrivals); // needs .mentions-me
 socket.on("messages", time.arrange); // day headings, grouping, "… ago"
 socket.on("messages", history.followArrivals); // the pill, and where the view goes
 socket.on("messages", readMarks.countArrivals); // unread if nobody is looking: after the view moved
-socket.on("messages", (arrival) => { if (history.reachedPresent(arrival)) history.syncRoom(socket); });
+socket.on("messages", (arrival) => {
+  if (history.reachedPresent(arrival)) history.syncRoom(socket);
+});
 
 // Someone reacted: one message's reactions block, replaced.
 socket.on("reactions", reactions.markChanged);

@@ -14,7 +14,9 @@ if (button && push.available()) {
     status.textContent = "Asking your browser…";
     try {
       if ((await Notification.requestPermission()) !== "granted") {
-        throw new Error("Your browser did not allow notifications: allow them in its settings for this site, then try again.");
+        throw new Error(
+          "Your browser did not allow notifications: allow them in its settings for this site, then try again.",
+        );
       }
       await push.enable();
       window.location.reload();

@@ -81,7 +81,9 @@ class Arrival {
 
   // Every message of this swap now on the page: each needs its per-viewer touches.
   get shown() {
-    return [...this.older, ...this.newer, ...this.latest, ...this.added, ...this.replaced].filter((el) => el.isConnected);
+    return [...this.older, ...this.newer, ...this.latest, ...this.added, ...this.replaced].filter(
+      (el) => el.isConnected,
+    );
   }
 
   // Messages that are news to the reader: live, not an edit, not a repeat.
@@ -152,7 +154,12 @@ export class Socket {
       const form = event.target.closest("form");
       if (!form) return;
       const values = event.detail.message.values;
-      this.emit("post", { form: form, clientId: values.client_id, text: values.message, replyTo: values.reply_to || null });
+      this.emit("post", {
+        form: form,
+        clientId: values.client_id,
+        text: values.message,
+        replyTo: values.reply_to || null,
+      });
       if (!this.isOpen) event.detail.cancelled = true;
     });
 
@@ -222,8 +229,9 @@ export class Socket {
 
   // A message sent before and not seen back yet (the composer's own frames go through hx-ws).
   resend(text, clientId, replyTo) {
-    return this.send(replyTo ? { message: text, client_id: clientId, reply_to: replyTo }
-                             : { message: text, client_id: clientId });
+    return this.send(
+      replyTo ? { message: text, client_id: clientId, reply_to: replyTo } : { message: text, client_id: clientId },
+    );
   }
 
   read(messageId) {

@@ -33,7 +33,9 @@ export function showRoomConnection(socket) {
 
 // The room list page: #rooms[data-ws] only (its socket just listens).
 export function showListConnection(socket) {
-  socket.on("open", () => { socket.owner.dataset.ws = "open"; });
+  socket.on("open", () => {
+    socket.owner.dataset.ws = "open";
+  });
   socket.on("close", (close) => {
     socket.owner.dataset.ws = close.code >= 4400 && close.code < 4500 ? "closed" : "reconnecting";
   });

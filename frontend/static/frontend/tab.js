@@ -61,10 +61,13 @@ function showDot(wanted) {
     icon.type = "image/png";
     icon.href = dotted;
   } else {
-    drawDot().then((url) => {
-      dotted = url;
-      showDot(dotWanted);
-    }, () => {}); // no canvas: the title still counts
+    drawDot().then(
+      (url) => {
+        dotted = url;
+        showDot(dotWanted);
+      },
+      () => {},
+    ); // no canvas: the title still counts
   }
 }
 

@@ -12,7 +12,12 @@ const RELATIVE_FOR_MS = 60 * 60 * 1000;
 const messages = document.getElementById("messages");
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
-const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+const dayFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+});
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
 // When each message was sent, read once from its <time datetime>.
@@ -83,8 +88,10 @@ export function arrange() {
     const newDay = !previous || localDay(sentAt.get(previous)).getTime() !== localDay(when).getTime();
     setDayHeading(el, newDay ? dayLabel(when, now) : null);
     const gap = previous ? when - sentAt.get(previous) : -1;
-    el.classList.toggle("continued", !newDay && previous.dataset.authorId === el.dataset.authorId &&
-                        gap >= 0 && gap < GROUP_WITHIN_MS);
+    el.classList.toggle(
+      "continued",
+      !newDay && previous.dataset.authorId === el.dataset.authorId && gap >= 0 && gap < GROUP_WITHIN_MS,
+    );
     // Screen readers keep the time of day: a live region would announce
     // every tick of "3 minutes ago".
     const ago = agoLabel(when, now);

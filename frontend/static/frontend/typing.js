@@ -18,10 +18,14 @@ function show() {
   const now = Date.now();
   for (const [id, typist] of typists) if (typist.until <= now) typists.delete(id);
   const names = Array.from(typists.values(), (typist) => typist.name).sort();
-  line.textContent = names.length === 0 ? "" :
-    names.length === 1 ? `${names[0]} is typing…` :
-    names.length <= 3 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} are typing…` :
-    "Several people are typing…";
+  line.textContent =
+    names.length === 0
+      ? ""
+      : names.length === 1
+        ? `${names[0]} is typing…`
+        : names.length <= 3
+          ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} are typing…`
+          : "Several people are typing…";
   clearTimeout(timer);
   if (typists.size) {
     const next = Math.min(...Array.from(typists.values(), (typist) => typist.until));
@@ -55,5 +59,7 @@ export function start(socket) {
   });
 
   // A message just sent: the next keystroke is news again.
-  socket.on("post", () => { lastSent = 0; });
+  socket.on("post", () => {
+    lastSent = 0;
+  });
 }

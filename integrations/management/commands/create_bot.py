@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="the bot's name, also its @username")
-        parser.add_argument("--room", action="append", default=[], metavar="SLUG", help="a room it may post to (repeat)")
+        parser.add_argument(
+            "--room", action="append", default=[], metavar="SLUG", help="a room it may post to (repeat)"
+        )
         parser.add_argument("--webhook-url", default="", help="called when the bot is mentioned")
 
     def handle(self, *args, name, room, webhook_url, **options):

@@ -15,8 +15,9 @@ from operations import archive, databases, stored
 def app_version():
     """The commit the code was deployed from, when it is a git checkout."""
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.BASE_DIR, capture_output=True, text=True,
-                                timeout=10)
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if result.returncode != 0:
@@ -25,8 +26,10 @@ def app_version():
 
 
 class Command(BaseCommand):
-    help = ("Write one archive holding a consistent snapshot of the database and every stored file its rows "
-            "name, while the chat keeps serving (docs/backup-and-restore.md).")
+    help = (
+        "Write one archive holding a consistent snapshot of the database and every stored file its rows "
+        "name, while the chat keeps serving (docs/backup-and-restore.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", help="where to write the archive (default: chat-backup-<UTC time>.tar here)")
@@ -48,18 +51,20 @@ class Command(BaseCommand):
                 contents = database.dump(dumped)
                 writer.add_path(database.member, dumped)
             missing = stored.copy_into(writer, contents.files) if stored.is_local() else []
-            writer.finish({
-                "format": archive.FORMAT,
-                "format_version": archive.FORMAT_VERSION,
-                "created_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
-                "app": {"commit": app_version(), "django": django.get_version()},
-                "database": database.describe(),
-                "migrations": contents.migrations,
-                "counts": contents.counts,
-                "storage": stored.describe(len(contents.files)),
-                # Rows whose file was deleted (with its message) after the snapshot.
-                "missing_files": missing,
-            })
+            writer.finish(
+                {
+                    "format": archive.FORMAT,
+                    "format_version": archive.FORMAT_VERSION,
+                    "created_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    "app": {"commit": app_version(), "django": django.get_version()},
+                    "database": database.describe(),
+                    "migrations": contents.migrations,
+                    "counts": contents.counts,
+                    "storage": stored.describe(len(contents.files)),
+                    # Rows whose file was deleted (with its message) after the snapshot.
+                    "missing_files": missing,
+                }
+            )
         except databases.DumpFailed as error:
             writer.abandon()
             raise CommandError(f"The backup failed: {error}") from None
@@ -72,6 +77,8 @@ class Command(BaseCommand):
             self.stdout.write(stored.BUCKET_NOTE)
         rows = sum(contents.counts.values())
         files = len(contents.files) - len(missing) if stored.is_local() else 0
-        self.stdout.write(f"Backed up {rows} rows and {files} files in {time.monotonic() - started:.1f} s "
-                          f"({human_bytes(path.stat().st_size)}) to:")
+        self.stdout.write(
+            f"Backed up {rows} rows and {files} files in {time.monotonic() - started:.1f} s "
+            f"({human_bytes(path.stat().st_size)}) to:"
+        )
         self.stdout.write(str(path))

@@ -18,8 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--room", metavar="SLUG", help="only this room (its slug, as in /rooms/SLUG/)")
-        parser.add_argument("--output", metavar="PATH",
-                            help="the zip to write (default: chat-export-DATE.zip here); never overwritten")
+        parser.add_argument(
+            "--output", metavar="PATH", help="the zip to write (default: chat-export-DATE.zip here); never overwritten"
+        )
 
     def handle(self, *args, room, output, **options):
         rooms = Room.objects.all()

@@ -20,9 +20,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("export", help="the export's .zip file")
-        parser.add_argument("--email", action="store_true",
-                            help="email each imported person their claim link (through the worker) where the "
-                                 "export has their address, instead of printing it")
+        parser.add_argument(
+            "--email",
+            action="store_true",
+            help="email each imported person their claim link (through the worker) where the "
+            "export has their address, instead of printing it",
+        )
 
     def handle(self, *args, export, email, verbosity, **options):
         if email and not settings.CHAT_BASE_URL:
@@ -38,8 +41,15 @@ class Command(BaseCommand):
         """A progress bar over the bytes of the export's messages, on
         stderr when it is a terminal; nothing otherwise."""
         out = getattr(self.stderr, "_out", sys.stderr)
-        return tqdm(total=total, unit="B", unit_scale=True, desc="Messages", file=out,
-                    disable=not (hasattr(out, "isatty") and out.isatty()), leave=False)
+        return tqdm(
+            total=total,
+            unit="B",
+            unit_scale=True,
+            desc="Messages",
+            file=out,
+            disable=not (hasattr(out, "isatty") and out.isatty()),
+            leave=False,
+        )
 
     def print_report(self, export, report, verbosity):
         write = self.stdout.write
