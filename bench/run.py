@@ -1,6 +1,7 @@
-"""make bench: fan-out of one room to N receivers, ours vs the Channels
-tutorial (peer) vs a bare websockets server (ceiling), plus idle memory per
-connection and one vs two server processes. See bench/README.md.
+"""make bench: fan-out of one room to N receivers, ours on daphne, uvicorn
+and granian vs the Channels tutorial (peer) vs a bare websockets server
+(ceiling); many rooms; ours on SQLite; idle memory per connection; the CPU
+and queries of one post. Medians of --repeats repeats. See bench/README.md.
 """
 
 import argparse
@@ -16,20 +17,10 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import accounts, report
-from .loadgen import (
-    PARSERS,
-    Endpoint,
-    StepResult,
-    Tracker,
-    connect_many,
-    connect_one,
-    judge,
-    monotonic_ns,
-    summarize,
-    token_text,
-)
-from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Redis, Uvicorn, machine_busy_seconds
+from . import accounts, posts, report
+from .loadgen import (PARSERS, Endpoint, StepResult, Tracker, connect_many, connect_one, judge, monotonic_ns,
+                      summarize, token_text)
+from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Granian, Redis, Uvicorn, machine_busy_seconds
 
 # msg/s; the sweep stops at the first unstable step.
 LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000, 3000]
@@ -42,14 +33,12 @@ SCENARIOS = {
     "peer": ("peer", "daphne", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (daphne, 1 process)"),
     "bare": ("bare", None, 1, "/ws/bare/{room}/", "json", "bare websockets.broadcast (1 process)"),
     "ours-uvicorn": ("ours", "uvicorn", 1, "/ws/rooms/{room}/", "html", "ours (uvicorn --ws {ws}, 1 process)"),
-    "peer-uvicorn": (
-        "peer",
-        "uvicorn",
-        1,
-        "/ws/peer/{room}/",
-        "json",
-        "peer: Channels tutorial (uvicorn --ws {ws}, 1 process)",
-    ),
+    "ours-granian": ("ours", "granian", 1, "/ws/rooms/{room}/", "html", "ours (granian, 1 process)"),
+    # The same as `ours`, on a SQLite database of its own (when the run's is PostgreSQL).
+    "ours-sqlite": ("ours", "daphne", 1, "/ws/rooms/{room}/", "html", "ours (daphne, 1 process) on SQLite"),
+    "peer-uvicorn": ("peer", "uvicorn", 1, "/ws/peer/{room}/", "json",
+                     "peer: Channels tutorial (uvicorn --ws {ws}, 1 process)"),
+    "peer-granian": ("peer", "granian", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (granian, 1 process)"),
     "ours-2p": ("ours", "daphne", 2, "/ws/rooms/{room}/", "html", "ours (daphne, 2 processes, same Redis)"),
     "ours-uvicorn-2p": (
         "ours",
@@ -72,10 +61,13 @@ SCENARIOS = {
     ),
 }
 MANY_ROOMS = {"rooms", "rooms-2p"}
-DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "uploads", "datascale", "import"]
-OPTIONAL = ["peer-uvicorn", "ours-uvicorn-2p", "rooms", "rooms-2p"]
+# Each repeat runs the fan-out scenarios, idle and posts in this order; the
+# parts after them (uploads, datascale, import) run once, after the repeats.
+DEFAULT_ORDER = ["ours", "ours-uvicorn", "ours-granian", "peer", "bare", "rooms", "ours-sqlite", "idle", "posts",
+                 "uploads", "datascale", "import"]
+OPTIONAL = ["ours-2p", "peer-uvicorn", "peer-granian", "ours-uvicorn-2p", "rooms-2p"]
 # Memory per idle socket is measured for these, one process each.
-IDLE_KINDS = ["ours", "peer", "bare", "ours-uvicorn", "peer-uvicorn"]
+IDLE_KINDS = ["ours", "ours-uvicorn", "ours-granian", "peer", "bare"]
 APPLICATIONS = {"ours": "project.asgi:application", "peer": "bench.peer.asgi:application"}
 
 
@@ -105,7 +97,13 @@ class Config:
     contended_share: float = 0.5
     ladder: list = field(default_factory=lambda: list(LADDER))
     scenarios: list = field(default_factory=lambda: list(DEFAULT_ORDER))
-    budget: float = 540.0
+    # Every fan-out scenario, idle and posts run this many times, in turn;
+    # the tables show each figure's median.
+    repeats: int = 3
+    # Seconds the repeats may take in all, shared equally between them.
+    budget: float = 3300.0
+    # The posts scenario: messages posted one at a time, per repeat.
+    posts_messages: int = 200
     # uvicorn's WebSocket implementation for the *-uvicorn scenarios.
     uvicorn_ws: str = "websockets-sansio"
     quick: bool = False
@@ -155,6 +153,8 @@ class Cluster:
             self.servers = [Bare(log_dir, env) for _ in range(count)]
         elif server == "uvicorn":
             self.servers = [Uvicorn(log_dir, env, APPLICATIONS[app], config.uvicorn_ws) for _ in range(count)]
+        elif server == "granian":
+            self.servers = [Granian(log_dir, env, APPLICATIONS[app]) for _ in range(count)]
         else:
             self.servers = [Daphne(log_dir, env, APPLICATIONS[app]) for _ in range(count)]
 
@@ -603,24 +603,66 @@ async def run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs):
     return result
 
 
-async def main_async(config, redis, env, log_dir, accounts_, sender_account, room_slugs, results, started):
-    deadline = started + config.budget
-    for name in config.scenarios:
-        if name == "idle":
-            for kind in config.idle_kinds:
+async def run_posts(config, redis, env, log_dir, sender_account, room):
+    """CPU and statements of one post (bench/posts.py), on one daphne process of ours."""
+    redis.flush()
+    query_log = log_dir / f"queries-{uuid.uuid4().hex[:8]}.log"
+    server = Daphne(log_dir, {**env, "BENCH_QUERY_LOG": str(query_log)}, "bench.querylog:application")
+    result = {"label": "ours (daphne, 1 process), one sender alone in a room", "room": room,
+              "messages": config.posts_messages}
+    log(f"posting: {config.posts_messages} messages one at a time, alone in {room}")
+    try:
+        server.start()
+        rows = await posts.measure(server, posts.endpoint_for(server, room), sender_account[1],
+                                   config.posts_messages, query_log)
+        result.update(posts.summary(rows))
+        log(f"  p50 {result.get('cpu_ms_p50', 0):.2f} ms of server CPU and {result.get('queries_p50', '?')} "
+            f"statements per message; round trip p50 {result.get('round_trip_ms_p50', 0):.1f} ms")
+    except Exception as error:  # noqa: BLE001
+        result["error"] = f"{type(error).__name__}: {error}"
+        log(f"  FAILED: {result['error'][:2000]}")
+    finally:
+        server.stop()
+        query_log.unlink(missing_ok=True)
+    return result
+
+
+async def main_async(config, redis, setups, log_dir, room_slugs, posts_room, results, started):
+    """setups: {"default": (env, receiver accounts, sender account)}, and
+    "sqlite" the same on the SQLite database of ours-sqlite."""
+    env, accounts_, sender_account = setups["default"]
+    for repeat in range(config.repeats):
+        # Each repeat has its share of the budget: one that overruns does not eat the next.
+        deadline = started + config.budget * (repeat + 1) / config.repeats
+        if config.repeats > 1:
+            log(f"repeat {repeat + 1} of {config.repeats}")
+        for name in config.scenarios:
+            if name == "idle":
+                for kind in config.idle_kinds:
+                    if time.monotonic() > deadline - 30:
+                        log(f"time budget reached: idle memory of {kind} skipped")
+                        continue
+                    one = await run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs)
+                    results["idle"].append({**one, "repeat": repeat})
+            elif name == "posts":
                 if time.monotonic() > deadline - 30:
-                    log(f"time budget reached: idle memory of {kind} skipped")
+                    log("time budget reached: posts skipped")
+                    results["skipped"].append(name)
                     continue
-                results["idle"].append(await run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs))
-        else:
-            if time.monotonic() > deadline - 45:
-                log(f"time budget reached: {name} skipped")
-                results["skipped"].append(name)
-                continue
-            results["sweeps"].append(
-                await run_sweep(name, config, redis, env, log_dir, accounts_, sender_account, deadline)
-            )
-        report.write(results, config.out, partial=True)
+                one = await run_posts(config, redis, env, log_dir, sender_account, posts_room)
+                results["posts"].append({**one, "repeat": repeat})
+            elif name == "ours-sqlite" and "sqlite" not in setups:
+                if repeat == 0:
+                    log("ours-sqlite skipped: the run's database is SQLite already (see ours)")
+            else:
+                if time.monotonic() > deadline - 45:
+                    log(f"time budget reached: {name} skipped")
+                    results["skipped"].append(name)
+                    continue
+                env_, accounts__, sender = setups["sqlite" if name == "ours-sqlite" else "default"]
+                one = await run_sweep(name, config, redis, env_, log_dir, accounts__, sender, deadline)
+                results["sweeps"].append({**one, "repeat": repeat})
+            report.write(results, config.out, partial=True)
 
 
 def raise_limits():
@@ -655,52 +697,29 @@ def parse_args(argv):
         help=f"comma-separated, from {','.join(DEFAULT_ORDER + OPTIONAL)} (default {','.join(DEFAULT_ORDER)})",
     )
     parser.add_argument("--idle-kinds", help=f"servers the idle scenario measures (default {','.join(IDLE_KINDS)})")
-    parser.add_argument(
-        "--uvicorn-ws",
-        choices=UVICORN_WS,
-        help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)",
-    )
-    parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 540)")
-    parser.add_argument(
-        "--datascale-sizes", help="message counts the datascale scenario seeds (default 10000,1000000; quick 10000)"
-    )
-    parser.add_argument(
-        "--datascale-large",
-        action="store_true",
-        help="the datascale scenario also seeds 10 million messages (several minutes)",
-    )
+    parser.add_argument("--uvicorn-ws", choices=UVICORN_WS,
+                        help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)")
+    parser.add_argument("--repeats", type=int, help="runs of every fan-out scenario, idle and posts, in turn; the "
+                        "tables show medians (default 3; quick 1)")
+    parser.add_argument("--posts-messages", type=int,
+                        help="messages the posts scenario sends one at a time, per repeat (default 200; quick 30)")
+    parser.add_argument("--budget", type=float,
+                        help="seconds the repeats may take in all (default 3300; quick 300); uploads, datascale "
+                        "and import come after, with their own limits")
+    parser.add_argument("--datascale-sizes", help="message counts the datascale scenario seeds (default "
+                        "10000,1000000; quick 10000)")
+    parser.add_argument("--datascale-large", action="store_true",
+                        help="the datascale scenario also seeds 10 million messages (several minutes)")
     parser.add_argument("--out", help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     config = Config()
     if args.quick:
-        config = Config(
-            receivers=100,
-            idle=200,
-            step_seconds=2.0,
-            min_messages=6,
-            max_step_seconds=4.0,
-            drain_seconds=2.5,
-            settle_timeout=60,
-            budget=240,
-            contended_retries=1,
-            quick=True,
-            datascale_sizes="10000",
-            rooms=100,
-            rooms_sockets=1000,
-        )
+        config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
+                        drain_seconds=2.5, settle_timeout=60, budget=300, contended_retries=1, quick=True,
+                        datascale_sizes="10000", rooms=100, rooms_sockets=1000, repeats=1, posts_messages=30)
     config.datascale_large = args.datascale_large
-    for name in (
-        "receivers",
-        "idle",
-        "accounts",
-        "step_seconds",
-        "budget",
-        "out",
-        "uvicorn_ws",
-        "datascale_sizes",
-        "rooms",
-        "rooms_sockets",
-    ):
+    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws", "datascale_sizes",
+                 "rooms", "rooms_sockets", "repeats", "posts_messages"):
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
@@ -775,6 +794,17 @@ def main(argv=None):
         raise SystemExit("the import part failed")
 
 
+def sqlite_accounts(env, count):
+    """Migrate the SQLite database of `env` and make `count` signed-in
+    accounts there, in a process of its own (this one's Django is set up for
+    the run's database): [(username, cookie header)]."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "bench.accounts", str(count)], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True, timeout=600)
+    return [tuple(pair) for pair in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
 def run_fanout(config):
     started = time.monotonic()
     raise_limits()
@@ -783,14 +813,8 @@ def run_fanout(config):
     out = Path(config.out)
     log_dir = out / "raw"
     log_dir.mkdir(parents=True, exist_ok=True)
-    results = {
-        "config": asdict(config),
-        "sweeps": [],
-        "idle": [],
-        "skipped": [],
-        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": report.machine(),
-    }
+    results = {"config": asdict(config), "sweeps": [], "idle": [], "posts": [], "skipped": [],
+               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": report.machine()}
     with contextlib.ExitStack() as stack:
         redis = Redis(log_dir).start()
         stack.callback(redis.stop)
@@ -805,8 +829,17 @@ def run_fanout(config):
         rooms = accounts.make_rooms(max(1, -(-(config.idle + config.warm) // config.idle_room_size)))
         if MANY_ROOMS & set(config.scenarios):
             accounts.make_rooms(config.rooms, prefix="bench-room")
+        posts_room = accounts.make_rooms(1, prefix="bench-posts")[0]
         accounts.close_connections()
         results["database"] = database.kind
+        setups = {"default": (env, receiver_accounts, sender_account)}
+        if "ours-sqlite" in config.scenarios and database.kind != "sqlite":
+            sqlite = Database(base="").create()
+            stack.callback(sqlite.drop)
+            sqlite_env = {**env, "DATABASE_URL": sqlite.url}
+            people = sqlite_accounts(sqlite_env, config.accounts + 1)
+            setups["sqlite"] = (sqlite_env, people[1:], people[0])
+            log(f"ours-sqlite: a SQLite database of its own, {sqlite.url}")
         try:
             import uvloop
 
@@ -816,7 +849,7 @@ def run_fanout(config):
             runner = asyncio.run
             results["loadgen_loop"] = "asyncio"
         try:
-            runner(main_async(config, redis, env, log_dir, receiver_accounts, sender_account, rooms, results, started))
+            runner(main_async(config, redis, setups, log_dir, rooms, posts_room, results, started))
         except KeyboardInterrupt:
             log("interrupted: stopping every server")
             results["interrupted"] = True
