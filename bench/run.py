@@ -23,7 +23,10 @@ from .loadgen import (PARSERS, Endpoint, StepResult, Tracker, connect_many, conn
 from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Granian, Redis, Uvicorn, machine_busy_seconds
 
 # msg/s; the sweep stops at the first unstable step.
-LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000, 3000]
+LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000,
+          3000]
+# BENCH_QUICK's: enough to see every scenario work.
+QUICK_LADDER = [1, 3, 10, 30]
 # Tried, in order, only when the first rung is unstable.
 BELOW = [0.5, 0.25]
 
@@ -675,20 +678,14 @@ def raise_limits():
 def parse_args(argv):
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false")
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        default=quick,
-        help="smoke run: N=100, 200 idle sockets, 2 s steps (also BENCH_QUICK=1)",
-    )
+    parser.add_argument("--quick", action="store_true", default=quick,
+                        help="smoke run: one repeat, N=100, 500 sockets over 50 rooms, 200 idle sockets, 30 posts, "
+                        "2 s steps of 1, 3, 10 and 30 msg/s (also BENCH_QUICK=1)")
     parser.add_argument("--receivers", "-n", type=int, help="receivers in the room (default 1000; quick 100)")
     parser.add_argument("--idle", type=int, help="idle sockets for the memory figure (default 2000; quick 200)")
-    parser.add_argument("--rooms", type=int, help="rooms of the many-rooms scenarios (default 500; quick 100)")
-    parser.add_argument(
-        "--rooms-sockets",
-        type=int,
-        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 1000)",
-    )
+    parser.add_argument("--rooms", type=int, help="rooms of the many-rooms scenarios (default 500; quick 50)")
+    parser.add_argument("--rooms-sockets", type=int,
+                        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 500)")
     parser.add_argument("--accounts", type=int, help="receiver accounts; sockets share them like tabs (default 20)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 4; quick 2)")
     parser.add_argument("--ladder", help="comma-separated rates in msg/s")
@@ -704,7 +701,7 @@ def parse_args(argv):
     parser.add_argument("--posts-messages", type=int,
                         help="messages the posts scenario sends one at a time, per repeat (default 200; quick 30)")
     parser.add_argument("--budget", type=float,
-                        help="seconds the repeats may take in all (default 3300; quick 300); uploads, datascale "
+                        help="seconds the repeats may take in all (default 3300; quick 360); uploads, datascale "
                         "and import come after, with their own limits")
     parser.add_argument("--datascale-sizes", help="message counts the datascale scenario seeds (default "
                         "10000,1000000; quick 10000)")
@@ -714,9 +711,11 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     config = Config()
     if args.quick:
+        # A smoke run: every scenario once, on a short ladder without retries.
         config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
-                        drain_seconds=2.5, settle_timeout=60, budget=300, contended_retries=1, quick=True,
-                        datascale_sizes="10000", rooms=100, rooms_sockets=1000, repeats=1, posts_messages=30)
+                        drain_seconds=2.5, settle_timeout=60, budget=360, retries=0, contended_retries=0, quick=True,
+                        datascale_sizes="10000", rooms=50, rooms_sockets=500, repeats=1, posts_messages=30,
+                        ladder=list(QUICK_LADDER))
     config.datascale_large = args.datascale_large
     for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws", "datascale_sizes",
                  "rooms", "rooms_sockets", "repeats", "posts_messages"):
