@@ -821,6 +821,9 @@ def run_fanout(config):
         stack.callback(database.drop)
         env = server_env(database.url, redis.url, secrets.token_urlsafe(50))
         log(f"database: {database.kind}; redis-server on port {redis.port}; logs in {log_dir}")
+        if database.kind == "sqlite":
+            log("the targets are for PostgreSQL: set DATABASE_URL=postgres://... to a server where the user may "
+                "create databases (ours-sqlite then runs beside it)")
         accounts.setup_django(env)
         stack.callback(accounts.close_connections)
         people = accounts.make_accounts(config.accounts + 1)
