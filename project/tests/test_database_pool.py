@@ -4,8 +4,8 @@ connection (a new PostgreSQL backend process) for each request and each
 socket handler's database call.
 
 A daphne process serves a database of its own; PostgreSQL counts the
-sessions ever opened to that database (pg_stat_database.sessions), which
-is what each of the two servers below is judged by."""
+sessions ever opened to that database (pg_stat_database.sessions, from
+PostgreSQL 14 on), which is what each of the two servers below is judged by."""
 
 import json
 import os
