@@ -100,9 +100,16 @@ async def measure(server, endpoint, cookie, messages, query_log_path):
             idle = idle_per_s * (time.monotonic() - started)
             statements = queries.new_lines()
             if seq:
-                rows.append({"seq": seq, "cpu_ms": (after - before - idle) / 1e6, "idle_ms": idle / 1e6,
-                             "queries": len(statements),
-                             "round_trip_ms": (arrived - sent) / 1e6, "statements": statements})
+                rows.append(
+                    {
+                        "seq": seq,
+                        "cpu_ms": (after - before - idle) / 1e6,
+                        "idle_ms": idle / 1e6,
+                        "queries": len(statements),
+                        "round_trip_ms": (arrived - sent) / 1e6,
+                        "statements": statements,
+                    }
+                )
     finally:
         client.abort()
     return rows
@@ -118,9 +125,13 @@ def summary(rows):
             out[f"{key}_p90"] = percentile(values, 90)
     grouped = collections.Counter(line for r in good for line in r["statements"])
     out["statements_per_message"] = [
-        {"per_message": round(count / max(1, len(good)), 2), "thread": line.split("\t", 1)[0],
-         "sql": line.split("\t", 1)[-1][:400]}
-        for line, count in grouped.most_common()]
+        {
+            "per_message": round(count / max(1, len(good)), 2),
+            "thread": line.split("\t", 1)[0],
+            "sql": line.split("\t", 1)[-1][:400],
+        }
+        for line, count in grouped.most_common()
+    ]
     return out
 
 

@@ -17,7 +17,8 @@ from django.db.backends.signals import connection_created
 from project.asgi import application  # noqa: F401 - what the server serves
 
 _lock = threading.Lock()
-_log = open(os.environ["BENCH_QUERY_LOG"], "a", buffering=1, encoding="utf-8")
+# Open for the life of the server process, one line flushed per statement.
+_log = open(os.environ["BENCH_QUERY_LOG"], "a", buffering=1, encoding="utf-8")  # noqa: SIM115
 
 
 def log_statement(execute, sql, params, many, context):

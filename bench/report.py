@@ -2,16 +2,16 @@
 
 import json
 import os
-import statistics
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ["Django", "channels", "channels-redis", "daphne", "uvicorn", "granian", "httptools", "wsproto", "websockets",
-            "uvloop", "redis", "psycopg", "psycopg-pool"]
+PACKAGES = ["Django", "channels", "channels-redis", "daphne", "uvicorn", "granian", "httptools", "wsproto",
+            "websockets", "uvloop", "redis", "psycopg", "psycopg-pool"]
 # Issue 24's targets.
 TARGETS = {"vs_peer": 20.0, "vs_bare": 0.70, "p99_ms": 250.0, "kib_per_socket": 25.0, "two_processes": 1.7,
            "rooms_vs_one_room": 1.0, "post_cpu_ms": 2.0, "post_queries": 4, "sqlite_us_per_delivery": 20.0}
@@ -214,7 +214,8 @@ def markdown(results):
         "",
         f"One room, N={cfg['receivers']} receivers (sockets of {cfg['accounts']} accounts, like tabs), one "
         f"sender stepping up {', '.join(_rate(r) for r in cfg['ladder'][:6])}, ... msg/s, "
-        f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages, at most {cfg['max_step_seconds']:g} s) per step; "
+        f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages, "
+        f"at most {cfg['max_step_seconds']:g} s) per step; "
         f"stable = 0 lost, 0 duplicated, p99 ≤ 2 s, latency not growing, sender held the rate. "
         f"{cfg.get('repeats', 1)} repeat(s) of every scenario, in turn: the tables show the repeat with the "
         "median max stable rate (idle: the median KiB per socket; posting: the median of each figure), and "
@@ -365,7 +366,8 @@ def posts_markdown(results):
         "",
         f"{one['label']}; {one['messages']} messages per repeat, each sent once the server was quiet and "
         "counted until it was quiet again after the echo. Server CPU from the scheduler's run time of its "
-        "threads; statements from the query log of bench/querylog.py.",
+        "threads, less what the idle server ran in as long; statements from the query log of "
+        "bench/querylog.py.",
         "",
         "| figure | p50 (median of repeats) | p90 | every repeat's p50 |",
         "|---|---|---|---|",

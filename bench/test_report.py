@@ -11,32 +11,86 @@ from bench.run import Config
 
 
 def step(rate, p99=100.0, cpu=15.0):
-    return {"rate": rate, "stable": True, "p50_ms": p99 / 2, "p99_ms": p99, "max_ms": p99, "lost": 0,
-            "duplicated": 0, "deliveries_per_s": rate * 1000, "server_cpu_us_per_delivery": cpu,
-            "server_cpu_us_per_any_delivery": cpu, "server_cpu_share": 0.5, "achieved_rate": rate, "sent": 10,
-            "redis_cpu_us_per_delivery": 1.0, "loadgen_cpu_us_per_delivery": 10.0, "loadgen_cpu_share": 0.2,
-            "other_cpu_share": 0.0, "reasons": [], "news": 0}
+    return {
+        "rate": rate,
+        "stable": True,
+        "p50_ms": p99 / 2,
+        "p99_ms": p99,
+        "max_ms": p99,
+        "lost": 0,
+        "duplicated": 0,
+        "deliveries_per_s": rate * 1000,
+        "server_cpu_us_per_delivery": cpu,
+        "server_cpu_us_per_any_delivery": cpu,
+        "server_cpu_share": 0.5,
+        "achieved_rate": rate,
+        "sent": 10,
+        "redis_cpu_us_per_delivery": 1.0,
+        "loadgen_cpu_us_per_delivery": 10.0,
+        "loadgen_cpu_share": 0.2,
+        "other_cpu_share": 0.0,
+        "reasons": [],
+        "news": 0,
+    }
 
 
 def sweep(name, rate, repeat, server="daphne", cpu=15.0):
-    return {"name": name, "label": f"{name} label", "server": server, "receivers": 1000, "rooms": 1,
-            "repeat": repeat, "max_stable_rate": rate, "steps": [step(rate, cpu=cpu)]}
+    return {
+        "name": name,
+        "label": f"{name} label",
+        "server": server,
+        "receivers": 1000,
+        "rooms": 1,
+        "repeat": repeat,
+        "max_stable_rate": rate,
+        "steps": [step(rate, cpu=cpu)],
+    }
 
 
 def posts(cpu, queries, repeat):
-    return {"label": "posting", "messages": 200, "repeat": repeat, "cpu_ms_p50": cpu, "cpu_ms_p90": cpu * 2,
-            "queries_p50": queries, "queries_p90": queries, "round_trip_ms_p50": 60.0, "round_trip_ms_p90": 70.0,
-            "statements_per_message": [{"per_message": 1, "thread": "db", "sql": "INSERT INTO a | b"}]}
+    return {
+        "label": "posting",
+        "messages": 200,
+        "repeat": repeat,
+        "cpu_ms_p50": cpu,
+        "cpu_ms_p90": cpu * 2,
+        "queries_p50": queries,
+        "queries_p90": queries,
+        "round_trip_ms_p50": 60.0,
+        "round_trip_ms_p90": 70.0,
+        "statements_per_message": [{"per_message": 1, "thread": "db", "sql": "INSERT INTO a | b"}],
+    }
 
 
 def results():
     return {
-        "config": asdict(Config()), "database": "postgresql", "skipped": [], "machine": {},
-        "sweeps": [sweep("ours", 20, 0), sweep("ours", 40, 1), sweep("ours", 30, 2),
-                   sweep("bare", 70, 0), sweep("bare", 50, 1), sweep("bare", 60, 2),
-                   sweep("ours-sqlite", 30, 0, cpu=25.0), sweep("ours-sqlite", 30, 1, cpu=18.0)],
-        "idle": [{"kind": "ours", "label": "ours", "sockets": 2000, "room_size": 10, "rss_before_mib": 90,
-                  "rss_after_mib": 150, "kib_per_socket": k, "repeat": r} for r, k in enumerate((31.0, 29.0, 35.0))],
+        "config": asdict(Config()),
+        "database": "postgresql",
+        "skipped": [],
+        "machine": {},
+        "sweeps": [
+            sweep("ours", 20, 0),
+            sweep("ours", 40, 1),
+            sweep("ours", 30, 2),
+            sweep("bare", 70, 0),
+            sweep("bare", 50, 1),
+            sweep("bare", 60, 2),
+            sweep("ours-sqlite", 30, 0, cpu=25.0),
+            sweep("ours-sqlite", 30, 1, cpu=18.0),
+        ],
+        "idle": [
+            {
+                "kind": "ours",
+                "label": "ours",
+                "sockets": 2000,
+                "room_size": 10,
+                "rss_before_mib": 90,
+                "rss_after_mib": 150,
+                "kib_per_socket": k,
+                "repeat": r,
+            }
+            for r, k in enumerate((31.0, 29.0, 35.0))
+        ],
         "posts": [posts(9.0, 9, 0), posts(7.0, 9, 1), posts(8.0, 8, 2)],
     }
 

@@ -65,8 +65,9 @@ def database():
     try:
         env = _env(url)
         for argv in (["manage.py", "migrate", "-v", "0"], ["manage.py", "shell", "-v", "0", "-c", SIGN_IN]):
-            result = subprocess.run([sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True,
-                                    timeout=300)
+            result = subprocess.run(
+                [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+            )
             assert result.returncode == 0, result.stderr
         yield url, result.stdout.strip().splitlines()[-1]
     finally:
@@ -77,8 +78,14 @@ def database():
 def _env(url, **extra):
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PROMETHEUS_", "DATABASE_POOL"))},
-        "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "true", "CHAT_LOCAL_ENV": "", "REDIS_URL": "",
-        "DATABASE_URL": url, "ALLOWED_HOSTS": "127.0.0.1", "CHAT_RATE_LIMIT_MESSAGES": "0", "CONN_MAX_AGE": "0",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "DEBUG": "true",
+        "CHAT_LOCAL_ENV": "",
+        "REDIS_URL": "",
+        "DATABASE_URL": url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CHAT_RATE_LIMIT_MESSAGES": "0",
+        "CONN_MAX_AGE": "0",
         **extra,
     }
 
@@ -91,7 +98,10 @@ class Server:
         self.origin = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "project.asgi:application"],
-            cwd=ROOT, env=_env(url, **extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=_env(url, **extra),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
         while self.process.poll() is None and time.monotonic() < deadline:
@@ -127,8 +137,12 @@ def post_messages(server, cookie, count):
     """Post `count` messages through one socket, each after the one before it came back."""
     from websockets.sync.client import connect
 
-    with connect(f"ws://127.0.0.1:{server.port}/ws/rooms/lobby/", origin=server.origin,
-                 additional_headers={"Cookie": cookie}, open_timeout=20) as socket:
+    with connect(
+        f"ws://127.0.0.1:{server.port}/ws/rooms/lobby/",
+        origin=server.origin,
+        additional_headers={"Cookie": cookie},
+        open_timeout=20,
+    ) as socket:
         for k in range(count):
             text = f"pooled message {k}"
             socket.send(json.dumps({"message": text}))
