@@ -10,7 +10,8 @@ echo) is in its figures and nothing else is:
 - server CPU: the scheduler's run time of the server's threads
   (/proc/<pid>/task/*/schedstat, nanoseconds), from before the send until
   quiet after the echo, less what the idle server runs in as long (its
-  timers and the channel layer's polling, measured for 2 s first);
+  timers and the channel layer's polling: the median of ten 0.2 s
+  readings before the first message);
 - queries: the statements the query log gained meanwhile;
 - round trip: send to echo, wall time.
 
@@ -22,6 +23,7 @@ statements, how many times per message, in which thread).
 import asyncio
 import collections
 import json
+import statistics
 import time
 import uuid
 
@@ -43,6 +45,13 @@ async def until_quiet(server, timeout=2.0):
         if now - last < QUIET_NS or time.monotonic() > deadline:
             return now
         last = now
+
+
+async def idle_rate(server, seconds):
+    """The server's CPU in nanoseconds per second while nothing is sent."""
+    before, t0 = server.cpu_ns(), time.monotonic()
+    await asyncio.sleep(seconds)
+    return (server.cpu_ns() - before) / (time.monotonic() - t0)
 
 
 class QueryLog:
@@ -80,9 +89,7 @@ async def measure(server, endpoint, cookie, messages, query_log_path):
     rows = []
     try:
         await until_quiet(server)
-        idle_from, idle_t0 = server.cpu_ns(), time.monotonic()
-        await asyncio.sleep(2)
-        idle_per_s = (server.cpu_ns() - idle_from) / (time.monotonic() - idle_t0)
+        idle_per_s = statistics.median([await idle_rate(server, 0.2) for _ in range(10)])
         # The first message warms the server's caches and the pool: not counted.
         for seq in range(messages + 1):
             before = await until_quiet(server)
