@@ -10,11 +10,33 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ["Django", "channels", "channels-redis", "daphne", "uvicorn", "granian", "httptools", "wsproto",
-            "websockets", "uvloop", "redis", "psycopg", "psycopg-pool"]
+PACKAGES = [
+    "Django",
+    "channels",
+    "channels-redis",
+    "daphne",
+    "uvicorn",
+    "granian",
+    "httptools",
+    "wsproto",
+    "websockets",
+    "uvloop",
+    "redis",
+    "psycopg",
+    "psycopg-pool",
+]
 # Issue 24's targets.
-TARGETS = {"vs_peer": 20.0, "vs_bare": 0.70, "p99_ms": 250.0, "kib_per_socket": 25.0, "two_processes": 1.7,
-           "rooms_vs_one_room": 1.0, "post_cpu_ms": 2.0, "post_queries": 4, "sqlite_us_per_delivery": 20.0}
+TARGETS = {
+    "vs_peer": 20.0,
+    "vs_bare": 0.70,
+    "p99_ms": 250.0,
+    "kib_per_socket": 25.0,
+    "two_processes": 1.7,
+    "rooms_vs_one_room": 1.0,
+    "post_cpu_ms": 2.0,
+    "post_queries": 4,
+    "sqlite_us_per_delivery": 20.0,
+}
 # ours on each server, in the tables' order.
 SERVERS = ["ours", "ours-uvicorn", "ours-granian"]
 
@@ -79,8 +101,10 @@ def posts_median(results):
     runs = [p for p in results.get("posts", []) if "cpu_ms_p50" in p]
     if not runs:
         return None
-    out = {key: statistics.median(p[key] for p in runs) for key in
-           ("cpu_ms_p50", "cpu_ms_p90", "queries_p50", "queries_p90", "round_trip_ms_p50", "round_trip_ms_p90")}
+    out = {
+        key: statistics.median(p[key] for p in runs)
+        for key in ("cpu_ms_p50", "cpu_ms_p90", "queries_p50", "queries_p90", "round_trip_ms_p50", "round_trip_ms_p90")
+    }
     out["repeats"] = runs
     out["median_repeat"] = median_of(runs, lambda p: p["cpu_ms_p50"])
     return out
@@ -128,27 +152,38 @@ def compute_targets(results):
 
     ours = sweep(results, "ours")
     results["ratios"] = {
-        "ours_over_peer": rate_ratio(ours, peer, "vs_peer", f"our max stable rate / peer's, N={n}, daphne",
-                                     "≥ 20x", False)}
+        "ours_over_peer": rate_ratio(
+            ours, peer, "vs_peer", f"our max stable rate / peer's, N={n}, daphne", "≥ 20x", False
+        )
+    }
     for name in SERVERS:
         s = sweep(results, name)
         if s is None and name != "ours":
             continue
         server = (s or {}).get("server") or "daphne"
         results["ratios"][f"{name.replace('-', '_')}_over_bare"] = rate_ratio(
-            s, bare, "vs_bare", f"our max stable rate / bare websockets', N={n}, {server}", "≥ 70%", True)
+            s, bare, "vs_bare", f"our max stable rate / bare websockets', N={n}, {server}", "≥ 70%", True
+        )
         at = stable_step(s)
         if at:
-            row(f"p99 fan-out at that rate, {server}", f"{_ms(at['p99_ms'])} ms at {_rate(at['rate'])} msg/s "
-                f"({at['lost']} lost, {at['duplicated']} duplicated)", "≤ 250 ms, 0 lost",
-                at["p99_ms"] <= TARGETS["p99_ms"] and at["lost"] == 0 and at["duplicated"] == 0)
+            row(
+                f"p99 fan-out at that rate, {server}",
+                f"{_ms(at['p99_ms'])} ms at {_rate(at['rate'])} msg/s "
+                f"({at['lost']} lost, {at['duplicated']} duplicated)",
+                "≤ 250 ms, 0 lost",
+                at["p99_ms"] <= TARGETS["p99_ms"] and at["lost"] == 0 and at["duplicated"] == 0,
+            )
         else:
             row(f"p99 fan-out at that rate, {server}", "no stable step", "≤ 250 ms, 0 lost", None if not s else False)
     for name in SERVERS:
         idle = idle_of(results, name)
         if idle:
-            row(f"memory per idle socket, {idle['label']}, N={idle['sockets']}", f"{idle['kib_per_socket']:.1f} KiB",
-                "≤ 25 KiB", idle["kib_per_socket"] <= TARGETS["kib_per_socket"])
+            row(
+                f"memory per idle socket, {idle['label']}, N={idle['sockets']}",
+                f"{idle['kib_per_socket']:.1f} KiB",
+                "≤ 25 KiB",
+                idle["kib_per_socket"] <= TARGETS["kib_per_socket"],
+            )
         elif name == "ours":
             row("memory per idle socket, ours", "not measured", "≤ 25 KiB", None)
     rooms = sweep(results, "rooms")
@@ -158,23 +193,38 @@ def compute_targets(results):
     else:
         r = ratio(a, b)
         shown = f" = {r:.2f}x" if r is not None else ""
-        row(f"many rooms ({rooms['receivers']} sockets over {rooms['rooms']} rooms): max stable msg/s, all rooms "
-            "together / one room", f"{_rate(a)} / {_rate(b)}{shown}", "≥ 1x",
-            None if b == 0 else a >= b * TARGETS["rooms_vs_one_room"])
+        row(
+            f"many rooms ({rooms['receivers']} sockets over {rooms['rooms']} rooms): max stable msg/s, all rooms "
+            "together / one room",
+            f"{_rate(a)} / {_rate(b)}{shown}",
+            "≥ 1x",
+            None if b == 0 else a >= b * TARGETS["rooms_vs_one_room"],
+        )
     posted = posts_median(results)
     if posted:
-        row("posting: server CPU per message, p50", f"{posted['cpu_ms_p50']:.2f} ms", "≤ 2 ms",
-            posted["cpu_ms_p50"] <= TARGETS["post_cpu_ms"])
-        row("posting: SQL statements per message, p50", f"{posted['queries_p50']:g}", "≤ 4",
-            posted["queries_p50"] <= TARGETS["post_queries"])
+        row(
+            "posting: server CPU per message, p50",
+            f"{posted['cpu_ms_p50']:.2f} ms",
+            "≤ 2 ms",
+            posted["cpu_ms_p50"] <= TARGETS["post_cpu_ms"],
+        )
+        row(
+            "posting: SQL statements per message, p50",
+            f"{posted['queries_p50']:g}",
+            "≤ 4",
+            posted["queries_p50"] <= TARGETS["post_queries"],
+        )
     else:
         row("posting: server CPU and SQL statements per message, p50", "not measured", "≤ 2 ms, ≤ 4", None)
     sqlite = sweep(results, "ours-sqlite") or (ours if results.get("database") == "sqlite" else None)
     at = stable_step(sqlite)
     if at and at.get("server_cpu_us_per_delivery") is not None:
-        row("fan-out on SQLite: server CPU per delivery at the max stable rate",
-            f"{_us(at['server_cpu_us_per_delivery'])} µs at {_rate(at['rate'])} msg/s", "< 20 µs",
-            at["server_cpu_us_per_delivery"] < TARGETS["sqlite_us_per_delivery"])
+        row(
+            "fan-out on SQLite: server CPU per delivery at the max stable rate",
+            f"{_us(at['server_cpu_us_per_delivery'])} µs at {_rate(at['rate'])} msg/s",
+            "< 20 µs",
+            at["server_cpu_us_per_delivery"] < TARGETS["sqlite_us_per_delivery"],
+        )
     else:
         row("fan-out on SQLite: server CPU per delivery at the max stable rate", "not measured", "< 20 µs", None)
     if two:
@@ -184,8 +234,12 @@ def compute_targets(results):
         if a is None or b is None or not b:
             row("2 processes / 1 process (same Redis)", "no stable step", "≥ 1.7x", None)
         else:
-            row("2 processes / 1 process (same Redis)", f"{_rate(a)} / {_rate(b)} msg/s = {r:.2f}x", "≥ 1.7x",
-                r >= TARGETS["two_processes"])
+            row(
+                "2 processes / 1 process (same Redis)",
+                f"{_rate(a)} / {_rate(b)} msg/s = {r:.2f}x",
+                "≥ 1.7x",
+                r >= TARGETS["two_processes"],
+            )
     results["targets"] = rows
     return rows
 
@@ -254,8 +308,10 @@ def markdown(results):
     ]
     names = list(dict.fromkeys(s["name"] for s in results["sweeps"]))
     for s in (sweep(results, name) for name in names):
-        every = ", ".join("failed" if "error" in r and not r["steps"] else _rate(r.get("max_stable_rate", 0))
-                          for r in repeats_of(results, s["name"]))
+        every = ", ".join(
+            "failed" if "error" in r and not r["steps"] else _rate(r.get("max_stable_rate", 0))
+            for r in repeats_of(results, s["name"])
+        )
         if "error" in s and not s["steps"]:
             lines.append(f"| {s['label']} | failed: {s['error'][:200]} | {every} | | | | | | | | | | |")
             continue
@@ -275,8 +331,10 @@ def markdown(results):
                 f"| {connect} | {drops} | {why} |"
             )
         else:
-            lines.append(f"| {s['label']} | **< {_rate(cfg['ladder'][0])}** | {every} | - | - | - | - | - | - | - "
-                         f"| {connect} | {drops} | {why} |")
+            lines.append(
+                f"| {s['label']} | **< {_rate(cfg['ladder'][0])}** | {every} | - | - | - | - | - | - | - "
+                f"| {connect} | {drops} | {why} |"
+            )
     for name in results.get("skipped", []):
         lines.append(f"| {name} | skipped (time budget) | | | | | | | | | | | |")
     r = results.get("ratios", {})
@@ -300,9 +358,11 @@ def markdown(results):
             if "kib_per_socket" not in i:
                 lines.append(f"| {i['label']} | failed: {i.get('error', '?')[:200]} | | | | {every} | |")
                 continue
-            lines.append(f"| {i['label']} | {i['sockets']} (rooms of {i['room_size']}) | {i['rss_before_mib']} "
-                         f"| {i['rss_after_mib']} | **{i['kib_per_socket']}** | {every} "
-                         f"| {i.get('sockets_dropped_by_server', '-')} |")
+            lines.append(
+                f"| {i['label']} | {i['sockets']} (rooms of {i['room_size']}) | {i['rss_before_mib']} "
+                f"| {i['rss_after_mib']} | **{i['kib_per_socket']}** | {every} "
+                f"| {i.get('sockets_dropped_by_server', '-')} |"
+            )
         lines.append("")
     lines += posts_markdown(results)
 
@@ -372,14 +432,22 @@ def posts_markdown(results):
         "| figure | p50 (median of repeats) | p90 | every repeat's p50 |",
         "|---|---|---|---|",
     ]
-    for key, what, fmt in (("cpu_ms", "server CPU per message, ms", "{:.2f}"),
-                           ("queries", "SQL statements per message", "{:g}"),
-                           ("round_trip_ms", "send to echo, ms", "{:.1f}")):
+    for key, what, fmt in (
+        ("cpu_ms", "server CPU per message, ms", "{:.2f}"),
+        ("queries", "SQL statements per message", "{:g}"),
+        ("round_trip_ms", "send to echo, ms", "{:.1f}"),
+    ):
         every = ", ".join(fmt.format(p[f"{key}_p50"]) for p in posted["repeats"])
-        lines.append(f"| {what} | **{fmt.format(posted[key + '_p50'])}** | {fmt.format(posted[key + '_p90'])} "
-                     f"| {every} |")
-    lines += ["", "Statements of one message (the repeat with the median CPU), by text:", "",
-              "| per message | thread | statement |", "|---|---|---|"]
+        lines.append(
+            f"| {what} | **{fmt.format(posted[key + '_p50'])}** | {fmt.format(posted[key + '_p90'])} | {every} |"
+        )
+    lines += [
+        "",
+        "Statements of one message (the repeat with the median CPU), by text:",
+        "",
+        "| per message | thread | statement |",
+        "|---|---|---|",
+    ]
     for st in one["statements_per_message"][:40]:
         sql = st["sql"].replace("|", "\\|")
         lines.append(f"| {st['per_message']:g} | {st['thread']} | `{sql[:300]}` |")
@@ -394,10 +462,18 @@ def plot(results, path):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 5.6), dpi=110)
-    styles = {"ours": ("tab:blue", "o"), "ours-2p": ("tab:cyan", "s"), "peer": ("tab:red", "^"),
-              "bare": ("tab:green", "D"), "ours-uvicorn": ("tab:purple", "v"), "peer-uvicorn": ("tab:orange", "<"),
-              "ours-uvicorn-2p": ("tab:pink", "P"), "ours-granian": ("tab:brown", "X"),
-              "ours-sqlite": ("tab:olive", "h"), "rooms": ("tab:gray", "*")}
+    styles = {
+        "ours": ("tab:blue", "o"),
+        "ours-2p": ("tab:cyan", "s"),
+        "peer": ("tab:red", "^"),
+        "bare": ("tab:green", "D"),
+        "ours-uvicorn": ("tab:purple", "v"),
+        "peer-uvicorn": ("tab:orange", "<"),
+        "ours-uvicorn-2p": ("tab:pink", "P"),
+        "ours-granian": ("tab:brown", "X"),
+        "ours-sqlite": ("tab:olive", "h"),
+        "rooms": ("tab:gray", "*"),
+    }
     for s in (sweep(results, name) for name in dict.fromkeys(s["name"] for s in results["sweeps"])):
         color, marker = styles.get(s["name"], ("tab:gray", "."))
         last = {}  # rate -> its last attempt (a retry replaces the attempt before it)

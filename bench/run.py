@@ -18,13 +18,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import accounts, posts, report
-from .loadgen import (PARSERS, Endpoint, StepResult, Tracker, connect_many, connect_one, judge, monotonic_ns,
-                      summarize, token_text)
+from .loadgen import (
+    PARSERS,
+    Endpoint,
+    StepResult,
+    Tracker,
+    connect_many,
+    connect_one,
+    judge,
+    monotonic_ns,
+    summarize,
+    token_text,
+)
 from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Granian, Redis, Uvicorn, machine_busy_seconds
 
 # msg/s; the sweep stops at the first unstable step.
-LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000,
-          3000]
+LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000, 3000]
 # BENCH_QUICK's: enough to see every scenario work.
 QUICK_LADDER = [1, 3, 10, 30]
 # Tried, in order, only when the first rung is unstable.
@@ -39,8 +48,14 @@ SCENARIOS = {
     "ours-granian": ("ours", "granian", 1, "/ws/rooms/{room}/", "html", "ours (granian, 1 process)"),
     # The same as `ours`, on a SQLite database of its own (when the run's is PostgreSQL).
     "ours-sqlite": ("ours", "daphne", 1, "/ws/rooms/{room}/", "html", "ours (daphne, 1 process) on SQLite"),
-    "peer-uvicorn": ("peer", "uvicorn", 1, "/ws/peer/{room}/", "json",
-                     "peer: Channels tutorial (uvicorn --ws {ws}, 1 process)"),
+    "peer-uvicorn": (
+        "peer",
+        "uvicorn",
+        1,
+        "/ws/peer/{room}/",
+        "json",
+        "peer: Channels tutorial (uvicorn --ws {ws}, 1 process)",
+    ),
     "peer-granian": ("peer", "granian", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (granian, 1 process)"),
     "ours-2p": ("ours", "daphne", 2, "/ws/rooms/{room}/", "html", "ours (daphne, 2 processes, same Redis)"),
     "ours-uvicorn-2p": (
@@ -66,8 +81,20 @@ SCENARIOS = {
 MANY_ROOMS = {"rooms", "rooms-2p"}
 # Each repeat runs the fan-out scenarios, idle and posts in this order; the
 # parts after them (uploads, datascale, import) run once, after the repeats.
-DEFAULT_ORDER = ["ours", "ours-uvicorn", "ours-granian", "peer", "bare", "rooms", "ours-sqlite", "idle", "posts",
-                 "uploads", "datascale", "import"]
+DEFAULT_ORDER = [
+    "ours",
+    "ours-uvicorn",
+    "ours-granian",
+    "peer",
+    "bare",
+    "rooms",
+    "ours-sqlite",
+    "idle",
+    "posts",
+    "uploads",
+    "datascale",
+    "import",
+]
 OPTIONAL = ["ours-2p", "peer-uvicorn", "peer-granian", "ours-uvicorn-2p", "rooms-2p"]
 # Memory per idle socket is measured for these, one process each.
 IDLE_KINDS = ["ours", "ours-uvicorn", "ours-granian", "peer", "bare"]
@@ -611,16 +638,22 @@ async def run_posts(config, redis, env, log_dir, sender_account, room):
     redis.flush()
     query_log = log_dir / f"queries-{uuid.uuid4().hex[:8]}.log"
     server = Daphne(log_dir, {**env, "BENCH_QUERY_LOG": str(query_log)}, "bench.querylog:application")
-    result = {"label": "ours (daphne, 1 process), one sender alone in a room", "room": room,
-              "messages": config.posts_messages}
+    result = {
+        "label": "ours (daphne, 1 process), one sender alone in a room",
+        "room": room,
+        "messages": config.posts_messages,
+    }
     log(f"posting: {config.posts_messages} messages one at a time, alone in {room}")
     try:
         server.start()
-        rows = await posts.measure(server, posts.endpoint_for(server, room), sender_account[1],
-                                   config.posts_messages, query_log)
+        rows = await posts.measure(
+            server, posts.endpoint_for(server, room), sender_account[1], config.posts_messages, query_log
+        )
         result.update(posts.summary(rows))
-        log(f"  p50 {result.get('cpu_ms_p50', 0):.2f} ms of server CPU and {result.get('queries_p50', '?')} "
-            f"statements per message; round trip p50 {result.get('round_trip_ms_p50', 0):.1f} ms")
+        log(
+            f"  p50 {result.get('cpu_ms_p50', 0):.2f} ms of server CPU and {result.get('queries_p50', '?')} "
+            f"statements per message; round trip p50 {result.get('round_trip_ms_p50', 0):.1f} ms"
+        )
     except Exception as error:  # noqa: BLE001
         result["error"] = f"{type(error).__name__}: {error}"
         log(f"  FAILED: {result['error'][:2000]}")
@@ -678,14 +711,21 @@ def raise_limits():
 def parse_args(argv):
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false")
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", default=quick,
-                        help="smoke run: one repeat, N=100, 500 sockets over 50 rooms, 200 idle sockets, 30 posts, "
-                        "2 s steps of 1, 3, 10 and 30 msg/s (also BENCH_QUICK=1)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=quick,
+        help="smoke run: one repeat, N=100, 500 sockets over 50 rooms, 200 idle sockets, 30 posts, "
+        "2 s steps of 1, 3, 10 and 30 msg/s (also BENCH_QUICK=1)",
+    )
     parser.add_argument("--receivers", "-n", type=int, help="receivers in the room (default 1000; quick 100)")
     parser.add_argument("--idle", type=int, help="idle sockets for the memory figure (default 2000; quick 200)")
     parser.add_argument("--rooms", type=int, help="rooms of the many-rooms scenarios (default 500; quick 50)")
-    parser.add_argument("--rooms-sockets", type=int,
-                        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 500)")
+    parser.add_argument(
+        "--rooms-sockets",
+        type=int,
+        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 500)",
+    )
     parser.add_argument("--accounts", type=int, help="receiver accounts; sockets share them like tabs (default 20)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 4; quick 2)")
     parser.add_argument("--ladder", help="comma-separated rates in msg/s")
@@ -694,31 +734,74 @@ def parse_args(argv):
         help=f"comma-separated, from {','.join(DEFAULT_ORDER + OPTIONAL)} (default {','.join(DEFAULT_ORDER)})",
     )
     parser.add_argument("--idle-kinds", help=f"servers the idle scenario measures (default {','.join(IDLE_KINDS)})")
-    parser.add_argument("--uvicorn-ws", choices=UVICORN_WS,
-                        help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)")
-    parser.add_argument("--repeats", type=int, help="runs of every fan-out scenario, idle and posts, in turn; the "
-                        "tables show medians (default 3; quick 1)")
-    parser.add_argument("--posts-messages", type=int,
-                        help="messages the posts scenario sends one at a time, per repeat (default 200; quick 30)")
-    parser.add_argument("--budget", type=float,
-                        help="seconds the repeats may take in all (default 3300; quick 360); uploads, datascale "
-                        "and import come after, with their own limits")
-    parser.add_argument("--datascale-sizes", help="message counts the datascale scenario seeds (default "
-                        "10000,1000000; quick 10000)")
-    parser.add_argument("--datascale-large", action="store_true",
-                        help="the datascale scenario also seeds 10 million messages (several minutes)")
+    parser.add_argument(
+        "--uvicorn-ws",
+        choices=UVICORN_WS,
+        help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        help="runs of every fan-out scenario, idle and posts, in turn; the tables show medians (default 3; quick 1)",
+    )
+    parser.add_argument(
+        "--posts-messages",
+        type=int,
+        help="messages the posts scenario sends one at a time, per repeat (default 200; quick 30)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        help="seconds the repeats may take in all (default 3300; quick 360); uploads, datascale "
+        "and import come after, with their own limits",
+    )
+    parser.add_argument(
+        "--datascale-sizes", help="message counts the datascale scenario seeds (default 10000,1000000; quick 10000)"
+    )
+    parser.add_argument(
+        "--datascale-large",
+        action="store_true",
+        help="the datascale scenario also seeds 10 million messages (several minutes)",
+    )
     parser.add_argument("--out", help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     config = Config()
     if args.quick:
         # A smoke run: every scenario once, on a short ladder without retries.
-        config = Config(receivers=100, idle=200, step_seconds=2.0, min_messages=6, max_step_seconds=4.0,
-                        drain_seconds=2.5, settle_timeout=60, budget=360, retries=0, contended_retries=0, quick=True,
-                        datascale_sizes="10000", rooms=50, rooms_sockets=500, repeats=1, posts_messages=30,
-                        ladder=list(QUICK_LADDER))
+        config = Config(
+            receivers=100,
+            idle=200,
+            step_seconds=2.0,
+            min_messages=6,
+            max_step_seconds=4.0,
+            drain_seconds=2.5,
+            settle_timeout=60,
+            budget=360,
+            retries=0,
+            contended_retries=0,
+            quick=True,
+            datascale_sizes="10000",
+            rooms=50,
+            rooms_sockets=500,
+            repeats=1,
+            posts_messages=30,
+            ladder=list(QUICK_LADDER),
+        )
     config.datascale_large = args.datascale_large
-    for name in ("receivers", "idle", "accounts", "step_seconds", "budget", "out", "uvicorn_ws", "datascale_sizes",
-                 "rooms", "rooms_sockets", "repeats", "posts_messages"):
+    for name in (
+        "receivers",
+        "idle",
+        "accounts",
+        "step_seconds",
+        "budget",
+        "out",
+        "uvicorn_ws",
+        "datascale_sizes",
+        "rooms",
+        "rooms_sockets",
+        "repeats",
+        "posts_messages",
+    ):
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
@@ -799,8 +882,15 @@ def sqlite_accounts(env, count):
     the run's database): [(username, cookie header)]."""
     import subprocess
 
-    out = subprocess.run([sys.executable, "-m", "bench.accounts", str(count)], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.accounts", str(count)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return [tuple(pair) for pair in json.loads(out.stdout.strip().splitlines()[-1])]
 
 
@@ -812,8 +902,15 @@ def run_fanout(config):
     out = Path(config.out)
     log_dir = out / "raw"
     log_dir.mkdir(parents=True, exist_ok=True)
-    results = {"config": asdict(config), "sweeps": [], "idle": [], "posts": [], "skipped": [],
-               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": report.machine()}
+    results = {
+        "config": asdict(config),
+        "sweeps": [],
+        "idle": [],
+        "posts": [],
+        "skipped": [],
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": report.machine(),
+    }
     with contextlib.ExitStack() as stack:
         redis = Redis(log_dir).start()
         stack.callback(redis.stop)
@@ -822,8 +919,10 @@ def run_fanout(config):
         env = server_env(database.url, redis.url, secrets.token_urlsafe(50))
         log(f"database: {database.kind}; redis-server on port {redis.port}; logs in {log_dir}")
         if database.kind == "sqlite":
-            log("the targets are for PostgreSQL: set DATABASE_URL=postgres://... to a server where the user may "
-                "create databases (ours-sqlite then runs beside it)")
+            log(
+                "the targets are for PostgreSQL: set DATABASE_URL=postgres://... to a server where the user may "
+                "create databases (ours-sqlite then runs beside it)"
+            )
         accounts.setup_django(env)
         stack.callback(accounts.close_connections)
         people = accounts.make_accounts(config.accounts + 1)

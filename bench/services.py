@@ -389,9 +389,25 @@ class Granian(Daphne):
     name = "granian"
 
     def argv(self):
-        return [sys.executable, "-m", "granian", "--interface", "asginl", "--host", "127.0.0.1",
-                "--port", str(self.port), "--workers", "1", "--loop", "uvloop", "--no-access-log",
-                "--log-level", "warning", self.application]
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asginl",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            self.application,
+        ]
 
     def pids(self):
         return [self.pid, *descendants(self.pid)]

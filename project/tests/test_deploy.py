@@ -81,11 +81,14 @@ def test_production_pools_postgresql_connections_and_keeps_them_without_the_pool
     pooled = "(settings.DATABASES['default']['OPTIONS'].get('pool'), settings.DATABASES['default']['CONN_MAX_AGE'])"
     # The pool keeps the connections: a CONN_MAX_AGE left from before is not in its way.
     assert settings_value(pooled, **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == (
-        "({'min_size': 2, 'max_size': 10, 'timeout': 10}, 0)")
+        "({'min_size': 2, 'max_size': 10, 'timeout': 10}, 0)"
+    )
     assert settings_value(pooled, **{**PRODUCTION, "DATABASE_POOL_MIN_SIZE": "1", "DATABASE_POOL_MAX_SIZE": "4"}) == (
-        "({'min_size': 1, 'max_size': 4, 'timeout': 10}, 0)")
+        "({'min_size': 1, 'max_size': 4, 'timeout': 10}, 0)"
+    )
     assert settings_value(pooled, **{**PRODUCTION, "CONN_MAX_AGE": "60", "DATABASE_POOL_MAX_SIZE": "0"}) == (
-        "(None, 60)")
+        "(None, 60)"
+    )
     assert settings_value(pooled, **{**PRODUCTION, "DATABASE_URL": "sqlite:///chat.sqlite3"}) == "(None, 0)"
 
 
