@@ -28,7 +28,18 @@ def setup_django(env):
     import django
     from django.core.management import call_command
 
-    django.setup()
+    # This process makes a few rows and stops: no pool, which would also try
+    # to refill itself from a database the run drops at its end. Only while
+    # the settings are read: the parts run after the fan-out inherit os.environ.
+    pool = os.environ.get("DATABASE_POOL_MAX_SIZE")
+    os.environ["DATABASE_POOL_MAX_SIZE"] = "0"
+    try:
+        django.setup()
+    finally:
+        if pool is None:
+            del os.environ["DATABASE_POOL_MAX_SIZE"]
+        else:
+            os.environ["DATABASE_POOL_MAX_SIZE"] = pool
     call_command("migrate", verbosity=0, interactive=False)
 
 
@@ -74,3 +85,20 @@ def close_connections():
     from django.db import connections
 
     connections.close_all()
+
+
+def main():
+    """python -m bench.accounts COUNT: in the environment's database (migrated
+    first), COUNT accounts as make_accounts makes them, printed as JSON
+    [[username, cookie header], ...]. For a second database than the one
+    the benchmark's own process is set up for (the SQLite comparison)."""
+    import json
+    import sys
+
+    setup_django(os.environ)
+    print(json.dumps(make_accounts(int(sys.argv[1]))))
+    close_connections()
+
+
+if __name__ == "__main__":
+    main()

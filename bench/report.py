@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 from importlib import metadata
@@ -15,13 +16,29 @@ PACKAGES = [
     "channels-redis",
     "daphne",
     "uvicorn",
+    "granian",
     "httptools",
     "wsproto",
     "websockets",
     "uvloop",
     "redis",
+    "psycopg",
+    "psycopg-pool",
 ]
-TARGETS = {"vs_peer": 10.0, "vs_bare": 0.30, "p99_ms": 250.0, "kib_per_socket": 20.0, "two_processes": 1.7}
+# Issue 24's targets.
+TARGETS = {
+    "vs_peer": 20.0,
+    "vs_bare": 0.70,
+    "p99_ms": 250.0,
+    "kib_per_socket": 25.0,
+    "two_processes": 1.7,
+    "rooms_vs_one_room": 1.0,
+    "post_cpu_ms": 2.0,
+    "post_queries": 4,
+    "sqlite_us_per_delivery": 20.0,
+}
+# ours on each server, in the tables' order.
+SERVERS = ["ours", "ours-uvicorn", "ours-granian"]
 
 
 def machine():
@@ -59,8 +76,38 @@ def _rate(value):
     return f"{value:g}"
 
 
+def median_of(runs, key):
+    """The run whose `key` is the median (the lower middle of an even count), or None."""
+    runs = sorted((r for r in runs if key(r) is not None), key=key)
+    return runs[(len(runs) - 1) // 2] if runs else None
+
+
+def repeats_of(results, name):
+    return [s for s in results["sweeps"] if s["name"] == name]
+
+
 def sweep(results, name):
-    return next((s for s in results["sweeps"] if s["name"] == name), None)
+    """The repeat of scenario `name` whose max stable rate is the median of its repeats."""
+    runs = repeats_of(results, name)
+    return median_of(runs, lambda s: s.get("max_stable_rate", 0) if s["steps"] else None) or (runs[0] if runs else None)
+
+
+def idle_of(results, kind):
+    return median_of([i for i in results["idle"] if i["kind"] == kind], lambda i: i.get("kib_per_socket"))
+
+
+def posts_median(results):
+    """Each figure of the posts scenario: its median over the repeats (None when none measured)."""
+    runs = [p for p in results.get("posts", []) if "cpu_ms_p50" in p]
+    if not runs:
+        return None
+    out = {
+        key: statistics.median(p[key] for p in runs)
+        for key in ("cpu_ms_p50", "cpu_ms_p90", "queries_p50", "queries_p90", "round_trip_ms_p50", "round_trip_ms_p90")
+    }
+    out["repeats"] = runs
+    out["median_repeat"] = median_of(runs, lambda p: p["cpu_ms_p50"])
+    return out
 
 
 def stable_step(s):
@@ -77,17 +124,16 @@ def ratio(a, b):
 
 
 def compute_targets(results):
-    ours, peer, bare, two = (sweep(results, n) for n in ("ours", "peer", "bare", "ours-2p"))
-    rate = lambda s: s.get("max_stable_rate") if s and "error" not in s else None  # noqa: E731
+    peer, bare, two = (sweep(results, n) for n in ("peer", "bare", "ours-2p"))
+    rate = lambda s: s.get("max_stable_rate") if s and s["steps"] else None  # noqa: E731
     floor = results["config"]["ladder"][0]
-    at = stable_step(ours)
-    idle = next((i for i in results["idle"] if i["kind"] == "ours" and "kib_per_socket" in i), None)
+    n = results["config"]["receivers"]
     rows = []
 
     def row(what, measured, goal, met):
         rows.append({"target": what, "measured": measured, "goal": goal, "met": None if met is None else bool(met)})
 
-    def rate_ratio(other, key, label, goal_text, as_percent):
+    def rate_ratio(ours, other, key, label, goal_text, as_percent):
         a, b = rate(ours), rate(other)
         r = ratio(a, b)
         if a is None or b is None:
@@ -104,75 +150,96 @@ def compute_targets(results):
             row(label, f"{_rate(a)} / {_rate(b)} msg/s = {shown}", goal_text, r >= TARGETS[key])
         return r
 
-    n = results["config"]["receivers"]
+    ours = sweep(results, "ours")
     results["ratios"] = {
         "ours_over_peer": rate_ratio(
-            peer, "vs_peer", f"our max stable rate / peer's, N={n}, 1 process", "≥ 10x", False
-        ),
-        "ours_over_bare": rate_ratio(bare, "vs_bare", f"our max stable rate / bare websockets', N={n}", "≥ 30%", True),
+            ours, peer, "vs_peer", f"our max stable rate / peer's, N={n}, daphne", "≥ 20x", False
+        )
     }
-    if at:
-        row(
-            "p99 fan-out at our max stable rate",
-            f"{_ms(at['p99_ms'])} ms at {_rate(at['rate'])} msg/s",
-            "≤ 250 ms",
-            at["p99_ms"] <= TARGETS["p99_ms"],
+    for name in SERVERS:
+        s = sweep(results, name)
+        if s is None and name != "ours":
+            continue
+        server = (s or {}).get("server") or "daphne"
+        results["ratios"][f"{name.replace('-', '_')}_over_bare"] = rate_ratio(
+            s, bare, "vs_bare", f"our max stable rate / bare websockets', N={n}, {server}", "≥ 70%", True
         )
-        row(
-            "lost / duplicated at that rate",
-            f"{at['lost']} / {at['duplicated']}",
-            "0 / 0",
-            at["lost"] == 0 and at["duplicated"] == 0,
-        )
-    else:
-        row("p99 fan-out at our max stable rate", "no stable step", "≤ 250 ms", None if not ours else False)
-        row("lost / duplicated at that rate", "no stable step", "0 / 0", None)
-    if idle:
-        row(
-            f"memory per idle connection, ours, N={idle['sockets']}",
-            f"{idle['kib_per_socket']:.1f} KiB",
-            "≤ 20 KiB",
-            idle["kib_per_socket"] <= TARGETS["kib_per_socket"],
-        )
-    else:
-        row("memory per idle connection, ours", "not measured", "≤ 20 KiB", None)
-    on_uvicorn = next((i for i in results["idle"] if i["kind"] == "ours-uvicorn" and "kib_per_socket" in i), None)
-    if on_uvicorn:
-        row(
-            f"the same on uvicorn (--ws {results['config'].get('uvicorn_ws', '?')})",
-            f"{on_uvicorn['kib_per_socket']:.1f} KiB",
-            "≤ 20 KiB",
-            on_uvicorn["kib_per_socket"] <= TARGETS["kib_per_socket"],
-        )
-    a, b = rate(two), rate(ours)
-    r = ratio(a, b)
-    results["ratios"]["two_over_one_process"] = r
-    if a is None or b is None:
-        row("2 processes / 1 process (same Redis)", "not measured", "≥ 1.7x", None)
-    elif b == 0:
-        row("2 processes / 1 process (same Redis)", f"{_rate(a)} vs no stable step", "≥ 1.7x", None)
-    else:
-        row(
-            "2 processes / 1 process (same Redis)",
-            f"{_rate(a)} / {_rate(b)} msg/s = {r:.2f}x",
-            "≥ 1.7x",
-            r >= TARGETS["two_processes"],
-        )
+        at = stable_step(s)
+        if at:
+            row(
+                f"p99 fan-out at that rate, {server}",
+                f"{_ms(at['p99_ms'])} ms at {_rate(at['rate'])} msg/s "
+                f"({at['lost']} lost, {at['duplicated']} duplicated)",
+                "≤ 250 ms, 0 lost",
+                at["p99_ms"] <= TARGETS["p99_ms"] and at["lost"] == 0 and at["duplicated"] == 0,
+            )
+        else:
+            row(f"p99 fan-out at that rate, {server}", "no stable step", "≤ 250 ms, 0 lost", None if not s else False)
+    for name in SERVERS:
+        idle = idle_of(results, name)
+        if idle:
+            row(
+                f"memory per idle socket, {idle['label']}, N={idle['sockets']}",
+                f"{idle['kib_per_socket']:.1f} KiB",
+                "≤ 25 KiB",
+                idle["kib_per_socket"] <= TARGETS["kib_per_socket"],
+            )
+        elif name == "ours":
+            row("memory per idle socket, ours", "not measured", "≤ 25 KiB", None)
     rooms = sweep(results, "rooms")
-    many, one = stable_step(rooms), at
-    if many and one and many.get("server_cpu_us_per_any_delivery") and one.get("server_cpu_us_per_any_delivery"):
-        # Per CPU-second; a delivery is a page hearing of a message: the
-        # message itself in its room, or the news in its sidebar elsewhere.
-        a, b = 1e6 / many["server_cpu_us_per_any_delivery"], 1e6 / one["server_cpu_us_per_any_delivery"]
-        only = 1e6 / many["server_cpu_us_per_delivery"]
+    a, b = rate(rooms), rate(ours)
+    if a is None or b is None:
+        row("many rooms: max stable msg/s, all rooms together / one room", "not measured", "≥ 1x", None)
+    else:
+        r = ratio(a, b)
+        shown = f" = {r:.2f}x" if r is not None else ""
         row(
-            "deliveries per server CPU-second, many rooms / one room",
-            f"{a:,.0f} / {b:,.0f} = {a / b:.2f}x (messages alone in many rooms: {only:,.0f})",
+            f"many rooms ({rooms['receivers']} sockets over {rooms['rooms']} rooms): max stable msg/s, all rooms "
+            "together / one room",
+            f"{_rate(a)} / {_rate(b)}{shown}",
             "≥ 1x",
-            a >= b,
+            None if b == 0 else a >= b * TARGETS["rooms_vs_one_room"],
+        )
+    posted = posts_median(results)
+    if posted:
+        row(
+            "posting: server CPU per message, p50",
+            f"{posted['cpu_ms_p50']:.2f} ms",
+            "≤ 2 ms",
+            posted["cpu_ms_p50"] <= TARGETS["post_cpu_ms"],
+        )
+        row(
+            "posting: SQL statements per message, p50",
+            f"{posted['queries_p50']:g}",
+            "≤ 4",
+            posted["queries_p50"] <= TARGETS["post_queries"],
         )
     else:
-        row("deliveries per server CPU-second, many rooms / one room", "not measured", "≥ 1x", None)
+        row("posting: server CPU and SQL statements per message, p50", "not measured", "≤ 2 ms, ≤ 4", None)
+    sqlite = sweep(results, "ours-sqlite") or (ours if results.get("database") == "sqlite" else None)
+    at = stable_step(sqlite)
+    if at and at.get("server_cpu_us_per_delivery") is not None:
+        row(
+            "fan-out on SQLite: server CPU per delivery at the max stable rate",
+            f"{_us(at['server_cpu_us_per_delivery'])} µs at {_rate(at['rate'])} msg/s",
+            "< 20 µs",
+            at["server_cpu_us_per_delivery"] < TARGETS["sqlite_us_per_delivery"],
+        )
+    else:
+        row("fan-out on SQLite: server CPU per delivery at the max stable rate", "not measured", "< 20 µs", None)
+    if two:
+        a, b = rate(two), rate(ours)
+        r = ratio(a, b)
+        results["ratios"]["two_over_one_process"] = r
+        if a is None or b is None or not b:
+            row("2 processes / 1 process (same Redis)", "no stable step", "≥ 1.7x", None)
+        else:
+            row(
+                "2 processes / 1 process (same Redis)",
+                f"{_rate(a)} / {_rate(b)} msg/s = {r:.2f}x",
+                "≥ 1.7x",
+                r >= TARGETS["two_processes"],
+            )
     results["targets"] = rows
     return rows
 
@@ -194,7 +261,8 @@ def markdown(results):
         f"{m.get('cores', '?')} cores shared by servers, Redis and the load generator. "
         f"Python {m.get('python', '?')}, Django {m.get('Django', '?')}, channels {m.get('channels', '?')}, "
         f"channels-redis {m.get('channels-redis', '?')}, daphne {m.get('daphne', '?')}, "
-        f"websockets {m.get('websockets', '?')}, redis-server {m.get('redis-server', '?')}; "
+        f"websockets {m.get('websockets', '?')}, uvicorn {m.get('uvicorn', '?')}, granian {m.get('granian', '?')}, "
+        f"psycopg-pool {m.get('psycopg-pool', '?')}, redis-server {m.get('redis-server', '?')}; "
         f"database {results.get('database', '?')}; channel layer RedisChannelLayer; "
         f"load generator on {results.get('loadgen_loop', '?')}.",
         "",
@@ -202,7 +270,10 @@ def markdown(results):
         f"sender stepping up {', '.join(_rate(r) for r in cfg['ladder'][:6])}, ... msg/s, "
         f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages, "
         f"at most {cfg['max_step_seconds']:g} s) per step; "
-        f"stable = 0 lost, 0 duplicated, p99 ≤ 2 s, latency not growing, sender held the rate.",
+        f"stable = 0 lost, 0 duplicated, p99 ≤ 2 s, latency not growing, sender held the rate. "
+        f"{cfg.get('repeats', 1)} repeat(s) of every scenario, in turn: the tables show the repeat with the "
+        "median max stable rate (idle: the median KiB per socket; posting: the median of each figure), and "
+        "every repeat's rate.",
         "",
     ]
     others = contention(results)
@@ -228,16 +299,21 @@ def markdown(results):
         lines.append(f"| {t['target']} | {t['measured']} | {t['goal']} | {met} |")
     lines += [
         "",
-        f"## Max stable rate, one room, N={cfg['receivers']}",
+        f"## Max stable rate, one room, N={cfg['receivers']} (many rooms: as labelled)",
         "",
-        "| server | max stable msg/s | deliveries/s there | p50 ms | p99 ms | lost | dup "
+        "| server | max stable msg/s (median) | every repeat | deliveries/s there | p50 ms | p99 ms | lost | dup "
         "| server CPU µs/delivery | same, sidebar news counted | connect + settle "
         "| sockets dropped by server (app exceptions logged) | sweep ended at |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for s in results["sweeps"]:
+    names = list(dict.fromkeys(s["name"] for s in results["sweeps"]))
+    for s in (sweep(results, name) for name in names):
+        every = ", ".join(
+            "failed" if "error" in r and not r["steps"] else _rate(r.get("max_stable_rate", 0))
+            for r in repeats_of(results, s["name"])
+        )
         if "error" in s and not s["steps"]:
-            lines.append(f"| {s['label']} | failed: {s['error'][:200]} | | | | | | | | | | |")
+            lines.append(f"| {s['label']} | failed: {s['error'][:200]} | {every} | | | | | | | | | | |")
             continue
         at = stable_step(s)
         bad = s.get("first_unstable")
@@ -249,18 +325,18 @@ def markdown(results):
         drops = f"{s.get('sockets_dropped_by_server', '-')} ({s.get('server_log', {}).get('app_exceptions', '-')})"
         if at:
             lines.append(
-                f"| {s['label']} | **{_rate(s['max_stable_rate'])}** | {at['deliveries_per_s']:,.0f} "
+                f"| {s['label']} | **{_rate(s['max_stable_rate'])}** | {every} | {at['deliveries_per_s']:,.0f} "
                 f"| {_ms(at['p50_ms'])} | {_ms(at['p99_ms'])} | {at['lost']} | {at['duplicated']} "
                 f"| {_us(at['server_cpu_us_per_delivery'])} | {_us(at.get('server_cpu_us_per_any_delivery'))} "
                 f"| {connect} | {drops} | {why} |"
             )
         else:
             lines.append(
-                f"| {s['label']} | **< {_rate(cfg['ladder'][0])}** | - | - | - | - | - | - | - "
+                f"| {s['label']} | **< {_rate(cfg['ladder'][0])}** | {every} | - | - | - | - | - | - | - "
                 f"| {connect} | {drops} | {why} |"
             )
     for name in results.get("skipped", []):
-        lines.append(f"| {name} | skipped (time budget) | | | | | | | | | | |")
+        lines.append(f"| {name} | skipped (time budget) | | | | | | | | | | | |")
     r = results.get("ratios", {})
     lines += [
         "",
@@ -272,25 +348,28 @@ def markdown(results):
         lines += [
             "## Memory per idle connection (one server process)",
             "",
-            "| server | idle sockets | RSS before (warm) MiB | RSS after MiB | KiB per socket "
-            "| sockets dropped by server |",
-            "|---|---|---|---|---|---|",
+            "| server | idle sockets | RSS before (warm) MiB | RSS after MiB | KiB per socket (median) "
+            "| every repeat | sockets dropped by server |",
+            "|---|---|---|---|---|---|---|",
         ]
-        for i in results["idle"]:
+        for kind in dict.fromkeys(i["kind"] for i in results["idle"]):
+            every = ", ".join(str(i.get("kib_per_socket", "failed")) for i in results["idle"] if i["kind"] == kind)
+            i = idle_of(results, kind) or next(i for i in results["idle"] if i["kind"] == kind)
             if "kib_per_socket" not in i:
-                lines.append(f"| {i['label']} | failed: {i.get('error', '?')[:200]} | | | | |")
+                lines.append(f"| {i['label']} | failed: {i.get('error', '?')[:200]} | | | | {every} | |")
                 continue
             lines.append(
                 f"| {i['label']} | {i['sockets']} (rooms of {i['room_size']}) | {i['rss_before_mib']} "
-                f"| {i['rss_after_mib']} | **{i['kib_per_socket']}** "
+                f"| {i['rss_after_mib']} | **{i['kib_per_socket']}** | {every} "
                 f"| {i.get('sockets_dropped_by_server', '-')} |"
             )
         lines.append("")
+    lines += posts_markdown(results)
 
     lines += ["## Every step", ""]
     for s in results["sweeps"]:
         c = s.get("connect")
-        lines += [f"### {s['label']}", ""]
+        lines += [f"### {s['label']}" + (f", repeat {s['repeat'] + 1}" if cfg.get("repeats", 1) > 1 else ""), ""]
         if c:
             lines.append(
                 f"Connect: {cfg['receivers']} sockets in {c['seconds_to_connect']} s; a probe reached all "
@@ -336,6 +415,46 @@ def markdown(results):
     return "\n".join(lines)
 
 
+def posts_markdown(results):
+    posted = posts_median(results)
+    failed = [p for p in results.get("posts", []) if "cpu_ms_p50" not in p]
+    if not posted:
+        return [f"## Posting\n\nfailed: {failed[0].get('error', '?')[:300]}\n"] if failed else []
+    one = posted["median_repeat"]
+    lines = [
+        "## Posting: one message, one sender alone in a room",
+        "",
+        f"{one['label']}; {one['messages']} messages per repeat, each sent once the server was quiet and "
+        "counted until it was quiet again after the echo. Server CPU from the scheduler's run time of its "
+        "threads, less what the idle server ran in as long; statements from the query log of "
+        "bench/querylog.py.",
+        "",
+        "| figure | p50 (median of repeats) | p90 | every repeat's p50 |",
+        "|---|---|---|---|",
+    ]
+    for key, what, fmt in (
+        ("cpu_ms", "server CPU per message, ms", "{:.2f}"),
+        ("queries", "SQL statements per message", "{:g}"),
+        ("round_trip_ms", "send to echo, ms", "{:.1f}"),
+    ):
+        every = ", ".join(fmt.format(p[f"{key}_p50"]) for p in posted["repeats"])
+        lines.append(
+            f"| {what} | **{fmt.format(posted[key + '_p50'])}** | {fmt.format(posted[key + '_p90'])} | {every} |"
+        )
+    lines += [
+        "",
+        "Statements of one message (the repeat with the median CPU), by text:",
+        "",
+        "| per message | thread | statement |",
+        "|---|---|---|",
+    ]
+    for st in one["statements_per_message"][:40]:
+        sql = st["sql"].replace("|", "\\|")
+        lines.append(f"| {st['per_message']:g} | {st['thread']} | `{sql[:300]}` |")
+    lines.append("")
+    return lines
+
+
 def plot(results, path):
     import matplotlib
 
@@ -351,8 +470,11 @@ def plot(results, path):
         "ours-uvicorn": ("tab:purple", "v"),
         "peer-uvicorn": ("tab:orange", "<"),
         "ours-uvicorn-2p": ("tab:pink", "P"),
+        "ours-granian": ("tab:brown", "X"),
+        "ours-sqlite": ("tab:olive", "h"),
+        "rooms": ("tab:gray", "*"),
     }
-    for s in results["sweeps"]:
+    for s in (sweep(results, name) for name in dict.fromkeys(s["name"] for s in results["sweeps"])):
         color, marker = styles.get(s["name"], ("tab:gray", "."))
         last = {}  # rate -> its last attempt (a retry replaces the attempt before it)
         for st in s["steps"]:

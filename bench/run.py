@@ -1,6 +1,7 @@
-"""make bench: fan-out of one room to N receivers, ours vs the Channels
-tutorial (peer) vs a bare websockets server (ceiling), plus idle memory per
-connection and one vs two server processes. See bench/README.md.
+"""make bench: fan-out of one room to N receivers, ours on daphne, uvicorn
+and granian vs the Channels tutorial (peer) vs a bare websockets server
+(ceiling); many rooms; ours on SQLite; idle memory per connection; the CPU
+and queries of one post. Medians of --repeats repeats. See bench/README.md.
 """
 
 import argparse
@@ -16,7 +17,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import accounts, report
+from . import accounts, posts, report
 from .loadgen import (
     PARSERS,
     Endpoint,
@@ -29,10 +30,12 @@ from .loadgen import (
     summarize,
     token_text,
 )
-from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Redis, Uvicorn, machine_busy_seconds
+from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Granian, Redis, Uvicorn, machine_busy_seconds
 
 # msg/s; the sweep stops at the first unstable step.
 LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000, 3000]
+# BENCH_QUICK's: enough to see every scenario work.
+QUICK_LADDER = [1, 3, 10, 30]
 # Tried, in order, only when the first rung is unstable.
 BELOW = [0.5, 0.25]
 
@@ -42,6 +45,9 @@ SCENARIOS = {
     "peer": ("peer", "daphne", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (daphne, 1 process)"),
     "bare": ("bare", None, 1, "/ws/bare/{room}/", "json", "bare websockets.broadcast (1 process)"),
     "ours-uvicorn": ("ours", "uvicorn", 1, "/ws/rooms/{room}/", "html", "ours (uvicorn --ws {ws}, 1 process)"),
+    "ours-granian": ("ours", "granian", 1, "/ws/rooms/{room}/", "html", "ours (granian, 1 process)"),
+    # The same as `ours`, on a SQLite database of its own (when the run's is PostgreSQL).
+    "ours-sqlite": ("ours", "daphne", 1, "/ws/rooms/{room}/", "html", "ours (daphne, 1 process) on SQLite"),
     "peer-uvicorn": (
         "peer",
         "uvicorn",
@@ -50,6 +56,7 @@ SCENARIOS = {
         "json",
         "peer: Channels tutorial (uvicorn --ws {ws}, 1 process)",
     ),
+    "peer-granian": ("peer", "granian", 1, "/ws/peer/{room}/", "json", "peer: Channels tutorial (granian, 1 process)"),
     "ours-2p": ("ours", "daphne", 2, "/ws/rooms/{room}/", "html", "ours (daphne, 2 processes, same Redis)"),
     "ours-uvicorn-2p": (
         "ours",
@@ -72,10 +79,25 @@ SCENARIOS = {
     ),
 }
 MANY_ROOMS = {"rooms", "rooms-2p"}
-DEFAULT_ORDER = ["ours", "peer", "bare", "ours-uvicorn", "idle", "ours-2p", "uploads", "datascale", "import"]
-OPTIONAL = ["peer-uvicorn", "ours-uvicorn-2p", "rooms", "rooms-2p"]
+# Each repeat runs the fan-out scenarios, idle and posts in this order; the
+# parts after them (uploads, datascale, import) run once, after the repeats.
+DEFAULT_ORDER = [
+    "ours",
+    "ours-uvicorn",
+    "ours-granian",
+    "peer",
+    "bare",
+    "rooms",
+    "ours-sqlite",
+    "idle",
+    "posts",
+    "uploads",
+    "datascale",
+    "import",
+]
+OPTIONAL = ["ours-2p", "peer-uvicorn", "peer-granian", "ours-uvicorn-2p", "rooms-2p"]
 # Memory per idle socket is measured for these, one process each.
-IDLE_KINDS = ["ours", "peer", "bare", "ours-uvicorn", "peer-uvicorn"]
+IDLE_KINDS = ["ours", "ours-uvicorn", "ours-granian", "peer", "bare"]
 APPLICATIONS = {"ours": "project.asgi:application", "peer": "bench.peer.asgi:application"}
 
 
@@ -105,7 +127,13 @@ class Config:
     contended_share: float = 0.5
     ladder: list = field(default_factory=lambda: list(LADDER))
     scenarios: list = field(default_factory=lambda: list(DEFAULT_ORDER))
-    budget: float = 540.0
+    # Every fan-out scenario, idle and posts run this many times, in turn;
+    # the tables show each figure's median.
+    repeats: int = 3
+    # Seconds the repeats may take in all, shared equally between them.
+    budget: float = 3300.0
+    # The posts scenario: messages posted one at a time, per repeat.
+    posts_messages: int = 200
     # uvicorn's WebSocket implementation for the *-uvicorn scenarios.
     uvicorn_ws: str = "websockets-sansio"
     quick: bool = False
@@ -155,6 +183,8 @@ class Cluster:
             self.servers = [Bare(log_dir, env) for _ in range(count)]
         elif server == "uvicorn":
             self.servers = [Uvicorn(log_dir, env, APPLICATIONS[app], config.uvicorn_ws) for _ in range(count)]
+        elif server == "granian":
+            self.servers = [Granian(log_dir, env, APPLICATIONS[app]) for _ in range(count)]
         else:
             self.servers = [Daphne(log_dir, env, APPLICATIONS[app]) for _ in range(count)]
 
@@ -603,24 +633,72 @@ async def run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs):
     return result
 
 
-async def main_async(config, redis, env, log_dir, accounts_, sender_account, room_slugs, results, started):
-    deadline = started + config.budget
-    for name in config.scenarios:
-        if name == "idle":
-            for kind in config.idle_kinds:
+async def run_posts(config, redis, env, log_dir, sender_account, room):
+    """CPU and statements of one post (bench/posts.py), on one daphne process of ours."""
+    redis.flush()
+    query_log = log_dir / f"queries-{uuid.uuid4().hex[:8]}.log"
+    server = Daphne(log_dir, {**env, "BENCH_QUERY_LOG": str(query_log)}, "bench.querylog:application")
+    result = {
+        "label": "ours (daphne, 1 process), one sender alone in a room",
+        "room": room,
+        "messages": config.posts_messages,
+    }
+    log(f"posting: {config.posts_messages} messages one at a time, alone in {room}")
+    try:
+        server.start()
+        rows = await posts.measure(
+            server, posts.endpoint_for(server, room), sender_account[1], config.posts_messages, query_log
+        )
+        result.update(posts.summary(rows))
+        log(
+            f"  p50 {result.get('cpu_ms_p50', 0):.2f} ms of server CPU and {result.get('queries_p50', '?')} "
+            f"statements per message; round trip p50 {result.get('round_trip_ms_p50', 0):.1f} ms"
+        )
+    except Exception as error:  # noqa: BLE001
+        result["error"] = f"{type(error).__name__}: {error}"
+        log(f"  FAILED: {result['error'][:2000]}")
+    finally:
+        server.stop()
+        query_log.unlink(missing_ok=True)
+    return result
+
+
+async def main_async(config, redis, setups, log_dir, room_slugs, posts_room, results, started):
+    """setups: {"default": (env, receiver accounts, sender account)}, and
+    "sqlite" the same on the SQLite database of ours-sqlite."""
+    env, accounts_, sender_account = setups["default"]
+    for repeat in range(config.repeats):
+        # Each repeat has its share of the budget: one that overruns does not eat the next.
+        deadline = started + config.budget * (repeat + 1) / config.repeats
+        if config.repeats > 1:
+            log(f"repeat {repeat + 1} of {config.repeats}")
+        for name in config.scenarios:
+            if name == "idle":
+                for kind in config.idle_kinds:
+                    if time.monotonic() > deadline - 30:
+                        log(f"time budget reached: idle memory of {kind} skipped")
+                        continue
+                    one = await run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs)
+                    results["idle"].append({**one, "repeat": repeat})
+            elif name == "posts":
                 if time.monotonic() > deadline - 30:
-                    log(f"time budget reached: idle memory of {kind} skipped")
+                    log("time budget reached: posts skipped")
+                    results["skipped"].append(name)
                     continue
-                results["idle"].append(await run_idle(kind, config, redis, env, log_dir, accounts_, room_slugs))
-        else:
-            if time.monotonic() > deadline - 45:
-                log(f"time budget reached: {name} skipped")
-                results["skipped"].append(name)
-                continue
-            results["sweeps"].append(
-                await run_sweep(name, config, redis, env, log_dir, accounts_, sender_account, deadline)
-            )
-        report.write(results, config.out, partial=True)
+                one = await run_posts(config, redis, env, log_dir, sender_account, posts_room)
+                results["posts"].append({**one, "repeat": repeat})
+            elif name == "ours-sqlite" and "sqlite" not in setups:
+                if repeat == 0:
+                    log("ours-sqlite skipped: the run's database is SQLite already (see ours)")
+            else:
+                if time.monotonic() > deadline - 45:
+                    log(f"time budget reached: {name} skipped")
+                    results["skipped"].append(name)
+                    continue
+                env_, accounts__, sender = setups["sqlite" if name == "ours-sqlite" else "default"]
+                one = await run_sweep(name, config, redis, env_, log_dir, accounts__, sender, deadline)
+                results["sweeps"].append({**one, "repeat": repeat})
+            report.write(results, config.out, partial=True)
 
 
 def raise_limits():
@@ -637,15 +715,16 @@ def parse_args(argv):
         "--quick",
         action="store_true",
         default=quick,
-        help="smoke run: N=100, 200 idle sockets, 2 s steps (also BENCH_QUICK=1)",
+        help="smoke run: one repeat, N=100, 500 sockets over 50 rooms, 200 idle sockets, 30 posts, "
+        "2 s steps of 1, 3, 10 and 30 msg/s (also BENCH_QUICK=1)",
     )
     parser.add_argument("--receivers", "-n", type=int, help="receivers in the room (default 1000; quick 100)")
     parser.add_argument("--idle", type=int, help="idle sockets for the memory figure (default 2000; quick 200)")
-    parser.add_argument("--rooms", type=int, help="rooms of the many-rooms scenarios (default 500; quick 100)")
+    parser.add_argument("--rooms", type=int, help="rooms of the many-rooms scenarios (default 500; quick 50)")
     parser.add_argument(
         "--rooms-sockets",
         type=int,
-        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 1000)",
+        help="receivers of the many-rooms scenarios, spread evenly (default 5000; quick 500)",
     )
     parser.add_argument("--accounts", type=int, help="receiver accounts; sockets share them like tabs (default 20)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 4; quick 2)")
@@ -660,7 +739,22 @@ def parse_args(argv):
         choices=UVICORN_WS,
         help="uvicorn's WebSocket implementation in the *-uvicorn scenarios (default websockets-sansio)",
     )
-    parser.add_argument("--budget", type=float, help="seconds the whole run may take (default 540)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        help="runs of every fan-out scenario, idle and posts, in turn; the tables show medians (default 3; quick 1)",
+    )
+    parser.add_argument(
+        "--posts-messages",
+        type=int,
+        help="messages the posts scenario sends one at a time, per repeat (default 200; quick 30)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        help="seconds the repeats may take in all (default 3300; quick 360); uploads, datascale "
+        "and import come after, with their own limits",
+    )
     parser.add_argument(
         "--datascale-sizes", help="message counts the datascale scenario seeds (default 10000,1000000; quick 10000)"
     )
@@ -673,6 +767,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     config = Config()
     if args.quick:
+        # A smoke run: every scenario once, on a short ladder without retries.
         config = Config(
             receivers=100,
             idle=200,
@@ -681,12 +776,16 @@ def parse_args(argv):
             max_step_seconds=4.0,
             drain_seconds=2.5,
             settle_timeout=60,
-            budget=240,
-            contended_retries=1,
+            budget=360,
+            retries=0,
+            contended_retries=0,
             quick=True,
             datascale_sizes="10000",
-            rooms=100,
-            rooms_sockets=1000,
+            rooms=50,
+            rooms_sockets=500,
+            repeats=1,
+            posts_messages=30,
+            ladder=list(QUICK_LADDER),
         )
     config.datascale_large = args.datascale_large
     for name in (
@@ -700,6 +799,8 @@ def parse_args(argv):
         "datascale_sizes",
         "rooms",
         "rooms_sockets",
+        "repeats",
+        "posts_messages",
     ):
         value = getattr(args, name)
         if value is not None:
@@ -775,6 +876,24 @@ def main(argv=None):
         raise SystemExit("the import part failed")
 
 
+def sqlite_accounts(env, count):
+    """Migrate the SQLite database of `env` and make `count` signed-in
+    accounts there, in a process of its own (this one's Django is set up for
+    the run's database): [(username, cookie header)]."""
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.accounts", str(count)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return [tuple(pair) for pair in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
 def run_fanout(config):
     started = time.monotonic()
     raise_limits()
@@ -787,6 +906,7 @@ def run_fanout(config):
         "config": asdict(config),
         "sweeps": [],
         "idle": [],
+        "posts": [],
         "skipped": [],
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": report.machine(),
@@ -798,6 +918,11 @@ def run_fanout(config):
         stack.callback(database.drop)
         env = server_env(database.url, redis.url, secrets.token_urlsafe(50))
         log(f"database: {database.kind}; redis-server on port {redis.port}; logs in {log_dir}")
+        if database.kind == "sqlite":
+            log(
+                "the targets are for PostgreSQL: set DATABASE_URL=postgres://... to a server where the user may "
+                "create databases (ours-sqlite then runs beside it)"
+            )
         accounts.setup_django(env)
         stack.callback(accounts.close_connections)
         people = accounts.make_accounts(config.accounts + 1)
@@ -805,8 +930,17 @@ def run_fanout(config):
         rooms = accounts.make_rooms(max(1, -(-(config.idle + config.warm) // config.idle_room_size)))
         if MANY_ROOMS & set(config.scenarios):
             accounts.make_rooms(config.rooms, prefix="bench-room")
+        posts_room = accounts.make_rooms(1, prefix="bench-posts")[0]
         accounts.close_connections()
         results["database"] = database.kind
+        setups = {"default": (env, receiver_accounts, sender_account)}
+        if "ours-sqlite" in config.scenarios and database.kind != "sqlite":
+            sqlite = Database(base="").create()
+            stack.callback(sqlite.drop)
+            sqlite_env = {**env, "DATABASE_URL": sqlite.url}
+            people = sqlite_accounts(sqlite_env, config.accounts + 1)
+            setups["sqlite"] = (sqlite_env, people[1:], people[0])
+            log(f"ours-sqlite: a SQLite database of its own, {sqlite.url}")
         try:
             import uvloop
 
@@ -816,7 +950,7 @@ def run_fanout(config):
             runner = asyncio.run
             results["loadgen_loop"] = "asyncio"
         try:
-            runner(main_async(config, redis, env, log_dir, receiver_accounts, sender_account, rooms, results, started))
+            runner(main_async(config, redis, setups, log_dir, rooms, posts_room, results, started))
         except KeyboardInterrupt:
             log("interrupted: stopping every server")
             results["interrupted"] = True

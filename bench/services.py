@@ -1,5 +1,6 @@
 """The processes a benchmark run starts and always stops: redis-server, the
-database, daphne or uvicorn (ours or the peer) and the bare websockets server.
+database, daphne, uvicorn or granian (ours or the peer) and the bare
+websockets server.
 
 Every child gets PR_SET_PDEATHSIG, so even a SIGKILLed benchmark leaves no
 server behind; the normal path stops them through an ExitStack.
@@ -94,6 +95,42 @@ def rss_bytes(pid):
         return int(f.read().split()[1]) * PAGE_SIZE
 
 
+def descendants(pid):
+    """The pids of a process's children, their children, and so on."""
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                children = [int(x) for x in f.read().split()]
+        except OSError:
+            continue
+        for child in children:
+            found += [child, *descendants(child)]
+    return found
+
+
+def run_ns(pid):
+    """CPU time of a process's live threads in nanoseconds (the scheduler's
+    count, /proc/<pid>/task/*/schedstat): fine enough for one message, where
+    /proc/<pid>/stat counts in ticks of 10 ms."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 class Process:
     """A child process with a log file, stopped by SIGTERM then SIGKILL."""
 
@@ -159,11 +196,18 @@ class Process:
             self.process.kill()
             self.process.wait()
 
+    def pids(self):
+        """The processes that serve: this one (granian: and its worker)."""
+        return [self.pid]
+
     def cpu(self):
-        return cpu_seconds(self.pid)
+        return sum(cpu_seconds(pid) for pid in self.pids())
+
+    def cpu_ns(self):
+        return sum(run_ns(pid) for pid in self.pids())
 
     def rss(self):
-        return rss_bytes(self.pid)
+        return sum(rss_bytes(pid) for pid in self.pids())
 
 
 class Redis(Process):
@@ -214,13 +258,15 @@ class Redis(Process):
 
 class Database:
     """A fresh database for the run: a new PostgreSQL database on the server
-    of DATABASE_URL when that is set, else a SQLite file in a temporary folder."""
+    of DATABASE_URL (or `base`) when that is set, else a SQLite file in a
+    temporary folder (`base=""`: SQLite whatever DATABASE_URL says)."""
 
-    def __init__(self):
-        base = os.environ.get("DATABASE_URL", "")
+    def __init__(self, base=None):
+        base = os.environ.get("DATABASE_URL", "") if base is None else base
         self.base = base
         if base.startswith(("postgres://", "postgresql://")):
-            self.name = f"chat_bench_{uuid.uuid4().hex[:10]}"
+            # Named after the database of the URL: runs sharing a server tell theirs apart.
+            self.name = f"{urlsplit(base).path.lstrip('/') or 'chat'}_bench_{uuid.uuid4().hex[:10]}"
             self.url = urlunsplit(urlsplit(base)._replace(path=f"/{self.name}"))
             self.kind = "postgresql"
             self.workdir = None
@@ -330,6 +376,41 @@ class Uvicorn(Daphne):
             "warning",
             self.application,
         ]
+
+
+class Granian(Daphne):
+    """The same ASGI application on granian (Rust HTTP and WebSockets, uvloop).
+
+    `asginl`: ASGI without lifespan, which Channels' router does not handle.
+    One worker; granian serves it from a child process, so CPU and memory
+    are read over the process and its children.
+    """
+
+    name = "granian"
+
+    def argv(self):
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asginl",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            self.application,
+        ]
+
+    def pids(self):
+        return [self.pid, *descendants(self.pid)]
 
 
 class Bare(Process):

@@ -33,7 +33,8 @@ def test_html_message_fragment_yields_its_token():
 
 
 def test_html_other_frames_and_other_texts_are_ignored():
-    presence = broadcasts.render("presence", people=["a", "b"], oob=True).encode()
+    people = [get_user_model()(pk=pk, username=name) for pk, name in ((4, "a"), (5, "b"))]
+    presence = broadcasts.render("presence", people=people, oob=True).encode()
     error = broadcast.render("chat-error", error="Too fast", text=token_text("ab12cd34", 1, 1)).encode()
     assert parse_html(presence) == []
     assert parse_html(error) == []  # the unsent text of an error is not a delivery

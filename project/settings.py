@@ -156,6 +156,31 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # it for a few ms (measured by bench/datascale at 1M messages).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    # Each process keeps its connections in a pool (psycopg's, through
+    # Django): every request and every socket handler's database call takes
+    # one and gives it back, instead of opening a connection (a new
+    # PostgreSQL backend process) per request and per socket frame. Sized
+    # for one web process: the sockets' handlers share one thread, each
+    # HTTP request in flight holds one more. A request that finds the pool
+    # exhausted waits up to DATABASE_POOL_TIMEOUT seconds for a connection.
+    # DATABASE_POOL_MAX_SIZE=0 turns the pool off (then CONN_MAX_AGE keeps
+    # one connection per thread, as before).
+    pool_max_size = env_int("DATABASE_POOL_MAX_SIZE", 10)
+    if pool_max_size > 0:
+        pool_min_size = env_int("DATABASE_POOL_MIN_SIZE", 2)
+        if not 0 <= pool_min_size <= pool_max_size:
+            raise ImproperlyConfigured(
+                f"DATABASE_POOL_MIN_SIZE ({pool_min_size}) must be between 0 and "
+                f"DATABASE_POOL_MAX_SIZE ({pool_max_size})"
+            )
+        options["pool"] = {
+            "min_size": pool_min_size,
+            "max_size": pool_max_size,
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        }
+        # Django refuses persistent connections with a pool: the pool keeps them.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channels: in-memory layer for one process; Redis shares rooms across processes.

@@ -70,14 +70,32 @@ def test_rediss_accepts_a_self_signed_certificate_everywhere():
     assert verified == "verify"
 
 
-def test_production_serves_hashed_compressed_static_files_and_keeps_db_connections():
+def test_production_serves_hashed_compressed_static_files_and_checks_db_connections():
     backend = settings_value("settings.STORAGES['staticfiles']['BACKEND']", **PRODUCTION)
     assert backend == "core.storage.ModuleAwareStaticFilesStorage"
     assert issubclass(import_string(backend), CompressedManifestStaticFilesStorage)
     assert settings_value("settings.DATABASES['default']['CONN_HEALTH_CHECKS']", **PRODUCTION) == "True"
-    assert (
-        settings_value("settings.DATABASES['default']['CONN_MAX_AGE']", **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == "60"
+
+
+def test_production_pools_postgresql_connections_and_keeps_them_without_the_pool():
+    pooled = "(settings.DATABASES['default']['OPTIONS'].get('pool'), settings.DATABASES['default']['CONN_MAX_AGE'])"
+    # The pool keeps the connections: a CONN_MAX_AGE left from before is not in its way.
+    assert settings_value(pooled, **{**PRODUCTION, "CONN_MAX_AGE": "60"}) == (
+        "({'min_size': 2, 'max_size': 10, 'timeout': 10}, 0)"
     )
+    assert settings_value(pooled, **{**PRODUCTION, "DATABASE_POOL_MIN_SIZE": "1", "DATABASE_POOL_MAX_SIZE": "4"}) == (
+        "({'min_size': 1, 'max_size': 4, 'timeout': 10}, 0)"
+    )
+    assert settings_value(pooled, **{**PRODUCTION, "CONN_MAX_AGE": "60", "DATABASE_POOL_MAX_SIZE": "0"}) == (
+        "(None, 60)"
+    )
+    assert settings_value(pooled, **{**PRODUCTION, "DATABASE_URL": "sqlite:///chat.sqlite3"}) == "(None, 0)"
+
+
+def test_a_pool_smaller_than_its_minimum_stops_the_process_with_the_reason():
+    result = manage("check", **{**PRODUCTION, "DATABASE_POOL_MIN_SIZE": "5", "DATABASE_POOL_MAX_SIZE": "3"})
+    assert result.returncode != 0
+    assert "DATABASE_POOL_MIN_SIZE (5) must be between 0 and DATABASE_POOL_MAX_SIZE (3)" in result.stderr
 
 
 COLLECT = """
