@@ -416,6 +416,7 @@ CHECKS = {
     "make screenshots": dry_run("--screenshots docs/screenshots"),
     "make bench": dry_run("-m bench"),
     'make bench BENCH_ARGS="--scenarios datascale"': dry_run("-m bench --scenarios datascale"),
+    'make bench BENCH_ARGS="--scenarios posts --repeats 1"': dry_run("-m bench --scenarios posts --repeats 1"),
     ".venv/bin/python manage.py invite": lambda trial, command: invited(trial, command, "one account"),
     ".venv/bin/python manage.py invite --uses 10 --hours 48": lambda trial, command: invited(
         trial, command, "10 accounts"
