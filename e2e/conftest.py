@@ -13,6 +13,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -290,13 +291,23 @@ def clean_data():
     """Every test starts from the migrated state: the lobby, no users, no messages."""
     yield
     from django.contrib.auth import get_user_model
+    from django.db import connections
 
     from rooms.models import Message, Room
 
-    Message.objects.all().delete()
-    Room.objects.exclude(slug="lobby").delete()
-    get_user_model().objects.all().delete()
-    Room.objects.ensure_lobby()
+    def clean():
+        try:
+            Message.objects.all().delete()
+            Room.objects.exclude(slug="lobby").delete()
+            get_user_model().objects.all().delete()
+            Room.objects.ensure_lobby()
+        finally:
+            connections.close_all()
+
+    # In a thread of its own: the deletions' on-commit broadcasts use
+    # async_to_sync, which refuses the thread Playwright's event loop runs in.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(clean).result()
 
 
 @pytest.fixture
@@ -454,6 +465,9 @@ def assert_accessible(page, where):
     """Fails on any serious or critical axe violation on the current page,
     naming the rule, the elements and axe's help; `where` labels the state
     scanned (page, theme, viewport) in the message and the run's summary."""
+    # Judged as people see it: styled, so after the document's stylesheets
+    # have loaded (a heading can be visible in the DOM before they apply).
+    page.wait_for_load_state("load")
     violations = axe_violations(page)
     AXE_SCANS.append((where, violations))
     failing = [v for v in violations if v["impact"] in AXE_FAILING]

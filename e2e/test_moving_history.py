@@ -71,12 +71,14 @@ def test_download_my_data_gives_a_zip_of_ones_own_messages(server, worker_with, 
     lobby = Room.objects.get(slug="lobby")
     Message.objects.create(room=lobby, author=alice, text="Mine to keep")
     Message.objects.create(room=lobby, author=make_user("bob"), text="Not alice's")
-    worker_with()
     page = sign_in("alice").new_page()
     page.goto("/settings/")
     page.click("#download-my-data")
     page.wait_for_url(f"{server.url}/settings/#my-data")
+    # Asked for while no worker runs, so the page shows the wait; the link
+    # then arrives live once a worker has built the archive.
     assert "Preparing your data" in page.locator("#my-data-status").inner_text()
+    worker_with()
     link = page.locator("#my-data-download")
     link.wait_for(timeout=READY_TIMEOUT_MS)
     assert_accessible(page, "settings with an archive ready")
