@@ -55,15 +55,6 @@ def avatar_hue(user):
     return (user.pk or 0) % AVATAR_HUES
 
 
-def forget_profile(user):
-    """Make a long-lived user object (a socket's) read the profile again
-    when next asked: refresh_from_db() keeps cached relations it was not
-    told to reload, and `profile` is not a field it can be told."""
-    relation = get_user_model()._meta.get_field("profile")
-    if relation.is_cached(user):
-        relation.delete_cached_value(user)
-
-
 def people_named(usernames):
     """The users of `usernames`, in that order, with their profiles (one
     query). A name no account holds any more (renamed or deleted since its

@@ -57,6 +57,7 @@ class PendingAttachment:
 
     def save_with(self, message):
         self.saved = Attachment.objects.create(message=message, **self.stored.fields())
+        return self.saved
 
 
 class Attachment(models.Model):

@@ -68,10 +68,11 @@ class MessageQuerySet(CatchUp, models.QuerySet):
         try:
             with transaction.atomic():
                 message.save()
-                for attachment in attachments:
-                    attachment.save_with(message)
-                message.refresh_mentions()
-                message.reaction_groups = []  # a new message has none: rendering it asks nothing
+                # Rendering the new message asks nothing it was just told:
+                # its files, its mentions, and no reactions yet.
+                _known(message, "attachments", [attachment.save_with(message) for attachment in attachments])
+                message.refresh_mentions(new=True)
+                message.reaction_groups = []
                 transaction.on_commit(lambda: broadcasts.message_posted(message), robust=True)
                 transaction.on_commit(lambda: message.announce_activity(), robust=True)
         except IntegrityError:
@@ -104,7 +105,7 @@ class MessageQuerySet(CatchUp, models.QuerySet):
 
     def _reply_target(self, room, pk):
         # One answer for "elsewhere" and "gone": ids of other rooms' messages stay unconfirmed.
-        original = room.messages.filter(pk=pk).select_related("author").first()
+        original = room.messages.filter(pk=pk).select_related(f"author__{PROFILE}").first()
         if original is None:
             raise ValidationError(
                 "You can only reply to a message of this room that still exists.", code="reply_elsewhere"
@@ -131,6 +132,14 @@ class MessageQuerySet(CatchUp, models.QuerySet):
                 transaction.on_commit(partial(broadcasts.messages_deleted, group, list(messages)), robust=True)
                 transaction.on_commit(partial(_uncount, room_id, list(messages.values())), robust=True)
         return result
+
+
+def _known(message, relation, objects):
+    """Answer `message.<relation>.all()` with `objects` from now on, as
+    prefetch_related() would have, without asking the database."""
+    queryset = getattr(message, relation).get_queryset()
+    queryset._result_cache, queryset._prefetch_done = list(objects), True
+    message.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
 
 
 def _uncount(room_pk, gone):
@@ -353,8 +362,10 @@ class Message(models.Model):
     def delete(self, *args, **kwargs):
         return Message.objects.filter(pk=self.pk).delete()
 
-    def refresh_mentions(self):
-        """Recompute `mentions` from the current text; call after saving new text."""
+    def refresh_mentions(self, new=False):
+        """Recompute `mentions` from the current text; call after saving new
+        text (`new`: a message just created, which has none to replace).
+        `mentions.all()` then answers without a query, profiles included."""
         candidates = formatting.mention_candidates(self.text)
         readers = []
         if candidates:
@@ -362,17 +373,23 @@ class Message(models.Model):
             # case (as typed too: SQLite's lower() folds ASCII only).
             readers = self.room.readers()
             field = readers.model.USERNAME_FIELD
-            readers = readers.alias(folded=Lower(field)).filter(
-                Q(**{f"{field}__in": candidates}) | Q(folded__in={name.lower() for name in candidates})
+            readers = (
+                readers.alias(folded=Lower(field))
+                .filter(Q(**{f"{field}__in": candidates}) | Q(folded__in={name.lower() for name in candidates}))
+                .select_related(PROFILE)
             )
         by_name = {user.get_username(): user for user in readers}
-        named = formatting.mentioned(self.text, by_name)
-        self.mentions.set([by_name[name] for name in named])
+        mentioned = [by_name[name] for name in formatting.mentioned(self.text, by_name)]
+        if not new:
+            self.mentions.set(mentioned)
+        elif mentioned:
+            self.mentions.add(*mentioned)
+        _known(self, "mentions", mentioned)
 
     def announce_activity(self):
         """After commit: room lists on other pages count this message as
         unread for the viewers who may see its room."""
-        mentioned = sorted(self.mentions.values_list("pk", flat=True))
+        mentioned = sorted(user.pk for user in self.mentions.all())
         broadcasts.room_activity(self, self.room.allowed_user_ids(), mentioned)
 
     @property
