@@ -8,14 +8,20 @@ server process. Two ways of counting, for two kinds of answer:
   window (one atomic INCR), and the limit applies to a sliding window: this
   window's count plus the previous window's, weighted by how much of it the
   sliding window still covers. With fixed windows alone, a burst split by a
-  window boundary would get through at twice the limit.
+  window boundary would get through at twice the limit. On Redis a hit is
+  one round trip (the SLIDING script); allow_soon() is allow() for the
+  event loop (a socket's frames), with no hop to a thread.
 - record() / locked_until(): a window that starts with a key's first hit and
   ends `window` seconds later, so a refusal can say when to come back.
 """
 
+import asyncio
 import time
+import weakref
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 
 
@@ -34,11 +40,32 @@ def _increment(key, timeout):
         return 1
 
 
+# One hit on Redis in one round trip, atomically: count it in this window
+# (the key expiring ARGV[3] seconds after its first hit), add the previous
+# window's count weighted by ARGV[2], and take the hit back when the sum
+# passes the limit ARGV[1]. KEYS: this window's count, the previous one's
+# (plain integers, as Django's cache stores them, so exhausted() reads them).
+SLIDING = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
+if count + previous * tonumber(ARGV[2]) > tonumber(ARGV[1]) then
+  redis.call('DECR', KEYS[1])
+  return 0
+end
+return 1
+"""
+
+
 def allow(name, limit, window):
     """Count one hit of `name`; False (and not counted) when that would
     pass `limit` hits in any `window` seconds. limit or window 0: no limit."""
     if limit <= 0 or window <= 0:
         return True
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        return bool(client.eval(SLIDING, 2, *_sliding_args(backend, name, limit, window)))
     bucket, into = divmod(time.time(), window)
     key = f"{name}:{int(bucket)}"
     # Each window's count is still read as "the previous one" a window later.
@@ -50,6 +77,37 @@ def allow(name, limit, window):
             pass
         return False
     return True
+
+
+async def allow_soon(name, limit, window):
+    """allow() from the event loop: on Redis through an asyncio client, and
+    in memory directly (no I/O); no thread either way."""
+    if limit <= 0 or window <= 0:
+        return True
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return allow(name, limit, window)
+    client = _async_client(backend._servers[0])
+    return bool(await client.eval(SLIDING, 2, *_sliding_args(backend, name, limit, window)))
+
+
+def _sliding_args(backend, name, limit, window):
+    bucket, into = divmod(time.time(), window)
+    this, previous = (backend.make_and_validate_key(f"{name}:{int(bucket) + n}") for n in (0, -1))
+    return this, previous, limit, repr(1 - into / window), 2 * window + 1
+
+
+# redis.asyncio clients belong to their event loop: one per loop and server.
+_async_clients = weakref.WeakKeyDictionary()
+
+
+def _async_client(url):
+    import redis.asyncio
+
+    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    if url not in clients:
+        clients[url] = redis.asyncio.Redis.from_url(url, **{"socket_timeout": 5, **settings.REDIS_OPTIONS})
+    return clients[url]
 
 
 def exhausted(name, limit, window):

@@ -13,8 +13,6 @@ must not turn an outage into a crashed socket.
 
 import logging
 
-from asgiref.sync import sync_to_async
-
 from core import limits
 
 from . import protocol
@@ -24,15 +22,12 @@ OVER = "You are doing that too often; wait a moment and try again."
 log = logging.getLogger(__name__)
 
 
-def allow(user_pk, key):
+async def spend(user_pk, key):
+    """Count one frame of kind `key` for the user; False when over budget.
+    On the event loop: one Redis round trip, no thread (core/limits.py)."""
     limit, seconds = protocol.budget(key)
     try:
-        return limits.allow(f"frames:{key}:{user_pk}", limit, seconds)
+        return await limits.allow_soon(f"frames:{key}:{user_pk}", limit, seconds)
     except Exception:
         log.warning("could not count a %s frame of user %s; letting it through", key, user_pk, exc_info=True)
         return True
-
-
-async def spend(user_pk, key):
-    """Count one frame of kind `key` for the user; False when over budget."""
-    return await sync_to_async(allow, thread_sensitive=False)(user_pk, key)

@@ -132,7 +132,7 @@ def test_every_process_counts_together_on_redis(client, alice, settings, redis_u
     """Failures counted by another process (its own Redis connection) lock this one out."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": "chat",
         }
