@@ -171,6 +171,16 @@ def test_refused_messages_do_not_prolong_the_wait(lobby, alice, sent, clock):
     assert list(Message.objects.values_list("text", flat=True)) == ["1", "2", "3"]
 
 
+def test_a_resend_at_the_flood_limit_gets_the_saved_message_not_a_refusal(lobby, alice, sent, clock):
+    first = Message.objects.post(lobby, alice, "1", client_id="c-1")
+    Message.objects.post(lobby, alice, "2", client_id="c-2")
+    # The page reconnected and sends "1" again: it was saved, so it stands.
+    assert Message.objects.post(lobby, alice, "1", client_id="c-1") == first
+    with pytest.raises(flood.FloodError):
+        Message.objects.post(lobby, alice, "3", client_id="c-3")
+    assert [m.text for m in sent] == ["1", "2"]
+
+
 def test_broadcast_waits_for_commit(lobby, alice, sent):
     from django.db import transaction
 

@@ -2,6 +2,7 @@
 counted on every connection the socket's database thread takes."""
 
 import threading
+import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -47,8 +48,9 @@ async def statements():
 
 
 async def posted(communicator, statements, text):
+    """Post as a page does (with a client id), and see it come back."""
     statements.clear()
-    await communicator.send_to(text_data=frame(text))
+    await communicator.send_to(text_data=frame(text, client_id=uuid.uuid4().hex))
     html = await room_frame(communicator)
     return html, list(statements)
 
