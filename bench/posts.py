@@ -97,7 +97,9 @@ async def measure(server, endpoint, cookie, messages, query_log_path):
             queries.new_lines()
             waiter = echoed[seq] = asyncio.get_running_loop().create_future()
             sent = monotonic_ns()
-            client.send_text(json.dumps({"message": token_text(run_id, seq, sent) + " posting"}))
+            # With a client id of its own, as every page sends (pending.js).
+            text = token_text(run_id, seq, sent) + " posting"
+            client.send_text(json.dumps({"message": text, "client_id": f"{run_id}-{seq}"}))
             try:
                 arrived = await asyncio.wait_for(waiter, 10)
             except TimeoutError:
