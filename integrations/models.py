@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rooms.models import Room
+from rooms.models import Message, Room
 
 from . import tokens
 
@@ -146,8 +146,6 @@ class Bot(models.Model):
     def post(self, room, text):
         """Post `text` to `room` as the bot: the room rules, then the same path as people's messages."""
         self.check_can_post(room)
-        from rooms.models import Message
-
         return Message.objects.post(room, self.user, text)
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core.links import absolute
+from rooms.models import Message, ReadMark, Room
 
 from .preferences import RoomPreference, reaching  # noqa: F401 (RoomPreference: the app's model, found here)
 
@@ -232,8 +233,6 @@ class NotificationSettings(models.Model):
         by others, older than CHAT_EMAIL_DELAY_SECONDS, still past the read
         mark of their room, in rooms the user may still read, and not emailed
         yet; oldest first."""
-        from rooms.models import Message, ReadMark, Room
-
         now = now or timezone.now()
         user = self.user
         mark = ReadMark.objects.filter(user=user, room=OuterRef("room")).values("last_read")[:1]

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from rooms.models import Message, Room
+
 ALL, MENTIONS, MUTED = "all", "mentions", "muted"
 LEVELS = [(ALL, "All messages"), (MENTIONS, "Mentions only")]
 
@@ -101,8 +103,6 @@ def notified_by(message, user_ids):
 def reaching(user):
     """A filter of Message: the messages that reach `user` by their levels
     (the emails' rule; notified_by is the same for one message)."""
-    from rooms.models import Message, Room
-
     chosen = RoomPreference.objects.filter(user=user)
     mentioned = Exists(Message.mentions.through.objects.filter(message=OuterRef("pk"), user=user))
     direct_on_all = Q(room__kind=Room.DIRECT) & ~Q(room__in=chosen.filter(level=MENTIONS).values("room"))
