@@ -30,7 +30,8 @@ def setup_django(env):
 
     # This process makes a few rows and stops: no pool, which would also try
     # to refill itself from a database the run drops at its end. Only while
-    # the settings are read: the parts run after the fan-out inherit os.environ.
+    # the settings are read. (The parts run after the fan-out get the environment
+    # the run started with: bench/run.py's main.)
     pool = os.environ.get("DATABASE_POOL_MAX_SIZE")
     os.environ["DATABASE_POOL_MAX_SIZE"] = "0"
     try:

@@ -824,7 +824,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run_datascale(config):
+def run_datascale(config, env):
     """The data-scale part runs in its own process: it seeds its own database
     and configures Django for it (bench/datascale/run.py)."""
     import subprocess
@@ -835,10 +835,10 @@ def run_datascale(config):
     if config.quick:
         argv += ["--repeats", "5", "--warmup", "1"]
     log("data-scale part: " + " ".join(argv[1:]))
-    return subprocess.run(argv, cwd=ROOT).returncode
+    return subprocess.run(argv, cwd=ROOT, env=env).returncode
 
 
-def run_import(config):
+def run_import(config, env):
     """Importing a Slack export of a million messages on PostgreSQL
     (bench/slack_import.py), in its own process with its own database."""
     import subprocess
@@ -847,10 +847,10 @@ def run_import(config):
     if config.quick:
         argv += ["--messages", "20000"]
     log("import part: " + " ".join(argv[1:]))
-    return subprocess.run(argv, cwd=ROOT).returncode
+    return subprocess.run(argv, cwd=ROOT, env=env).returncode
 
 
-def run_uploads(config):
+def run_uploads(config, env):
     """Fan-out with and without large, slow uploads in flight (bench/uploads.py),
     in its own process with its own server."""
     import subprocess
@@ -859,20 +859,24 @@ def run_uploads(config):
     if config.quick:
         argv += ["--receivers", "100", "--seconds", "4"]
     log("uploads part: " + " ".join(argv[1:]))
-    return subprocess.run(argv, cwd=ROOT).returncode
+    return subprocess.run(argv, cwd=ROOT, env=env).returncode
 
 
 def main(argv=None):
     config = parse_args(sys.argv[1:] if argv is None else argv)
     parts = {name: name in config.scenarios for name in ("uploads", "datascale", "import")}
     config.scenarios = [name for name in config.scenarios if name not in parts]
+    # The parts after the fan-out make their own databases from the
+    # environment the run started with: the fan-out's Django settings
+    # (accounts.setup_django) name its own database, dropped at its end.
+    env = dict(os.environ)
     if config.scenarios:
         run_fanout(config)
-    if parts["uploads"] and run_uploads(config):
+    if parts["uploads"] and run_uploads(config, env):
         raise SystemExit("the uploads part failed")
-    if parts["datascale"] and run_datascale(config):
+    if parts["datascale"] and run_datascale(config, env):
         raise SystemExit("the data-scale part failed")
-    if parts["import"] and run_import(config):
+    if parts["import"] and run_import(config, env):
         raise SystemExit("the import part failed")
 
 
