@@ -38,9 +38,13 @@ from django.conf import settings
 
 from core import metrics
 
-from . import broadcast, presence, sockets, visibility
+from . import broadcast, presence, sockets, transport, visibility
 
 log = logging.getLogger(__name__)
+
+# Sockets one write goes through before letting the loop run something else:
+# the room list's news reaches every open page of the process at once.
+YIELD_EVERY = 500
 
 
 class Socket(Protocol):
@@ -325,12 +329,18 @@ class Hub:
             await asyncio.wait([previous])
         written = 0
         for frame, members in deliveries:
+            # Framed once for every socket (on daphne: realtime/transport.py).
+            frame = transport.Prepared(frame)
             for socket in members:
                 try:
                     await socket.send_frame(frame)
                     written += 1
                 except Exception:  # a socket closing mid-broadcast must not stop the others
                     log.debug("dropping a frame for a closing socket", exc_info=True)
+                if written % YIELD_EVERY == 0:
+                    # A send that the socket takes at once never suspends: let
+                    # other groups' frames (a room's message) go between these.
+                    await asyncio.sleep(0)
         if posted_at:
             metrics.delivered(posted_at, written)
 

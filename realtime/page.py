@@ -66,6 +66,8 @@ class PageSocket(AsyncWebsocketConsumer):
     # once and calls the hub.Socket methods below on each socket.
     channel_layer_alias = None
     user = None
+    user_pk = None
+    websocket = None  # daphne's connection, written to directly (realtime/transport.py)
     ready = False  # joined and listening: frames are handled from then on
     on_screen = False  # the page says its tab is visible (realtime/visibility.py)
 
@@ -79,11 +81,15 @@ class PageSocket(AsyncWebsocketConsumer):
         if not user.is_authenticated or not user.is_active:
             await self.close(NOT_SIGNED_IN)
             return None
+        # Read by the hub for every socket and fragment it filters: a plain
+        # int, not the session's lazy user, whose every attribute is a proxy call.
+        self.user_pk = user.pk
         self.socket_id = uuid.uuid4().hex
         # Every line logged for this socket from here on names it and its user (core/logs.py).
         logs.bind(socket_id=self.socket_id, user_id=user.pk, room=logs.room_label(self.scope["url_route"]["kwargs"]))
         self.username = user.get_username()
         self.transport = transport.find(self.base_send)
+        self.websocket = transport.websocket(self.base_send)
         try:
             opened = await sockets.registry().open(user.pk, self.socket_id)
         except Exception:
@@ -178,10 +184,6 @@ class PageSocket(AsyncWebsocketConsumer):
 
     # --- hub.Socket --------------------------------------------------------------------
 
-    @property
-    def user_pk(self):
-        return self.user.pk
-
     async def send_frame(self, html):
         # What earlier frames left unsent (not this one, which may be large
         # and on its way): past the cap, the client is not reading. Drop it
@@ -191,7 +193,10 @@ class PageSocket(AsyncWebsocketConsumer):
             log.info("dropping a socket of user %s that stopped reading", self.user_pk)
             transport.abort(self.transport)
             return
-        await self.base_send({"type": "websocket.send", "text": html})
+        if self.websocket is not None:
+            transport.write(self.websocket, html)
+        else:
+            await self.base_send({"type": "websocket.send", "text": html})
 
     async def control(self, event):
         if self.concerned_by(event):
