@@ -1,4 +1,4 @@
-"""How much a socket's server has not managed to send yet, and how to drop it.
+"""A page socket's own connection: what is unsent, dropping it, writing to it.
 
 ASGI gives an application no backpressure: a send returns once the server
 has queued the frame, so a client that stops reading makes the server
