@@ -5,9 +5,12 @@ group, so one message costs a channel-layer delivery and a consumer dispatch
 per recipient (and Channels' per-event database-connection hop). Here each
 server process joins each room's group ONCE, with a channel of its own; the
 hub receives every event once and writes the prepared frame straight to the
-process's sockets in that room. Fragments that arrive within
-CHAT_BROADCAST_COALESCE_MS of each other go out as one frame: htmx applies
-every out-of-band element of a frame.
+process's sockets in that room. A fragment for a group that had no frame
+for CHAT_BROADCAST_COALESCE_MS goes out at once; one that comes sooner
+waits that long, and what arrives meanwhile goes out with it as one frame
+(htmx applies every out-of-band element of a frame). A quiet room's
+message is not held back; a busy room costs at most one frame per window
+per socket.
 
 A socket may be registered under several groups (its room, the site-wide
 room list, its user's group); each group's frames keep their order. A
@@ -117,6 +120,7 @@ class Hub:
         self.groups_of = {}  # socket -> the groups it is in
         self.presence_groups = {}  # group -> its presence.Here, for the heartbeat to refresh
         self.pending = {}  # group -> fragments waiting for the coalescing window
+        self.flushed_at = {}  # group -> loop time of its last frame (the window starts there)
         self.posted_at = {}  # group -> commit times of the new messages among them (metrics)
         self.writing = {}  # group -> the task writing its latest frame
         self.reader = None
@@ -161,6 +165,7 @@ class Hub:
             del self.rooms[group]
             self.presence_groups.pop(group, None)
             self.pending.pop(group, None)
+            self.flushed_at.pop(group, None)
             self.posted_at.pop(group, None)
             self.writing.pop(group, None)
             if not self.rooms:
@@ -235,6 +240,7 @@ class Hub:
         metrics.sockets_open(0)
         self.presence_groups.clear()
         self.pending.clear()
+        self.flushed_at.clear()
         self.posted_at.clear()
         self.writing.clear()
         self.stop()
@@ -254,7 +260,14 @@ class Hub:
             if "posted_at" in event:
                 self.posted_at.setdefault(group, []).append(event["posted_at"])
             if len(pending) == 1:
-                asyncio.get_running_loop().call_later(self.window(group), self.flush, group)
+                # A frame at once when the group had none for a whole window;
+                # else the window's wait, for what else comes (as many frames
+                # as messages would cost a busy room more per message).
+                loop, window = asyncio.get_running_loop(), self.window(group)
+                if loop.time() - self.flushed_at.get(group, float("-inf")) >= window:
+                    self.flush(group)
+                else:
+                    loop.call_later(window, self.flush, group)
         else:
             # Control events act per socket; fragments before them go first.
             self.flush(group)
@@ -270,10 +283,10 @@ class Hub:
 
     @staticmethod
     def window(group):
-        """Seconds a group's fragments wait to go out together. The room list
+        """Seconds between two frames of a group, at least. The room list
         group reaches every open page with every message anywhere (unread
-        counts): gathering it longer makes that one frame per page per
-        window instead of one per message, and counts need no 50 ms."""
+        counts): a longer window makes that one frame per page per window
+        however busy the site, and counts need no 50 ms."""
         if group == broadcast.LIST_GROUP:
             return settings.CHAT_LIST_COALESCE_MS / 1000
         return settings.CHAT_BROADCAST_COALESCE_MS / 1000
@@ -282,6 +295,7 @@ class Hub:
         fragments = self.pending.pop(group, None)
         posted_at = self.posted_at.pop(group, ())
         if fragments and group in self.rooms:
+            self.flushed_at[group] = asyncio.get_running_loop().time()
             # One prepared frame for every socket (one per variant when some
             # fragments are filtered). A write waits for the previous one, so
             # every socket gets the group's frames in the same order even

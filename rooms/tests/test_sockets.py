@@ -459,7 +459,7 @@ async def test_deleting_messages_removes_them_from_open_pages(ws, lobby, alice):
     first = await Message.objects.acreate(room=lobby, author=alice, text="one")
     await Message.objects.acreate(room=lobby, author=alice, text="two")
     await sync_to_async(Message.objects.filter(pk=first.pk).delete)()
-    html = await communicator.receive_from()
+    html = await room_frame(communicator)
     # Gone from the history, and from the quotes of replies to it.
     assert html.startswith(f'<div id="message-{first.pk}" hx-swap-oob="delete"></div>')
     assert f'hx-swap-oob="outerHTML:.quote-of-message-{first.pk}"' in html and "message deleted" in html
@@ -523,7 +523,7 @@ async def test_admin_delete_reaches_open_pages(ws, lobby, alice, django_user_mod
     await sync_to_async(client.force_login)(staff)
     response = await sync_to_async(client.post)(f"/admin/rooms/message/{message.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    assert f'id="message-{message.pk}" hx-swap-oob="delete"' in await communicator.receive_from()
+    assert f'id="message-{message.pk}" hx-swap-oob="delete"' in await room_frame(communicator)
 
 
 # --- presence heartbeat ----------------------------------------------------------------
@@ -668,7 +668,7 @@ async def test_deleting_ones_own_message_removes_it_everywhere(ws, lobby, alice,
     await author.receive_from()  # bob's arrival
     await author.send_to(text_data=json.dumps({"delete": message.pk}))
     for communicator in (author, reader):
-        assert (await communicator.receive_from()).startswith(f'<div id="message-{message.pk}" hx-swap-oob="delete">')
+        assert (await room_frame(communicator)).startswith(f'<div id="message-{message.pk}" hx-swap-oob="delete">')
     assert await saved_texts() == []
 
 
