@@ -12,6 +12,8 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
+from accounts.names import PROFILE
+
 from .models import Conversation, Message, Room
 
 
@@ -146,7 +148,9 @@ class RoomFilter(admin.RelatedFieldListFilter):
 class MessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "room", "author_name", "short_text"]
     list_filter = [("room", RoomFilter), "created_at"]
-    list_select_related = ["room", "author"]
+    # The author column shows display names: the profile comes in the same
+    # query, not one query per row.
+    list_select_related = ["room", f"author__{PROFILE}"]
     raw_id_fields = ["author"]
     readonly_fields = ["created_at"]
     # Newest first, sortable only by what an index orders, and no

@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.models import Profile
 from rooms.models import Message, Room
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,27 @@ def test_message_list_pages_newest_first_without_counting(staff_client, lobby, a
     assert "0 of 2 selected" in page
     older = staff_client.get("/admin/rooms/message/?p=2").content.decode()
     assert ">first<" in older and 'rel="prev"' in older and 'rel="next"' not in older
+
+
+def test_a_message_page_costs_the_same_queries_for_many_authors_as_for_one(
+    staff_client, lobby, alice, django_user_model
+):
+    """The author column shows display names: a page of a hundred messages
+    from a hundred people asks no more than a page from one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Message.objects.post(lobby, alice, "alone")
+    with CaptureQueriesContext(connection) as one:
+        assert staff_client.get("/admin/rooms/message/").status_code == 200
+    for n in range(30):
+        author = django_user_model.objects.create_user(f"writer{n}", password=None)
+        Profile.objects.create(user=author, display_name=f"Writer Number {n}")
+        Message.objects.post(lobby, author, f"message {n}")
+    with CaptureQueriesContext(connection) as many:
+        page = staff_client.get("/admin/rooms/message/").content.decode()
+    assert "Writer Number 29" in page and "Writer Number 0" in page
+    assert len(many) == len(one)
 
 
 def test_message_search_by_author(staff_client, lobby, alice, bob):
