@@ -45,8 +45,13 @@ def configure(database_url, redis_url):
             "DJANGO_SETTINGS_MODULE": "project.settings",
             "CHAT_RATE_LIMIT_MESSAGES": "100000000",
             "LOG_LEVEL": "WARNING",
-            # Persistent connections, as docs/deploying.md sets them: one
-            # PostgreSQL backend serves every call (its CPU time is read below).
+            # One persistent connection, not the pool: one PostgreSQL backend
+            # serves every call (its CPU time is read below), and the query
+            # log that counts a call's statements lives as long as it. With
+            # the pool, each request's end hands the connection back and the
+            # next takes another of its backends in turn, and PostgreSQL's
+            # CPU would be read from whichever served the reading.
+            "DATABASE_POOL_MAX_SIZE": "0",
             "CONN_MAX_AGE": "600",
         }
     )
@@ -85,6 +90,9 @@ def measure(operation, warmup, repeats):
     def call():
         if operation.reset:
             operation.reset()
+        # The log keeps the last 9000 statements: once full, its length no
+        # longer grows and a call would count 0 (as every row at 1M did).
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
             cpu, t0 = time.process_time(), time.perf_counter()
             operation.run()
