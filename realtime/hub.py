@@ -120,7 +120,7 @@ class Hub:
         self.groups_of = {}  # socket -> the groups it is in
         self.presence_groups = {}  # group -> its presence.Here, for the heartbeat to refresh
         self.pending = {}  # group -> fragments waiting for the coalescing window
-        self.flushed_at = {}  # group -> loop time of its last frame (the window starts there)
+        self.flushed_at = {}  # group -> loop time of its last frame (quiet a window since: the next goes at once)
         self.posted_at = {}  # group -> commit times of the new messages among them (metrics)
         self.writing = {}  # group -> the task writing its latest frame
         self.reader = None
