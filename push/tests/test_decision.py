@@ -42,6 +42,18 @@ def test_a_mention_is_queued_once_for_those_it_names_who_have_a_device(
     assert len(queued_pushes()) == 1
 
 
+def test_a_mention_seen_as_it_arrives_is_not_pushed_even_if_its_reader_looks_away_at_once(
+    alice, bob, lobby, device, django_capture_on_commit_callbacks
+):
+    device(alice)
+    on_screen(alice, "alice-tab")
+    post(lobby, bob, "@alice while you look", django_capture_on_commit_callbacks)
+    async_to_sync(visibility.record().hide)(alice.pk, "alice-tab")  # before the worker runs
+    assert queued_pushes() == []
+    message = post(lobby, bob, "@alice while you are away", django_capture_on_commit_callbacks)
+    assert queued_pushes() == [(message.pk, [alice.pk])]
+
+
 def test_a_direct_message_that_also_mentions_is_one_task(alice, bob, device, django_capture_on_commit_callbacks):
     device(alice)
     conversation = conversation_between(bob, [alice])[0]
