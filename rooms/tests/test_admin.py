@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Profile
 from rooms.models import Message, Room
@@ -53,9 +55,6 @@ def test_messages_listed_searchable(staff_client, lobby, alice):
 
 
 def test_message_list_pages_newest_first_without_counting(staff_client, lobby, alice, bob, monkeypatch):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from rooms.admin import MessageAdmin
 
     monkeypatch.setattr(MessageAdmin, "list_per_page", 2)
@@ -74,11 +73,8 @@ def test_message_list_pages_newest_first_without_counting(staff_client, lobby, a
 def test_a_message_page_costs_the_same_queries_for_many_authors_as_for_one(
     staff_client, lobby, alice, django_user_model
 ):
-    """The author column shows display names: a page of a hundred messages
-    from a hundred people asks no more than a page from one."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+    """The author column shows display names: a page of messages from many
+    people asks no more than a page from one."""
     Message.objects.post(lobby, alice, "alone")
     with CaptureQueriesContext(connection) as one:
         assert staff_client.get("/admin/rooms/message/").status_code == 200
