@@ -267,8 +267,14 @@ def markdown(results):
         f"load generator on {results.get('loadgen_loop', '?')}.",
         "",
         f"One room, N={cfg['receivers']} receivers (sockets of {cfg['accounts']} accounts, like tabs), one "
-        f"sender stepping up {', '.join(_rate(r) for r in cfg['ladder'][:6])}, ... msg/s, "
-        f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages, "
+        f"sender stepping up {', '.join(_rate(r) for r in cfg['ladder'][:6])}, ... msg/s"
+        + (
+            f" (then halving the gap between the last stable rate and the first unstable one, "
+            f"{cfg['refine_steps']} times), "
+            if cfg.get("refine_steps")
+            else ", "
+        )
+        + f"{cfg['step_seconds']:g} s (at least {cfg['min_messages']} messages, "
         f"at most {cfg['max_step_seconds']:g} s) per step; "
         f"stable = 0 lost, 0 duplicated, p99 ≤ 2 s, latency not growing, sender held the rate. "
         f"{cfg.get('repeats', 1)} repeat(s) of every scenario, in turn: the tables show the repeat with the "

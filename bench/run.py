@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import secrets
 import signal
@@ -32,12 +33,25 @@ from .loadgen import (
 )
 from .services import ROOT, UVICORN_WS, Bare, Daphne, Database, Granian, Redis, Uvicorn, machine_busy_seconds
 
-# msg/s; the sweep stops at the first unstable step.
+# msg/s; the sweep stops at the first unstable step, then halves the gap
+# below it (Config.refine_steps).
 LADDER = [1, 1.5, 2, 3, 4, 5, 7, 10, 14, 20, 30, 40, 50, 70, 100, 140, 200, 300, 400, 500, 700, 1000, 1400, 2000, 3000]
 # BENCH_QUICK's: enough to see every scenario work.
 QUICK_LADDER = [1, 3, 10, 30]
 # Tried, in order, only when the first rung is unstable.
 BELOW = [0.5, 0.25]
+
+
+def rate_between(stable, failed):
+    """The rate halfway from a stable rate to a failed one, to two significant
+    figures (85 between 70 and 100, 4.5 between 4 and 5); None when no such
+    rate lies strictly between them."""
+    middle = (stable + failed) / 2
+    digits = 1 - math.floor(math.log10(middle))
+    rate = round(middle, digits)
+    rate = int(rate) if rate == int(rate) else rate
+    return rate if stable < rate < failed else None
+
 
 SCENARIOS = {
     # name: (application, server, processes, path template, frame parser, label)
@@ -126,6 +140,9 @@ class Config:
     contended_retries: int = 2
     contended_share: float = 0.5
     ladder: list = field(default_factory=lambda: list(LADDER))
+    # Steps halving the gap between the ladder's last stable rung and the
+    # one that failed (rate_between).
+    refine_steps: int = 2
     scenarios: list = field(default_factory=lambda: list(DEFAULT_ORDER))
     # Every fan-out scenario, idle and posts run this many times, in turn;
     # the tables show each figure's median.
@@ -480,15 +497,14 @@ class Sweep:
                 return False
             return True
 
-        for index, rate in enumerate(c.ladder):
-            if not time_left():
-                break
+        async def holds(rate):
+            """The rate is stable: at once, or on a retry (the machine is
+            shared: an unstable step may be someone else's burst; drain, then
+            try the same rate again: once in the sweep in any case, and a few
+            more times while other processes took the cores)."""
+            nonlocal retries, contended
             if await attempt(rate):
-                continue
-            # The machine is shared: an unstable step may be someone else's
-            # burst. Drain, then try the same rate again: once in any case,
-            # and a few more times while other processes took the cores.
-            passed = False
+                return True
             while time_left():
                 last = self.result["steps"][-1]
                 if last.other_cpu_share >= c.contended_share and contended > 0:
@@ -499,9 +515,13 @@ class Sweep:
                     break
                 await quiet(self.cluster, timeout=20)
                 if await attempt(rate, retry=True):
-                    passed = True
-                    break
-            if passed:
+                    return True
+            return False
+
+        for index, rate in enumerate(c.ladder):
+            if not time_left():
+                break
+            if await holds(rate):
                 continue
             if index == 0:
                 for lower in BELOW:
@@ -510,6 +530,20 @@ class Sweep:
                     await quiet(self.cluster, timeout=20)
                     if await attempt(lower):
                         break
+                break
+            # The ladder's top rungs are far apart (50, 70, 100): halve the
+            # gap between the last stable rate and the one that failed a few
+            # times, so the ratios between servers are not the ladder's.
+            stable, failed = c.ladder[index - 1], rate
+            for _ in range(c.refine_steps):
+                between = rate_between(stable, failed)
+                if between is None or not time_left():
+                    break
+                await quiet(self.cluster, timeout=20)
+                if await holds(between):
+                    stable = between
+                else:
+                    failed = between
             break
         # Messages that came after their step's window are late, not lost.
         if all_records and any(r.lost for r, _ in all_records):
@@ -520,10 +554,13 @@ class Sweep:
                 result.lost_final = final_lost
         stable = [r.rate for r, _ in all_records if r.stable]
         self.result["max_stable_rate"] = max(stable) if stable else 0
-        # The step that ended the sweep: the last attempt at the highest rate that failed.
-        failed = [r for r, _ in all_records if not r.stable]
-        top = max((r.rate for r in failed), default=None)
-        self.result["first_unstable"] = asdict([r for r in failed if r.rate == top][-1]) if failed else None
+        # The step that bounds the stable rate: the last attempt at the lowest
+        # rate above it that failed.
+        failed = [r for r, _ in all_records if not r.stable and r.rate > self.result["max_stable_rate"]]
+        if not failed:  # nothing held: the highest rate tried that failed
+            failed = [r for r, _ in all_records if not r.stable]
+        bound = (min if stable else max)((r.rate for r in failed), default=None)
+        self.result["first_unstable"] = asdict([r for r in failed if r.rate == bound][-1]) if failed else None
         self.result["sender_error_sample"] = self.sender_error_sample
         self.result["foreign_tokens"] = self.tracker.foreign
         self.result["sockets_dropped_by_server"] = self.reconnects + sum(1 for c in self.clients if not c.is_open)
@@ -779,6 +816,7 @@ def parse_args(argv):
             budget=360,
             retries=0,
             contended_retries=0,
+            refine_steps=0,
             quick=True,
             datascale_sizes="10000",
             rooms=50,

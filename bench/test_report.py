@@ -7,7 +7,7 @@ them, and the targets read from those medians (bench/report.py).
 from dataclasses import asdict
 
 from bench import report
-from bench.run import Config
+from bench.run import Config, rate_between
 
 
 def step(rate, p99=100.0, cpu=15.0):
@@ -115,3 +115,13 @@ def test_targets_are_read_from_the_medians():
     # The lower middle of two repeats: the one at 25 µs.
     sqlite = targets["fan-out on SQLite: server CPU per delivery at the max stable rate"]
     assert sqlite["measured"] == "25 µs at 30 msg/s" and sqlite["met"] is False
+
+
+def test_the_sweep_refines_between_the_last_stable_rung_and_the_failed_one():
+    assert rate_between(70, 100) == 85
+    assert rate_between(85, 100) == 92
+    assert rate_between(70, 85) == 78
+    assert rate_between(4, 5) == 4.5
+    assert rate_between(1000, 1400) == 1200
+    # Two significant figures leave nothing strictly between these.
+    assert rate_between(99, 100) is None
