@@ -1,6 +1,5 @@
 """What a person's change looks like on every signed-in page."""
 
-from asgiref.sync import async_to_sync
 from django.template.loader import render_to_string
 
 from realtime import broadcast
@@ -11,4 +10,4 @@ def person_changed(user):
     the new ones beside their messages and in "Here now" (people.js), from
     one fragment for everyone (`user` has its profile selected)."""
     html = render_to_string("accounts/person_changed.html", {"person": user})
-    async_to_sync(broadcast.send)(broadcast.LIST_GROUP, broadcast.FRAGMENT, html)
+    broadcast.publish(broadcast.LIST_GROUP, broadcast.FRAGMENT, html)

@@ -1,4 +1,3 @@
-from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -166,4 +165,4 @@ def levels_changed(user):
     html = render_to_string(
         "notifications/notify_levels.html", {"levels": RoomPreference.objects.levels_for(user), "oob": True}
     )
-    async_to_sync(broadcast.send)(broadcast.user_group(user.pk), broadcast.FRAGMENT, html)
+    broadcast.publish(broadcast.user_group(user.pk), broadcast.FRAGMENT, html)

@@ -5,10 +5,17 @@ with no request and nothing specific to a viewer (rooms/broadcasts.py), and
 send()s the HTML to a group. Each process's hub (realtime/hub.py) receives
 it once and writes it to its sockets in that group; htmx swaps it in
 out-of-band by id. Callers in the model layer send after commit, so a page
-never shows what the database does not hold.
+never shows what the database does not hold: they publish(), which in a
+server does not wait for the channel layer (the Outbox below).
 """
 
-from asgiref.sync import async_to_sync
+import asyncio
+import collections
+import logging
+import os
+import weakref
+
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
@@ -33,8 +40,87 @@ def user_group(user_pk):
     return f"user.{user_pk}"
 
 
+log = logging.getLogger(__name__)
+
+# Events an outbox holds while the channel layer does not take them (Redis
+# hanging until its timeout); past this the oldest go, as pages that missed
+# them catch up from the database when they reconnect.
+OUTBOX_MAX_EVENTS = 10_000
+
+
 async def send(group, event_type, html, **extra):
     await get_channel_layer().group_send(group, {"type": event_type, "group": group, "html": html, **extra})
+
+
+def publish(group, event_type, html, **extra):
+    """send() from synchronous code: the model layer's after-commit hooks.
+
+    In a server that code runs in asgiref's one database thread, which every
+    socket of the process shares; waiting there for the channel layer (four
+    Redis round trips per group, each behind whatever the event loop is
+    doing) held every other socket's database work, and capped a process
+    at what one thread could post and publish in turn. So there the event
+    joins the event loop's outbox, which sends it in order, and this
+    returns at once. Elsewhere (a management command, the task worker, a
+    test without a loop) it is sent before this returns."""
+    loop = _server_loop()
+    if loop is None:
+        async_to_sync(send)(group, event_type, html, **extra)
+    else:
+        loop.call_soon_threadsafe(Outbox.of(loop).put, (group, event_type, html, extra))
+
+
+def _server_loop():
+    """The event loop this thread works for when asgiref's sync_to_async
+    runs it (as async_to_sync finds it), or None."""
+    local = SyncToAsync.threadlocal
+    loop = getattr(local, "main_event_loop", None)
+    if loop is None or loop.is_closed() or getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop
+
+
+class Outbox:
+    """One event loop's events from its database thread, sent one after the
+    other in the order they were published (a message before its edit,
+    before the room list's news of it), by a task that runs while any wait."""
+
+    _outboxes = weakref.WeakKeyDictionary()  # loop -> Outbox
+
+    @classmethod
+    def of(cls, loop):
+        if loop not in cls._outboxes:
+            cls._outboxes[loop] = cls()
+        return cls._outboxes[loop]
+
+    def __init__(self):
+        self.events = collections.deque()
+        self.task = None
+        self.dropped = 0
+
+    def put(self, event):
+        """Called in the loop's thread."""
+        if len(self.events) >= OUTBOX_MAX_EVENTS:
+            self.events.popleft()
+            self.dropped += 1
+            if self.dropped == 1:
+                log.warning("the channel layer is not taking events; dropping the oldest unsent")
+        self.events.append(event)
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.send_all())
+
+    async def send_all(self):
+        while self.events:
+            group, event_type, html, extra = self.events.popleft()
+            try:
+                await send(group, event_type, html, **extra)
+            except Exception:
+                # Redis away: the hub's receive fails too, and its pages reconnect and catch up.
+                log.exception("could not send a %s event to group %s", event_type, group)
+            else:
+                if self.dropped:
+                    log.warning("the channel layer takes events again; %d were dropped", self.dropped)
+                    self.dropped = 0
 
 
 def render(partial, **context):
@@ -53,6 +139,4 @@ def signed_out(user_pk, session_key=None, keep_session_key=None):
     (every session's sockets but `keep_session_key`'s): those pages close
     with 4401."""
     html = notice("You have been signed out. Log in again to keep chatting.")
-    async_to_sync(send)(
-        user_group(user_pk), SIGNED_OUT, html, session_key=session_key, keep_session_key=keep_session_key
-    )
+    publish(user_group(user_pk), SIGNED_OUT, html, session_key=session_key, keep_session_key=keep_session_key)

@@ -8,7 +8,6 @@ for what concerns that user alone. The model layer calls these after
 commit.
 """
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -28,41 +27,41 @@ def message_posted(message):
     `posted_at` (its commit) lets each hub measure how long delivery took."""
     posted_at = metrics.message_posted()
     html = render("messages-appended", batch=[message])
-    async_to_sync(broadcast.send)(message.room.group_name, FRAGMENT, html, posted_at=posted_at)
+    broadcast.publish(message.room.group_name, FRAGMENT, html, posted_at=posted_at)
 
 
 def message_edited(message):
     """An edited message is replaced, by id, on every open page that shows
     it (and so are the quotes of it in replies: messages-edited)."""
-    async_to_sync(broadcast.send)(message.room.group_name, FRAGMENT, render("messages-edited", edited=[message]))
+    broadcast.publish(message.room.group_name, FRAGMENT, render("messages-edited", edited=[message]))
 
 
 def reactions_changed(message):
     """Someone reacted: the message's reactions block, with who reacted, is
     replaced on every open page (each page marks its own viewer's)."""
-    async_to_sync(broadcast.send)(message.room.group_name, FRAGMENT, render("reactions-changed", message=message))
+    broadcast.publish(message.room.group_name, FRAGMENT, render("reactions-changed", message=message))
 
 
 def messages_deleted(room_group, pks):
     """Deleted messages disappear from every open page."""
-    async_to_sync(broadcast.send)(room_group, FRAGMENT, render("messages-deleted", pks=pks))
+    broadcast.publish(room_group, FRAGMENT, render("messages-deleted", pks=pks))
 
 
 def room_changed(room):
     """Archiving turns the composer into a read-only note (and back)."""
     html = render("composer", room=room, oob=True, max_length=settings.CHAT_MAX_MESSAGE_LENGTH)
-    async_to_sync(broadcast.send)(room.group_name, FRAGMENT, html)
+    broadcast.publish(room.group_name, FRAGMENT, html)
 
 
 def access_changed(room_group, allowed_user_ids):
     """None: a public room. Otherwise sockets of users not in the set are closed."""
     html = notice("You no longer have access to this room.")
     allowed = None if allowed_user_ids is None else sorted(allowed_user_ids)
-    async_to_sync(broadcast.send)(room_group, ACCESS, html, allowed=allowed)
+    broadcast.publish(room_group, ACCESS, html, allowed=allowed)
 
 
 def room_closed(room_group):
-    async_to_sync(broadcast.send)(room_group, CLOSED, notice("This room has been deleted."))
+    broadcast.publish(room_group, CLOSED, notice("This room has been deleted."))
 
 
 async def typing(room_group, user_pk, name):
@@ -118,7 +117,7 @@ def room_listed(room, allowed_user_ids, previously_allowed, excluded_user_ids=()
     (RoomQuerySet.with_latest)."""
     html = render_list("room-entry-live", room=room)
     gone = render_list("room-entry-gone", pk=room.pk)
-    async_to_sync(broadcast.send)(
+    broadcast.publish(
         LIST_GROUP,
         FRAGMENT,
         html,
@@ -132,25 +131,25 @@ def room_listed(room, allowed_user_ids, previously_allowed, excluded_user_ids=()
 def room_joined(user_pk, room):
     """The user put a public room back in their list: its entry appears on
     each of their pages, which then fetch their counts for it."""
-    async_to_sync(broadcast.send)(user_group(user_pk), FRAGMENT, render_list("room-entry-live", room=room))
+    broadcast.publish(user_group(user_pk), FRAGMENT, render_list("room-entry-live", room=room))
 
 
 def room_left(user_pk, room_pk):
     """The user left a public room: its entry leaves each of their pages' lists."""
-    async_to_sync(broadcast.send)(user_group(user_pk), FRAGMENT, render_list("room-entry-gone", pk=room_pk))
+    broadcast.publish(user_group(user_pk), FRAGMENT, render_list("room-entry-gone", pk=room_pk))
 
 
 def room_unlisted(room_pk, allowed_user_ids):
     """A deleted room leaves the room lists of those who could see it."""
     html = render_list("room-entry-gone", pk=room_pk)
-    async_to_sync(broadcast.send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
+    broadcast.publish(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
 
 
 def room_activity(message, allowed_user_ids, mentioned_ids):
     """A new message, for the unread counts of pages that show its room in
     their list; pages open on that room get the message itself instead."""
     html = render_list("room-activity", message=message, mentioned=mentioned_ids)
-    async_to_sync(broadcast.send)(
+    broadcast.publish(
         LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="", skip=message.room.group_name
     )
 
@@ -159,13 +158,13 @@ def room_messages_gone(room_pk, gone, allowed_user_ids):
     """Deleted messages ({pk, author_id, mentioned}) leave the unread counts
     of every page that counted them, the room's own pages included."""
     html = render_list("room-messages-gone", room_pk=room_pk, gone=gone)
-    async_to_sync(broadcast.send)(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
+    broadcast.publish(LIST_GROUP, FRAGMENT, html, allowed=_allowed(allowed_user_ids), otherwise="")
 
 
 def read_moved(user_pk, room):
     """The user read further in `room` (annotated by RoomQuerySet.with_unread):
     each of their pages sets that room's counts, whichever device read it."""
-    async_to_sync(broadcast.send)(user_group(user_pk), FRAGMENT, render_list("read-mark", room=room))
+    broadcast.publish(user_group(user_pk), FRAGMENT, render_list("read-mark", room=room))
 
 
 def room_list(rooms):
