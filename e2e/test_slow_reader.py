@@ -128,7 +128,7 @@ def test_a_socket_that_stops_reading_is_dropped_and_memory_stays_bounded(capped_
 
     layers = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "realtime.layer.RedisChannelLayer",
             "CONFIG": {"hosts": [private_redis.url], "prefix": "chat"},
         }
     }

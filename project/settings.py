@@ -211,7 +211,8 @@ if REDIS_URL:
         raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis's, receiving in batches (realtime/layer.py).
+            "BACKEND": "realtime.layer.RedisChannelLayer",
             "CONFIG": {
                 # channels-redis blocks 5 s per BZPOPMIN; redis-py 8 also times
                 # reads out after 5 s by default, which would turn every idle

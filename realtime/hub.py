@@ -188,16 +188,22 @@ class Hub:
         self.reader = self.refresher = None
 
     async def read(self):
+        # With Redis, every waiting event in one round trip (realtime/layer.py).
+        receive_many = getattr(self.layer, "receive_many", None)
         while True:
             try:
-                event = await self.layer.receive(self.channel)
+                if receive_many is not None:
+                    events = await receive_many(self.channel)
+                else:
+                    events = [await self.layer.receive(self.channel)]
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("channel layer receive failed; pages will reconnect", exc_info=True)
                 await self.drop_everyone()
                 return
-            self.dispatch(event)
+            for event in events:
+                self.dispatch(event)
 
     async def refresh(self):
         """The heartbeat: keep the group memberships alive (channels-redis

@@ -38,7 +38,7 @@ def use_redis(settings, redis_url):
     settings.REDIS_URL = redis_url
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "realtime.layer.RedisChannelLayer",
             "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 15}], "prefix": prefix},
         }
     }
