@@ -341,28 +341,29 @@ async def test_the_heartbeat_refreshes_presence_for_room_groups_only(settings, m
 
 async def test_publishing_from_the_database_thread_does_not_wait_and_keeps_the_order(monkeypatch):
     """The model layer's after-commit hooks publish() on the thread every
-    socket's database work shares: it returns before the layer is reached,
-    and the event loop sends what it published in order."""
+    socket's database work shares: it returns while the channel layer is
+    still held up, and the event loop sends what it published in order."""
     from asgiref.sync import sync_to_async
 
     hub = get_hub()
     socket = FakeSocket("s")
     await hub.join("room.1", socket)
-    sent = []
+    layer_free = asyncio.Event()
     send = broadcast.send
 
-    async def recording_send(group, event_type, html, **extra):
-        sent.append(html)
+    async def held_up_send(group, event_type, html, **extra):
+        await layer_free.wait()
         await send(group, event_type, html, **extra)
 
-    monkeypatch.setattr(broadcast, "send", recording_send)
+    monkeypatch.setattr(broadcast, "send", held_up_send)
 
     def after_commit():
         for n in range(3):
             broadcast.publish("room.1", broadcast.FRAGMENT, f"<p>{n}</p>")
-        return list(sent)
 
-    assert await sync_to_async(after_commit)() == []
+    # Waiting for the layer here would never end: the layer is free only after.
+    await asyncio.wait_for(sync_to_async(after_commit)(), timeout=5)
+    assert socket.frames == []
+    layer_free.set()
     await eventually(lambda: "".join(socket.frames) == "<p>0</p><p>1</p><p>2</p>")
-    assert sent == ["<p>0</p>", "<p>1</p>", "<p>2</p>"]
     await hub.leave("room.1", socket)
