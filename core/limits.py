@@ -15,14 +15,13 @@ server process. Two ways of counting, for two kinds of answer:
   ends `window` seconds later, so a refusal can say when to come back.
 """
 
-import asyncio
 import time
-import weakref
 
-from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
+
+from .redis_clients import async_client
 
 
 class FloodError(ValidationError):
@@ -87,7 +86,7 @@ async def allow_soon(name, limit, window):
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return allow(name, limit, window)
-    client = _async_client(backend._servers[0])
+    client = async_client(backend._servers[0])
     return bool(await client.eval(SLIDING, 2, *_sliding_args(backend, name, limit, window)))
 
 
@@ -95,19 +94,6 @@ def _sliding_args(backend, name, limit, window):
     bucket, into = divmod(time.time(), window)
     this, previous = (backend.make_and_validate_key(f"{name}:{int(bucket) + n}") for n in (0, -1))
     return this, previous, limit, repr(1 - into / window), 2 * window + 1
-
-
-# redis.asyncio clients belong to their event loop: one per loop and server.
-_async_clients = weakref.WeakKeyDictionary()
-
-
-def _async_client(url):
-    import redis.asyncio
-
-    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
-    if url not in clients:
-        clients[url] = redis.asyncio.Redis.from_url(url, **{"socket_timeout": 5, **settings.REDIS_OPTIONS})
-    return clients[url]
 
 
 def exhausted(name, limit, window):

@@ -16,14 +16,14 @@ value is written only after the broadcast went out: a broadcast that failed
 (Redis restarting) must not make the next announcement look unnecessary.
 """
 
-import asyncio
 import json
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 from django.conf import settings
+
+from core.redis_clients import async_client
 
 from . import broadcast
 
@@ -79,17 +79,9 @@ class RedisPresence:
 
     def __init__(self, url):
         self.url = url
-        # redis.asyncio clients belong to the event loop that made them.
-        self.clients = weakref.WeakKeyDictionary()
 
     def client(self):
-        import redis.asyncio
-
-        loop = asyncio.get_running_loop()
-        if loop not in self.clients:
-            options = {"socket_timeout": 5, **settings.REDIS_OPTIONS}
-            self.clients[loop] = redis.asyncio.Redis.from_url(self.url, **options)
-        return self.clients[loop]
+        return async_client(self.url)
 
     async def join(self, room_pk, entries):
         key = _key(room_pk)

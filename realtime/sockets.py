@@ -9,11 +9,11 @@ expiry), checked and added in one atomic script; otherwise this process's
 memory.
 """
 
-import asyncio
 import time
-import weakref
 
 from django.conf import settings
+
+from core.redis_clients import async_client
 
 TOO_MANY = "You have too many chat tabs or windows open; close some, then reload this page."
 
@@ -72,17 +72,9 @@ class RedisUserSets:
 
     def __init__(self, url):
         self.url = url
-        self.clients = weakref.WeakKeyDictionary()  # redis.asyncio clients belong to their loop
 
     def client(self):
-        import redis.asyncio
-
-        loop = asyncio.get_running_loop()
-        if loop not in self.clients:
-            self.clients[loop] = redis.asyncio.Redis.from_url(
-                self.url, **{"socket_timeout": 5, **settings.REDIS_OPTIONS}
-            )
-        return self.clients[loop]
+        return async_client(self.url)
 
     def key(self, user_pk):
         from . import presence
