@@ -15,6 +15,7 @@ import logging
 import re
 import uuid
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -70,6 +71,18 @@ class PageSocket(AsyncWebsocketConsumer):
     websocket = None  # daphne's connection, written to directly (realtime/transport.py)
     ready = False  # joined and listening: frames are handled from then on
     on_screen = False  # the page says its tab is visible (realtime/visibility.py)
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its database hop: before every
+        message it closes old connections in the database thread, which
+        every socket shares, so a typing signal waited behind any socket's
+        queries and a post took two hops instead of one. Handlers here reach
+        the database only through db() (database_sync_to_async), which
+        closes old connections in the thread, before and after."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def accept_signed_in(self):
         """Accept the socket; returns the user, or None after closing it

@@ -1,5 +1,7 @@
+import asyncio
 import json
 import re
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -604,6 +606,22 @@ async def test_typing_right_after_sending_a_message_is_broadcast_at_once(ws, lob
     assert 'data-name="alice"' in await bob_socket.receive_from()
     await alice_socket.send_to(text_data=json.dumps({"typing": True}))
     assert await bob_socket.receive_nothing()
+
+
+async def test_typing_reaches_the_room_while_the_database_is_busy(ws, lobby, alice, bob):
+    alice_socket = await ws.joined(alice)
+    bob_socket = await ws.joined(bob)
+    await alice_socket.receive_from()  # bob arrived
+    # Another socket's work holds the database thread (one per process):
+    # a frame that needs no database does not wait for it.
+    release = threading.Event()
+    busy = asyncio.create_task(sync_to_async(release.wait)())
+    try:
+        await alice_socket.send_to(text_data=json.dumps({"typing": True}))
+        assert 'data-name="alice"' in await bob_socket.receive_from()
+    finally:
+        release.set()
+        await busy
 
 
 # --- editing and deleting ----------------------------------------------------------------
