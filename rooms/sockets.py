@@ -9,13 +9,15 @@ budgets, refusals) is the transport's, realtime/page.py. `RoomListFeed` is
 what both follow: the list of rooms and its user's read marks.
 """
 
+import asyncio
+import collections
 import logging
 import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from accounts.names import PROFILE, display_name
 from core import metrics
@@ -36,6 +38,13 @@ TYPING_THROTTLE = 2.5
 
 UNAVAILABLE = "Chat is briefly unavailable; your message was not sent. Try again in a moment."
 
+# At most this many queued messages of one socket go to the database in one
+# call (RoomConsumer.post): the database thread is every socket's, and a
+# long burst is taken in turns with them.
+POST_BATCH = 20
+# A message that could not be posted for an outage (logged where it happened).
+FAILED = object()
+
 
 class RoomPageSocket(PageSocket):
     """A page socket of the rooms' pages: it follows the room list."""
@@ -53,9 +62,11 @@ class RoomPageSocket(PageSocket):
         deleted?), with their profile in the same query: what they post shows
         their display name as it is now, and rendering it asks nothing more
         (`bot`: the badge, as in MessageQuerySet.for_display)."""
-        user = get_user_model().objects.select_related(PROFILE, "bot").filter(pk=self.user.pk).first()
-        if user is None:
-            raise NotSignedIn("Your account no longer exists.")
+        # get(), not first(): by primary key there is nothing to order by.
+        try:
+            user = get_user_model().objects.select_related(PROFILE, "bot").get(pk=self.user.pk)
+        except ObjectDoesNotExist:
+            raise NotSignedIn("Your account no longer exists.") from None
         if not user.is_active:
             raise NotSignedIn("You are signed out. Log in again to keep chatting.")
         self.user = user
@@ -76,6 +87,11 @@ class RoomConsumer(RoomPageSocket):
     room = None
     last_typing = float("-inf")
     read_up_to = 0
+    posting = None  # the task posting queued_posts
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queued_posts = collections.deque()  # Post frames not yet handed to the database
 
     async def connect(self):
         if (user := await self.accept_signed_in()) is None:
@@ -105,6 +121,9 @@ class RoomConsumer(RoomPageSocket):
         self.ready = True
 
     async def disconnect(self, code):
+        if self.posting is not None:
+            # What the page sent before it left is saved all the same.
+            await asyncio.shield(self.posting)
         if self.room is not None:
             await self.leave_room()
         await super().disconnect(code)
@@ -120,25 +139,62 @@ class RoomConsumer(RoomPageSocket):
     # --- handlers ------------------------------------------------------------------------
 
     async def post(self, frame):
-        refused = {"text": frame.text, "client_id": frame.client_id}
+        """Queue the message: one task per socket posts what is queued, in
+        order. Frames that arrived while a post was with the database go
+        together in the next call (up to POST_BATCH): one thread hop and
+        one look at who is posting for all of them, so a page resending its
+        pending messages after a reconnect, or a busy bot, is not held to
+        one message per round trip. Each message is still its own
+        transaction, with its own answer."""
+        self.queued_posts.append(frame)
+        if self.posting is None:
+            self.posting = asyncio.create_task(self.post_queued())
+
+    async def post_queued(self):
         try:
-            await db(
-                lambda: Message.objects.post(
-                    self.room, self.current_user(), frame.text, frame.client_id, frame.reply_to
-                )
-            )()
-            # The message ended "is typing" on every page: the next keystroke
-            # is news at once, not when the throttle allows (a 2 s lag).
-            self.last_typing = float("-inf")
-        except (ValidationError, PermissionDenied) as error:
-            await self.refuse(error, **refused)
-        except Room.DoesNotExist:
-            await self.refuse(NotAMember("This room no longer exists."), **refused)
-        except Exception:
+            while self.queued_posts:
+                batch = [self.queued_posts.popleft() for _ in range(min(POST_BATCH, len(self.queued_posts)))]
+                for frame, outcome in zip(batch, await db(self._post_all)(batch), strict=True):
+                    try:
+                        await self._answer_post(frame, outcome)
+                    except Exception:  # the page gone mid-answer: the rest still get theirs
+                        log.warning("answering a post in room %s failed", self.room.pk, exc_info=True)
+        finally:
+            self.posting = None
+
+    def _post_all(self, frames):
+        """Post each frame's message (in the database thread); per frame,
+        None, what refused it, or FAILED."""
+        outcomes, user = [], None
+        for frame in frames:
+            try:
+                user = user or self.current_user()
+                Message.objects.post(self.room, user, frame.text, frame.client_id, frame.reply_to)
+                # The message ended "is typing" on every page: the next
+                # keystroke is news at once, not when the throttle allows (a
+                # 2 s lag). Set here, in this thread: the page has its
+                # message back only after a trip through the channel layer.
+                self.last_typing = float("-inf")
+                outcomes.append(None)
+            except (ValidationError, PermissionDenied, Room.DoesNotExist) as refusal:
+                outcomes.append(refusal)
+            except Exception:
+                log.exception("posting to room %s failed", self.room.pk)
+                outcomes.append(FAILED)
+        return outcomes
+
+    async def _answer_post(self, frame, outcome):
+        refused = {"text": frame.text, "client_id": frame.client_id}
+        if outcome is None:
+            return
+        if outcome is FAILED:
             # Database or Redis away: say so, hand the text back, keep the socket.
-            log.exception("posting to room %s failed", self.room.pk)
             metrics.frame_refused(metrics.UNAVAILABLE)
             await self.error(UNAVAILABLE, **refused)
+        elif isinstance(outcome, Room.DoesNotExist):
+            await self.refuse(NotAMember("This room no longer exists."), **refused)
+        else:
+            await self.refuse(outcome, **refused)
 
     async def edit(self, frame):
         await self.change(frame, lambda message, user: message.edit(user, frame.text), edit=frame.message_id)

@@ -1,6 +1,7 @@
 """What posting costs the database: the statements one message sends,
 counted on every connection the socket's database thread takes."""
 
+import asyncio
 import threading
 import uuid
 
@@ -10,6 +11,9 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 
 from accounts.models import Profile
+from realtime.hub import get_hub
+from realtime.tests.test_hub import eventually
+from rooms.models import Message, Room
 from rooms.tests.test_sockets import frame, room_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
@@ -84,3 +88,44 @@ async def test_mentions_cost_the_same_statements_however_many_people_they_name(
     # Who is named, their rows, who hears of it (bots, emails): per message,
     # not per person named.
     assert len(one) == len(two), "\n".join(two)
+
+
+async def test_posting_in_a_private_room_reads_the_membership_with_the_room(ws, alice, statements):
+    private = await Room.objects.acreate(name="Board", slug="board", is_private=True)
+    await private.members.aadd(alice)
+    communicator = await ws.joined(alice, "board")
+    await posted(communicator, statements, "warm up")
+
+    html, sent = await posted(communicator, statements, "minutes attached")
+
+    assert "minutes attached" in html
+    # Membership is read with the room's state, in one statement; after
+    # commit, the members' ids say whose room lists count the message.
+    assert len(sent) == 5, "\n".join(sent)
+    assert "EXISTS" in sent[1] and sent[2].startswith('INSERT INTO "rooms_message"')
+
+
+async def test_messages_sent_while_the_database_is_busy_go_in_one_call_in_order(ws, lobby, alice, statements):
+    communicator = await ws.joined(alice)
+    await posted(communicator, statements, "warm up")
+    (socket,) = get_hub().rooms[lobby.group_name]
+    # Another socket's work holds the database thread (one per process).
+    release = threading.Event()
+    busy = asyncio.create_task(sync_to_async(release.wait)())
+    statements.clear()
+    try:
+        for n in range(1, 6):
+            await communicator.send_to(text_data=frame(f"burst {n}", client_id=uuid.uuid4().hex))
+        # The first waits for the thread; the four behind it wait together.
+        await eventually(lambda: len(socket.queued_posts) == 4)
+    finally:
+        release.set()
+        await busy
+    shown = ""  # the hub may send several messages in one frame
+    while "burst 5" not in shown:
+        shown += await room_frame(communicator)
+
+    assert sorted(range(1, 6), key=lambda n: shown.index(f"burst {n}")) == [1, 2, 3, 4, 5]
+    assert [m.text async for m in Message.objects.order_by("-pk")[:5]][::-1] == [f"burst {n}" for n in range(1, 6)]
+    # Who is posting is looked up once per call, not once per message.
+    assert sum(sql.startswith('SELECT "auth_user"') for sql in statements) == 2, "\n".join(statements)
