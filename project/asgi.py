@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to the rooms' consumer."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -34,3 +35,10 @@ application = ProtocolTypeRouter(
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Everything imported so far (Django, the apps, their modules: about 150,000
+# objects) lives as long as the process. Frozen, the cyclic garbage
+# collector stops walking it on every full collection: with 1000 open
+# sockets a full collection held the event loop for 80-180 ms, about 40 ms
+# of it spent on these objects, and every message in flight waited that long.
+gc.freeze()
