@@ -60,13 +60,16 @@ def deliver_webhook(delivery_id, attempt=1):
         _failed(delivery, attempt, f"HTTP {status}: {answer[:200].decode('utf-8', 'replace')}")
     text = webhooks.reply_text(content_type, answer)
     error = ""
-    if text is not None:
-        try:
-            delivery.reply = bot.post(message.room, text)
-        except (ValidationError, PermissionDenied) as refusal:
-            # The call worked; only the answer was refused: retrying would not change it.
-            error = "The answer was not posted: " + "; ".join(getattr(refusal, "messages", [str(refusal)]))
-    finish(Delivery.DELIVERED, error)
+    # The answer and the delivery's record commit together: nobody sees the
+    # bot's answer in the room while its delivery still says "pending".
+    with transaction.atomic():
+        if text is not None:
+            try:
+                delivery.reply = bot.post(message.room, text)
+            except (ValidationError, PermissionDenied) as refusal:
+                # The call worked; only the answer was refused: retrying would not change it.
+                error = "The answer was not posted: " + "; ".join(getattr(refusal, "messages", [str(refusal)]))
+        finish(Delivery.DELIVERED, error)
     return {"status": status, "reply": delivery.reply_id}
 
 
