@@ -6,7 +6,8 @@ Its pool waits for a free connection when all of them are busy, instead of
 failing the caller at once (redis-py's default pool): a thousand pages
 reconnecting together after a deploy each need a few commands at the same
 moment, and with a failing pool those past the hundredth connection were
-sent away to reconnect again (measured: 24 of 1000 in one bench run)."""
+sent away to reconnect again (measured: 24 of 1000 in one bench run). The
+channel layer's pool waits the same way (realtime/layer.py)."""
 
 import asyncio
 import weakref

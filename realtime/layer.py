@@ -16,10 +16,14 @@ pop (channels-redis's BZPOPMIN with its timeout) only when none waits. It
 keeps no backup queue: an event is lost only when the receiving task is
 cancelled while a pop's answer is on its way, and the hub cancels its
 reader only when it stops, after which its pages reconnect and catch up
-from the database. Sending is channels-redis's, unchanged.
+from the database. Sending is channels-redis's, unchanged, over a pool
+whose callers wait for a connection rather than fail (`create_pool`).
 """
 
 from channels_redis.core import RedisChannelLayer as ChannelsRedisLayer
+from channels_redis.utils import create_pool
+
+from core import redis_clients
 
 # Events one receive_many() may return (a busy room's coalescing window at
 # a few hundred messages a second; more wait for the next call).
@@ -27,6 +31,24 @@ RECEIVE_BATCH = 200
 
 
 class RedisChannelLayer(ChannelsRedisLayer):
+    def create_pool(self, index):
+        """A pool whose callers wait for a free connection, as the event
+        loop's other Redis client does (core/redis_clients.py): 1000 pages
+        joining at once each announce their presence to their room, and
+        the default pool failed the 101st at once (40 of 5000 joins sent
+        away to reconnect in one bench run)."""
+        host = dict(self.hosts[index])
+        if "address" not in host:  # Sentinel: channels-redis's own pool
+            return create_pool(host)
+        import redis.asyncio
+
+        return redis.asyncio.BlockingConnectionPool.from_url(
+            host.pop("address"),
+            max_connections=redis_clients.MAX_CONNECTIONS,
+            timeout=redis_clients.WAIT_SECONDS,
+            **host,
+        )
+
     async def receive_many(self, channel):
         """The events waiting on a process-specific channel (one of
         `new_channel()`'s), oldest first; waits up to the layer's blocking
