@@ -105,9 +105,12 @@ class RoomConsumer(RoomPageSocket):
         # What "is typing" calls this person, as it was when the page connected.
         self.display_name = await db(display_name)(user)
         try:
+            # Present before the hub counts the socket in: the hub's heartbeat
+            # takes a socket it holds without an entry in Redis for a Redis
+            # that restarted, and drops every socket of the process.
+            await presence.backend().join(room.pk, [(self.socket_id, self.username)])
             await get_hub().join(room.group_name, self, self.here)
             await self.list_feed.join()
-            await presence.backend().join(room.pk, [(self.socket_id, self.username)])
             await presence.announce(self.here, room.group_name, newcomer=self)
         except Exception:
             # Redis away, or the page closed while joining: leave no trace in
