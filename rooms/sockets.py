@@ -96,7 +96,7 @@ class RoomConsumer(RoomPageSocket):
     async def connect(self):
         if (user := await self.accept_signed_in()) is None:
             return
-        room = await Room.objects.at(**self.scope["url_route"]["kwargs"]).afirst()
+        room = await db(Room.objects.at(**self.scope["url_route"]["kwargs"]).first)()
         if room is None or not await db(room.is_visible_to)(user):
             await self.close(NOT_FOUND)
             return
