@@ -24,17 +24,22 @@ WAIT_SECONDS = 5
 _clients = weakref.WeakKeyDictionary()
 
 
+def waiting_pool(url, **options):
+    """An asyncio connection pool for `url` whose callers wait for a free
+    connection (`options`: the connections', as redis-py's from_url takes them)."""
+    import redis.asyncio
+
+    return redis.asyncio.BlockingConnectionPool.from_url(
+        url, max_connections=MAX_CONNECTIONS, timeout=WAIT_SECONDS, **options
+    )
+
+
 def async_client(url):
     """The client of this event loop for the Redis server at `url`."""
     import redis.asyncio
 
     clients = _clients.setdefault(asyncio.get_running_loop(), {})
     if url not in clients:
-        pool = redis.asyncio.BlockingConnectionPool.from_url(
-            url,
-            max_connections=MAX_CONNECTIONS,
-            timeout=WAIT_SECONDS,
-            **{"socket_timeout": 5, **settings.REDIS_OPTIONS},
-        )
+        pool = waiting_pool(url, **{"socket_timeout": 5, **settings.REDIS_OPTIONS})
         clients[url] = redis.asyncio.Redis(connection_pool=pool)
     return clients[url]

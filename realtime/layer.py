@@ -40,14 +40,7 @@ class RedisChannelLayer(ChannelsRedisLayer):
         host = dict(self.hosts[index])
         if "address" not in host:  # Sentinel: channels-redis's own pool
             return create_pool(host)
-        import redis.asyncio
-
-        return redis.asyncio.BlockingConnectionPool.from_url(
-            host.pop("address"),
-            max_connections=redis_clients.MAX_CONNECTIONS,
-            timeout=redis_clients.WAIT_SECONDS,
-            **host,
-        )
+        return redis_clients.waiting_pool(host.pop("address"), **host)
 
     async def receive_many(self, channel):
         """The events waiting on a process-specific channel (one of

@@ -223,7 +223,7 @@ class Room(RoomAddress, RoomHistory, models.Model):
         it or removed the member since the page opened (Room.DoesNotExist:
         the room is gone). A room that was private when loaded has its
         membership read in the same statement; a public one does not pay
-        for it (the subquery triples the statement's cost in Python), and
+        for it (the subquery makes the statement 2.5 times as costly in Python), and
         if it has turned private since, is_visible_to asks."""
         now = Room.objects.filter(pk=self.pk)
         fields = ["is_archived", "is_private"]

@@ -1,7 +1,6 @@
 """What posting costs the database: the statements one message sends,
 counted on every connection the socket's database thread takes."""
 
-import asyncio
 import threading
 import uuid
 
@@ -14,7 +13,7 @@ from accounts.models import Profile
 from realtime.hub import get_hub
 from realtime.tests.test_hub import eventually
 from rooms.models import Message, Room
-from rooms.tests.test_sockets import frame, room_frame
+from rooms.tests.test_sockets import database_thread_busy, frame, room_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_db_connections")]
 
@@ -109,18 +108,12 @@ async def test_messages_sent_while_the_database_is_busy_go_in_one_call_in_order(
     communicator = await ws.joined(alice)
     await posted(communicator, statements, "warm up")
     (socket,) = get_hub().rooms[lobby.group_name]
-    # Another socket's work holds the database thread (one per process).
-    release = threading.Event()
-    busy = asyncio.create_task(sync_to_async(release.wait)())
     statements.clear()
-    try:
+    async with database_thread_busy():
         for n in range(1, 6):
             await communicator.send_to(text_data=frame(f"burst {n}", client_id=uuid.uuid4().hex))
         # The first waits for the thread; the four behind it wait together.
         await eventually(lambda: len(socket.queued_posts) == 4)
-    finally:
-        release.set()
-        await busy
     shown = ""  # the hub may send several messages in one frame
     while "burst 5" not in shown:
         shown += await room_frame(communicator)

@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import json
 import re
 import threading
@@ -608,20 +609,27 @@ async def test_typing_right_after_sending_a_message_is_broadcast_at_once(ws, lob
     assert await bob_socket.receive_nothing()
 
 
+@contextlib.asynccontextmanager
+async def database_thread_busy():
+    """Another socket's work holds the database thread (one per process)
+    until the block ends, passed or failed."""
+    release = threading.Event()
+    busy = asyncio.create_task(sync_to_async(release.wait)())
+    try:
+        yield
+    finally:
+        release.set()
+        await busy
+
+
 async def test_typing_reaches_the_room_while_the_database_is_busy(ws, lobby, alice, bob):
     alice_socket = await ws.joined(alice)
     bob_socket = await ws.joined(bob)
     await alice_socket.receive_from()  # bob arrived
-    # Another socket's work holds the database thread (one per process):
-    # a frame that needs no database does not wait for it.
-    release = threading.Event()
-    busy = asyncio.create_task(sync_to_async(release.wait)())
-    try:
+    # A frame that needs no database does not wait for it.
+    async with database_thread_busy():
         await alice_socket.send_to(text_data=json.dumps({"typing": True}))
         assert 'data-name="alice"' in await bob_socket.receive_from()
-    finally:
-        release.set()
-        await busy
 
 
 # --- editing and deleting ----------------------------------------------------------------
