@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from core.compiled import CompiledQuery
 from rooms.models import Message, Room
 
 ALL, MENTIONS, MUTED = "all", "mentions", "muted"
@@ -53,9 +54,10 @@ class RoomPreferenceQuerySet(models.QuerySet):
         return levels
 
     def listening_to_everything(self, room):
-        """Who chose "All messages" in `room` and did not mute it: every
-        message there addresses them."""
-        return self.filter(room=room, level=ALL, muted=False).values_list("user_id", flat=True)
+        """The ids of who chose "All messages" in `room` and did not mute
+        it: every message there addresses them. Asked for every message
+        posted, so compiled once (core/compiled.py)."""
+        return {user_id for (user_id,) in LISTENING_TO_EVERYTHING.rows(room.pk)}
 
 
 def effective(chosen, room):
@@ -108,3 +110,8 @@ def reaching(user):
     direct_on_all = Q(room__kind=Room.DIRECT) & ~Q(room__in=chosen.filter(level=MENTIONS).values("room"))
     everything = Q(room__in=chosen.filter(level=ALL).values("room"))
     return (mentioned | direct_on_all | everything) & ~Q(room__in=chosen.filter(muted=True).values("room"))
+
+
+LISTENING_TO_EVERYTHING = CompiledQuery(
+    lambda room: RoomPreference.objects.filter(room=room, level=ALL, muted=False).values_list("user_id")
+)

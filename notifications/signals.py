@@ -33,7 +33,7 @@ def new_message_people(sender, instance, created, raw=False, **kwargs):
     if instance.room.is_direct:
         people = set(instance.room.members.values_list("pk", flat=True))
     else:
-        people = set(RoomPreference.objects.listening_to_everything(instance.room))
+        people = RoomPreference.objects.listening_to_everything(instance.room)
     if people:
         message_addressed.send(Message, message=instance, user_ids=people)
 

@@ -21,6 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 
 from accounts.names import PROFILE, display_name
 from core import metrics
+from core.compiled import CompiledQuery
 from realtime import presence, protocol
 from realtime.broadcast import LIST_GROUP, user_group
 from realtime.hub import get_hub
@@ -50,6 +51,7 @@ class RoomPageSocket(PageSocket):
     """A page socket of the rooms' pages: it follows the room list."""
 
     CLOSE_FOR = {NotSignedIn: NOT_SIGNED_IN, NotAMember: NOT_FOUND, RoomArchived: READ_ONLY}
+    current_user_row = None  # the row current_user last built self.user from
 
     async def accept_signed_in(self):
         user = await super().accept_signed_in()
@@ -61,16 +63,28 @@ class RoomPageSocket(PageSocket):
         """The user as the database has them now (deactivated, demoted,
         deleted?), with their profile in the same query: what they post shows
         their display name as it is now, and rendering it asks nothing more
-        (`bot`: the badge, as in MessageQuerySet.for_display)."""
-        # get(), not first(): by primary key there is nothing to order by.
-        try:
-            user = get_user_model().objects.select_related(PROFILE, "bot").get(pk=self.user.pk)
-        except ObjectDoesNotExist:
-            raise NotSignedIn("Your account no longer exists.") from None
-        if not user.is_active:
+        (`bot`: the badge, as in MessageQuerySet.for_display).
+
+        Asked before every frame that changes something, so the statement
+        is compiled once (core/compiled.py) and the objects are built again
+        only when its row changed since the last time."""
+        rows = CURRENT_USER.rows(self.user.pk)
+        if not rows:
+            raise NotSignedIn("Your account no longer exists.")
+        if rows[0] != self.current_user_row:
+            # get(), not first(): by primary key there is nothing to order by.
+            try:
+                self.user = get_user_model().objects.select_related(PROFILE, "bot").get(pk=self.user.pk)
+            except ObjectDoesNotExist:
+                raise NotSignedIn("Your account no longer exists.") from None
+            self.current_user_row = rows[0]
+        if not self.user.is_active:
             raise NotSignedIn("You are signed out. Log in again to keep chatting.")
-        self.user = user
-        return user
+        return self.user
+
+
+# The user's row with their profile and bot, as current_user reads it.
+CURRENT_USER = CompiledQuery(lambda user: get_user_model().objects.select_related(PROFILE, "bot").filter(pk=user))
 
 
 class RoomConsumer(RoomPageSocket):

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 
+from core.compiled import CompiledQuery
 from core.text import validate_one_line
 
 from .. import broadcasts
@@ -223,16 +224,17 @@ class Room(RoomAddress, RoomHistory, models.Model):
         it or removed the member since the page opened (Room.DoesNotExist:
         the room is gone). A room that was private when loaded has its
         membership read in the same statement; a public one does not pay
-        for it (the subquery makes the statement 2.5 times as costly in Python), and
-        if it has turned private since, is_visible_to asks."""
-        now = Room.objects.filter(pk=self.pk)
-        fields = ["is_archived", "is_private"]
+        for it, and if it has turned private since, is_visible_to asks.
+        Both statements are compiled once (core/compiled.py): every
+        message sends one."""
         if self.is_private and user.is_authenticated:
-            members = self.members.through.objects.filter(room=self.pk, user=user.pk)
-            now, fields = now.annotate(is_member=models.Exists(members)), [*fields, "is_member"]
-        state = now.values(*fields).get()
-        self.is_archived, self.is_private = state["is_archived"], state["is_private"]
-        self.check_can_read(user, state.get("is_member"))
+            rows = ROOM_STATE_WITH_MEMBERSHIP.rows(self.pk, user.pk)
+        else:
+            rows = ROOM_STATE.rows(self.pk)
+        if not rows:
+            raise Room.DoesNotExist("This room no longer exists.")
+        self.is_archived, self.is_private, *is_member = rows[0]
+        self.check_can_read(user, is_member[0] if is_member else None)
         if self.is_archived:
             raise RoomArchived(ARCHIVED)
 
@@ -372,3 +374,21 @@ class Room(RoomAddress, RoomHistory, models.Model):
 
     def delete(self, *args, **kwargs):
         return Room.objects.filter(pk=self.pk).delete()
+
+
+# What check_can_post reads for every message posted.
+# (order_by(): one row by primary key, nothing to order.)
+ROOM_STATE = CompiledQuery(
+    lambda room: Room.objects.filter(pk=room).order_by().values_list("is_archived", "is_private")
+)
+ROOM_STATE_WITH_MEMBERSHIP = CompiledQuery(
+    lambda room, user: (
+        Room.objects.filter(pk=room)
+        .order_by()
+        .values_list(
+            "is_archived",
+            "is_private",
+            models.Exists(Room.members.through.objects.filter(room=room, user=user)),
+        )
+    )
+)

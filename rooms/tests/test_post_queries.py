@@ -61,15 +61,24 @@ async def posted(communicator, statements, text):
 async def test_a_posted_message_costs_four_statements_and_shows_the_name_of_now(ws, lobby, alice, statements):
     communicator = await ws.joined(alice)
     await posted(communicator, statements, "warm up")
-    await Profile.objects.acreate(user=alice, display_name="Alice Liddell")
 
     html, sent = await posted(communicator, statements, "hello")
 
-    assert "hello" in html and "Alice Liddell" in html
+    assert "hello" in html
     # Who posts (with their profile), the room's state, the row, and who
     # follows every message of the room: nothing to render it.
     assert len(sent) == 4, "\n".join(sent)
     assert sent[2].startswith('INSERT INTO "rooms_message"')
+
+    await Profile.objects.acreate(user=alice, display_name="Alice Liddell")
+    html, sent = await posted(communicator, statements, "renamed")
+
+    assert "renamed" in html and "Alice Liddell" in html
+    # The poster's row changed since their last message: their objects are
+    # read again, once.
+    assert len(sent) == 5, "\n".join(sent)
+    html, sent = await posted(communicator, statements, "and again")
+    assert "Alice Liddell" in html and len(sent) == 4
 
 
 async def test_mentions_cost_the_same_statements_however_many_people_they_name(
