@@ -349,13 +349,13 @@ async def test_publishing_from_the_database_thread_does_not_wait_and_keeps_the_o
     socket = FakeSocket("s")
     await hub.join("room.1", socket)
     layer_free = asyncio.Event()
-    send = broadcast.send
+    send_many = broadcast.send_many
 
-    async def held_up_send(group, event_type, html, **extra):
+    async def held_up_send_many(events):
         await layer_free.wait()
-        await send(group, event_type, html, **extra)
+        await send_many(events)
 
-    monkeypatch.setattr(broadcast, "send", held_up_send)
+    monkeypatch.setattr(broadcast, "send_many", held_up_send_many)
 
     def after_commit():
         for n in range(3):
