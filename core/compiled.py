@@ -12,7 +12,7 @@ repetition is gone.
 
 No maintained package does this for current Django (django-prepared-queries
 stopped at Django 2); the part of Django's compiler used here is the one its
-own iterables use (as_sql, then results_iter on the rows).
+own iterables use (as_sql, then the converters results_iter applies).
 """
 
 from django.db import connections, router
@@ -30,18 +30,20 @@ class CompiledQuery:
     def __init__(self, build):
         self.build = build
         self.model = None  # the QuerySet's, once built
-        self.compiled = {}  # database alias -> (sql, params, slots, compiler)
+        self.compiled = {}  # database alias -> (sql, params, slots, compiler, converters)
 
     def rows(self, *values):
         """The rows, as tuples of what the QuerySet's values_list() would give."""
-        using, (sql, params, slots, compiler) = self._compiled(len(values))
+        using, (sql, params, slots, compiler, converters) = self._compiled(len(values))
         params = list(params)
         for index, parameter in slots:
             params[index] = values[parameter]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return list(compiler.results_iter([fetched], tuple_expected=True))
+        if not converters:
+            return [tuple(row) for row in fetched]
+        return [tuple(row) for row in compiler.apply_converters(fetched, converters)]
 
     def _compiled(self, count):
         using = self.model and router.db_for_read(self.model)
@@ -51,8 +53,10 @@ class CompiledQuery:
             self.model, using = queryset.model, router.db_for_read(queryset.model)
             compiler = queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
+            # What results_iter() would convert each column with, found once.
+            converters = compiler.get_converters([column for column, *_ in compiler.select[: compiler.col_count]])
             slots = [(i, stand_ins.index(p)) for i, p in enumerate(params) if type(p) is int and p in stand_ins]
             if {parameter for _, parameter in slots} != set(range(count)):
                 raise ValueError(f"a parameter of {self.build!r} is not among its SQL's parameters: {params!r}")
-            self.compiled[using] = (sql, tuple(params), slots, compiler)
+            self.compiled[using] = (sql, tuple(params), slots, compiler, converters)
         return using, self.compiled[using]

@@ -280,6 +280,14 @@ class Message(models.Model):
         return display_name(self.author) if self.author is not None else DELETED_USER
 
     @property
+    def author_is_bot(self):
+        """Whether a bot posted it (the badge). The author's bot is read with
+        them (for_display): a person has none, which the template would
+        learn by a failed lookup, an exception and a dir() of the user
+        (about a fifth of rendering a message)."""
+        return self.author is not None and hasattr(self.author, "bot")
+
+    @property
     def author_handle(self):
         """The author's username (their @handle), or "deleted user": for machines (a bot's webhook)."""
         return self.author.get_username() if self.author is not None else DELETED_USER
