@@ -6,7 +6,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from realtime import broadcast
-from realtime.hub import get_hub
+from realtime.hub import Filtered, get_hub
 
 
 class FakeSocket:
@@ -295,6 +295,37 @@ async def test_a_fragment_skips_the_sockets_of_its_room_and_empty_frames_are_not
     assert in_room.frames == ["<p>after</p>"]
     for socket in (in_room, elsewhere):
         await hub.leave_all(socket)
+
+
+async def test_a_window_of_news_gives_each_page_what_its_rooms_and_user_allow():
+    hub = get_hub()
+    in_1 = FakeSocket("in 1", user_pk=1)
+    in_2 = FakeSocket("in 2", user_pk=2)
+    in_both = FakeSocket("in both", user_pk=1)
+    elsewhere_1, elsewhere_2 = FakeSocket("elsewhere 1", user_pk=1), FakeSocket("elsewhere 2", user_pk=2)
+    pages = [in_1, in_2, in_both, elsewhere_1, elsewhere_2]
+    for page in (in_1, in_both):
+        await hub.join("room.1", page)
+    for page in (in_2, in_both):
+        await hub.join("room.2", page)
+    for page in pages:
+        await hub.join(broadcast.LIST_GROUP, page)
+
+    def news(html, **extra):
+        return Filtered.of({"html": html, "otherwise": "", **extra})
+
+    window = ["<a>", news("<1>", skip="room.1"), news("<2>", skip="room.2"), news("<p2>", allowed=[2], skip="room.3")]
+    frames = {page.name: frame for frame, members in hub.frames(window, pages) for page in members}
+
+    assert frames == {
+        "in 1": "<a><2>",
+        "in 2": "<a><1><p2>",
+        "in both": "<a>",
+        "elsewhere 1": "<a><1><2>",
+        "elsewhere 2": "<a><1><2><p2>",
+    }
+    for page in pages:
+        await hub.leave_all(page)
 
 
 async def test_a_failing_layer_reconnects_a_socket_in_several_groups_once(monkeypatch):
