@@ -88,9 +88,16 @@ async def read_frames(url, cookie, origin, expected, received):
 
     async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": origin}, max_size=None) as ws:
         received.append("open")
-        async with asyncio.timeout(60):
-            while sum(message.count("fragment-") for message in received[1:]) < expected:
-                received.append(await ws.recv())
+        try:
+            async with asyncio.timeout(60):
+                while sum(message.count("fragment-") for message in received[1:]) < expected:
+                    received.append(await ws.recv())
+        except TimeoutError:
+            arrived = {n for n in range(expected) if f'id="fragment-{n}"' in "".join(received[1:])}
+            missing = sorted(set(range(expected)) - arrived)
+            raise AssertionError(
+                f"after 60 s the reader had {len(arrived)} of {expected} fragments; missing {missing}"
+            ) from None
 
 
 def test_a_socket_that_stops_reading_is_dropped_and_memory_stays_bounded(capped_server, private_redis, measure):
