@@ -331,8 +331,10 @@ CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 60)
 CHAT_PRESENCE_HEARTBEAT = env_int("CHAT_PRESENCE_HEARTBEAT", 20)
 # Fragments for a room that arrive within this window go out as one frame.
 CHAT_BROADCAST_COALESCE_MS = env_int("CHAT_BROADCAST_COALESCE_MS", 50)
-# The same for the site-wide room list (unread signals of every room, to every page).
-CHAT_LIST_COALESCE_MS = env_int("CHAT_LIST_COALESCE_MS", 500)
+# The same for the site-wide room list (unread signals of every room, to every
+# page): while anything is said anywhere, every open page gets one frame per
+# window, so this window, not the traffic, sets that cost (docs/performance.md).
+CHAT_LIST_COALESCE_MS = env_int("CHAT_LIST_COALESCE_MS", 1000)
 # Most messages a reconnecting page is sent per frame while catching up,
 # and in all: a page further behind is told to reload.
 CHAT_CATCH_UP_BATCH = 200
